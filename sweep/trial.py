@@ -1,0 +1,221 @@
+"""Train and evaluate one (rating_weight, retrieval_weight) pair for one seed.
+
+Knows nothing of Optuna: the sweep calls `train_and_evaluate` with a `PreparedData`
+built once per worker process (TensorFlow, the data and the split are loaded once,
+not once per trial). Metrics are computed only at evaluation, exactly:
+
+- top-k accuracy: the share of test (user, title) pairs whose true title scores at
+  least as high as the k-th best candidate, i.e. fewer than k candidates score strictly
+  higher. This is TFRS's FactorizedTopK (tf.math.in_top_k counts ties as hits), with
+  the positive score computed the same way (sum of the elementwise product).
+- RMSE over the whole test split.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import sweep  # noqa: F401  (selects Keras 2 before TensorFlow loads)
+from sweep import SweepError
+from sweep.config import TOP_K, ModelConfig, TrainConfig
+from sweep.data import Dataset, Split
+
+log = logging.getLogger(__name__)
+
+
+class TrialFailed(SweepError):
+    """The trial ran but its result is unusable (e.g. a non-finite loss); `reason` is short."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """The split as integer-id arrays, with the vocabularies and both candidate lists."""
+
+    user_vocabulary: tuple[str, ...]
+    title_vocabulary: tuple[str, ...]
+    train: dict  # name -> np.ndarray: user_id, movie_title (ids), user_rating
+    test: dict
+    candidates: dict  # "all_entries" (every movie-list entry) / "unique_titles" -> title ids
+    split_fingerprint: str
+    data_checksum: str
+
+
+def prepare(dataset: Dataset, split: Split) -> PreparedData:
+    """String -> id lookup once, with StringLookup's convention (vocabulary[i] -> i + 1, unknown -> 0)."""
+    users = tuple(sorted(set(dataset.ratings["user_id"])))
+    titles = tuple(sorted(set(dataset.movies["movie_title"])))
+    user_index = {user: index + 1 for index, user in enumerate(users)}
+    title_index = {title: index + 1 for index, title in enumerate(titles)}
+
+    def encode(part) -> dict:
+        return {
+            "user_id": np.array([user_index.get(user, 0) for user in part["user_id"]], dtype=np.int32),
+            "movie_title": np.array([title_index.get(title, 0) for title in part["movie_title"]], dtype=np.int32),
+            "user_rating": part["user_rating"].to_numpy(dtype=np.float32),
+        }
+
+    entries = np.array([title_index[title] for title in dataset.movies["movie_title"]], dtype=np.int32)
+    return PreparedData(
+        user_vocabulary=users,
+        title_vocabulary=titles,
+        train=encode(split.train),
+        test=encode(split.test),
+        candidates={"all_entries": entries, "unique_titles": np.unique(entries)},
+        split_fingerprint=split.fingerprint,
+        data_checksum=dataset.checksum,
+    )
+
+
+def build(rating_weight: float, retrieval_weight: float, model_config: ModelConfig, data: PreparedData):
+    from sweep.model import MultiTaskModel
+
+    return MultiTaskModel(
+        user_vocabulary_size=len(data.user_vocabulary),
+        title_vocabulary_size=len(data.title_vocabulary),
+        rating_weight=rating_weight,
+        retrieval_weight=retrieval_weight,
+        embedding_dimension=model_config.embedding_dimension,
+        rating_layers=tuple(model_config.rating_layers),
+        activation=model_config.activation,
+    )
+
+
+def train_and_evaluate(
+    rating_weight: float,
+    retrieval_weight: float,
+    seed: int,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    data: PreparedData,
+    keep_model: bool = False,
+) -> dict:
+    """Metrics, per-epoch losses and wall times of one trained model; raises TrialFailed."""
+    import tensorflow as tf
+
+    started = time.perf_counter()
+    tf.keras.utils.set_random_seed(seed)
+    model = build(rating_weight, retrieval_weight, model_config, data)
+    optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
+    build_seconds = time.perf_counter() - started
+
+    epochs = train(model, optimizer, data.train, train_config, seed)
+    evaluation_started = time.perf_counter()
+    metrics = evaluate(model, data.test, data.candidates[train_config.candidates], train_config.eval_batch_size)
+    evaluate_seconds = time.perf_counter() - evaluation_started
+    bad = [name for name, value in metrics.items() if not math.isfinite(value)]
+    if bad:
+        raise TrialFailed("non-finite metric", ", ".join(bad))
+    result = {
+        "metrics": metrics,
+        "epochs": epochs,
+        "seconds": {
+            "build": build_seconds,
+            "train": sum(epoch["seconds"] for epoch in epochs),
+            "evaluate": evaluate_seconds,
+            "total": time.perf_counter() - started,
+        },
+    }
+    if keep_model:
+        result["model"] = model
+    return result
+
+
+def train(model, optimizer, train_data: dict, config: TrainConfig, seed: int) -> list[dict]:
+    """Adagrad over the shuffled batches (one order for all epochs, as the tutorial's cache gives)."""
+    import tensorflow as tf
+
+    batches = _batches(train_data, config, seed)
+    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
+
+    @tf.function(input_signature=signature)
+    def step(user_ids, title_ids, ratings):
+        with tf.GradientTape() as tape:
+            rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
+            total_loss = model.rating_weight * rating_loss + model.retrieval_weight * retrieval_loss
+        variables = model.trainable_variables
+        gradients = tape.gradient(total_loss, variables)
+        optimizer.apply_gradients(
+            [(gradient, variable) for gradient, variable in zip(gradients, variables) if gradient is not None]
+        )
+        return total_loss, rating_loss, retrieval_loss
+
+    history = []
+    for epoch in range(config.epochs):
+        epoch_started = time.perf_counter()
+        sums = np.zeros(3)
+        rows = 0
+        for user_ids, title_ids, ratings in batches:
+            losses = np.array([loss.numpy() for loss in step(user_ids, title_ids, ratings)], dtype=np.float64)
+            if not np.all(np.isfinite(losses)):
+                raise TrialFailed("non-finite loss", f"epoch {epoch + 1}")
+            size = int(user_ids.shape[0])
+            sums += losses * size  # batch-size-weighted, as Keras averages a loss over an epoch
+            rows += size
+        total, rating, retrieval = sums / rows
+        history.append(
+            {
+                "total_loss": total,
+                "rating_loss": rating,
+                "retrieval_loss": retrieval,
+                "seconds": time.perf_counter() - epoch_started,
+            }
+        )
+    return history
+
+
+def _batches(train_data: dict, config: TrainConfig, seed: int) -> list[tuple]:
+    import tensorflow as tf
+
+    n_rows = len(train_data["user_id"])
+    if config.shuffle_buffer >= n_rows:
+        order = np.random.default_rng(seed).permutation(n_rows)
+    else:  # a bounded buffer shuffles only locally: keep tf.data's semantics
+        indices = tf.data.Dataset.range(n_rows).shuffle(config.shuffle_buffer, seed=seed)
+        order = np.fromiter(indices.as_numpy_iterator(), dtype=np.int64, count=n_rows)
+    columns = [train_data[name][order] for name in ("user_id", "movie_title", "user_rating")]
+    return [
+        tuple(tf.constant(column[start : start + config.batch_size]) for column in columns)
+        for start in range(0, n_rows, config.batch_size)
+    ]
+
+
+def evaluate(model, test_data: dict, candidate_ids: np.ndarray, batch_size: int, top_k=TOP_K) -> dict:
+    """Exact brute-force top-k accuracy over the candidate list, and RMSE."""
+    import tensorflow as tf
+
+    candidate_embeddings = model.movie_embedding(tf.constant(candidate_ids))
+    hits = np.zeros(len(top_k))
+    squared_error = 0.0
+    n_rows = len(test_data["user_id"])
+    for start in range(0, n_rows, batch_size):
+        user_ids, title_ids, ratings = (
+            tf.constant(test_data[name][start : start + batch_size]) for name in ("user_id", "movie_title", "user_rating")
+        )
+        higher, errors = _evaluate_batch(model, candidate_embeddings, user_ids, title_ids, ratings)
+        higher = higher.numpy()
+        hits += [(higher < k).sum() for k in top_k]
+        squared_error += float(errors.numpy())
+    metrics = {f"top_{k}_accuracy": float(count / n_rows) for k, count in zip(top_k, hits)}
+    metrics["rmse"] = math.sqrt(squared_error / n_rows)
+    return metrics
+
+
+def _evaluate_batch(model, candidate_embeddings, user_ids, title_ids, ratings):
+    import tensorflow as tf
+
+    user_embeddings = model.user_embedding(user_ids)
+    movie_embeddings = model.movie_embedding(title_ids)
+    positive = tf.reduce_sum(user_embeddings * movie_embeddings, axis=1, keepdims=True)
+    scores = tf.matmul(user_embeddings, candidate_embeddings, transpose_b=True)
+    higher = tf.reduce_sum(tf.cast(scores > positive, tf.int32), axis=1)
+    errors = tf.reduce_sum(tf.square(ratings - model.predict_rating(user_embeddings, movie_embeddings)))
+    return higher, errors
