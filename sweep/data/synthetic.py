@@ -40,7 +40,8 @@ def generate_raw(
         {"user_id": user_ids, "movie_id": movie_index + 1, "user_rating": ratings, "timestamp": timestamps}
     )
     titles = [f"Synthetic Movie {index} ({1930 + index % 68})" for index in range(1, n_movies + 1)]
-    for duplicate in range(1, min(4, n_movies // 100 + 1)):  # a few reissued titles, as in MovieLens
+    n_reissued = max(1, min(3, n_movies // 100)) if n_movies >= 2 else 0
+    for duplicate in range(1, n_reissued + 1):  # a few reissued titles share a name, as in MovieLens
         titles[-duplicate] = titles[duplicate - 1]
     raw_movies = pd.DataFrame({"movie_id": np.arange(1, n_movies + 1), "movie_title": titles})
     return raw_ratings, raw_movies
