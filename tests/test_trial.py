@@ -1,0 +1,154 @@
+"""One trial: trains the tutorial's model, evaluates it exactly as TFRS would, reproducibly, and fails loudly."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import sweep  # noqa: F401
+import tensorflow as tf
+import tensorflow_recommenders as tfrs
+
+from sweep import data
+from sweep.config import TOP_K, ModelConfig, TrainConfig
+from sweep.trial import TrialFailed, evaluate, prepare, train_and_evaluate
+
+FAST = TrainConfig(epochs=2, batch_size=1024)
+
+
+@pytest.fixture(scope="module")
+def prepared(synthetic_dataset):
+    return prepare(synthetic_dataset, data.load_split(synthetic_dataset, seed=42))
+
+
+@pytest.fixture(scope="module")
+def trained(prepared):
+    return train_and_evaluate(1.0, 1.0, 0, ModelConfig(), FAST, prepared, keep_model=True)
+
+
+def factorized_top_k(model, test, candidate_ids, ks=TOP_K):
+    """TFRS's own metric, fed the tutorial's way: candidates batched by 128, test batches of 4096."""
+    candidates = tf.data.Dataset.from_tensor_slices(candidate_ids).batch(128).map(model.movie_embedding)
+    metric = tfrs.metrics.FactorizedTopK(candidates=candidates, ks=ks)
+    for start in range(0, len(test["user_id"]), 4096):
+        metric.update_state(
+            model.user_embedding(test["user_id"][start : start + 4096]),
+            model.movie_embedding(test["movie_title"][start : start + 4096]),
+        )
+    return {f"top_{k}_accuracy": float(value) for k, value in zip(ks, metric.result())}
+
+
+def test_prepare_uses_string_lookups_convention(synthetic_dataset, prepared):
+    split = data.load_split(synthetic_dataset, seed=42)
+    first_user = split.train["user_id"].iloc[0]
+    assert prepared.user_vocabulary[prepared.train["user_id"][0] - 1] == first_user
+    assert prepared.title_vocabulary[prepared.test["movie_title"][3] - 1] == split.test["movie_title"].iloc[3]
+    assert len(prepared.candidates["all_entries"]) == len(synthetic_dataset.movies)
+    assert len(prepared.candidates["unique_titles"]) == synthetic_dataset.movies["movie_title"].nunique()
+
+
+def test_result_reports_every_top_k_rmse_losses_per_task_and_times(trained):
+    assert set(trained["metrics"]) == {f"top_{k}_accuracy" for k in TOP_K} | {"rmse"}
+    assert len(trained["epochs"]) == FAST.epochs
+    for epoch in trained["epochs"]:
+        assert epoch["total_loss"] == pytest.approx(epoch["rating_loss"] + epoch["retrieval_loss"], rel=1e-5)
+        assert epoch["seconds"] > 0
+    assert set(trained["seconds"]) == {"build", "train", "evaluate", "total"}
+    accuracies = [trained["metrics"][f"top_{k}_accuracy"] for k in TOP_K]
+    assert accuracies == sorted(accuracies)  # top-k accuracy cannot fall as k grows
+
+
+def test_brute_force_evaluation_equals_tfrs_factorized_top_k(trained, prepared):
+    model = trained["model"]
+    ours = evaluate(model, prepared.test, prepared.candidates["all_entries"], batch_size=4096)
+    theirs = factorized_top_k(model, prepared.test, prepared.candidates["all_entries"])
+    n_test = len(prepared.test["user_id"])
+    for name, value in theirs.items():  # the same count of hits (TFRS reports a float32 share)
+        assert round(ours[name] * n_test) == round(value * n_test), name
+
+
+def test_rmse_is_the_root_of_the_mean_squared_error_over_the_test_split(trained, prepared):
+    model = trained["model"]
+    test = prepared.test
+    predictions = model.predict_rating(model.user_embedding(test["user_id"]), model.movie_embedding(test["movie_title"]))
+    expected = math.sqrt(float(np.mean((predictions.numpy() - test["user_rating"]) ** 2)))
+    assert trained["metrics"]["rmse"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_duplicated_titles_take_slots_so_all_entries_ranks_no_better_than_unique(trained, prepared):
+    model = trained["model"]
+    all_entries = evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)
+    unique = evaluate(model, prepared.test, prepared.candidates["unique_titles"], 4096)
+    assert all(all_entries[f"top_{k}_accuracy"] <= unique[f"top_{k}_accuracy"] for k in TOP_K)
+
+
+def test_a_trained_model_beats_an_untrained_one_on_both_tasks(prepared):
+    untrained = train_and_evaluate(1.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=0), prepared)
+    trained = train_and_evaluate(1.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=5, batch_size=512), prepared)
+    assert trained["metrics"]["top_100_accuracy"] > 1.5 * untrained["metrics"]["top_100_accuracy"]
+    assert trained["metrics"]["rmse"] < untrained["metrics"]["rmse"] - 0.5
+
+
+def test_a_zero_weight_leaves_that_task_untrained(prepared):
+    result = train_and_evaluate(0.0, 1.0, 0, ModelConfig(), FAST, prepared, keep_model=True)
+    untouched = train_and_evaluate(0.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=0), prepared, keep_model=True)
+    for after, before in zip(result["model"].rating_model.get_weights(), untouched["model"].rating_model.get_weights()):
+        np.testing.assert_array_equal(after, before)
+    assert all(epoch["rating_loss"] == 0.0 for epoch in result["epochs"])
+
+
+def test_same_seed_same_metrics_in_one_process(prepared):
+    first = train_and_evaluate(1.0, 0.5, 7, ModelConfig(), FAST, prepared)
+    second = train_and_evaluate(1.0, 0.5, 7, ModelConfig(), FAST, prepared)
+    other = train_and_evaluate(1.0, 0.5, 8, ModelConfig(), FAST, prepared)
+    assert first["metrics"] == second["metrics"]
+    assert first["metrics"] != other["metrics"]
+
+
+def test_same_seed_same_metrics_in_fresh_processes(synthetic_dir):
+    script = textwrap.dedent(
+        f"""
+        import json
+        from sweep import data
+        from sweep.config import ModelConfig, TrainConfig
+        from sweep.trial import prepare, train_and_evaluate
+        dataset = data.load({str(synthetic_dir)!r}, "synthetic")
+        prepared = prepare(dataset, data.load_split(dataset, seed=42))
+        result = train_and_evaluate(0.5, 1.0, 3, ModelConfig(), TrainConfig(epochs=2, batch_size=1024), prepared)
+        print(json.dumps(result["metrics"]))
+        """
+    )
+    runs = [
+        json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300).stdout.splitlines()[-1])
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+
+
+def test_a_non_finite_loss_fails_the_trial_with_that_reason(prepared):
+    ratings = prepared.train["user_rating"].copy()
+    ratings[5] = np.nan
+    poisoned = dataclasses.replace(prepared, train={**prepared.train, "user_rating": ratings})
+    with pytest.raises(TrialFailed) as failure:
+        train_and_evaluate(1.0, 1.0, 0, ModelConfig(), FAST, poisoned)
+    assert failure.value.reason == "non-finite loss"
+
+
+def test_a_diverging_learning_rate_fails_instead_of_reporting_garbage(prepared):
+    with pytest.raises(TrialFailed, match="non-finite"):
+        train_and_evaluate(1.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, learning_rate=1e30), prepared)
+
+
+@pytest.mark.realdata
+def test_one_short_real_trial_learns_retrieval_above_chance(real_dataset):
+    prepared = prepare(real_dataset, data.load_split(real_dataset, seed=42))
+    result = train_and_evaluate(0.0, 1.0, 0, ModelConfig(), TrainConfig(epochs=1), prepared)
+    chance = 100 / len(real_dataset.movies)
+    assert result["metrics"]["top_100_accuracy"] > 1.5 * chance
