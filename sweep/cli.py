@@ -57,6 +57,40 @@ def _counts(manifest: dict) -> str:
     )
 
 
+# --- baselines -----------------------------------------------------------------------------
+
+
+def command_baselines(args) -> int:
+    from sweep import baselines
+    from sweep.config import DataConfig, ModelConfig, TrainConfig, check_train
+    from sweep.trial import load_prepared, train_and_evaluate
+
+    if args.seeds < 1:
+        raise sweep.UsageError("--seeds must be at least 1")
+    data_config = DataConfig(dataset=args.dataset)
+    train_config = check_train(TrainConfig(candidates=args.candidates), where="--candidates")
+    split_seeds = args.split_seeds or [data_config.split_seed]
+    prepared_by_split = {seed: load_prepared(data_config, args.data_dir, split_seed=seed) for seed in split_seeds}
+
+    def run_trial(rating_weight, retrieval_weight, seed, prepared):
+        return train_and_evaluate(rating_weight, retrieval_weight, seed, ModelConfig(), train_config, prepared)
+
+    runs = baselines.run_tutorial_models(prepared_by_split, list(range(args.seeds)), run_trial, progress=_say)
+    summary = baselines.summarize(runs)
+    context = baselines.context_baselines(prepared_by_split[split_seeds[0]], train_config.candidates)
+    comparison = baselines.compare_with_tutorial(summary, context)
+    table = baselines.markdown_table(comparison, summary, context)
+    document = {"runs": runs, "summary": summary, "context": context, "comparison": comparison,
+                "split_seeds": split_seeds, "seeds": list(range(args.seeds))}
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "baselines.md").write_text(table)
+        (args.out / "baselines.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+        _say(f"wrote {args.out / 'baselines.md'} and {args.out / 'baselines.json'}")
+    print(json.dumps(document, indent=2, sort_keys=True) if args.json else table)
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -80,6 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=command_data_info)
     for sub in (fetch, info):
         sub.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
+    base = commands.add_parser(
+        "baselines", help="the tutorial's three models over several seeds, against its published figures"
+    )
+    base.add_argument("--seeds", type=int, default=5, help="training seeds per model (default 5)")
+    base.add_argument("--split-seeds", type=int, nargs="+", default=None, help="split seeds (default: 42, the tutorial's)")
+    base.add_argument("--candidates", default="all_entries", help="all_entries (the tutorial's, default) | unique_titles")
+    base.add_argument("--dataset", default="movielens-100k", help="movielens-100k (default) | synthetic")
+    base.add_argument("--json", action="store_true", help="print every run and the comparison as JSON")
+    base.add_argument("--out", type=Path, default=None, help="also write baselines.md and baselines.json here")
+    base.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
+    base.set_defaults(handler=command_baselines)
     return parser
 
 

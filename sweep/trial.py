@@ -75,6 +75,20 @@ def prepare(dataset: Dataset, split: Split) -> PreparedData:
     )
 
 
+def load_prepared(data_config, data_dir=None, split_seed: int | None = None) -> PreparedData:
+    """The cached dataset and split named by a DataConfig, prepared for training."""
+    from sweep.data import default_data_dir, load, load_split
+
+    dataset = load(data_dir or default_data_dir(), data_config.dataset)
+    split = load_split(
+        dataset,
+        seed=data_config.split_seed if split_seed is None else split_seed,
+        train_size=data_config.train_size,
+        test_size=data_config.test_size,
+    )
+    return prepare(dataset, split)
+
+
 def build(rating_weight: float, retrieval_weight: float, model_config: ModelConfig, data: PreparedData):
     from sweep.model import MultiTaskModel
 
@@ -136,7 +150,7 @@ def train(model, optimizer, train_data: dict, config: TrainConfig, seed: int) ->
     batches = _batches(train_data, config, seed)
     signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
 
-    @tf.function(input_signature=signature)
+    @tf.function(input_signature=signature, autograph=False)
     def step(user_ids, title_ids, ratings):
         with tf.GradientTape() as tape:
             rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
