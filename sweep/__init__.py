@@ -7,7 +7,7 @@ before anything can import TensorFlow. Nothing in this file imports TensorFlow.
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ notices drown the progress view
 
 __version__ = "0.1.0"
 

@@ -91,6 +91,48 @@ def command_baselines(args) -> int:
     return 0
 
 
+# --- sweeps --------------------------------------------------------------------------------
+
+
+def command_run(args) -> int:
+    from sweep.config import load_study_file
+    from sweep.progress import Progress
+    from sweep.storage import redact, storage_url
+
+    spec = load_study_file(args.study_file)
+    if args.workers < 1:
+        raise sweep.UsageError("--workers must be at least 1")
+    if args.trials is not None and args.trials < 1:
+        raise sweep.UsageError("--trials must be at least 1")
+    if args.timeout is not None and args.timeout <= 0:
+        raise sweep.UsageError("--timeout must be positive")
+    from sweep import workers
+
+    url = storage_url(args.storage)
+    n_trials = args.trials or spec.study.n_trials
+    timeout = args.timeout or spec.study.timeout
+    progress = Progress(quiet=args.quiet)
+    if not args.quiet:
+        _say(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(url)}: {n_trials} trials, {args.workers} worker(s)")
+    command = "sweep " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("sweep") else "sweep run " + str(args.study_file)
+    return workers.run(spec, url, args.data_dir, args.workers, n_trials, timeout, progress, command=command)
+
+
+def command_studies(args) -> int:
+    from sweep.storage import list_studies, storage_url
+
+    rows = list_studies(storage_url(args.storage))
+    if args.json:
+        print(json.dumps(rows, indent=2, sort_keys=True))
+        return 0
+    if not rows:
+        print("no studies in this storage")
+    for row in rows:
+        counts = ", ".join(f"{count} {state.lower()}" for state, count in sorted(row["counts"].items())) or "no trials"
+        print(f"{row['name']}: {counts} (target {row['n_trials']} complete)")
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -125,6 +167,20 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--out", type=Path, default=None, help="also write baselines.md and baselines.json here")
     base.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
     base.set_defaults(handler=command_baselines)
+    storage_help = "Optuna RDB URL (default: $SWEEP_STORAGE, else sqlite:///studies/sweep.db)"
+    run = commands.add_parser("run", help="run (or resume) the Optuna study a study file describes")
+    run.add_argument("study_file", type=Path, help="a study file, e.g. studies/demo.toml")
+    run.add_argument("--trials", type=int, default=None, help="COMPLETE trials the study should hold (default: the file's n_trials)")
+    run.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default 1)")
+    run.add_argument("--storage", default=None, help=storage_help)
+    run.add_argument("--timeout", type=float, default=None, help="stop starting trials after this many seconds")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or per-trial lines")
+    run.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
+    run.set_defaults(handler=command_run)
+    studies = commands.add_parser("studies", help="list the studies in a storage with trial counts by state")
+    studies.add_argument("--storage", default=None, help=storage_help)
+    studies.add_argument("--json", action="store_true")
+    studies.set_defaults(handler=command_studies)
     return parser
 
 
@@ -141,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"sweep: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("sweep: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interruption:
+        if args.debug:
+            raise
+        code = getattr(interruption, "exit_code", 130)
+        print(f"sweep: interrupted ({'SIGTERM' if code == 143 else 'SIGINT'}); a running trial was marked FAILED", file=sys.stderr)
+        return code

@@ -88,3 +88,246 @@ def check_train(config: TrainConfig, where: str = "train") -> TrainConfig:
     if config.candidates not in CANDIDATE_SETS:
         raise UsageError(f"{where}.candidates must be one of {', '.join(CANDIDATE_SETS)}")
     return config
+
+
+# --- study files ---------------------------------------------------------------------------
+
+SAMPLERS = ("tpe", "nsga2", "gp", "random", "grid")
+DIRECTIONS = ("maximize", "minimize")
+METRICS = tuple(f"top_{k}_accuracy" for k in TOP_K) + ("rmse",)
+WEIGHTS = ("rating_weight", "retrieval_weight")
+# Besides the two weights, any numeric model or train setting may be searched.
+SEARCHABLE = {
+    "learning_rate": ("train", float),
+    "epochs": ("train", int),
+    "batch_size": ("train", int),
+    "embedding_dimension": ("model", int),
+}
+
+
+@dataclass(frozen=True)
+class SearchRange:
+    """One searched parameter: a range (log scale by default) or, for the grid sampler, values."""
+
+    name: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = True
+    values: tuple[float, ...] | None = None
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    name: str
+    seed: int = 0
+    n_trials: int = 20  # COMPLETE trials the study should hold, across every worker
+    timeout: float | None = None  # seconds per `sweep run`; None: no limit
+    sampler: str = "tpe"
+    replicates: int = 1  # training seeds per weight pair; metrics are their mean
+    objectives: tuple[str, ...] = ("top_100_accuracy", "rmse")
+    directions: tuple[str, ...] = ("maximize", "minimize")
+    max_failed_trials: int | None = None  # stop once this many trials failed; None: n_trials
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    study: StudySettings
+    search: tuple[SearchRange, ...]
+    enqueue_tutorial_pairs: bool = True  # run (1,0), (0,1), (1,1) first
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+
+    def identity(self) -> dict:
+        """What defines the study's results; run controls (n_trials, timeout, limits) are not part of it."""
+        settings = {
+            key: value
+            for key, value in _plain(self.study).items()
+            if key not in ("n_trials", "timeout", "max_failed_trials")
+        }
+        return {**_plain(self), "study": settings}
+
+    @property
+    def hash(self) -> str:
+        return spec_hash(self.identity())
+
+
+def load_study_file(path) -> StudySpec:
+    """Read and validate a study file; any problem is one UsageError naming the file and the key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such study file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: cannot read the study file ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path}: invalid TOML ({error})") from None
+    try:
+        return parse_study(raw)
+    except UsageError as error:
+        raise UsageError(f"{path}: {error}") from None
+
+
+def parse_study(raw: dict) -> StudySpec:
+    _only(raw, "", ("study", "search", "baselines", "model", "train", "data"))
+    study_table = _table(raw, "study", required=True)
+    if "name" not in study_table:
+        raise UsageError("study.name: missing (every study needs a name)")
+    study = _dataclass(StudySettings, study_table, "study")
+    _check_study(study)
+    search_table = _table(raw, "search", required=True)
+    search = tuple(_search_range(name, spec) for name, spec in search_table.items())
+    _check_search(search, study)
+    baselines = _table(raw, "baselines")
+    _only(baselines, "baselines", ("enqueue",))
+    enqueue = baselines.get("enqueue", True)
+    if not isinstance(enqueue, bool):
+        raise UsageError("baselines.enqueue: expected true or false")
+    model = check_model(_dataclass(ModelConfig, _table(raw, "model"), "model"))
+    train = check_train(_dataclass(TrainConfig, _table(raw, "train"), "train"))
+    data = _dataclass(DataConfig, _table(raw, "data"), "data")
+    _check_data(data)
+    return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, model=model, train=train, data=data)
+
+
+def _table(raw: dict, key: str, required: bool = False) -> dict:
+    if key not in raw:
+        if required:
+            raise UsageError(f"[{key}]: missing section")
+        return {}
+    if not isinstance(raw[key], dict):
+        raise UsageError(f"{key}: expected a [{key}] table")
+    return raw[key]
+
+
+def _only(table: dict, where: str, allowed) -> None:
+    for key in table:
+        if key not in allowed:
+            name = f"{where}.{key}" if where else key
+            raise UsageError(f"{name}: unknown key (allowed: {', '.join(allowed)})")
+
+
+def _dataclass(cls, table: dict, where: str):
+    fields = {item.name: item for item in dataclasses.fields(cls)}
+    _only(table, where, fields)
+    return cls(**{key: _typed(value, fields[key].type, f"{where}.{key}") for key, value in table.items()})
+
+
+def _typed(value, annotation: str, where: str):
+    """Check a TOML value against a field's annotation (given as a string under __future__ annotations)."""
+    optional = "None" in annotation
+    if value is None and optional:
+        return None
+    if annotation.startswith("tuple"):
+        if not isinstance(value, list):
+            raise UsageError(f"{where}: expected a list")
+        item_type = int if "int" in annotation else str
+        return tuple(_scalar(item, item_type, f"{where}[{index}]") for index, item in enumerate(value))
+    base = annotation.replace(" | None", "").strip()
+    return _scalar(value, {"int": int, "float": float, "str": str, "bool": bool}[base], where)
+
+
+def _scalar(value, kind, where: str):
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise UsageError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise UsageError(f"{where}: expected a string, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{where}: expected a number, got {value!r}")
+    if not math.isfinite(value):
+        raise UsageError(f"{where}: must be finite, got {value!r}")
+    if kind is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise UsageError(f"{where}: expected a whole number, got {value!r}")
+        return int(value)
+    return float(value)
+
+
+def _search_range(name: str, spec) -> SearchRange:
+    where = f"search.{name}"
+    if name not in WEIGHTS and name not in SEARCHABLE:
+        raise UsageError(f"{where}: cannot be searched (searchable: {', '.join(WEIGHTS + tuple(SEARCHABLE))})")
+    if not isinstance(spec, dict):
+        raise UsageError(f"{where}: expected a table with low and high (or values)")
+    _only(spec, where, ("low", "high", "log", "values"))
+    integer = name in SEARCHABLE and SEARCHABLE[name][1] is int
+    kind = int if integer else float
+    log = _scalar(spec.get("log", not integer), bool, f"{where}.log")
+    if "values" in spec:
+        if not isinstance(spec["values"], list) or not spec["values"]:
+            raise UsageError(f"{where}.values: expected a non-empty list of numbers")
+        values = tuple(_scalar(v, kind, f"{where}.values[{i}]") for i, v in enumerate(spec["values"]))
+        _check_non_negative(name, values, f"{where}.values")
+        low, high = (spec.get("low"), spec.get("high"))
+        if low is not None or high is not None:
+            raise UsageError(f"{where}: give either values or low/high, not both")
+        return SearchRange(name, values=values, log=log, integer=integer)
+    for key in ("low", "high"):
+        if key not in spec:
+            raise UsageError(f"{where}.{key}: missing")
+    low, high = (_scalar(spec[key], kind, f"{where}.{key}") for key in ("low", "high"))
+    _check_non_negative(name, (low,), f"{where}.low")
+    if low > high:
+        raise UsageError(f"{where}: low ({low}) is greater than high ({high})")
+    if log and low <= 0:
+        raise UsageError(f"{where}.low: a log-scale range needs low > 0 (got {low}); set log = false to include 0")
+    return SearchRange(name, low=low, high=high, log=log, integer=integer)
+
+
+def _check_non_negative(name: str, values, where: str) -> None:
+    if any(value < 0 for value in values):
+        raise UsageError(f"{where}: {name} cannot be negative")
+    if name not in WEIGHTS and any(value <= 0 for value in values):
+        raise UsageError(f"{where}: {name} must be positive")
+
+
+def _check_study(study: StudySettings) -> None:
+    if not study.name or not all(c.isalnum() or c in "-_." for c in study.name):
+        raise UsageError("study.name: use letters, digits, '-', '_' or '.'")
+    if study.n_trials < 1:
+        raise UsageError("study.n_trials: must be at least 1")
+    if study.timeout is not None and study.timeout <= 0:
+        raise UsageError("study.timeout: must be positive (omit it for no limit)")
+    if study.sampler not in SAMPLERS:
+        raise UsageError(f"study.sampler: unknown sampler {study.sampler!r} (choose {', '.join(SAMPLERS)})")
+    if study.replicates < 1:
+        raise UsageError("study.replicates: must be at least 1")
+    if study.max_failed_trials is not None and study.max_failed_trials < 1:
+        raise UsageError("study.max_failed_trials: must be at least 1")
+    for objective in study.objectives:
+        if objective not in METRICS:
+            raise UsageError(f"study.objectives: unknown metric {objective!r} (choose {', '.join(METRICS)})")
+    for direction in study.directions:
+        if direction not in DIRECTIONS:
+            raise UsageError(f"study.directions: unknown direction {direction!r} (choose maximize or minimize)")
+    if len(study.directions) != len(study.objectives) or not study.objectives:
+        raise UsageError("study.directions: give one direction per objective")
+
+
+def _check_search(search: tuple[SearchRange, ...], study: StudySettings) -> None:
+    names = {item.name for item in search}
+    for weight in WEIGHTS:
+        if weight not in names:
+            raise UsageError(f"search.{weight}: missing (both weights are searched)")
+    if study.sampler == "grid" and any(item.values is None for item in search):
+        missing = next(item.name for item in search if item.values is None)
+        raise UsageError(f"search.{missing}.values: the grid sampler needs a list of values for every searched parameter")
+    if study.sampler != "grid" and any(item.values is not None for item in search):
+        listed = next(item.name for item in search if item.values is not None)
+        raise UsageError(f"search.{listed}.values: lists of values are for sampler = \"grid\"; give low and high")
+
+
+def _check_data(data: DataConfig) -> None:
+    if data.dataset not in ("movielens-100k", "synthetic"):
+        raise UsageError(f"data.dataset: unknown dataset {data.dataset!r} (choose movielens-100k or synthetic)")
+    if data.source not in ("auto", "tfds", "grouplens", "pypi", "synthetic"):
+        raise UsageError(f"data.source: unknown source {data.source!r}")
+    for key in ("train_size", "test_size"):
+        if getattr(data, key) is not None and getattr(data, key) < 1:
+            raise UsageError(f"data.{key}: must be at least 1")

@@ -1,0 +1,76 @@
+"""The live view of a running sweep: a progress bar and one line per finished trial (stderr)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+
+from sweep.pareto import pareto_front
+
+
+def trial_line(trial) -> str:
+    """One line describing a finished trial."""
+    attrs = trial.user_attrs
+    weights = f"rating_weight={attrs.get('rating_weight', float('nan')):.4g} retrieval_weight={attrs.get('retrieval_weight', float('nan')):.4g}"
+    label = f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs else ""
+    if trial.state.name == "COMPLETE":
+        metrics = attrs.get("metrics", {})
+        return (
+            f"trial {trial.number} complete: {weights}{label}  top-100 {metrics.get('top_100_accuracy', float('nan')):.4f}  "
+            f"RMSE {metrics.get('rmse', float('nan')):.4f}  ({attrs.get('seconds', 0):.1f} s)"
+        )
+    reason = attrs.get("fail_reason", "worker lost (no heartbeat)")
+    return f"trial {trial.number} {trial.state.name.lower()}: {weights}{label}  ({reason})"
+
+
+class Progress:
+    def __init__(self, quiet: bool = False, stream=sys.stderr):
+        self.quiet, self.stream = quiet, stream
+        self._seen: set[int] = set()
+        self._bar = None
+        self._lock = threading.Lock()
+        self._directions = ("maximize", "minimize")
+
+    def say(self, message: str) -> None:
+        if self._bar is not None:
+            self._bar.write(message, file=self.stream)
+        else:
+            print(message, file=self.stream, flush=True)
+
+    def start(self, spec, n_trials: int) -> None:
+        self._directions = spec.study.directions
+        if not self.quiet and self.stream.isatty():  # in a log file, the per-trial lines say it all
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=n_trials, desc=spec.study.name, unit="trial", file=self.stream, dynamic_ncols=True)
+
+    def update(self, trials) -> None:
+        with self._lock:
+            finished = [t for t in trials if t.state.name in ("COMPLETE", "FAIL", "PRUNED") and t.number not in self._seen]
+            for trial in sorted(finished, key=lambda t: t.number):
+                self._seen.add(trial.number)
+                if not self.quiet:
+                    self.say(trial_line(trial))
+            if self._bar is None:
+                return
+            complete = [t for t in trials if t.state.name == "COMPLETE"]
+            self._bar.n = min(len(complete), self._bar.total)
+            if complete:
+                values = np.array([t.values for t in complete], dtype=float)
+                metrics = [t.user_attrs.get("metrics", {}) for t in complete]
+                self._bar.set_postfix_str(
+                    f"front {int(pareto_front(values, self._directions).sum())}, "
+                    f"best top-100 {max(m.get('top_100_accuracy', 0.0) for m in metrics):.4f}, "
+                    f"best RMSE {min(m.get('rmse', float('inf')) for m in metrics):.4f}",
+                    refresh=False,
+                )
+            self._bar.refresh()
+
+    def close(self, counts: dict, n_trials: int) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        summary = ", ".join(f"{count} {state.lower()}" for state, count in sorted(counts.items()))
+        print(f"trials: {summary} (target {n_trials} complete)", file=self.stream, flush=True)

@@ -1,0 +1,105 @@
+"""Where studies live: an Optuna RDB storage (SQLite by default, PostgreSQL for many machines).
+
+The default is one shared SQLite file, studies/sweep.db under the current directory,
+holding every study by name; --storage or $SWEEP_STORAGE names any other RDB URL.
+Heartbeats let a later run find a killed worker's trial and retry it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+from sweep import SweepError
+
+log = logging.getLogger(__name__)
+
+STORAGE_VARIABLE = "SWEEP_STORAGE"
+DEFAULT_SQLITE = Path("studies") / "sweep.db"
+SQLITE_LOCK_TIMEOUT_SECONDS = 120  # workers wait this long for the write lock instead of failing
+CONNECT_TIMEOUT_SECONDS = 10
+HEARTBEAT_SECONDS = 30  # a running trial's heartbeat; it is stale after the grace period
+GRACE_SECONDS = 90
+MAX_RETRIES = 1  # a killed worker's trial is run again once with the same parameters
+
+
+def storage_url(explicit: str | None = None) -> str:
+    """--storage, else $SWEEP_STORAGE, else the shared SQLite file under ./studies/."""
+    url = explicit or os.environ.get(STORAGE_VARIABLE)
+    if url:
+        return url
+    return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ***, for messages."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def heartbeat_settings() -> tuple[int, int]:
+    """(interval, grace) in seconds; the environment may shorten them (tests, impatient users)."""
+    interval = int(os.environ.get("SWEEP_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+    grace = int(os.environ.get("SWEEP_GRACE_SECONDS", max(GRACE_SECONDS, 3 * interval)))
+    return interval, grace
+
+
+def open_storage(url: str, heartbeat: bool = True):
+    """An RDBStorage, or one SweepError line saying why it cannot be opened (password redacted)."""
+    import warnings
+
+    import optuna
+    import sqlalchemy.exc
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # sweep reports trials itself
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    engine_kwargs = {}
+    if url.startswith("sqlite:///"):
+        database = Path(url.removeprefix("sqlite:///"))
+        if url == f"sqlite:///{DEFAULT_SQLITE}":
+            database.parent.mkdir(parents=True, exist_ok=True)
+        elif not database.parent.is_dir():
+            raise SweepError(f"cannot open storage {url}: directory {database.parent} does not exist")
+        engine_kwargs = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT_SECONDS}}
+    elif url.startswith("postgresql"):
+        engine_kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}, "pool_pre_ping": True}
+    options = {}
+    if heartbeat:
+        interval, grace = heartbeat_settings()
+        options = {
+            "heartbeat_interval": interval,
+            "grace_period": grace,
+            "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES),
+        }
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **options)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, OSError) as error:
+        raise SweepError(f"cannot open storage {redact(url)}: {_first_line(error)}") from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return redact(text.splitlines()[0]) if text else type(error).__name__
+
+
+def list_studies(url: str) -> list[dict]:
+    """Every study in the storage with its trial counts by state."""
+    import optuna
+
+    storage = open_storage(url, heartbeat=False)
+    rows = []
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        counts: dict[str, int] = {}
+        for trial in study.get_trials(deepcopy=False):
+            counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
+        rows.append(
+            {
+                "name": summary.study_name,
+                "n_trials": study.user_attrs.get("n_trials"),
+                "counts": counts,
+                "spec_hash": study.user_attrs.get("spec_hash"),
+            }
+        )
+    return rows

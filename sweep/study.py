@@ -1,0 +1,266 @@
+"""Optuna studies over (rating_weight, retrieval_weight): the only module that talks to Optuna.
+
+One study per study file, stored with its resolved spec and hash, the split fingerprint,
+the context baselines and package versions. Workers (processes, here or on other
+machines sharing the storage) ask for trials until the study holds n_trials COMPLETE
+ones. The tutorial's pairs (1,0), (0,1), (1,1) are enqueued first; their exact zeros do
+not fit a log-scale distribution, so their weights are not Optuna params but trial
+attributes. Every trial records `rating_weight` and `retrieval_weight` as attributes,
+and sampled trials also as params, so the report reads them the same way for both.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import logging
+import os
+import platform
+import socket
+import statistics
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from sweep import SweepError, UsageError
+from sweep.baselines import TUTORIAL, context_baselines
+from sweep.config import METRICS, StudySpec, canonical_json
+from sweep.storage import open_storage, redact
+
+log = logging.getLogger(__name__)
+
+TRAINER_VARIABLE = "SWEEP_TRAINER"  # module:function with train_and_evaluate's interface (tests, plug-ins)
+PACKAGES = ("tensorflow", "tf-keras", "tensorflow-recommenders", "optuna", "numpy", "pandas", "sweep")
+READY_WAIT_SECONDS = 60
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM: the running trial is marked FAILED at once, then the worker exits."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(f"signal {signal_number}")
+        self.signal_number = signal_number
+        self.exit_code = 128 + signal_number
+
+
+def package_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def trial_seeds(study_seed: int, trial_number: int, replicates: int) -> list[int]:
+    """Training seeds of a trial, derived from the study seed and the trial's (original) number."""
+    state = np.random.SeedSequence([study_seed, trial_number]).generate_state(replicates)
+    return [int(seed % 2**31) for seed in state]
+
+
+def resolve_trainer():
+    """$SWEEP_TRAINER (module:function) or the real trainer, sweep.trial.train_and_evaluate."""
+    target = os.environ.get(TRAINER_VARIABLE, "sweep.trial:train_and_evaluate")
+    module_name, _, function_name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        raise UsageError(f"${TRAINER_VARIABLE}={target} does not name a function ({error})") from None
+
+
+def make_sampler(spec: StudySpec, salt: int = 0):
+    """The study file's sampler, seeded from the study seed (salted per worker and per resume)."""
+    import optuna
+
+    seed = int(np.random.SeedSequence([spec.study.seed, salt]).generate_state(1)[0]) if salt else spec.study.seed
+    name = spec.study.sampler
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=5)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "grid":
+        return optuna.samplers.GridSampler({item.name: list(item.values) for item in spec.search}, seed=seed)
+    try:
+        return optuna.samplers.GPSampler(seed=seed)
+    except ImportError as error:
+        raise UsageError(f"sampler \"gp\" needs PyTorch and SciPy ({error}); install them or choose tpe") from None
+
+
+def create_or_load(spec: StudySpec, storage, prepared, n_trials: int, command: str = ""):
+    """The study named in the spec: created (with its provenance and the tutorial's pairs
+    enqueued) by the first process to get there; every other process checks it matches."""
+    import optuna
+
+    directions = list(spec.study.directions)
+    try:
+        study = optuna.create_study(storage=storage, study_name=spec.study.name, directions=directions)
+    except optuna.exceptions.DuplicatedStudyError:
+        study = optuna.load_study(study_name=spec.study.name, storage=storage)
+        _wait_until_ready(study)
+        _check_matches(study, spec, prepared)
+        study.set_user_attr("n_trials", n_trials)
+        return study
+    provenance = {
+        "spec": canonical_json(spec.identity()),
+        "spec_hash": spec.hash,
+        "split_fingerprint": prepared.split_fingerprint,
+        "data_checksum": prepared.data_checksum,
+        "context_baselines": context_baselines(prepared, spec.train.candidates),
+        "versions": package_versions(),
+        "objectives": list(spec.study.objectives),
+        "n_trials": n_trials,
+        "command": command,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    for key, value in provenance.items():
+        study.set_user_attr(key, value)
+    if spec.enqueue_tutorial_pairs:
+        for published in TUTORIAL:
+            study.enqueue_trial(
+                {},
+                user_attrs={
+                    "tutorial_pair": published.name,
+                    "rating_weight": published.rating_weight,
+                    "retrieval_weight": published.retrieval_weight,
+                },
+                skip_if_exists=False,
+            )
+    study.set_user_attr("ready", True)  # last: other processes wait for it
+    return study
+
+
+def _wait_until_ready(study) -> None:
+    deadline = time.monotonic() + READY_WAIT_SECONDS
+    while not study.user_attrs.get("ready"):
+        if time.monotonic() > deadline:
+            raise SweepError(f"study {study.study_name!r} exists but was never finished being created; delete it")
+        time.sleep(0.5)
+
+
+def _check_matches(study, spec: StudySpec, prepared) -> None:
+    if study.user_attrs.get("spec_hash") != spec.hash:
+        raise UsageError(
+            f"study {spec.study.name!r} already exists with a different spec ({study.user_attrs.get('spec_hash', '?')[:15]}…, "
+            f"this file: {spec.hash[:15]}…); rename the study or restore the file"
+        )
+    if study.user_attrs.get("split_fingerprint") != prepared.split_fingerprint:
+        raise SweepError(
+            f"this worker's data split differs from study {spec.study.name!r}'s "
+            f"(fingerprint {prepared.split_fingerprint[:15]}… vs {study.user_attrs.get('split_fingerprint', '?')[:15]}…); "
+            "refetch the same dataset (`sweep data info` shows its checksum) before joining"
+        )
+
+
+def count_states(study) -> dict:
+    counts: dict[str, int] = {}
+    for trial in study.get_trials(deepcopy=False):
+        counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
+    return counts
+
+
+def make_objective(spec: StudySpec, prepared, trainer, worker: str):
+    """The function Optuna calls: one weight pair, `replicates` seeds, mean metrics as values."""
+    from sweep.trial import TrialFailed
+
+    def objective(trial):
+        attrs = trial.user_attrs
+        if "tutorial_pair" in attrs:
+            weights = (attrs["rating_weight"], attrs["retrieval_weight"])
+            model_config, train_config = spec.model, spec.train
+        else:
+            weights, model_config, train_config = _suggest(trial, spec)
+            trial.set_user_attr("rating_weight", weights[0])
+            trial.set_user_attr("retrieval_weight", weights[1])
+        origin = attrs.get("origin_trial", trial.number)  # a retry inherits its original's number and seeds
+        seeds = attrs.get("seeds") or trial_seeds(spec.study.seed, origin, spec.study.replicates)
+        for key, value in (("origin_trial", origin), ("seeds", seeds), ("spec_hash", spec.hash),
+                           ("split_fingerprint", prepared.split_fingerprint), ("versions", package_versions()),
+                           ("worker", worker)):
+            trial.set_user_attr(key, value)
+        runs = []
+        try:
+            for seed in seeds:
+                result = trainer(weights[0], weights[1], seed, model_config, train_config, prepared)
+                runs.append({"seed": seed, "metrics": result["metrics"], "seconds": result["seconds"],
+                             "epochs": result.get("epochs", [])})
+        except TrialFailed as failure:
+            trial.set_user_attr("fail_reason", failure.reason)
+            trial.set_user_attr("fail_detail", str(failure))
+            raise
+        except Interrupted as interruption:
+            trial.set_user_attr("fail_reason", f"interrupted ({interruption})")
+            raise
+        except Exception as error:  # a crash in one trial fails that trial, not the sweep
+            log.debug("trial %d crashed", trial.number, exc_info=True)
+            trial.set_user_attr("fail_reason", f"error: {type(error).__name__}")
+            trial.set_user_attr("fail_detail", str(error)[:500])
+            raise TrialFailed(f"error: {type(error).__name__}", str(error)) from error
+        means = {name: statistics.fmean(run["metrics"][name] for run in runs) for name in METRICS}
+        stds = {name: (statistics.stdev([run["metrics"][name] for run in runs]) if len(runs) > 1 else 0.0)
+                for name in METRICS}
+        trial.set_user_attr("runs", runs)
+        trial.set_user_attr("metrics", means)
+        trial.set_user_attr("metrics_std", stds)
+        trial.set_user_attr("seconds", statistics.fmean(run["seconds"]["total"] for run in runs))
+        return [means[name] for name in spec.study.objectives]
+
+    return objective
+
+
+def _suggest(trial, spec: StudySpec):
+    values = {}
+    for item in spec.search:
+        if item.values is not None:  # grid: GridSampler picks from the listed values
+            values[item.name] = trial.suggest_categorical(item.name, list(item.values))
+        elif item.integer:
+            values[item.name] = trial.suggest_int(item.name, int(item.low), int(item.high), log=item.log)
+        else:
+            values[item.name] = trial.suggest_float(item.name, item.low, item.high, log=item.log)
+    weights = (float(values.pop("rating_weight")), float(values.pop("retrieval_weight")))
+    model_overrides = {k: v for k, v in values.items() if k in ("embedding_dimension",)}
+    train_overrides = {k: v for k, v in values.items() if k not in model_overrides}
+    return weights, replace(spec.model, **model_overrides), replace(spec.train, **train_overrides)
+
+
+def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: float | None, salt: int) -> int:
+    """Ask for trials until the study holds n_trials COMPLETE (or too many failed, or time is up)."""
+    import optuna
+    from sweep.trial import TrialFailed
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    storage = open_storage(url)
+    study = optuna.load_study(study_name=spec.study.name, storage=storage, sampler=make_sampler(spec, salt))
+    _check_matches(study, spec, prepared)
+    trainer = resolve_trainer()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    max_failed = spec.study.max_failed_trials or n_trials
+    outcome = {"too_many_failures": False}
+
+    def stop_when_done(study, finished_trial):
+        counts = count_states(study)
+        if counts.get("COMPLETE", 0) >= n_trials:
+            study.stop()
+        elif counts.get("FAIL", 0) >= max_failed:
+            outcome["too_many_failures"] = True
+            study.stop()
+
+    if count_states(study).get("COMPLETE", 0) >= n_trials:
+        return 0
+    study.optimize(
+        make_objective(spec, prepared, trainer, worker),
+        timeout=timeout,
+        callbacks=[stop_when_done],
+        catch=(TrialFailed,),
+        gc_after_trial=False,
+    )
+    if outcome["too_many_failures"]:
+        raise SweepError(f"study {spec.study.name!r} stopped: {max_failed} trials failed (see `sweep report`)")
+    return 0
+
+
+def describe(url: str) -> str:
+    return redact(url)

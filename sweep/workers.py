@@ -1,0 +1,154 @@
+"""`sweep run`: one study, N worker processes on this machine, a live view of the storage.
+
+One TensorFlow process per worker (never threads), with the CPU's cores divided between
+them. SIGINT/SIGTERM mark each running trial FAILED at once and end the run with exit
+code 130/143; a killed worker (kill -9) leaves a trial whose heartbeat stops, which a
+later run marks FAILED and retries once with the same parameters and seeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+
+from sweep import SweepError
+from sweep.config import StudySpec
+from sweep.storage import open_storage
+from sweep.study import Interrupted, count_states, create_or_load, run_worker
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+
+
+@contextmanager
+def interrupts_raise():
+    """SIGINT and SIGTERM raise Interrupted in the main thread, so Optuna marks the trial FAILED."""
+
+    def handler(signal_number, frame):
+        raise Interrupted(signal_number)
+
+    previous = {number: signal.signal(number, handler) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def run(spec: StudySpec, url: str, data_dir, workers: int, n_trials: int, timeout, progress, command: str = "") -> int:
+    """Create or join the study, run `workers` workers until it holds n_trials COMPLETE trials."""
+    from sweep.trial import load_prepared
+
+    prepared = load_prepared(spec.data, data_dir)  # before touching the storage: missing data changes nothing
+    storage = open_storage(url)
+    study = create_or_load(spec, storage, prepared, n_trials, command)
+    counts = count_states(study)
+    if counts.get("COMPLETE", 0) >= n_trials:
+        progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)} of {n_trials} trials; nothing to do")
+        return 0
+    started_with = sum(count for state, count in counts.items() if state != "WAITING")
+    progress.start(spec, n_trials)
+    watcher = _Watcher(url, spec.study.name, progress)
+    watcher.start()
+    try:
+        if workers == 1:
+            with interrupts_raise():
+                return run_worker(spec, url, prepared, n_trials, timeout, salt=started_with * 1024)
+        return _run_processes(spec, url, data_dir, workers, n_trials, timeout, started_with)
+    finally:
+        watcher.stop()
+        progress.close(count_states(study), n_trials)
+
+
+def _run_processes(spec, url, data_dir, workers, n_trials, timeout, started_with) -> int:
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(
+            target=_child_main,
+            args=(spec, url, data_dir, n_trials, timeout, started_with * 1024 + index + 1, threads, logging.getLogger().level),
+            name=f"sweep-worker-{index}",
+        )
+        for index in range(workers)
+    ]
+    received = []
+
+    def forward(signal_number, frame):
+        received.append(signal_number)
+        for child in children:
+            if child.is_alive():
+                os.kill(child.pid, signal.SIGTERM)
+
+    previous = {number: signal.signal(number, forward) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for child in children:
+            child.start()
+        while any(child.is_alive() for child in children):
+            for child in children:
+                child.join(timeout=0.2)
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+    if received:
+        raise Interrupted(received[0])
+    codes = [child.exitcode for child in children]
+    if any(code not in (0, None) for code in codes):
+        raise SweepError(f"{sum(code != 0 for code in codes)} of {workers} workers failed (exit codes {codes})")
+    return 0
+
+
+def _child_main(spec, url, data_dir, n_trials, timeout, salt, threads, log_level) -> None:
+    """A worker process: its own TensorFlow with `threads` CPU threads; dies with its parent."""
+    os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
+    logging.basicConfig(level=log_level, format="%(message)s", stream=sys.stderr)
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)  # orphaned: stop like a terminated worker
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    with interrupts_raise():
+        try:
+            from sweep.trial import load_prepared
+
+            code = run_worker(spec, url, load_prepared(spec.data, data_dir), n_trials, timeout, salt)
+        except Interrupted as interruption:
+            code = interruption.exit_code
+        except SweepError as error:
+            print(f"sweep: error: {error}", file=sys.stderr, flush=True)
+            code = error.exit_code
+    sys.exit(code)
+
+
+class _Watcher(threading.Thread):
+    """Polls the storage and hands the trials to the progress view (sees every worker, any machine)."""
+
+    def __init__(self, url: str, study_name: str, progress):
+        super().__init__(daemon=True)
+        self.url, self.study_name, self.progress = url, study_name, progress
+        self._stopping = threading.Event()
+
+    def run(self):
+        import optuna
+
+        study = optuna.load_study(study_name=self.study_name, storage=open_storage(self.url, heartbeat=False))
+        while not self._stopping.wait(POLL_SECONDS):
+            try:
+                self.progress.update(study.get_trials(deepcopy=False))
+            except Exception:  # a busy database must not kill the run; the next poll retries
+                log.debug("progress poll failed", exc_info=True)
+        self.progress.update(study.get_trials(deepcopy=False))
+
+    def stop(self):
+        self._stopping.set()
+        self.join(timeout=30)
