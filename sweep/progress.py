@@ -39,8 +39,10 @@ class Progress:
         else:
             print(message, file=self.stream, flush=True)
 
-    def start(self, spec, n_trials: int) -> None:
+    def start(self, spec, n_trials: int, existing_trials=()) -> None:
+        """Begin the view; trials finished before this run are counted but not listed again."""
         self._directions = spec.study.directions
+        self._seen.update(t.number for t in existing_trials if t.state.name in ("COMPLETE", "FAIL", "PRUNED"))
         if not self.quiet and self.stream.isatty():  # in a log file, the per-trial lines say it all
             from tqdm import tqdm
 

@@ -54,7 +54,7 @@ def run(spec: StudySpec, url: str, data_dir, workers: int, n_trials: int, timeou
         progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)} of {n_trials} trials; nothing to do")
         return 0
     started_with = sum(count for state, count in counts.items() if state != "WAITING")
-    progress.start(spec, n_trials)
+    progress.start(spec, n_trials, study.get_trials(deepcopy=False))
     watcher = _Watcher(url, spec.study.name, progress)
     watcher.start()
     try:

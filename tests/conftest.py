@@ -39,3 +39,14 @@ def small_raw_tables(n_users=30, n_movies=50, ratings_per_user=8, seed=3):
 
 def canonical(raw_ratings, raw_movies):
     return sources.normalize(raw_ratings, raw_movies)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL URL from $SWEEP_TEST_POSTGRES_URL (scripts/test and .ci/run start a local server)."""
+    import os
+
+    url = os.environ.get("SWEEP_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("no PostgreSQL server: set SWEEP_TEST_POSTGRES_URL (scripts/postgres starts one)")
+    return url

@@ -1,0 +1,43 @@
+"""A trainer with the real interface whose metrics are a known function of the weights.
+
+Used through $SWEEP_TRAINER=tests.fake_trainer:train_and_evaluate so sweeps run in
+seconds. Knobs (environment): SWEEP_FAKE_DELAY seconds per call; SWEEP_FAKE_NONFINITE_CALL=k
+makes this process's k-th call (1-based) fail with a non-finite loss; SWEEP_FAKE_STARTED_DIR
+gets a file per call, so a test knows a trial is running before it kills the worker.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+from sweep.trial import TrialFailed
+
+_calls = {"count": 0}
+
+
+def expected_metrics(rating_weight: float, retrieval_weight: float) -> dict:
+    """f(params): more retrieval weight relative to rating weight buys top-k and costs RMSE."""
+    tilt = math.log10((retrieval_weight + 1e-9) / (rating_weight + 1e-9))
+    share = 1.0 / (1.0 + math.exp(-(tilt + 3.0)))
+    metrics = {f"top_{k}_accuracy": min(1.0, (0.06 + 0.18 * share) * k / 100) for k in (1, 5, 10, 50, 100)}
+    metrics["rmse"] = 1.11 + 2.6 * share**6
+    return metrics
+
+
+def train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, train_config, data, keep_model=False):
+    _calls["count"] += 1
+    started_dir = os.environ.get("SWEEP_FAKE_STARTED_DIR")
+    if started_dir:
+        Path(started_dir, f"call-{os.getpid()}-{_calls['count']}").write_text(f"{rating_weight} {retrieval_weight} {seed}")
+    time.sleep(float(os.environ.get("SWEEP_FAKE_DELAY", "0")))
+    if str(_calls["count"]) == os.environ.get("SWEEP_FAKE_NONFINITE_CALL"):
+        raise TrialFailed("non-finite loss", "epoch 1")
+    epochs = [{"total_loss": 1.0, "rating_loss": 1.0, "retrieval_loss": 0.0, "seconds": 0.0}] * train_config.epochs
+    return {
+        "metrics": expected_metrics(rating_weight, retrieval_weight),
+        "epochs": epochs,
+        "seconds": {"build": 0.0, "train": 0.0, "evaluate": 0.0, "total": 0.0},
+    }

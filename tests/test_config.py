@@ -1,0 +1,138 @@
+"""Study files: a valid file becomes a frozen spec; every bad input is one error naming the file and key."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from sweep import UsageError
+from sweep.config import load_study_file, parse_study
+
+REPO = Path(__file__).resolve().parents[1]
+
+VALID = """
+[study]
+name = "valid"
+seed = 3
+n_trials = 10
+sampler = "tpe"
+replicates = 2
+
+[search.rating_weight]
+low = 1e-3
+high = 10.0
+
+[search.retrieval_weight]
+low = 1e-5
+high = 1.0
+
+[search.learning_rate]
+low = 0.01
+high = 0.5
+
+[search.epochs]
+low = 1
+high = 6
+log = false
+
+[train]
+epochs = 3
+
+[data]
+split_seed = 42
+"""
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_valid_file_becomes_a_frozen_spec(tmp_path):
+    spec = load_study_file(write(tmp_path, VALID))
+    assert spec.study.name == "valid" and spec.study.replicates == 2
+    assert [item.name for item in spec.search] == ["rating_weight", "retrieval_weight", "learning_rate", "epochs"]
+    assert spec.search[0].log is True  # log scale is the default for the weights
+    assert spec.search[3].integer and spec.search[3].log is False
+    assert spec.enqueue_tutorial_pairs
+    assert spec.train.batch_size == 8192 and spec.model.embedding_dimension == 32  # the tutorial's defaults
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.study.name = "other"
+
+
+def test_the_hash_follows_the_results_not_the_run_controls(tmp_path):
+    base = load_study_file(write(tmp_path, VALID)).hash
+    assert load_study_file(write(tmp_path, VALID.replace("n_trials = 10", "n_trials = 50"))).hash == base
+    assert load_study_file(write(tmp_path, VALID.replace("epochs = 3", "epochs = 4"))).hash != base
+    assert load_study_file(write(tmp_path, VALID.replace("high = 10.0", "high = 20.0"))).hash != base
+
+
+@pytest.mark.parametrize(
+    "edit, key",
+    [
+        (lambda t: t.replace('[study]', '[study]\ncolour = "red"'), "study.colour"),
+        (lambda t: t.replace('[train]', '[train]\nepocs = 3'), "train.epocs"),
+        (lambda t: t + '\n[extra]\nx = 1\n', "extra"),
+        (lambda t: t.replace('name = "valid"\n', ''), "study.name"),
+        (lambda t: t.replace('low = 1e-3', 'low = -1.0'), "search.rating_weight.low"),
+        (lambda t: t.replace('low = 1e-5', 'low = nan'), "search.retrieval_weight.low"),
+        (lambda t: t.replace('high = 1.0', 'high = inf'), "search.retrieval_weight.high"),
+        (lambda t: t.replace('low = 1e-3\nhigh = 10.0', 'low = 5.0\nhigh = 1.0'), "search.rating_weight"),
+        (lambda t: t.replace('sampler = "tpe"', 'sampler = "annealing"'), "study.sampler"),
+        (lambda t: t.replace('sampler = "tpe"', 'sampler = "tpe"\ndirections = ["maximize", "sideways"]'), "study.directions"),
+        (lambda t: t.replace('n_trials = 10', 'n_trials = "ten"'), "study.n_trials"),
+        (lambda t: t.replace('n_trials = 10', 'n_trials = 0'), "study.n_trials"),
+        (lambda t: t.replace('epochs = 3', 'epochs = 2.5'), "train.epochs"),
+        (lambda t: t.replace('[search.learning_rate]', '[search.dropout]'), "search.dropout"),
+        (lambda t: t.replace('[search.retrieval_weight]\nlow = 1e-5\nhigh = 1.0\n', ''), "search.retrieval_weight"),
+        (lambda t: t.replace('low = 1e-3', 'low = 0.0'), "search.rating_weight.low"),
+        (lambda t: t.replace('split_seed = 42', 'dataset = "netflix"'), "data.dataset"),
+    ],
+)
+def test_bad_input_is_one_error_naming_the_file_and_the_key(tmp_path, edit, key):
+    path = write(tmp_path, edit(VALID))
+    with pytest.raises(UsageError) as error:
+        load_study_file(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ")
+    assert key in message
+    assert "\n" not in message
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    path = write(tmp_path, "[study\nname = 1")
+    with pytest.raises(UsageError, match=f"{path}: invalid TOML"):
+        load_study_file(path)
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no such study file"):
+        load_study_file(tmp_path / "absent.toml")
+
+
+def test_a_linear_range_may_include_zero_weight():
+    spec = parse_study(
+        {"study": {"name": "x"}, "search": {"rating_weight": {"low": 0.0, "high": 1.0, "log": False},
+                                             "retrieval_weight": {"low": 0.0, "high": 1.0, "log": False}}}
+    )
+    assert spec.search[0].low == 0.0
+
+
+def test_the_grid_sampler_needs_values_and_only_it_takes_them():
+    grid = {"rating_weight": {"values": [1.0, 0.1]}, "retrieval_weight": {"values": [1.0]}}
+    assert parse_study({"study": {"name": "g", "sampler": "grid"}, "search": grid}).search[0].values == (1.0, 0.1)
+    with pytest.raises(UsageError, match="grid sampler"):
+        parse_study({"study": {"name": "g", "sampler": "grid"},
+                     "search": {"rating_weight": {"low": 1.0, "high": 2.0}, "retrieval_weight": {"values": [1.0]}}})
+    with pytest.raises(UsageError, match="for sampler = \"grid\""):
+        parse_study({"study": {"name": "g"}, "search": grid})
+
+
+@pytest.mark.parametrize("name", ["demo", "tutorial", "beyond"])
+def test_the_shipped_study_files_are_valid(name):
+    spec = load_study_file(REPO / "studies" / f"{name}.toml")
+    assert spec.study.name == name
+    assert spec.enqueue_tutorial_pairs
