@@ -52,7 +52,7 @@ def open_storage(url: str, heartbeat: bool = True):
     import optuna
     import sqlalchemy.exc
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # sweep reports trials itself
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # sweep reports each trial (and its failure) itself
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     engine_kwargs = {}
     if url.startswith("sqlite:///"):

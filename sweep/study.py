@@ -231,7 +231,6 @@ def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: floa
     import optuna
     from sweep.trial import TrialFailed
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
     storage = open_storage(url)
     study = optuna.load_study(study_name=spec.study.name, storage=storage, sampler=make_sampler(spec, salt))
     _check_matches(study, spec, prepared)
