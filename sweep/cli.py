@@ -114,8 +114,7 @@ def command_run(args) -> int:
     progress = Progress(quiet=args.quiet)
     if not args.quiet:
         _say(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(url)}: {n_trials} trials, {args.workers} worker(s)")
-    command = "sweep " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("sweep") else "sweep run " + str(args.study_file)
-    return workers.run(spec, url, args.data_dir, args.workers, n_trials, timeout, progress, command=command)
+    return workers.run(spec, url, args.data_dir, args.workers, n_trials, timeout, progress, command=_command_line(args))
 
 
 def command_studies(args) -> int:
@@ -131,6 +130,39 @@ def command_studies(args) -> int:
         counts = ", ".join(f"{count} {state.lower()}" for state, count in sorted(row["counts"].items())) or "no trials"
         print(f"{row['name']}: {counts} (target {row['n_trials']} complete)")
     return 0
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def command_report(args) -> int:
+    from sweep.report import FILES, build_report
+    from sweep.storage import storage_url
+
+    out = args.out or Path("reports") / args.study
+    found = build_report(args.study, storage_url(args.storage), out, command=_command_line(args))
+    health = found["health"]
+    if health["complete"] == 0:
+        _say(f"study {args.study!r} has no COMPLETE trials ({health['trials']} trials, {health['failed']} failed); "
+             f"the report in {out} says so")
+        return 1
+    print(f"wrote {out}/ ({', '.join(FILES)}): "
+          f"{health['complete']} complete trials, {found['front']} on the front, knee at trial {found['knee']}")
+    return 0
+
+
+def command_compare(args) -> int:
+    from sweep.report import FILES, build_comparison
+    from sweep.storage import storage_url
+
+    out = args.out or Path("reports") / ("compare-" + "-".join(args.studies))
+    build_comparison(args.studies, storage_url(args.storage), out, command=_command_line(args))
+    print(f"wrote {out}/ ({', '.join(FILES)}) comparing {', '.join(args.studies)}")
+    return 0
+
+
+def _command_line(args) -> str:
+    return "sweep " + " ".join(getattr(args, "argv", []) or [args.command])
 
 
 # --- parser --------------------------------------------------------------------------------
@@ -181,12 +213,23 @@ def build_parser() -> argparse.ArgumentParser:
     studies.add_argument("--storage", default=None, help=storage_help)
     studies.add_argument("--json", action="store_true")
     studies.set_defaults(handler=command_studies)
+    report = commands.add_parser("report", help="Pareto plot, hypervolume, CSV and summary of a study")
+    report.add_argument("study", help="the study's name (e.g. demo)")
+    report.add_argument("--storage", default=None, help=storage_help)
+    report.add_argument("--out", type=Path, default=None, help="output directory (default: reports/<study>/)")
+    report.set_defaults(handler=command_report)
+    compare = commands.add_parser("compare", help="several studies' fronts on one plot")
+    compare.add_argument("studies", nargs="+", help="study names")
+    compare.add_argument("--storage", default=None, help=storage_help)
+    compare.add_argument("--out", type=Path, default=None, help="output directory (default: reports/compare-<names>/)")
+    compare.set_defaults(handler=command_compare)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s", stream=sys.stderr
     )

@@ -1,0 +1,143 @@
+"""What the numbers mean: the front, the knee, the tutorial's claims checked, the study's health.
+
+The knee point is the Pareto-optimal trial closest to the ideal point once each
+objective is scaled to [0, 1] over the front (0 = the front's worst, 1 = its best):
+the trial that gives up least on both at once.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+import pandas as pd
+
+from sweep.baselines import TUTORIAL, compare_with_tutorial
+
+
+def knee_point(frame: pd.DataFrame, objectives=("top_100_accuracy", "rmse"), directions=("maximize", "minimize")):
+    """The trial number of the recommended knee point, or None without a front."""
+    front = frame[frame["pareto"]]
+    if front.empty:
+        return None
+    scaled = []
+    for objective, direction in zip(objectives, directions):
+        values = front[objective].to_numpy(float)
+        span = values.max() - values.min()
+        goodness = (values - values.min()) / span if span > 0 else np.ones_like(values)
+        scaled.append(goodness if direction == "maximize" else 1.0 - goodness)
+    distance = np.hypot(*[1.0 - column for column in scaled]) if len(scaled) == 2 else np.linalg.norm(
+        1.0 - np.column_stack(scaled), axis=1)
+    order = np.lexsort((front["number"].to_numpy(), distance))  # ties: the earlier trial
+    return int(front["number"].iloc[order[0]])
+
+
+def tutorial_runs(frame: pd.DataFrame) -> dict:
+    """Per-seed top-100 and RMSE of the study's own runs of the tutorial's three pairs."""
+    summary = {}
+    for published in TUTORIAL:
+        rows = frame[(frame["tutorial_pair"] == published.name) & (frame["state"] == "COMPLETE")]
+        seeds = {metric: [] for metric in ("top_100_accuracy", "rmse")}
+        for _, row in rows.iterrows():
+            for metric in seeds:
+                columns = [c for c in row.index if c.startswith("seed") and c.endswith(f"_{metric}") and not pd.isna(row[c])]
+                seeds[metric] += [float(row[c]) for c in columns] or [float(row[metric])]
+        if not seeds["rmse"]:
+            return {}
+        summary[published.name] = {
+            metric: {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+                     "n": len(values)}
+            for metric, values in seeds.items()
+        }
+    return summary
+
+
+def comparison(frame: pd.DataFrame, context: dict | None) -> dict | None:
+    runs = tutorial_runs(frame)
+    if not runs or not context:
+        return None
+    return compare_with_tutorial(runs, context)
+
+
+def health(frame: pd.DataFrame) -> dict:
+    total = len(frame)
+    failed = frame[frame["state"] == "FAIL"]
+    diverged = failed[failed["fail_reason"].str.contains("non-finite", na=False)]
+    return {
+        "trials": total,
+        "complete": int((frame["state"] == "COMPLETE").sum()),
+        "failed": len(failed),
+        "diverged": len(diverged),
+        "failed_share": len(failed) / total if total else 0.0,
+        "diverged_share": len(diverged) / total if total else 0.0,
+        "reasons": failed["fail_reason"].value_counts().sort_index().to_dict(),
+    }
+
+
+def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str) -> str:
+    lines = [f"# Study `{name}`", ""]
+    if study_health["complete"] == 0:
+        lines += [
+            f"**No COMPLETE trials yet** ({study_health['trials']} trials, {study_health['failed']} failed): "
+            "there is no front to show. Run `sweep run` on the study file, or look at the failures below.", "",
+        ]
+    front = frame[frame["pareto"]].sort_values("rmse")
+    if not front.empty:
+        lines += ["## Pareto-optimal trials", "",
+                  "| trial | rating_weight | retrieval_weight | top-100 accuracy | RMSE | knee |", "|---|---|---|---|---|---|"]
+        for row in front.itertuples(index=False):
+            label = f" ({row.tutorial_pair})" if row.tutorial_pair else ""
+            lines.append(
+                f"| {row.number}{label} | {row.rating_weight:.4g} | {row.retrieval_weight:.4g} | "
+                f"{_with_std(row.top_100_accuracy, row.top_100_accuracy_std)} | {_with_std(row.rmse, row.rmse_std)} | "
+                f"{'**knee**' if row.number == knee else ''} |"
+            )
+        lines += ["", f"Recommended knee point: trial {knee} (closest to the ideal point with both objectives "
+                      "scaled to [0, 1] over the front).", ""]
+    lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
+    lines += [
+        "## Study health", "",
+        f"{study_health['trials']} trials: {study_health['complete']} complete, {study_health['failed']} failed "
+        f"({study_health['failed_share']:.0%}), of which {study_health['diverged']} diverged (non-finite loss).",
+    ]
+    for reason, count in study_health["reasons"].items():
+        lines.append(f"- {reason}: {count}")
+    lines += ["", "## Provenance", "",
+              f"- report command: `{command}`",
+              f"- study created by: `{study_attrs.get('command', '?')}` at {study_attrs.get('created', '?')}",
+              f"- spec hash: `{study_attrs.get('spec_hash', '?')}`",
+              f"- split fingerprint: `{study_attrs.get('split_fingerprint', '?')}`",
+              f"- data checksum: `{study_attrs.get('data_checksum', '?')}`",
+              "- package versions: " + ", ".join(f"{k} {v}" for k, v in sorted(study_attrs.get("versions", {}).items())),
+              f"- top-k candidates: {study_attrs.get('context_baselines', {}).get('candidates', '?')}",
+              f"- spec: `{study_attrs.get('spec', '?')}`", ""]
+    return "\n".join(lines)
+
+
+def _comparison_lines(compared, context) -> list[str]:
+    if compared is None:
+        return ["## The tutorial's comparison", "",
+                "Not available: the study has no COMPLETE runs of all three tutorial pairs "
+                "(set `[baselines] enqueue = true`).", ""]
+    lines = ["## The tutorial's comparison", "",
+             "| model | metric | published | ours (mean ± std) | difference / our std | within spread |",
+             "|---|---|---|---|---|---|"]
+    for row in compared["rows"]:
+        units = "n/a (one seed)" if row["std"] == 0 else f"{row['difference_in_std']:+.1f}"
+        lines.append(f"| {row['model']} | {row['metric']} | {row['published']:.3f} | {row['mean']:.4f} ± {row['std']:.4f} "
+                     f"| {units} | {'yes' if row['within_spread'] else 'no'} |")
+    lines += ["", "| the tutorial's conclusion | holds here | evidence |", "|---|---|---|"]
+    for conclusion in compared["conclusions"]:
+        lines.append(f"| {conclusion['claim']} | {'yes' if conclusion['holds'] else 'no'} | {conclusion['evidence']} |")
+    if context:
+        lines += ["", f"Context on the same test split: global-mean RMSE {context['global_mean_rmse']:.4f}, "
+                      f"user + item bias RMSE {context['user_item_bias_rmse']:.4f}, most-popular top-100 "
+                      f"{context['most_popular_top_100_accuracy']:.4f}, chance top-100 {context['chance_top_100_accuracy']:.4f}."]
+    return lines + [""]
+
+
+def _with_std(mean: float, std: float) -> str:
+    if std is None or math.isnan(std) or std == 0:
+        return f"{mean:.4f}"
+    return f"{mean:.4f} ± {std:.4f}"

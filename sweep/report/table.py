@@ -1,0 +1,98 @@
+"""A study's trials as one table: one row per trial, failed ones included, stable for diffs.
+
+Weights come from the trial attributes `rating_weight` and `retrieval_weight`, which every
+trial carries (sampled and enqueued alike). The `pareto` column marks the trials on the
+front of the study's objectives among COMPLETE trials.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from sweep.config import METRICS
+from sweep.pareto import pareto_front
+
+FLOAT_FORMAT = "%.8g"
+LEADING_COLUMNS = [
+    "study", "number", "state", "fail_reason", "tutorial_pair", "rating_weight", "retrieval_weight",
+    "log10_weight_ratio", "origin_trial",
+]
+
+
+def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
+    """The study's trials as a DataFrame with a fixed column order."""
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state.name == "WAITING":
+            continue
+        attrs = trial.user_attrs
+        rating, retrieval = attrs.get("rating_weight", math.nan), attrs.get("retrieval_weight", math.nan)
+        row = {
+            "study": study_label or study.study_name,
+            "number": trial.number,
+            "state": trial.state.name,
+            "fail_reason": attrs.get("fail_reason", "worker lost (no heartbeat)" if trial.state.name == "FAIL" else ""),
+            "tutorial_pair": attrs.get("tutorial_pair", ""),
+            "rating_weight": rating,
+            "retrieval_weight": retrieval,
+            "log10_weight_ratio": _log_ratio(rating, retrieval),
+            "origin_trial": attrs.get("origin_trial", trial.number),
+        }
+        for name, value in sorted(trial.params.items()):
+            if name not in ("rating_weight", "retrieval_weight"):
+                row[f"param_{name}"] = value
+        means, stds = attrs.get("metrics", {}), attrs.get("metrics_std", {})
+        for metric in METRICS:
+            row[metric] = means.get(metric, math.nan) if trial.state.name == "COMPLETE" else math.nan
+            row[f"{metric}_std"] = stds.get(metric, math.nan) if trial.state.name == "COMPLETE" else math.nan
+        runs = attrs.get("runs", [])
+        row["seeds"] = " ".join(str(seed) for seed in attrs.get("seeds", []))
+        row["n_seeds"] = len(runs)
+        for index, run in enumerate(runs):
+            for metric in ("top_100_accuracy", "rmse"):
+                row[f"seed{index}_{metric}"] = run["metrics"][metric]
+        row["seconds"] = attrs.get("seconds", math.nan)
+        row["values"] = json.dumps(trial.values) if trial.values else ""
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        metric_columns = [column for metric in METRICS for column in (metric, f"{metric}_std")]
+        columns = LEADING_COLUMNS + ["pareto"] + metric_columns + ["n_seeds", "seconds", "seeds", "values"]
+        return pd.DataFrame({column: pd.Series(dtype=bool if column == "pareto" else object) for column in columns})
+    complete = frame["state"] == "COMPLETE"
+    objectives = study.user_attrs.get("objectives", ["top_100_accuracy", "rmse"])
+    directions = [direction.name.lower() for direction in study.directions]
+    front = np.zeros(len(frame), dtype=bool)
+    if complete.any():
+        front[complete.to_numpy()] = pareto_front(frame.loc[complete, objectives].to_numpy(), directions)
+    frame["pareto"] = front
+    rest = sorted(column for column in frame.columns if column not in LEADING_COLUMNS and column != "pareto")
+    ordered = LEADING_COLUMNS + ["pareto"] + [c for c in _metric_order(rest)]
+    return frame[ordered].sort_values(["study", "number"], kind="stable").reset_index(drop=True)
+
+
+def _metric_order(columns: list[str]) -> list[str]:
+    """Parameters, then metrics (mean, std), then per-seed columns and the rest."""
+    first = [c for c in columns if c.startswith("param_")]
+    metrics = [c for m in METRICS for c in (m, f"{m}_std") if c in columns]
+    return first + metrics + [c for c in columns if c not in first and c not in metrics]
+
+
+def _log_ratio(rating_weight: float, retrieval_weight: float) -> float:
+    """log10(retrieval_weight / rating_weight); ±inf for the pairs with a zero weight."""
+    if rating_weight == 0 and retrieval_weight == 0:
+        return math.nan
+    if rating_weight == 0:
+        return math.inf
+    if retrieval_weight == 0:
+        return -math.inf
+    return math.log10(retrieval_weight / rating_weight)
+
+
+def write_csv(frame: pd.DataFrame, path) -> None:
+    """Byte-identical for the same trials: fixed columns, float format and line endings."""
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
