@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from pathlib import Path
 
 from sweep import SweepError
@@ -23,6 +24,7 @@ CONNECT_TIMEOUT_SECONDS = 10
 HEARTBEAT_SECONDS = 30  # a running trial's heartbeat; it is stale after the grace period
 GRACE_SECONDS = 90
 MAX_RETRIES = 1  # a killed worker's trial is run again once with the same parameters
+SCHEMA_ATTEMPTS = 5
 
 
 def storage_url(explicit: str | None = None) -> str:
@@ -72,10 +74,38 @@ def open_storage(url: str, heartbeat: bool = True):
             "grace_period": grace,
             "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES),
         }
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **options)
-    except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, OSError) as error:
-        raise SweepError(f"cannot open storage {redact(url)}: {_first_line(error)}") from error
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **options)
+            break
+        except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, OSError) as error:
+            # Workers creating the schema of a new database at once collide; the loser retries.
+            racing = isinstance(error, sqlalchemy.exc.IntegrityError) or "already exists" in str(error)
+            if not racing or attempt == SCHEMA_ATTEMPTS - 1:
+                raise SweepError(f"cannot open storage {redact(url)}: {_first_line(error)}") from error
+            time.sleep(0.5 * (attempt + 1))
+    if url.startswith("sqlite"):
+        _serialize_sqlite_transactions(storage.engine)
+    return storage
+
+
+def _serialize_sqlite_transactions(engine) -> None:
+    """Make each SQLite transaction take the write lock when it begins (BEGIN IMMEDIATE).
+
+    SQLite ignores SELECT ... FOR UPDATE, so without this two workers can both read an
+    enqueued (WAITING) trial and both start it. SQLAlchemy's documented recipe.
+    """
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def autocommit_driver(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+
+    @event.listens_for(engine, "begin")
+    def begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections made before the listeners existed are dropped
 
 
 def _first_line(error: BaseException) -> str:

@@ -1,0 +1,327 @@
+"""The reliability battery: bad input, faults, kills and concurrency — with nothing lost.
+
+`pytest -m reliability` runs exactly this file. Workers are real `sweep run` processes;
+the trainer is the fake one (tests/fake_trainer.py: metrics = f(weights), optional delays
+and faults), except in the smoke and reproducibility cases, which train the real model
+on the small synthetic dataset. Heartbeats are shortened (1 s, grace 2 s) where a kill
+is tested.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+
+from sweep.report import plots
+from sweep.report.table import trials_frame
+from tests.fake_trainer import expected_metrics
+from tests.helpers import REPO, by_state, environment, study_file, sweep_run, sweep_start, trials, wait_for_calls
+from tests.test_pareto import brute_force
+
+pytestmark = pytest.mark.reliability
+
+HEARTBEAT = {"SWEEP_HEARTBEAT_SECONDS": 1, "SWEEP_GRACE_SECONDS": 2}
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+def values_match_the_fake_trainer(trial) -> bool:
+    expected = expected_metrics(trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
+    return trial.values == [expected["top_100_accuracy"], expected["rmse"]]
+
+
+# 1. Bad study files ------------------------------------------------------------------------
+
+BAD_FILES = {
+    "invalid TOML": ("[study\nname = 'x'", "invalid TOML"),
+    "unknown key": ("[study]\nname = 'x'\ncolour = 1\n", "study.colour"),
+    "missing key": ("[study]\nseed = 1\n", "study.name"),
+    "negative weight": ("[study]\nname='x'\n[search.rating_weight]\nlow=-1.0\nhigh=1.0\nlog=false\n"
+                        "[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n", "search.rating_weight.low"),
+    "nan": ("[study]\nname='x'\n[search.rating_weight]\nlow=nan\nhigh=1.0\n[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n",
+            "search.rating_weight.low"),
+    "inf": ("[study]\nname='x'\n[search.rating_weight]\nlow=1e-3\nhigh=inf\n[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n",
+            "search.rating_weight.high"),
+    "low > high": ("[study]\nname='x'\n[search.rating_weight]\nlow=2.0\nhigh=1.0\n[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n",
+                   "search.rating_weight"),
+    "unknown sampler": ("[study]\nname='x'\nsampler='cmaes-ish'\n[search.rating_weight]\nlow=1e-3\nhigh=1.0\n"
+                        "[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n", "study.sampler"),
+    "unknown direction": ("[study]\nname='x'\ndirections=['up', 'minimize']\n[search.rating_weight]\nlow=1e-3\nhigh=1.0\n"
+                          "[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n", "study.directions"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_bad_study_files_exit_2_with_one_line_naming_file_and_key(tmp_path, storage, synthetic_dir, case):
+    text, key = BAD_FILES[case]
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    result = sweep_run(path, storage, synthetic_dir)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"sweep: error: {path}:") and key in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "studies.db").exists()
+
+
+# 2. Missing dataset and 3. unreachable storage -----------------------------------------------------
+
+def test_missing_data_is_one_line_and_leaves_the_storage_untouched(tmp_path, storage):
+    result = sweep_run(study_file(tmp_path), storage, tmp_path / "no-data")
+    assert result.returncode == 1
+    assert result.stderr.startswith("sweep: error: no synthetic dataset at ")
+    assert "sweep data fetch --source synthetic" in result.stderr
+    assert not (tmp_path / "studies.db").exists()
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://sweep:s3cret@127.0.0.1:1/sweep", "postgresql://sweep:***@127.0.0.1:1/sweep"),
+        ("sqlite:///{tmp}/missing/dir/studies.db", "does not exist"),
+    ],
+)
+def test_an_unreachable_storage_is_one_line_with_the_password_hidden(tmp_path, synthetic_dir, url, shown):
+    started = time.monotonic()
+    result = sweep_run(study_file(tmp_path), url.format(tmp=tmp_path), synthetic_dir)
+    assert result.returncode == 1
+    assert time.monotonic() - started < 30
+    assert result.stderr.startswith("sweep: error: cannot open storage") and shown in result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_read_only_storage_directory_is_one_line(tmp_path, synthetic_dir):
+    result = sweep_run(study_file(tmp_path), "sqlite:////proc/studies.db", synthetic_dir)
+    assert result.returncode == 1
+    assert result.stderr.startswith("sweep: error: cannot open storage") and "Traceback" not in result.stderr
+
+
+# 4. A diverging trial -------------------------------------------------------------------------
+
+def test_a_non_finite_trial_fails_with_its_reason_and_the_sweep_goes_on(tmp_path, storage, synthetic_dir):
+    result = sweep_run(study_file(tmp_path, n_trials=5), storage, synthetic_dir, SWEEP_FAKE_NONFINITE_CALL=4)
+    assert result.returncode == 0, result.stderr
+    done = trials(storage)
+    failed = by_state(done, "FAIL")
+    assert [t.number for t in failed] == [3]
+    assert failed[0].user_attrs["fail_reason"] == "non-finite loss"
+    assert len(by_state(done, "COMPLETE")) == 5
+
+    frame = trials_frame(optuna.load_study(study_name="s", storage=storage))
+    assert frame.loc[frame["number"] == 3, "fail_reason"].tolist() == ["non-finite loss"]  # the CSV lists it
+    figure = plots.pareto_figure({"s": frame}, None, "s")
+    plotted = sum(len(collection.get_offsets()) for collection in figure.axes[0].collections
+                  if collection.get_offsets().shape[0] and collection.get_array() is not None)
+    assert plotted == 5  # the plot leaves it out
+
+
+# 5. kill -9 mid-trial, then resume (SQLite and PostgreSQL) -----------------------------------
+
+
+def kill_then_resume(tmp_path, storage, synthetic_dir, name="s"):
+    started = tmp_path / f"started-{name}"
+    started.mkdir()
+    path = study_file(tmp_path, name=name)
+    worker = sweep_start(path, storage, synthetic_dir, SWEEP_FAKE_DELAY=1.0, SWEEP_FAKE_STARTED_DIR=started, **HEARTBEAT)
+    wait_for_calls(started, 4)  # trial 3, the first sampled one, is running
+    time.sleep(0.3)
+    worker.kill()
+    worker.wait(timeout=30)
+    snapshot = {t.number: (t.params, t.values, t.user_attrs["metrics"]) for t in by_state(trials(storage, name), "COMPLETE")}
+    killed = by_state(trials(storage, name), "RUNNING")
+    assert len(killed) == 1
+    time.sleep(3)  # past the grace period
+    resumed = sweep_run(path, storage, synthetic_dir, **HEARTBEAT)
+    assert resumed.returncode == 0, resumed.stderr
+    after = trials(storage, name)
+    assert {t.number: (t.params, t.values, t.user_attrs["metrics"]) for t in after if t.number in snapshot} == snapshot
+    original = next(t for t in after if t.number == killed[0].number)
+    assert original.state.name == "FAIL"
+    retries = [t for t in after if t.user_attrs.get("origin_trial") == original.number and t.number != original.number]
+    assert len(retries) == 1
+    assert retries[0].params == original.params and retries[0].user_attrs["seeds"] == original.user_attrs["seeds"]
+    assert retries[0].state.name == "COMPLETE"
+    assert len(by_state(after, "COMPLETE")) == 6 and not by_state(after, "RUNNING")
+
+
+def test_kill_9_mid_trial_then_resume_on_sqlite(tmp_path, storage, synthetic_dir):
+    kill_then_resume(tmp_path, storage, synthetic_dir)
+
+
+@pytest.mark.postgres
+def test_kill_9_mid_trial_then_resume_on_postgresql(tmp_path, postgres_url, synthetic_dir):
+    kill_then_resume(tmp_path, postgres_url, synthetic_dir, name=f"kill-{time.time_ns()}")
+
+
+# 6. SIGTERM mid-trial ------------------------------------------------------------------------
+
+def test_sigterm_fails_the_running_trial_at_once_and_exits_143(tmp_path, storage, synthetic_dir):
+    started = tmp_path / "started"
+    started.mkdir()
+    worker = sweep_start(study_file(tmp_path), storage, synthetic_dir,
+                         SWEEP_FAKE_DELAY=0.3, SWEEP_FAKE_STARTED_DIR=started)
+    wait_for_calls(started, 3)
+    # the third call is running (or about to): give it time to sleep, then terminate
+    time.sleep(0.1)
+    sent = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    _, stderr = worker.communicate(timeout=30)
+    assert worker.returncode == 143, stderr
+    assert time.monotonic() - sent < 10
+    assert "Traceback" not in stderr
+    done = trials(storage)
+    failed = by_state(done, "FAIL")
+    assert len(failed) == 1 and failed[0].user_attrs["fail_reason"].startswith("interrupted")
+    assert not by_state(done, "RUNNING")
+    assert all(t.values == [expected_metrics(t.user_attrs["rating_weight"], t.user_attrs["retrieval_weight"])[m]
+                            for m in ("top_100_accuracy", "rmse")] for t in by_state(done, "COMPLETE"))
+
+
+# 7. Four workers on SQLite, 8. eight workers on PostgreSQL with one killed -------------------
+
+
+def start_workers(count, path, storage, data_dir, **extra):
+    return [sweep_start(path, storage, data_dir, **extra) for _ in range(count)]
+
+
+def test_four_workers_on_sqlite_share_a_study_wide_cap(tmp_path, storage, synthetic_dir):
+    path = study_file(tmp_path, n_trials=40)
+    workers = start_workers(4, path, storage, synthetic_dir, SWEEP_FAKE_DELAY=0.05)
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0, 0], [err for _, err in outputs]
+    assert not any("database is locked" in err for _, err in outputs)
+    done = trials(storage)
+    assert len({t.number for t in done}) == len(done)
+    assert 40 <= len(by_state(done, "COMPLETE")) <= 43
+    assert all(values_match_the_fake_trainer(t) for t in by_state(done, "COMPLETE"))
+
+
+@pytest.mark.postgres
+def test_eight_workers_on_postgresql_with_one_killed(tmp_path, postgres_url, synthetic_dir):
+    name = f"eight-{time.time_ns()}"
+    path = study_file(tmp_path, name=name, n_trials=40)
+    started = tmp_path / "started"
+    started.mkdir()
+    workers = start_workers(8, path, postgres_url, synthetic_dir, SWEEP_FAKE_DELAY=0.5,
+                            SWEEP_FAKE_STARTED_DIR=started, **HEARTBEAT)
+    wait_for_calls(started, 10)
+    victim = workers[0]
+    victim.kill()
+    victim.wait(timeout=30)
+    for worker in workers[1:]:
+        worker.communicate(timeout=300)
+        assert worker.returncode == 0
+    time.sleep(3)  # past the grace period: a last run fails the killed trial and retries it
+    final = sweep_run(path, postgres_url, synthetic_dir, **HEARTBEAT)
+    assert final.returncode == 0, final.stderr
+    done = trials(postgres_url, name)
+    assert len({t.number for t in done}) == len(done)
+    failed = by_state(done, "FAIL")
+    assert len(failed) == 1
+    retried = [t for t in done if t.user_attrs.get("origin_trial") == failed[0].number and t.number != failed[0].number]
+    assert len(retried) == 1 and retried[0].state.name == "COMPLETE"
+    assert not by_state(done, "RUNNING") and len(by_state(done, "COMPLETE")) >= 40
+    assert all(values_match_the_fake_trainer(t) for t in by_state(done, "COMPLETE"))
+
+
+# 9. Concurrent start -----------------------------------------------------------------------------
+
+
+def test_two_runs_of_a_new_study_started_together_make_one_study(tmp_path, storage, synthetic_dir):
+    path = study_file(tmp_path, n_trials=8)
+    workers = start_workers(2, path, storage, synthetic_dir, SWEEP_FAKE_DELAY=0.05)
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    assert [s.study_name for s in optuna.get_all_study_summaries(storage)] == ["s"]
+    done = trials(storage)
+    assert [t.user_attrs.get("tutorial_pair") for t in done].count("joint") == 1  # enqueued once
+    count = len(done)
+    assert sweep_run(path, storage, synthetic_dir).returncode == 0
+    assert len(trials(storage)) == count
+
+
+# 10. Reproducibility, 12. smoke with the real trainer -----------------------------------------
+
+REAL = """
+[study]
+name = "real"
+seed = 5
+n_trials = 1
+[search.rating_weight]
+low = 1e-2
+high = 1.0
+[search.retrieval_weight]
+low = 1e-4
+high = 1.0
+[baselines]
+enqueue = false
+[train]
+epochs = 1
+batch_size = 1024
+[data]
+dataset = "synthetic"
+"""
+
+
+def real_run(tmp_path, synthetic_dir, label):
+    path = tmp_path / "real.toml"
+    path.write_text(REAL)
+    storage = f"sqlite:///{tmp_path / f'{label}.db'}"
+    env = {key: value for key, value in environment(synthetic_dir).items() if key != "SWEEP_TRAINER"}
+    result = subprocess.run([sys.executable, "-m", "sweep", "run", str(path), "--storage", storage, "--quiet"],
+                            capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return storage
+
+
+def test_smoke_the_real_trainer_writes_storage_csv_and_plot(tmp_path, synthetic_dir):
+    storage = real_run(tmp_path, synthetic_dir, "smoke")
+    [trial] = trials(storage, "real")
+    assert trial.state.name == "COMPLETE" and 0 < trial.user_attrs["metrics"]["top_100_accuracy"] <= 1
+    report = subprocess.run([sys.executable, "-m", "sweep", "report", "real", "--storage", storage,
+                             "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "report" / "trials.csv").exists() and (tmp_path / "report" / "pareto.png").stat().st_size > 10_000
+
+
+def test_the_same_trial_in_fresh_processes_gives_the_same_metrics(tmp_path, synthetic_dir):
+    first, second = (trials(real_run(tmp_path, synthetic_dir, label), "real")[0] for label in ("one", "two"))
+    assert first.params == second.params
+    assert first.user_attrs["metrics"] == pytest.approx(second.user_attrs["metrics"], abs=1e-6)
+
+
+def test_a_sequential_study_with_a_fixed_seed_proposes_the_same_weights(tmp_path, synthetic_dir):
+    proposals = []
+    for run in range(2):
+        storage = f"sqlite:///{tmp_path / f'run{run}.db'}"
+        assert sweep_run(study_file(tmp_path, sampler="tpe", n_trials=10), storage, synthetic_dir).returncode == 0
+        proposals.append([t.params for t in trials(storage)])
+    assert proposals[0] == proposals[1] and len(proposals[0]) == 10
+
+
+# 11. Report determinism -----------------------------------------------------------------------
+
+
+def test_reports_are_deterministic_and_plot_the_brute_force_front(tmp_path, storage, synthetic_dir):
+    assert sweep_run(study_file(tmp_path, n_trials=12), storage, synthetic_dir).returncode == 0
+    for out in ("a", "b"):
+        result = subprocess.run([sys.executable, "-m", "sweep", "report", "s", "--storage", storage,
+                                 "--out", str(tmp_path / out)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a" / "trials.csv").read_bytes() == (tmp_path / "b" / "trials.csv").read_bytes()
+    frame = trials_frame(optuna.load_study(study_name="s", storage=storage))
+    complete = frame[frame["state"] == "COMPLETE"]
+    points = complete[["top_100_accuracy", "rmse"]].to_numpy(float)
+    rmse_line, top_line = plots.front_line(points)
+    front = points[brute_force(points, ("maximize", "minimize"))]
+    assert sorted(zip(top_line, rmse_line)) == sorted(map(tuple, front))
