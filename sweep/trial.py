@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -26,6 +27,24 @@ from sweep.config import TOP_K, ModelConfig, TrainConfig
 from sweep.data import Dataset, Split
 
 log = logging.getLogger(__name__)
+
+
+def import_tensorflow():
+    """TensorFlow, imported with the native stderr muted: its C++ start-up notices (CUDA
+    probing on a CPU machine) bypass Python logging and would garble the progress view."""
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    return tensorflow
 
 
 class TrialFailed(SweepError):
@@ -113,7 +132,7 @@ def train_and_evaluate(
     keep_model: bool = False,
 ) -> dict:
     """Metrics, per-epoch losses and wall times of one trained model; raises TrialFailed."""
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
