@@ -114,7 +114,10 @@ def command_run(args) -> int:
     progress = Progress(quiet=args.quiet)
     if not args.quiet:
         _say(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(url)}: {n_trials} trials, {args.workers} worker(s)")
-    return workers.run(spec, url, args.data_dir, args.workers, n_trials, timeout, progress, command=_command_line(args))
+    from sweep.artifacts import artifact_dir
+
+    return workers.run(spec, url, args.data_dir, args.workers, n_trials, timeout, progress,
+                       command=_command_line(args), artifacts=str(artifact_dir(args.artifacts)))
 
 
 def command_studies(args) -> int:
@@ -158,6 +161,68 @@ def command_compare(args) -> int:
     out = args.out or Path("reports") / ("compare-" + "-".join(args.studies))
     build_comparison(args.studies, storage_url(args.storage), out, command=_command_line(args))
     print(f"wrote {out}/ ({', '.join(FILES)}) comparing {', '.join(args.studies)}")
+    return 0
+
+
+# --- using a trial's model ---------------------------------------------------------------
+
+
+def _loaded_model(args):
+    from sweep import serve
+    from sweep.report import load_study
+    from sweep.storage import storage_url
+
+    study = load_study(args.study, storage_url(args.storage))
+    trial_number = serve.choose_trial(study, args.trial)
+    return study, serve.load_model(study, trial_number)
+
+
+def command_predict(args) -> int:
+    from sweep import serve
+
+    _, loaded = _loaded_model(args)
+    rating = serve.predict(loaded, args.user, args.movie)
+    if args.json:
+        print(json.dumps({"trial": loaded.trial_number, "user": args.user, "movie": args.movie, "rating": rating}))
+    else:
+        print(f"{rating:.3f}  (predicted rating of {args.movie!r} by user {args.user}, trial {loaded.trial_number})")
+    return 0
+
+
+def command_recommend(args) -> int:
+    from sweep import serve
+
+    study, loaded = _loaded_model(args)
+    seen = _seen_titles(study, args.user, args.data_dir) if args.exclude_seen else set()
+    ranked = serve.recommend(loaded, args.user, args.k, exclude=seen)
+    if args.json:
+        print(json.dumps({"trial": loaded.trial_number, "user": args.user,
+                          "recommendations": [{"title": t, "score": s} for t, s in ranked]}, ensure_ascii=False))
+        return 0
+    print(f"top {len(ranked)} for user {args.user} (trial {loaded.trial_number}{', seen titles excluded' if seen else ''}):")
+    for rank, (title, score) in enumerate(ranked, start=1):
+        print(f"{rank:3d}. {score:8.3f}  {title}")
+    return 0
+
+
+def _seen_titles(study, user: str, data_dir) -> set[str]:
+    """The titles the user rated in the study's training split."""
+    from sweep import data
+    from sweep.config import DataConfig
+
+    config = DataConfig(**json.loads(study.user_attrs["spec"])["data"])
+    dataset = data.load(data_dir or data.default_data_dir(), config.dataset)
+    train = data.load_split(dataset, config.split_seed, config.train_size, config.test_size).train
+    return set(train.loc[train["user_id"] == user, "movie_title"])
+
+
+def command_export(args) -> int:
+    from sweep import serve
+
+    _, loaded = _loaded_model(args)
+    serve.export(loaded, args.out)
+    print(f"wrote a SavedModel of trial {loaded.trial_number} to {args.out} "
+          "(tf.saved_model.load: .recommend(user_ids, k), .predict(user_ids, movie_titles))")
     return 0
 
 
@@ -207,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--storage", default=None, help=storage_help)
     run.add_argument("--timeout", type=float, default=None, help="stop starting trials after this many seconds")
     run.add_argument("--quiet", action="store_true", help="no progress bar or per-trial lines")
+    run.add_argument("--artifacts", default=None,
+                     help="directory for trained models (default: $SWEEP_ARTIFACTS, else studies/artifacts); "
+                          "recorded with a new study, shared by all its workers")
     run.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
     run.set_defaults(handler=command_run)
     studies = commands.add_parser("studies", help="list the studies in a storage with trial counts by state")
@@ -223,6 +291,25 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--storage", default=None, help=storage_help)
     compare.add_argument("--out", type=Path, default=None, help="output directory (default: reports/compare-<names>/)")
     compare.set_defaults(handler=command_compare)
+
+    predict = commands.add_parser("predict", help="a trial's predicted rating of a movie by a user")
+    recommend = commands.add_parser("recommend", help="a trial's top-k titles for a user")
+    export = commands.add_parser("export", help="a trial's model as a TensorFlow SavedModel")
+    for sub in (predict, recommend, export):
+        sub.add_argument("study", help="the study's name")
+        sub.add_argument("--storage", default=None, help=storage_help)
+        sub.add_argument("--trial", type=int, default=None, help="trial number (default: the knee point of the front)")
+    for sub in (predict, recommend):
+        sub.add_argument("--user", required=True, help="a user id, e.g. 42")
+        sub.add_argument("--json", action="store_true")
+    predict.add_argument("--movie", required=True, help='a title as in MovieLens, e.g. "Dances with Wolves (1990)"')
+    predict.set_defaults(handler=command_predict)
+    recommend.add_argument("-k", type=int, default=10, help="how many titles (default 10)")
+    recommend.add_argument("--exclude-seen", action="store_true", help="leave out titles the user rated in training")
+    recommend.add_argument("--data-dir", type=Path, default=None, help="cache directory (for --exclude-seen)")
+    recommend.set_defaults(handler=command_recommend)
+    export.add_argument("--out", type=Path, required=True, help="directory for the SavedModel")
+    export.set_defaults(handler=command_export)
     return parser
 
 

@@ -96,6 +96,7 @@ SAMPLERS = ("tpe", "nsga2", "gp", "random", "grid")
 DIRECTIONS = ("maximize", "minimize")
 METRICS = tuple(f"top_{k}_accuracy" for k in TOP_K) + ("rmse",)
 WEIGHTS = ("rating_weight", "retrieval_weight")
+KEEP_MODELS = ("all", "pareto", "none")
 # Besides the two weights, any numeric model or train setting may be searched.
 SEARCHABLE = {
     "learning_rate": ("train", float),
@@ -128,6 +129,7 @@ class StudySettings:
     objectives: tuple[str, ...] = ("top_100_accuracy", "rmse")
     directions: tuple[str, ...] = ("maximize", "minimize")
     max_failed_trials: int | None = None  # stop once this many trials failed; None: n_trials
+    keep_models: str = "all"  # trained weights kept as artifacts: all | pareto (when finished) | none
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ class StudySpec:
         settings = {
             key: value
             for key, value in _plain(self.study).items()
-            if key not in ("n_trials", "timeout", "max_failed_trials")
+            if key not in ("n_trials", "timeout", "max_failed_trials", "keep_models")
         }
         return {**_plain(self), "study": settings}
 
@@ -296,6 +298,8 @@ def _check_study(study: StudySettings) -> None:
         raise UsageError("study.timeout: must be positive (omit it for no limit)")
     if study.sampler not in SAMPLERS:
         raise UsageError(f"study.sampler: unknown sampler {study.sampler!r} (choose {', '.join(SAMPLERS)})")
+    if study.keep_models not in KEEP_MODELS:
+        raise UsageError(f"study.keep_models: unknown value {study.keep_models!r} (choose {', '.join(KEEP_MODELS)})")
     if study.replicates < 1:
         raise UsageError("study.replicates: must be at least 1")
     if study.max_failed_trials is not None and study.max_failed_trials < 1:

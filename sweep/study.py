@@ -90,7 +90,7 @@ def make_sampler(spec: StudySpec, salt: int = 0):
         raise UsageError(f"sampler \"gp\" needs PyTorch and SciPy ({error}); install them or choose tpe") from None
 
 
-def create_or_load(spec: StudySpec, storage, prepared, n_trials: int, command: str = ""):
+def create_or_load(spec: StudySpec, storage, prepared, n_trials: int, command: str = "", artifacts: str = ""):
     """The study named in the spec: created (with its provenance and the tutorial's pairs
     enqueued) by the first process to get there; every other process checks it matches."""
     import optuna
@@ -113,6 +113,7 @@ def create_or_load(spec: StudySpec, storage, prepared, n_trials: int, command: s
         "versions": package_versions(),
         "objectives": list(spec.study.objectives),
         "n_trials": n_trials,
+        "artifacts": artifacts,
         "command": command,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -162,8 +163,10 @@ def count_states(study) -> dict:
     return counts
 
 
-def make_objective(spec: StudySpec, prepared, trainer, worker: str):
-    """The function Optuna calls: one weight pair, `replicates` seeds, mean metrics as values."""
+def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
+    """The function Optuna calls: one weight pair, `replicates` seeds, mean metrics as values.
+    With a store, the first seed's trained model is kept as the trial's artifact."""
+    from sweep.artifacts import MODEL_ATTR, pack_model, save_model
     from sweep.trial import TrialFailed
 
     def objective(trial):
@@ -183,10 +186,14 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str):
             trial.set_user_attr(key, value)
         runs = []
         try:
-            for seed in seeds:
-                result = trainer(weights[0], weights[1], seed, model_config, train_config, prepared)
+            packed = None
+            for index, seed in enumerate(seeds):
+                keep = store is not None and index == 0
+                result = trainer(weights[0], weights[1], seed, model_config, train_config, prepared, keep_model=keep)
                 runs.append({"seed": seed, "metrics": result["metrics"], "seconds": result["seconds"],
                              "epochs": result.get("epochs", [])})
+                if keep and "model" in result:
+                    packed = pack_model(result.pop("model"), prepared, model_config, weights)
         except TrialFailed as failure:
             trial.set_user_attr("fail_reason", failure.reason)
             trial.set_user_attr("fail_detail", str(failure))
@@ -206,6 +213,8 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str):
         trial.set_user_attr("metrics", means)
         trial.set_user_attr("metrics_std", stds)
         trial.set_user_attr("seconds", statistics.fmean(run["seconds"]["total"] for run in runs))
+        if packed is not None:
+            trial.set_user_attr(MODEL_ATTR, save_model(trial.study, trial, store, packed))
         return [means[name] for name in spec.study.objectives]
 
     return objective
@@ -247,10 +256,15 @@ def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: floa
             outcome["too_many_failures"] = True
             study.stop()
 
+    store = None
+    if spec.study.keep_models != "none":
+        from sweep.artifacts import open_store
+
+        store = open_store(study.user_attrs.get("artifacts") or _default_artifacts())
     if count_states(study).get("COMPLETE", 0) >= n_trials:
         return 0
     study.optimize(
-        make_objective(spec, prepared, trainer, worker),
+        make_objective(spec, prepared, trainer, worker, store),
         timeout=timeout,
         callbacks=[stop_when_done],
         catch=(TrialFailed,),
@@ -258,8 +272,28 @@ def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: floa
     )
     if outcome["too_many_failures"]:
         raise SweepError(f"study {spec.study.name!r} stopped: {max_failed} trials failed (see `sweep report`)")
+    if store is not None and spec.study.keep_models == "pareto" and count_states(study).get("COMPLETE", 0) >= n_trials:
+        prune_models(study, store)
     return 0
 
+
+def prune_models(study, store) -> None:
+    """keep_models = "pareto": delete the models of COMPLETE trials off the front (idempotent)."""
+    from sweep.artifacts import MODEL_ATTR, remove_models
+
+    front = {trial.number for trial in study.best_trials}
+    removed = set(study.user_attrs.get("removed_models", []))
+    doomed = [t for t in study.get_trials(deepcopy=False)
+              if MODEL_ATTR in t.user_attrs and t.number not in front and t.number not in removed]
+    remove_models(store, [t.user_attrs[MODEL_ATTR] for t in doomed])
+    if doomed:
+        study.set_user_attr("removed_models", sorted(removed | {t.number for t in doomed}))
+
+
+def _default_artifacts() -> str:
+    from sweep.artifacts import artifact_dir
+
+    return str(artifact_dir())
 
 def describe(url: str) -> str:
     return redact(url)

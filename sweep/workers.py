@@ -42,13 +42,14 @@ def interrupts_raise():
             signal.signal(number, old)
 
 
-def run(spec: StudySpec, url: str, data_dir, workers: int, n_trials: int, timeout, progress, command: str = "") -> int:
+def run(spec: StudySpec, url: str, data_dir, workers: int, n_trials: int, timeout, progress, command: str = "",
+        artifacts: str = "") -> int:
     """Create or join the study, run `workers` workers until it holds n_trials COMPLETE trials."""
     from sweep.trial import load_prepared
 
     prepared = load_prepared(spec.data, data_dir)  # before touching the storage: missing data changes nothing
     storage = open_storage(url)
-    study = create_or_load(spec, storage, prepared, n_trials, command)
+    study = create_or_load(spec, storage, prepared, n_trials, command, artifacts)
     counts = count_states(study)
     if counts.get("COMPLETE", 0) >= n_trials:
         progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)} of {n_trials} trials; nothing to do")

@@ -1,0 +1,97 @@
+"""Trained models kept as Optuna artifacts: weights, vocabularies and the model config in one .npz.
+
+The artifact store is a directory (Optuna's FileSystemArtifactStore): by default
+`studies/artifacts/` beside the default SQLite file, or $SWEEP_ARTIFACTS / --artifacts.
+Its path is recorded on the study, so `sweep predict` finds the models of any study.
+A trial's model is the one trained with its first seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from sweep import SweepError
+
+ARTIFACTS_VARIABLE = "SWEEP_ARTIFACTS"
+DEFAULT_ARTIFACTS = Path("studies") / "artifacts"
+MODEL_ATTR = "model_artifact"
+
+
+def artifact_dir(explicit: str | None = None) -> Path:
+    return Path(explicit or os.environ.get(ARTIFACTS_VARIABLE) or DEFAULT_ARTIFACTS).absolute()
+
+
+def open_store(path: Path):
+    from optuna.artifacts import FileSystemArtifactStore
+
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SweepError(f"cannot use artifact directory {path} ({error.strerror}); set --artifacts or ${ARTIFACTS_VARIABLE}") from error
+    return FileSystemArtifactStore(str(path))
+
+
+def pack_model(model, data, model_config, weights: tuple[float, float]) -> bytes:
+    """The model's weights and what is needed to rebuild and query it, as .npz bytes."""
+    metadata = {
+        "rating_weight": weights[0],
+        "retrieval_weight": weights[1],
+        "embedding_dimension": model_config.embedding_dimension,
+        "rating_layers": list(model_config.rating_layers),
+        "activation": model_config.activation,
+        "split_fingerprint": data.split_fingerprint,
+    }
+    arrays = {f"weight_{index}": value for index, value in enumerate(model.get_weights())}
+    with tempfile.TemporaryFile() as buffer:
+        np.savez_compressed(
+            buffer,
+            metadata=np.array(json.dumps(metadata)),
+            user_vocabulary=np.array(data.user_vocabulary, dtype=str),
+            title_vocabulary=np.array(data.title_vocabulary, dtype=str),
+            **arrays,
+        )
+        buffer.seek(0)
+        return buffer.read()
+
+
+def save_model(study, trial, store, packed: bytes) -> str:
+    """Upload the packed model as the trial's artifact; returns its id."""
+    from optuna.artifacts import upload_artifact
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"trial-{trial.number}-model.npz"
+        path.write_bytes(packed)
+        return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+
+
+def load_packed(store, artifact_id: str) -> dict:
+    """The packed model as {metadata, user_vocabulary, title_vocabulary, weights}."""
+    from optuna.artifacts import download_artifact
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "model.npz"
+        try:
+            download_artifact(artifact_store=store, file_path=str(path), artifact_id=artifact_id)
+        except (FileNotFoundError, OSError) as error:
+            raise SweepError(f"the stored model {artifact_id} is missing from the artifact store ({error})") from error
+        with np.load(path) as archive:
+            weights = [archive[f"weight_{index}"] for index in range(sum(k.startswith("weight_") for k in archive.files))]
+            return {
+                "metadata": json.loads(str(archive["metadata"])),
+                "user_vocabulary": [str(user) for user in archive["user_vocabulary"]],
+                "title_vocabulary": [str(title) for title in archive["title_vocabulary"]],
+                "weights": weights,
+            }
+
+
+def remove_models(store, artifact_ids) -> None:
+    for artifact_id in artifact_ids:
+        try:
+            store.remove(artifact_id)
+        except (FileNotFoundError, OSError):
+            pass  # already gone: removing is idempotent

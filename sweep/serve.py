@@ -1,0 +1,166 @@
+"""Use a trial's trained model: predict a rating, recommend titles, export a SavedModel.
+
+The default trial is the knee point of the study's front (the report's rule). The
+exported SavedModel needs only TensorFlow: `tf.saved_model.load(DIR)` gives
+`recommend(user_ids, k)` -> {titles, scores} and `predict(user_ids, movie_titles)` -> ratings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sweep import SweepError, UsageError
+from sweep.artifacts import MODEL_ATTR, load_packed, open_store
+
+
+@dataclass
+class LoadedModel:
+    trial_number: int
+    model: object
+    users: dict  # user id -> index (StringLookup's convention: vocabulary[i] -> i + 1)
+    titles: dict
+    title_list: list
+    metadata: dict
+
+
+def choose_trial(study, trial_number: int | None) -> int:
+    """The requested trial, or the knee point of the front."""
+    if trial_number is not None:
+        if trial_number not in {t.number for t in study.get_trials(deepcopy=False)}:
+            raise UsageError(f"study {study.study_name!r} has no trial {trial_number}")
+        return trial_number
+    from sweep.report.summary import knee_point
+    from sweep.report.table import trials_frame
+
+    frame = trials_frame(study)
+    objectives = study.user_attrs.get("objectives", ["top_100_accuracy", "rmse"])
+    knee = knee_point(frame, objectives, [d.name.lower() for d in study.directions]) if not frame.empty else None
+    if knee is None:
+        raise SweepError(f"study {study.study_name!r} has no COMPLETE trials yet; run it first or pass --trial")
+    return knee
+
+
+def trials_with_models(study) -> list[int]:
+    removed = set(study.user_attrs.get("removed_models", []))
+    return [t.number for t in study.get_trials(deepcopy=False)
+            if t.state.name == "COMPLETE" and MODEL_ATTR in t.user_attrs and t.number not in removed]
+
+
+def load_model(study, trial_number: int) -> LoadedModel:
+    trial = next(t for t in study.get_trials(deepcopy=False) if t.number == trial_number)
+    if trial_number not in trials_with_models(study):
+        available = trials_with_models(study)
+        why = {"COMPLETE": "its model was not kept"}.get(trial.state.name, f"it is {trial.state.name}")
+        raise SweepError(
+            f"trial {trial_number} of study {study.study_name!r} has no stored model ({why}); "
+            f"trials with models: {_numbers(available)}"
+        )
+    store = open_store(Path(study.user_attrs.get("artifacts") or "studies/artifacts"))
+    packed = load_packed(store, trial.user_attrs[MODEL_ATTR])
+    from sweep.trial import import_tensorflow
+
+    import_tensorflow()
+    from sweep.model import MultiTaskModel
+
+    meta = packed["metadata"]
+    model = MultiTaskModel(len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
+                           meta["rating_weight"], meta["retrieval_weight"], meta["embedding_dimension"],
+                           tuple(meta["rating_layers"]), meta["activation"])
+    model.set_weights(packed["weights"])
+    return LoadedModel(
+        trial_number=trial_number,
+        model=model,
+        users={user: index + 1 for index, user in enumerate(packed["user_vocabulary"])},
+        titles={title: index + 1 for index, title in enumerate(packed["title_vocabulary"])},
+        title_list=packed["title_vocabulary"],
+        metadata=meta,
+    )
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers)) if numbers else "none"
+
+
+def user_index(loaded: LoadedModel, user: str) -> int:
+    if user not in loaded.users:
+        examples = ", ".join(repr(u) for u in sorted(loaded.users, key=lambda u: (len(u), u))[:3])
+        raise UsageError(f"unknown user {user!r}: the model knows {len(loaded.users)} users ({examples}, ...)")
+    return loaded.users[user]
+
+
+def title_index(loaded: LoadedModel, title: str) -> int:
+    if title not in loaded.titles:
+        close = difflib.get_close_matches(title, loaded.title_list, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise UsageError(f"unknown movie title {title!r}{hint}")
+    return loaded.titles[title]
+
+
+def predict(loaded: LoadedModel, user: str, title: str) -> float:
+    import tensorflow as tf
+
+    model = loaded.model
+    users = tf.constant([user_index(loaded, user)])
+    titles = tf.constant([title_index(loaded, title)])
+    return float(model.predict_rating(model.user_embedding(users), model.movie_embedding(titles))[0])
+
+
+def recommend(loaded: LoadedModel, user: str, k: int = 10, exclude: set[str] = frozenset()) -> list[tuple[str, float]]:
+    """Top-k titles by retrieval score through TFRS's brute-force index over all titles."""
+    import tensorflow as tf
+    import tensorflow_recommenders as tfrs
+
+    if k < 1:
+        raise UsageError("-k must be at least 1")
+    model = loaded.model
+    index = tfrs.layers.factorized_top_k.BruteForce(model.user_embedding, k=min(len(loaded.title_list), k + len(exclude)))
+    title_ids = np.arange(1, len(loaded.title_list) + 1, dtype=np.int32)
+    index.index(model.movie_embedding(tf.constant(title_ids)), tf.constant(loaded.title_list))
+    scores, titles = index(tf.constant([user_index(loaded, user)]))
+    ranked = [(title.decode("utf-8"), float(score)) for title, score in zip(titles.numpy()[0], scores.numpy()[0])]
+    return [(title, score) for title, score in ranked if title not in exclude][:k]
+
+
+def export(loaded: LoadedModel, out: Path) -> None:
+    """A SavedModel that serves recommendations and rating predictions with plain TensorFlow."""
+    import tensorflow as tf
+
+    model = loaded.model
+    users = list(loaded.users)
+    titles = loaded.title_list
+
+    def table(keys):
+        initializer = tf.lookup.KeyValueTensorInitializer(
+            tf.constant(keys), tf.constant(np.arange(1, len(keys) + 1, dtype=np.int64)))
+        return tf.lookup.StaticHashTable(initializer, default_value=0)  # unknown -> the out-of-vocabulary row
+
+    class Serving(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+            self.user_table = table(users)
+            self.title_table = table(titles)
+            self.titles = tf.constant(titles)
+            self.title_embeddings = tf.Variable(model.movie_embedding(tf.range(1, len(titles) + 1)), trainable=False)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([], tf.int32)])
+        def recommend(self, user_ids, k):
+            queries = self.model.user_embedding(self.user_table.lookup(user_ids))
+            scores, indices = tf.math.top_k(tf.matmul(queries, self.title_embeddings, transpose_b=True), k=k)
+            return {"titles": tf.gather(self.titles, indices), "scores": scores}
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)])
+        def predict(self, user_ids, movie_titles):
+            user_embeddings = self.model.user_embedding(self.user_table.lookup(user_ids))
+            movie_embeddings = self.model.movie_embedding(self.title_table.lookup(movie_titles))
+            return {"ratings": self.model.predict_rating(user_embeddings, movie_embeddings)}
+
+    serving = Serving()
+    try:
+        tf.saved_model.save(serving, str(out), signatures={"recommend": serving.recommend, "predict": serving.predict})
+    except OSError as error:
+        raise SweepError(f"cannot write the SavedModel to {out} ({error})") from error
