@@ -233,8 +233,15 @@ def _command_line(args) -> str:
 # --- parser --------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"sweep: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sweep", description="Optuna sweeps over the loss weights of TFRS's multi-task recommender."
     )
     parser.add_argument("--version", action="version", version=f"sweep {sweep.__version__}")
