@@ -156,6 +156,18 @@ def _check_matches(study, spec: StudySpec, prepared) -> None:
         )
 
 
+def is_complete(counts: dict, n_trials: int) -> bool:
+    """n_trials COMPLETE and no trial waiting (a waiting retry of a lost trial is still owed)."""
+    return counts.get("COMPLETE", 0) >= n_trials and not counts.get("WAITING", 0)
+
+
+def fail_stale_trials(study) -> None:
+    """Fail (and enqueue the retry of) trials whose worker stopped beating, before counting."""
+    import optuna
+
+    optuna.storages.fail_stale_trials(study)
+
+
 def count_states(study) -> dict:
     counts: dict[str, int] = {}
     for trial in study.get_trials(deepcopy=False):
@@ -250,7 +262,7 @@ def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: floa
 
     def stop_when_done(study, finished_trial):
         counts = count_states(study)
-        if counts.get("COMPLETE", 0) >= n_trials:
+        if is_complete(counts, n_trials):
             study.stop()
         elif counts.get("FAIL", 0) >= max_failed:
             outcome["too_many_failures"] = True
@@ -261,18 +273,28 @@ def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: floa
         from sweep.artifacts import open_store
 
         store = open_store(study.user_attrs.get("artifacts") or _default_artifacts())
-    if count_states(study).get("COMPLETE", 0) >= n_trials:
+    fail_stale_trials(study)
+    if is_complete(count_states(study), n_trials):
         return 0
-    study.optimize(
-        make_objective(spec, prepared, trainer, worker, store),
-        timeout=timeout,
-        callbacks=[stop_when_done],
-        catch=(TrialFailed,),
-        gc_after_trial=False,
-    )
+    objective = make_objective(spec, prepared, trainer, worker, store)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            break
+        try:
+            study.optimize(objective, timeout=remaining, callbacks=[stop_when_done], catch=(TrialFailed,),
+                           gc_after_trial=False)
+            break
+        except ValueError as error:
+            # A starved worker whose heartbeat lapsed finds its trial already failed (and retried)
+            # by another worker; Optuna refuses the late result. The retry stands; carry on.
+            if not str(error).startswith("Cannot tell a"):
+                raise
+            log.warning("a trial of this worker was finished elsewhere (its heartbeat lapsed); continuing")
     if outcome["too_many_failures"]:
         raise SweepError(f"study {spec.study.name!r} stopped: {max_failed} trials failed (see `sweep report`)")
-    if store is not None and spec.study.keep_models == "pareto" and count_states(study).get("COMPLETE", 0) >= n_trials:
+    if store is not None and spec.study.keep_models == "pareto" and is_complete(count_states(study), n_trials):
         prune_models(study, store)
     return 0
 

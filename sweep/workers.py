@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from sweep import SweepError
 from sweep.config import StudySpec
 from sweep.storage import open_storage
-from sweep.study import Interrupted, count_states, create_or_load, run_worker
+from sweep.study import Interrupted, count_states, create_or_load, fail_stale_trials, is_complete, run_worker
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,9 @@ def run(spec: StudySpec, url: str, data_dir, workers: int, n_trials: int, timeou
     prepared = load_prepared(spec.data, data_dir)  # before touching the storage: missing data changes nothing
     storage = open_storage(url)
     study = create_or_load(spec, storage, prepared, n_trials, command, artifacts)
+    fail_stale_trials(study)
     counts = count_states(study)
-    if counts.get("COMPLETE", 0) >= n_trials:
+    if is_complete(counts, n_trials):
         progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)} of {n_trials} trials; nothing to do")
         return 0
     started_with = sum(count for state, count in counts.items() if state != "WAITING")

@@ -212,17 +212,23 @@ def test_eight_workers_on_postgresql_with_one_killed(tmp_path, postgres_url, syn
     path = study_file(tmp_path, name=name, n_trials=40)
     started = tmp_path / "started"
     started.mkdir()
+    # eight processes on two cores: a longer grace, so a starved worker is not taken for dead
+    heartbeat = {"SWEEP_HEARTBEAT_SECONDS": 1, "SWEEP_GRACE_SECONDS": 8}
     workers = start_workers(8, path, postgres_url, synthetic_dir, SWEEP_FAKE_DELAY=0.5,
-                            SWEEP_FAKE_STARTED_DIR=started, **HEARTBEAT)
-    wait_for_calls(started, 10)
+                            SWEEP_FAKE_STARTED_DIR=started, **heartbeat)
     victim = workers[0]
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(f"call-{victim.pid}-") for p in started.iterdir()):
+        assert time.monotonic() < deadline, "the victim never started a trial"
+        time.sleep(0.1)
+    time.sleep(0.2)
     victim.kill()
     victim.wait(timeout=30)
     for worker in workers[1:]:
         worker.communicate(timeout=300)
         assert worker.returncode == 0
-    time.sleep(3)  # past the grace period: a last run fails the killed trial and retries it
-    final = sweep_run(path, postgres_url, synthetic_dir, **HEARTBEAT)
+    time.sleep(9)  # past the grace period: a last run fails the killed trial and retries it
+    final = sweep_run(path, postgres_url, synthetic_dir, **heartbeat)
     assert final.returncode == 0, final.stderr
     done = trials(postgres_url, name)
     assert len({t.number for t in done}) == len(done)
