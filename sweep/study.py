@@ -26,7 +26,7 @@ import numpy as np
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL, context_baselines
 from sweep.config import METRICS, StudySpec, canonical_json
-from sweep.storage import open_storage, redact
+from sweep.storage import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -316,6 +316,3 @@ def _default_artifacts() -> str:
     from sweep.artifacts import artifact_dir
 
     return str(artifact_dir())
-
-def describe(url: str) -> str:
-    return redact(url)

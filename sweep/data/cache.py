@@ -58,10 +58,10 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_cache_dir("sweep"))
 
 
-def content_checksum(ratings: pd.DataFrame, movies: pd.DataFrame) -> str:
+def content_checksum(*tables: pd.DataFrame) -> str:
     """SHA-256 of the tables' content as text: independent of Parquet encoder versions."""
     digest = hashlib.sha256()
-    for table in (ratings, movies):
+    for table in tables:
         digest.update(table.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8"))
     return "sha256:" + digest.hexdigest()
 

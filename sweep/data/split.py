@@ -7,7 +7,6 @@ records it with every trial and refuses workers that see a different split.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sweep import SweepError
-from sweep.data.cache import Dataset
+from sweep.data.cache import Dataset, content_checksum
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,7 @@ def permutation(n_rows: int, seed: int) -> np.ndarray:
 
 
 def fingerprint(train: pd.DataFrame, test: pd.DataFrame) -> str:
-    digest = hashlib.sha256()
-    for part in (train, test):
-        digest.update(part.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8"))
-    return "sha256:" + digest.hexdigest()
+    return content_checksum(train, test)
 
 
 def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, test_size: int | None = None) -> Split:
