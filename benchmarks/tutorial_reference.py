@@ -95,8 +95,8 @@ class MovielensModel(tfrs.models.Model):
         return self.rating_weight * rating_loss + self.retrieval_weight * retrieval_loss
 
 
-def run_tutorial_trial(rating_weight: float, retrieval_weight: float, seed: int, datasets) -> dict:
-    """Fit 3 epochs and evaluate, exactly as the tutorial; returns metrics and seconds."""
+def run_tutorial_trial(rating_weight: float, retrieval_weight: float, seed: int, datasets, keep_model: bool = False) -> dict:
+    """Fit 3 epochs and evaluate, exactly as the tutorial; returns metrics and seconds (and the model)."""
     train, test, movies, unique_movie_titles, unique_user_ids = datasets
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
@@ -108,7 +108,7 @@ def run_tutorial_trial(rating_weight: float, retrieval_weight: float, seed: int,
     fitted = time.perf_counter()
     metrics = model.evaluate(cached_test, return_dict=True, verbose=0)
     finished = time.perf_counter()
-    return {
+    return ({"model": model} if keep_model else {}) | {
         "metrics": {
             **{f"top_{k}_accuracy": float(metrics[f"factorized_top_k/top_{k}_categorical_accuracy"]) for k in (1, 5, 10, 50, 100)},
             "rmse": float(metrics["root_mean_squared_error"]),

@@ -3,7 +3,7 @@
 Shared user and movie embeddings feed a ranking task (rating MLP, mean squared error)
 and a retrieval task (in-batch softmax over the batch's movies, summed over the batch
 as TFRS's Retrieval task does). Total loss = rating_weight * rating_loss +
-retrieval_weight * retrieval_loss. The mathematics is the tutorial's; three things
+retrieval_weight * retrieval_loss. The mathematics is the tutorial's; four things
 differ for speed, none of which changes a number:
 
 - inputs are integer ids (the strings are looked up once per worker, with the
@@ -11,6 +11,9 @@ differ for speed, none of which changes a number:
 - the retrieval loss uses sparse labels 0..B-1 instead of a dense B x B identity;
 - a task whose weight is exactly 0 is not computed at all during training;
 - metrics are computed only at evaluation (see `sweep.trial`), never per batch.
+
+Its random draws are the tutorial's too: with the same seed it starts from the same
+weights and (see `sweep.trial`) sees the same batches as the tutorial's code.
 
 Import this module only where a model is trained: it imports TensorFlow.
 """
@@ -40,14 +43,17 @@ class MultiTaskModel(tfrs.models.Model):
         self.rating_weight = float(rating_weight)
         self.retrieval_weight = float(retrieval_weight)
         # +1: index 0 is the out-of-vocabulary bucket, as with the tutorial's StringLookup.
-        self.user_embedding = tf.keras.layers.Embedding(user_vocabulary_size + 1, embedding_dimension)
         self.movie_embedding = tf.keras.layers.Embedding(title_vocabulary_size + 1, embedding_dimension)
+        self.user_embedding = tf.keras.layers.Embedding(user_vocabulary_size + 1, embedding_dimension)
         self.rating_model = tf.keras.Sequential(
             [tf.keras.layers.Dense(units, activation=activation) for units in rating_layers]
             + [tf.keras.layers.Dense(1)]
         )
-        self.user_embedding.build((None,))
+        # An unseeded Keras initializer draws its seed when its layer is built, so build in
+        # the tutorial's order (movies, users, rating MLP): after the same
+        # tf.keras.utils.set_random_seed(seed), the initial weights are the tutorial's.
         self.movie_embedding.build((None,))
+        self.user_embedding.build((None,))
         self.rating_model.build((None, 2 * embedding_dimension))
 
     def predict_rating(self, user_embeddings: tf.Tensor, movie_embeddings: tf.Tensor) -> tf.Tensor:

@@ -206,14 +206,22 @@ def train(model, optimizer, train_data: dict, config: TrainConfig, seed: int) ->
 
 
 def _batches(train_data: dict, config: TrainConfig, seed: int) -> list[tuple]:
+    """The training batches in the tutorial's order for this seed.
+
+    The tutorial shuffles with `train.shuffle(100_000)` after
+    `tf.keras.utils.set_random_seed(seed)` and caches the batches, and Keras's `fit`
+    opens the dataset once before its first epoch, so the order it trains on is that
+    shuffle's second iteration. Reset the global seed and take the second iteration of
+    the same shuffle over row indices: a seed gives the tutorial's batches
+    (tests/test_faithful.py proves it against the tutorial's code).
+    """
     import tensorflow as tf
 
     n_rows = len(train_data["user_id"])
-    if config.shuffle_buffer >= n_rows:
-        order = np.random.default_rng(seed).permutation(n_rows)
-    else:  # a bounded buffer shuffles only locally: keep tf.data's semantics
-        indices = tf.data.Dataset.range(n_rows).shuffle(config.shuffle_buffer, seed=seed)
-        order = np.fromiter(indices.as_numpy_iterator(), dtype=np.int64, count=n_rows)
+    tf.random.set_seed(seed)
+    shuffled = tf.data.Dataset.range(n_rows).shuffle(config.shuffle_buffer).batch(n_rows)
+    next(iter(shuffled))  # the iteration fit opens and drops
+    order = next(iter(shuffled)).numpy()
     columns = [train_data[name][order] for name in ("user_id", "movie_title", "user_rating")]
     return [
         tuple(tf.constant(column[start : start + config.batch_size]) for column in columns)
