@@ -3,8 +3,9 @@
 For each repeat and each of the tutorial's three weight pairs, runs the reference
 (benchmarks/tutorial_reference.py) and the harness's trial on the same split with the
 same seed, alternating so both see the same machine load. Prints per-trial seconds
-(fit + evaluate), the speed-up, and the metric differences in units of the reference's
-seed standard deviation; the last line is JSON.
+(fit + evaluate), the speed-up, and the metric differences: of the means, in units of
+the reference's seed standard deviation, and seed for seed (a seed gives both the same
+initial weights and batches, so only float rounding separates them); the last line is JSON.
 
     scripts/bench-trial [--repeats 3] [--pairs 1,0 0,1 1,1]
 """
@@ -71,6 +72,10 @@ def main(argv=None) -> int:
             reference = spread([run[metric] for run in by_implementation["reference"]])
             ours = spread([run[metric] for run in by_implementation["sweep"]])
             difference = ours["mean"] - reference["mean"]
+            paired = [
+                mine[metric] - theirs[metric]
+                for mine, theirs in zip(by_implementation["sweep"], by_implementation["reference"])
+            ]
             metrics[metric] = {
                 "reference_mean": reference["mean"], "reference_std": reference["std"],
                 "sweep_mean": ours["mean"], "sweep_std": ours["std"],
@@ -78,6 +83,7 @@ def main(argv=None) -> int:
                 "difference_in_reference_std": difference / reference["std"] if reference["std"] > 0 else None,
                 # inside the spread: within two of the reference's seed standard deviations
                 "inside_spread": abs(difference) <= 2 * reference["std"],
+                "same_seed_max_abs_difference": max(abs(d) for d in paired),
             }
         summary["pairs"][f"{pair[0]:g},{pair[1]:g}"] = {
             "seconds": seconds,
@@ -105,7 +111,8 @@ def main(argv=None) -> int:
             print(
                 f"    {metric:16s} reference {values['reference_mean']:.4f} ± {values['reference_std']:.4f}  "
                 f"sweep {values['sweep_mean']:.4f} ± {values['sweep_std']:.4f}  "
-                f"diff {values['difference']:+.4f} ({'n/a' if z is None else f'{z:+.1f} sd'})"
+                f"diff {values['difference']:+.4f} ({'n/a' if z is None else f'{z:+.1f} sd'}); "
+                f"same seed max |diff| {values['same_seed_max_abs_difference']:.4f}"
                 f"{'' if values['inside_spread'] else '  OUTSIDE'}"
             )
     print(
