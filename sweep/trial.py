@@ -220,7 +220,7 @@ def _batches(train_data: dict, config: TrainConfig, seed: int) -> list[tuple]:
     n_rows = len(train_data["user_id"])
     tf.random.set_seed(seed)
     shuffled = tf.data.Dataset.range(n_rows).shuffle(config.shuffle_buffer).batch(n_rows)
-    next(iter(shuffled))  # the iteration fit opens and drops
+    iter(shuffled)  # the iteration fit opens and drops: opening it draws its seed, no need to run it
     order = next(iter(shuffled)).numpy()
     columns = [train_data[name][order] for name in ("user_id", "movie_title", "user_rating")]
     return [

@@ -43,16 +43,21 @@ def tutorial_model_as_built(seed, reference_data):
     return model
 
 
+def weight_pairs(tutorial_model, our_model) -> list[tuple]:
+    """(tutorial's variable, ours) for every weight: movie and user tables, then the rating MLP."""
+    return [
+        (tutorial_model.movie_model.layers[1].embeddings, our_model.movie_embedding.embeddings),
+        (tutorial_model.user_model.layers[1].embeddings, our_model.user_embedding.embeddings),
+        *zip(tutorial_model.rating_model.weights, our_model.rating_model.weights),
+    ]
+
+
 def test_same_seed_same_initial_weights_as_the_tutorials_code(prepared, reference_data):
     tutorial = tutorial_model_as_built(SEED, reference_data)
     tf.keras.utils.set_random_seed(SEED)
     ours = build(1.0, 1.0, ModelConfig(), prepared)
 
-    pairs = [
-        (tutorial.movie_model.layers[1].embeddings, ours.movie_embedding.embeddings),
-        (tutorial.user_model.layers[1].embeddings, ours.user_embedding.embeddings),
-        *zip(tutorial.rating_model.weights, ours.rating_model.weights),
-    ]
+    pairs = weight_pairs(tutorial, ours)
     assert len(pairs) == 2 + 6
     for theirs, mine in pairs:
         np.testing.assert_array_equal(theirs.numpy(), mine.numpy(), err_msg=theirs.name)
@@ -110,14 +115,9 @@ def test_same_seed_same_trained_model_and_metrics_as_the_tutorials_code(prepared
     theirs = run_tutorial_trial(*weights, seed=SEED, datasets=reference_data, keep_model=True)
     ours = train_and_evaluate(*weights, seed=SEED, model_config=ModelConfig(), train_config=TrainConfig(),
                               data=prepared, keep_model=True)
-    their_model, our_model = theirs["model"], ours["model"]
+    our_model = ours["model"]
 
-    trained_pairs = [
-        (their_model.movie_model.layers[1].embeddings, our_model.movie_embedding.embeddings),
-        (their_model.user_model.layers[1].embeddings, our_model.user_embedding.embeddings),
-        *zip(their_model.rating_model.weights, our_model.rating_model.weights),
-    ]
-    for their_weights, our_weights in trained_pairs:  # equal up to float summation order
+    for their_weights, our_weights in weight_pairs(theirs["model"], our_model):  # equal up to float summation order
         np.testing.assert_allclose(our_weights.numpy(), their_weights.numpy(), atol=1e-5, err_msg=their_weights.name)
 
     assert ours["metrics"]["rmse"] == pytest.approx(theirs["metrics"]["rmse"], abs=1e-4)
