@@ -97,7 +97,8 @@ def command_baselines(args) -> int:
 def command_run(args) -> int:
     from sweep.config import load_study_file
     from sweep.progress import Progress
-    from sweep.storage import redact, storage_url
+    from sweep.redact import redact
+    from sweep.storage import storage_url
 
     spec = load_study_file(args.study_file)
     if args.workers < 1:
@@ -227,7 +228,10 @@ def command_export(args) -> int:
 
 
 def _command_line(args) -> str:
-    return "sweep " + " ".join(getattr(args, "argv", []) or [args.command])
+    """The command as typed, credentials redacted: it is stored with studies and printed in reports."""
+    from sweep.redact import redact_command
+
+    return redact_command(["sweep", *(getattr(args, "argv", []) or [args.command])])
 
 
 # --- parser --------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from pathlib import Path
 
 from sweep import SweepError
+from sweep.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,6 @@ def storage_url(explicit: str | None = None) -> str:
     if url:
         return url
     return f"sqlite:///{DEFAULT_SQLITE}"
-
-
-def redact(url: str) -> str:
-    """The URL with any password replaced by ***, for messages."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
 def heartbeat_settings() -> tuple[int, int]:
@@ -62,7 +57,7 @@ def open_storage(url: str, heartbeat: bool = True):
         if url == f"sqlite:///{DEFAULT_SQLITE}":
             database.parent.mkdir(parents=True, exist_ok=True)
         elif not database.parent.is_dir():
-            raise SweepError(f"cannot open storage {url}: directory {database.parent} does not exist")
+            raise SweepError(f"cannot open storage {redact(url)}: directory {database.parent} does not exist")
         engine_kwargs = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT_SECONDS}}
     elif url.startswith("postgresql"):
         engine_kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}, "pool_pre_ping": True}

@@ -9,6 +9,8 @@ is tested.
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import subprocess
 import sys
@@ -104,6 +106,88 @@ def test_a_read_only_storage_directory_is_one_line(tmp_path, synthetic_dir):
     result = sweep_run(study_file(tmp_path), "sqlite:////proc/studies.db", synthetic_dir)
     assert result.returncode == 1
     assert result.stderr.startswith("sweep: error: cannot open storage") and "Traceback" not in result.stderr
+
+
+# 3b. Credentials never published -------------------------------------------------------------
+
+SECRET = "Pa55-w0rd-never-shown"
+CLOSED = f"postgresql://sweep:{SECRET}@127.0.0.1:1/sweep"  # a closed port: every command fails to connect
+STORAGE_COMMANDS = {
+    "run": ["run", "{study}", "--quiet"],
+    "studies": ["studies"],
+    "report": ["report", "s", "--out", "{tmp}/report"],
+    "compare": ["compare", "s", "t", "--out", "{tmp}/compare"],
+    "predict": ["predict", "s", "--user", "1", "--movie", "x"],
+    "recommend": ["recommend", "s", "--user", "1"],
+    "export": ["export", "s", "--out", "{tmp}/exported"],
+}
+
+
+@pytest.mark.parametrize("how", ["--storage", "$SWEEP_STORAGE"])
+@pytest.mark.parametrize("command", STORAGE_COMMANDS)
+def test_no_command_taking_a_storage_shows_its_password(tmp_path, synthetic_dir, monkeypatch, capsys, command, how):
+    from sweep import cli
+
+    argv = [arg.format(study=study_file(tmp_path), tmp=tmp_path) for arg in STORAGE_COMMANDS[command]]
+    monkeypatch.setenv("SWEEP_DATA_DIR", str(synthetic_dir))
+    if how == "--storage":
+        argv += ["--storage", CLOSED]
+    else:
+        monkeypatch.setenv("SWEEP_STORAGE", CLOSED)
+    code = cli.main(argv)
+    printed = capsys.readouterr()
+    assert code == 1
+    assert printed.err.startswith("sweep: error: cannot open storage postgresql://sweep:***@127.0.0.1:1/sweep")
+    assert SECRET not in printed.err + printed.out
+
+
+def test_the_stored_command_line_has_its_credentials_redacted(tmp_path, synthetic_dir, monkeypatch):
+    from sweep import cli, workers
+
+    recorded = {}
+    monkeypatch.setattr(workers, "run", lambda *args, **kwargs: recorded.update(kwargs) or 0)
+    monkeypatch.setenv("SWEEP_DATA_DIR", str(synthetic_dir))
+    assert cli.main(["run", str(study_file(tmp_path)), "--quiet", "--storage", CLOSED]) == 0
+    assert recorded["command"].endswith("--storage 'postgresql://sweep:***@127.0.0.1:1/sweep'")
+    assert SECRET not in recorded["command"]
+
+
+def test_a_report_redacts_a_password_an_older_study_stored(tmp_path, storage, synthetic_dir):
+    assert sweep_run(study_file(tmp_path, n_trials=4), storage, synthetic_dir).returncode == 0
+    study = optuna.load_study(study_name="s", storage=storage)
+    study.set_user_attr("command", f"sweep run s.toml --storage postgresql://sweep:{SECRET}@db-host/sweep")
+    result = subprocess.run([sys.executable, "-m", "sweep", "report", "s", "--storage", storage,
+                             "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    written = {path.name: path.read_bytes() for path in (tmp_path / "report").iterdir()}
+    assert "summary.md" in written and "index.html" in written
+    assert not [name for name, content in written.items() if SECRET.encode() in content]
+    assert b"postgresql://sweep:***@db-host/sweep" in written["summary.md"]
+
+
+@pytest.mark.postgres
+def test_a_password_in_a_real_postgresql_url_is_never_recorded_or_shown(tmp_path, postgres_url, synthetic_dir):
+    """The test server trusts loopback, so any password connects: give it one nobody may see."""
+    secret_url = re.sub(r"://([^:/@]+):[^@]*@", rf"://\1:{SECRET}@", postgres_url)
+    name = f"secret-{time.time_ns()}"
+    path = study_file(tmp_path, name=name, n_trials=4)
+    outputs = [sweep_run(path, secret_url, synthetic_dir)]
+    env = environment(synthetic_dir, SWEEP_STORAGE=secret_url)
+    for argv in (["studies"], ["report", name, "--out", str(tmp_path / "report")],
+                 ["compare", name, name, "--out", str(tmp_path / "compare")],
+                 ["predict", name, "--user", "1", "--movie", "x"], ["recommend", name, "--user", "1"],
+                 ["report", name, "--storage", secret_url, "--out", str(tmp_path / "report2")]):
+        outputs.append(subprocess.run([sys.executable, "-m", "sweep", *argv], capture_output=True, text=True,
+                                      timeout=120, env=env, cwd=tmp_path))
+    assert [result.returncode for result in outputs[:4]] == [0, 0, 0, 0], [r.stderr for r in outputs]
+    assert not [result.args for result in outputs if SECRET in result.stdout + result.stderr]
+    study = optuna.load_study(study_name=name, storage=postgres_url)
+    assert SECRET not in json.dumps(study.user_attrs) and ":***@" in study.user_attrs["command"]
+    assert not [t.number for t in study.get_trials() if SECRET in json.dumps(t.user_attrs)]
+    for folder in ("report", "compare", "report2"):
+        leaked = [p.name for p in (tmp_path / folder).iterdir() if SECRET.encode() in p.read_bytes()]
+        assert not leaked, (folder, leaked)
+    assert ":***@" in (tmp_path / "report2" / "summary.md").read_text()
 
 
 # 4. A diverging trial -------------------------------------------------------------------------

@@ -22,7 +22,8 @@ FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.m
 def load_study(name: str, url: str):
     import optuna
 
-    from sweep.storage import open_storage, redact
+    from sweep.redact import redact
+    from sweep.storage import open_storage
 
     storage = open_storage(url, heartbeat=False)
     try:

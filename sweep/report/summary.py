@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sweep.baselines import TUTORIAL, compare_with_tutorial
+from sweep.redact import redact
 
 
 def knee_point(frame: pd.DataFrame, objectives=("top_100_accuracy", "rmse"), directions=("maximize", "minimize")):
@@ -104,8 +105,9 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     for reason, count in study_health["reasons"].items():
         lines.append(f"- {reason}: {count}")
     lines += ["", "## Provenance", "",
-              f"- report command: `{command}`",
-              f"- study created by: `{study_attrs.get('command', '?')}` at {study_attrs.get('created', '?')}",
+              f"- report command: `{redact(command)}`",
+              # studies made before commands were redacted may hold a password: never publish it
+              f"- study created by: `{redact(study_attrs.get('command', '?'))}` at {study_attrs.get('created', '?')}",
               f"- spec hash: `{study_attrs.get('spec_hash', '?')}`",
               f"- split fingerprint: `{study_attrs.get('split_fingerprint', '?')}`",
               f"- data checksum: `{study_attrs.get('data_checksum', '?')}`",
