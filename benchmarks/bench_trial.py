@@ -21,7 +21,9 @@ import time
 import sweep  # noqa: F401
 from sweep import data
 from sweep.config import TOP_K, ModelConfig, TrainConfig
-from sweep.trial import prepare, train_and_evaluate
+from sweep.config import run as run_config
+from sweep.data.prepared import prepare
+from sweep.trial import train_and_evaluate
 
 METRICS = [f"top_{k}_accuracy" for k in TOP_K] + ["rmse"]
 TUTORIAL_PAIRS = ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0))
@@ -46,7 +48,7 @@ def main(argv=None) -> int:
 
     from benchmarks.tutorial_reference import run_tutorial_trial, tutorial_datasets
 
-    dataset = data.load(data.default_data_dir(), data.MOVIELENS)
+    dataset = data.load(run_config.data_dir(), data.MOVIELENS)
     split = data.load_split(dataset, seed=42)
     prepared = prepare(dataset, split)
     reference_data = tutorial_datasets(dataset, split)

@@ -16,7 +16,9 @@ import sys
 
 import sweep  # noqa: F401
 from sweep.config import DataConfig, ModelConfig, TrainConfig
-from sweep.trial import load_prepared, train_and_evaluate
+from sweep.config import run as run_config
+from sweep.data.prepared import load_prepared
+from sweep.trial import train_and_evaluate
 
 RETRIEVAL_LINE = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 RATING_LINE = [10.0, 100.0, 1e3, 1e4]
@@ -26,7 +28,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    prepared = load_prepared(DataConfig())
+    prepared = load_prepared(DataConfig(), run_config.data_dir())
     pairs = [(1.0, weight) for weight in RETRIEVAL_LINE] + [(weight, 1.0) for weight in RATING_LINE]
     print("| rating_weight | retrieval_weight | top-100 accuracy | RMSE | final rating loss | final retrieval loss |")
     print("|---|---|---|---|---|---|")

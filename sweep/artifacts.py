@@ -1,7 +1,7 @@
 """Trained models kept as Optuna artifacts: weights, vocabularies and the model config in one .npz.
 
 The artifact store is a directory (Optuna's FileSystemArtifactStore): by default
-`studies/artifacts/` beside the default SQLite file, or $SWEEP_ARTIFACTS / --artifacts.
+config.run.DEFAULT_ARTIFACTS beside the default SQLite file, or $SWEEP_ARTIFACTS / --artifacts.
 Its path is recorded on the study, so `sweep predict` finds the models of any study.
 A trial's model is the one trained with its first seed.
 """
@@ -9,21 +9,15 @@ A trial's model is the one trained with its first seed.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from sweep import SweepError
+from sweep.config.run import ARTIFACTS_VARIABLE
 
-ARTIFACTS_VARIABLE = "SWEEP_ARTIFACTS"
-DEFAULT_ARTIFACTS = Path("studies") / "artifacts"
 MODEL_ATTR = "model_artifact"
-
-
-def artifact_dir(explicit: str | None = None) -> Path:
-    return Path(explicit or os.environ.get(ARTIFACTS_VARIABLE) or DEFAULT_ARTIFACTS).absolute()
 
 
 def open_store(path: Path):
@@ -72,13 +66,16 @@ def save_model(study, trial, store, packed: bytes) -> str:
 def load_packed(store, artifact_id: str) -> dict:
     """The packed model as {metadata, user_vocabulary, title_vocabulary, weights}."""
     from optuna.artifacts import download_artifact
+    from optuna.artifacts.exceptions import ArtifactNotFound
 
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "model.npz"
         try:
             download_artifact(artifact_store=store, file_path=str(path), artifact_id=artifact_id)
-        except (FileNotFoundError, OSError) as error:
-            raise SweepError(f"the stored model {artifact_id} is missing from the artifact store ({error})") from error
+        except ArtifactNotFound as error:
+            raise SweepError(f"the stored model {artifact_id} is missing from the artifact store") from error
+        except OSError as error:
+            raise SweepError(f"cannot read the stored model {artifact_id} ({error.strerror or error})") from error
         with np.load(path) as archive:
             weights = [archive[f"weight_{index}"] for index in range(sum(k.startswith("weight_") for k in archive.files))]
             return {
@@ -90,8 +87,13 @@ def load_packed(store, artifact_id: str) -> dict:
 
 
 def remove_models(store, artifact_ids) -> None:
+    """Delete stored models; one already gone is fine (removing is idempotent), any other failure is an error."""
+    from optuna.artifacts.exceptions import ArtifactNotFound
+
     for artifact_id in artifact_ids:
         try:
             store.remove(artifact_id)
-        except (FileNotFoundError, OSError):
-            pass  # already gone: removing is idempotent
+        except ArtifactNotFound:
+            continue
+        except OSError as error:
+            raise SweepError(f"cannot remove the stored model {artifact_id} ({error.strerror or error})") from error

@@ -6,17 +6,17 @@ Context baselines use only NumPy: they are cheap enough to record with every stu
 
 from __future__ import annotations
 
-import logging
+import json
 import math
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from sweep.config import TOP_K
-
-log = logging.getLogger(__name__)
+from sweep import SweepError
+from sweep.config import TOP_K, ModelConfig, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -75,15 +75,40 @@ def _rmse(truth: np.ndarray, predictions) -> float:
     return float(np.sqrt(np.mean((truth - predictions) ** 2)))
 
 
-def run_tutorial_models(
-    prepared_by_split: dict, seeds: list[int], run_trial: Callable, progress: Callable[[str], None] = log.info
-) -> dict:
+def tutorial_baselines(prepared_by_split: dict, seeds: list[int], trainer: Callable, train_config: TrainConfig,
+                       progress: Callable[[str], None]) -> dict:
+    """`sweep baselines`: the tutorial's models over seeds and splits, summarized, compared with its
+    published figures, with the context baselines of the first split; "table" is the Markdown."""
+    runs = run_tutorial_models(prepared_by_split, seeds, trainer, train_config, progress)
+    summary = summarize(runs)
+    context = context_baselines(next(iter(prepared_by_split.values())), train_config.candidates)
+    comparison = compare_with_tutorial(summary, context)
+    return {"runs": runs, "summary": summary, "context": context, "comparison": comparison,
+            "split_seeds": list(prepared_by_split), "seeds": list(seeds),
+            "table": markdown_table(comparison, summary, context)}
+
+
+def write_baselines(document: dict, out: Path) -> list[Path]:
+    """baselines.md and baselines.json in `out`; returns their paths."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        markdown, data = out / "baselines.md", out / "baselines.json"
+        markdown.write_text(document["table"])
+        data.write_text(json.dumps({k: v for k, v in document.items() if k != "table"}, indent=2, sort_keys=True) + "\n")
+    except OSError as error:
+        raise SweepError(f"cannot write the baselines to {out} ({error.strerror or error})") from error
+    return [markdown, data]
+
+
+def run_tutorial_models(prepared_by_split: dict, seeds: list[int], trainer: Callable, train_config: TrainConfig,
+                        progress: Callable[[str], None]) -> dict:
     """Metrics of the three tutorial pairs for every (split seed, seed): {name: [run, ...]}."""
     runs = {published.name: [] for published in TUTORIAL}
     for split_seed, prepared in prepared_by_split.items():
         for seed in seeds:
             for published in TUTORIAL:
-                result = run_trial(published.rating_weight, published.retrieval_weight, seed, prepared)
+                result = trainer(published.rating_weight, published.retrieval_weight, seed, ModelConfig(), train_config,
+                                 prepared)
                 runs[published.name].append({"split_seed": split_seed, "seed": seed, **result["metrics"]})
                 progress(
                     f"{published.name:15s} split {split_seed} seed {seed}: top-100 "

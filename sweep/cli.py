@@ -15,8 +15,7 @@ from pathlib import Path
 
 import sweep
 from sweep import SweepError
-
-log = logging.getLogger("sweep")
+from sweep.config import run as run_config
 
 
 def _say(message: str) -> None:
@@ -29,7 +28,8 @@ def _say(message: str) -> None:
 def command_data_fetch(args) -> int:
     from sweep import data
 
-    dataset = data.fetch(args.source, args.data_dir, force=args.force, report=_say)
+    dataset = data.fetch(args.source, run_config.data_dir(args.data_dir), force=args.force, report=_say,
+                         tfds_data_dir=run_config.tfds_data_dir())
     print(f"{dataset.name}: {_counts(dataset.manifest)}; checksum {dataset.checksum}; at {dataset.path}")
     return 0
 
@@ -37,7 +37,7 @@ def command_data_fetch(args) -> int:
 def command_data_info(args) -> int:
     from sweep import data
 
-    dataset = data.load(args.data_dir or data.default_data_dir(), data.dataset_for_source(args.source or "auto"))
+    dataset = data.load(run_config.data_dir(args.data_dir), data.dataset_for_source(args.source or "auto"))
     info = {key: value for key, value in dataset.manifest.items() if key != "files"}
     info["path"] = str(dataset.path)
     if args.json:
@@ -62,32 +62,26 @@ def _counts(manifest: dict) -> str:
 
 def command_baselines(args) -> int:
     from sweep import baselines
-    from sweep.config import DataConfig, ModelConfig, TrainConfig, check_train
-    from sweep.trial import load_prepared, train_and_evaluate
+    from sweep.config import DataConfig, TrainConfig, check_train
+    from sweep.data import load_prepared
+    from sweep.trial import train_and_evaluate
 
     if args.seeds < 1:
         raise sweep.UsageError("--seeds must be at least 1")
     data_config = DataConfig(dataset=args.dataset)
     train_config = check_train(TrainConfig(candidates=args.candidates), where="--candidates")
-    split_seeds = args.split_seeds or [data_config.split_seed]
-    prepared_by_split = {seed: load_prepared(data_config, args.data_dir, split_seed=seed) for seed in split_seeds}
-
-    def run_trial(rating_weight, retrieval_weight, seed, prepared):
-        return train_and_evaluate(rating_weight, retrieval_weight, seed, ModelConfig(), train_config, prepared)
-
-    runs = baselines.run_tutorial_models(prepared_by_split, list(range(args.seeds)), run_trial, progress=_say)
-    summary = baselines.summarize(runs)
-    context = baselines.context_baselines(prepared_by_split[split_seeds[0]], train_config.candidates)
-    comparison = baselines.compare_with_tutorial(summary, context)
-    table = baselines.markdown_table(comparison, summary, context)
-    document = {"runs": runs, "summary": summary, "context": context, "comparison": comparison,
-                "split_seeds": split_seeds, "seeds": list(range(args.seeds))}
+    data_dir = run_config.data_dir(args.data_dir)
+    prepared_by_split = {seed: load_prepared(data_config, data_dir, split_seed=seed)
+                         for seed in args.split_seeds or [data_config.split_seed]}
+    document = baselines.tutorial_baselines(prepared_by_split, list(range(args.seeds)), train_and_evaluate,
+                                            train_config, progress=_say)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "baselines.md").write_text(table)
-        (args.out / "baselines.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-        _say(f"wrote {args.out / 'baselines.md'} and {args.out / 'baselines.json'}")
-    print(json.dumps(document, indent=2, sort_keys=True) if args.json else table)
+        written = baselines.write_baselines(document, args.out)
+        _say(f"wrote {' and '.join(map(str, written))}")
+    if args.json:
+        print(json.dumps({key: value for key, value in document.items() if key != "table"}, indent=2, sort_keys=True))
+    else:
+        print(document["table"])
     return 0
 
 
@@ -98,7 +92,6 @@ def command_run(args) -> int:
     from sweep.config import load_study_file
     from sweep.progress import Progress
     from sweep.redact import redact
-    from sweep.storage import storage_url
 
     spec = load_study_file(args.study_file)
     if args.workers < 1:
@@ -107,24 +100,29 @@ def command_run(args) -> int:
         raise sweep.UsageError("--trials must be at least 1")
     if args.timeout is not None and args.timeout <= 0:
         raise sweep.UsageError("--timeout must be positive")
+    options = run_config.RunOptions(
+        storage=run_config.storage_url(args.storage),
+        data_dir=run_config.data_dir(args.data_dir),
+        artifacts=run_config.artifact_dir(args.artifacts),
+        n_trials=args.trials or spec.study.n_trials,
+        workers=args.workers,
+        timeout=args.timeout or spec.study.timeout,
+        command=_command_line(args),
+        trainer=run_config.trainer_target(),
+        heartbeat=run_config.heartbeat(),
+    )
     from sweep import workers
 
-    url = storage_url(args.storage)
-    n_trials = args.trials or spec.study.n_trials
-    timeout = args.timeout or spec.study.timeout
-    progress = Progress(quiet=args.quiet)
     if not args.quiet:
-        _say(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(url)}: {n_trials} trials, {args.workers} worker(s)")
-    from sweep.artifacts import artifact_dir
-
-    return workers.run(spec, url, args.data_dir, args.workers, n_trials, timeout, progress,
-                       command=_command_line(args), artifacts=str(artifact_dir(args.artifacts)))
+        _say(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(options.storage)}: "
+             f"{options.n_trials} trials, {options.workers} worker(s)")
+    return workers.run(spec, options, Progress(quiet=args.quiet))
 
 
 def command_studies(args) -> int:
-    from sweep.storage import list_studies, storage_url
+    from sweep.storage import list_studies
 
-    rows = list_studies(storage_url(args.storage))
+    rows = list_studies(run_config.storage_url(args.storage))
     if args.json:
         print(json.dumps(rows, indent=2, sort_keys=True))
         return 0
@@ -132,7 +130,9 @@ def command_studies(args) -> int:
         print("no studies in this storage")
     for row in rows:
         counts = ", ".join(f"{count} {state.lower()}" for state, count in sorted(row["counts"].items())) or "no trials"
-        print(f"{row['name']}: {counts} (target {row['n_trials']} complete)")
+        trainer = row["trainer"]
+        stand_in = f" [made by a stand-in trainer: {trainer['target']}]" if trainer and not trainer["real"] else ""
+        print(f"{row['name']}: {counts} (target {row['n_trials']} complete){stand_in}")
     return 0
 
 
@@ -141,10 +141,12 @@ def command_studies(args) -> int:
 
 def command_report(args) -> int:
     from sweep.report import FILES, build_report
-    from sweep.storage import storage_url
 
     out = args.out or Path("reports") / args.study
-    found = build_report(args.study, storage_url(args.storage), out, command=_command_line(args))
+    found = build_report(args.study, run_config.storage_url(args.storage), out, command=_command_line(args))
+    if found["stand_in"]:
+        _say(f"WARNING: study {args.study!r} was made by the stand-in trainer {found['stand_in']}, "
+             "not sweep's: its numbers are not measurements (the report says so at the top)")
     health = found["health"]
     if health["complete"] == 0:
         _say(f"study {args.study!r} has no COMPLETE trials ({health['trials']} trials, {health['failed']} failed); "
@@ -157,10 +159,9 @@ def command_report(args) -> int:
 
 def command_compare(args) -> int:
     from sweep.report import FILES, build_comparison
-    from sweep.storage import storage_url
 
     out = args.out or Path("reports") / ("compare-" + "-".join(args.studies))
-    build_comparison(args.studies, storage_url(args.storage), out, command=_command_line(args))
+    build_comparison(args.studies, run_config.storage_url(args.storage), out, command=_command_line(args))
     print(f"wrote {out}/ ({', '.join(FILES)}) comparing {', '.join(args.studies)}")
     return 0
 
@@ -171,9 +172,8 @@ def command_compare(args) -> int:
 def _loaded_model(args):
     from sweep import serve
     from sweep.report import load_study
-    from sweep.storage import storage_url
 
-    study = load_study(args.study, storage_url(args.storage))
+    study = load_study(args.study, run_config.storage_url(args.storage))
     trial_number = serve.choose_trial(study, args.trial)
     return study, serve.load_model(study, trial_number)
 
@@ -194,7 +194,7 @@ def command_recommend(args) -> int:
     from sweep import serve
 
     study, loaded = _loaded_model(args)
-    seen = _seen_titles(study, args.user, args.data_dir) if args.exclude_seen else set()
+    seen = serve.seen_titles(study, args.user, run_config.data_dir(args.data_dir)) if args.exclude_seen else set()
     ranked = serve.recommend(loaded, args.user, args.k, exclude=seen)
     if args.json:
         print(json.dumps({"trial": loaded.trial_number, "user": args.user,
@@ -206,20 +206,11 @@ def command_recommend(args) -> int:
     return 0
 
 
-def _seen_titles(study, user: str, data_dir) -> set[str]:
-    """The titles the user rated in the study's training split."""
-    from sweep import data
-    from sweep.config import DataConfig
-
-    config = DataConfig(**json.loads(study.user_attrs["spec"])["data"])
-    dataset = data.load(data_dir or data.default_data_dir(), config.dataset)
-    train = data.load_split(dataset, config.split_seed, config.train_size, config.test_size).train
-    return set(train.loc[train["user_id"] == user, "movie_title"])
-
-
 def command_export(args) -> int:
     from sweep import serve
 
+    if args.out.exists() and not args.out.is_dir():
+        raise sweep.UsageError(f"--out {args.out} is a file; give a directory for the SavedModel")
     _, loaded = _loaded_model(args)
     serve.export(loaded, args.out)
     print(f"wrote a SavedModel of trial {loaded.trial_number} to {args.out} "

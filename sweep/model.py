@@ -20,10 +20,28 @@ Import this module only where a model is trained: it imports TensorFlow.
 
 from __future__ import annotations
 
-import sweep  # noqa: F401  (selects Keras 2 before TensorFlow loads)
+import sweep
 
-import tensorflow as tf
-import tensorflow_recommenders as tfrs
+sweep.import_tensorflow()  # Keras 2 selected, native start-up notices muted
+
+import tensorflow as tf  # noqa: E402
+import tensorflow_recommenders as tfrs  # noqa: E402
+
+from sweep.config import ModelConfig  # noqa: E402
+
+
+def build_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
+                rating_weight: float, retrieval_weight: float) -> "MultiTaskModel":
+    """The one way a model is built, for training and for serving a kept model alike."""
+    return MultiTaskModel(
+        user_vocabulary_size=user_vocabulary_size,
+        title_vocabulary_size=title_vocabulary_size,
+        rating_weight=rating_weight,
+        retrieval_weight=retrieval_weight,
+        embedding_dimension=config.embedding_dimension,
+        rating_layers=tuple(config.rating_layers),
+        activation=config.activation,
+    )
 
 
 class MultiTaskModel(tfrs.models.Model):

@@ -26,8 +26,8 @@ def trial_line(trial) -> str:
 
 
 class Progress:
-    def __init__(self, quiet: bool = False, stream=sys.stderr):
-        self.quiet, self.stream = quiet, stream
+    def __init__(self, quiet: bool = False, stream=None):
+        self.quiet, self.stream = quiet, stream or sys.stderr  # the stderr of now, not of import time
         self._seen: set[int] = set()
         self._bar = None
         self._lock = threading.Lock()

@@ -8,6 +8,7 @@ exported SavedModel needs only TensorFlow: `tf.saved_model.load(DIR)` gives
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +16,16 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.artifacts import MODEL_ATTR, load_packed, open_store
+from sweep.config import DataConfig, ModelConfig
+from sweep.config.run import DEFAULT_ARTIFACTS
+from sweep.data.prepared import OUT_OF_VOCABULARY, vocabulary_index
 
 
 @dataclass
 class LoadedModel:
     trial_number: int
     model: object
-    users: dict  # user id -> index (StringLookup's convention: vocabulary[i] -> i + 1)
+    users: dict  # user id -> index (data.prepared.vocabulary_index)
     titles: dict
     title_list: list
     metadata: dict
@@ -33,12 +37,10 @@ def choose_trial(study, trial_number: int | None) -> int:
         if trial_number not in {t.number for t in study.get_trials(deepcopy=False)}:
             raise UsageError(f"study {study.study_name!r} has no trial {trial_number}")
         return trial_number
-    from sweep.report.summary import knee_point
+    from sweep.report.summary import study_knee
     from sweep.report.table import trials_frame
 
-    frame = trials_frame(study)
-    objectives = study.user_attrs.get("objectives", ["top_100_accuracy", "rmse"])
-    knee = knee_point(frame, objectives, [d.name.lower() for d in study.directions]) if not frame.empty else None
+    knee = study_knee(study, trials_frame(study))
     if knee is None:
         raise SweepError(f"study {study.study_name!r} has no COMPLETE trials yet; run it first or pass --trial")
     return knee
@@ -59,26 +61,33 @@ def load_model(study, trial_number: int) -> LoadedModel:
             f"trial {trial_number} of study {study.study_name!r} has no stored model ({why}); "
             f"trials with models: {_numbers(available)}"
         )
-    store = open_store(Path(study.user_attrs.get("artifacts") or "studies/artifacts"))
+    store = open_store(Path(study.user_attrs.get("artifacts") or DEFAULT_ARTIFACTS))
     packed = load_packed(store, trial.user_attrs[MODEL_ATTR])
-    from sweep.trial import import_tensorflow
-
-    import_tensorflow()
-    from sweep.model import MultiTaskModel
+    from sweep.model import build_model
 
     meta = packed["metadata"]
-    model = MultiTaskModel(len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
-                           meta["rating_weight"], meta["retrieval_weight"], meta["embedding_dimension"],
-                           tuple(meta["rating_layers"]), meta["activation"])
+    model_config = ModelConfig(meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"])
+    model = build_model(model_config, len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
+                        meta["rating_weight"], meta["retrieval_weight"])
     model.set_weights(packed["weights"])
     return LoadedModel(
         trial_number=trial_number,
         model=model,
-        users={user: index + 1 for index, user in enumerate(packed["user_vocabulary"])},
-        titles={title: index + 1 for index, title in enumerate(packed["title_vocabulary"])},
+        users=vocabulary_index(packed["user_vocabulary"]),
+        titles=vocabulary_index(packed["title_vocabulary"]),
         title_list=packed["title_vocabulary"],
         metadata=meta,
     )
+
+
+def seen_titles(study, user: str, data_dir: Path) -> set[str]:
+    """The titles the user rated in the study's training split (to leave them out of recommendations)."""
+    from sweep import data
+
+    config = DataConfig(**json.loads(study.user_attrs["spec"])["data"])
+    dataset = data.load(data_dir, config.dataset)
+    train = data.load_split(dataset, config.split_seed, config.train_size, config.test_size).train
+    return set(train.loc[train["user_id"] == user, "movie_title"])
 
 
 def _numbers(numbers: list[int]) -> str:
@@ -118,7 +127,7 @@ def recommend(loaded: LoadedModel, user: str, k: int = 10, exclude: set[str] = f
         raise UsageError("-k must be at least 1")
     model = loaded.model
     index = tfrs.layers.factorized_top_k.BruteForce(model.user_embedding, k=min(len(loaded.title_list), k + len(exclude)))
-    title_ids = np.arange(1, len(loaded.title_list) + 1, dtype=np.int32)
+    title_ids = np.array([loaded.titles[title] for title in loaded.title_list], dtype=np.int32)
     index.index(model.movie_embedding(tf.constant(title_ids)), tf.constant(loaded.title_list))
     scores, titles = index(tf.constant([user_index(loaded, user)]))
     ranked = [(title.decode("utf-8"), float(score)) for title, score in zip(titles.numpy()[0], scores.numpy()[0])]
@@ -130,22 +139,22 @@ def export(loaded: LoadedModel, out: Path) -> None:
     import tensorflow as tf
 
     model = loaded.model
-    users = list(loaded.users)
     titles = loaded.title_list
 
-    def table(keys):
+    def table(index: dict):
         initializer = tf.lookup.KeyValueTensorInitializer(
-            tf.constant(keys), tf.constant(np.arange(1, len(keys) + 1, dtype=np.int64)))
-        return tf.lookup.StaticHashTable(initializer, default_value=0)  # unknown -> the out-of-vocabulary row
+            tf.constant(list(index)), tf.constant(list(index.values()), dtype=tf.int64))
+        return tf.lookup.StaticHashTable(initializer, default_value=OUT_OF_VOCABULARY)
 
     class Serving(tf.Module):
         def __init__(self):
             super().__init__()
             self.model = model
-            self.user_table = table(users)
-            self.title_table = table(titles)
+            self.user_table = table(loaded.users)
+            self.title_table = table(loaded.titles)
             self.titles = tf.constant(titles)
-            self.title_embeddings = tf.Variable(model.movie_embedding(tf.range(1, len(titles) + 1)), trainable=False)
+            title_ids = tf.constant([loaded.titles[title] for title in titles])
+            self.title_embeddings = tf.Variable(model.movie_embedding(title_ids), trainable=False)
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([], tf.int32)])
         def recommend(self, user_ids, k):

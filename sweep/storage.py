@@ -1,49 +1,28 @@
 """Where studies live: an Optuna RDB storage (SQLite by default, PostgreSQL for many machines).
 
-The default is one shared SQLite file, studies/sweep.db under the current directory,
-holding every study by name; --storage or $SWEEP_STORAGE names any other RDB URL.
+The default is one shared SQLite file (config.run.DEFAULT_STORAGE) holding every study
+by name; --storage or $SWEEP_STORAGE names any other RDB URL.
 Heartbeats let a later run find a killed worker's trial and retry it once.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from pathlib import Path
 
 from sweep import SweepError
+from sweep.config.run import DEFAULT_STORAGE, Heartbeat
 from sweep.redact import redact
 
-log = logging.getLogger(__name__)
-
-STORAGE_VARIABLE = "SWEEP_STORAGE"
-DEFAULT_SQLITE = Path("studies") / "sweep.db"
 SQLITE_LOCK_TIMEOUT_SECONDS = 120  # workers wait this long for the write lock instead of failing
 CONNECT_TIMEOUT_SECONDS = 10
-HEARTBEAT_SECONDS = 30  # a running trial's heartbeat; it is stale after the grace period
-GRACE_SECONDS = 90
 MAX_RETRIES = 1  # a killed worker's trial is run again once with the same parameters
 SCHEMA_ATTEMPTS = 5
 
 
-def storage_url(explicit: str | None = None) -> str:
-    """--storage, else $SWEEP_STORAGE, else the shared SQLite file under ./studies/."""
-    url = explicit or os.environ.get(STORAGE_VARIABLE)
-    if url:
-        return url
-    return f"sqlite:///{DEFAULT_SQLITE}"
-
-
-def heartbeat_settings() -> tuple[int, int]:
-    """(interval, grace) in seconds; the environment may shorten them (tests, impatient users)."""
-    interval = int(os.environ.get("SWEEP_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
-    grace = int(os.environ.get("SWEEP_GRACE_SECONDS", max(GRACE_SECONDS, 3 * interval)))
-    return interval, grace
-
-
-def open_storage(url: str, heartbeat: bool = True):
-    """An RDBStorage, or one SweepError line saying why it cannot be opened (password redacted)."""
+def open_storage(url: str, heartbeat: Heartbeat | None = None):
+    """An RDBStorage, or one SweepError line saying why it cannot be opened (password redacted).
+    Workers pass their heartbeat; readers (reports, listings) pass none."""
     import warnings
 
     import optuna
@@ -54,7 +33,7 @@ def open_storage(url: str, heartbeat: bool = True):
     engine_kwargs = {}
     if url.startswith("sqlite:///"):
         database = Path(url.removeprefix("sqlite:///"))
-        if url == f"sqlite:///{DEFAULT_SQLITE}":
+        if url == DEFAULT_STORAGE:
             database.parent.mkdir(parents=True, exist_ok=True)
         elif not database.parent.is_dir():
             raise SweepError(f"cannot open storage {redact(url)}: directory {database.parent} does not exist")
@@ -62,11 +41,10 @@ def open_storage(url: str, heartbeat: bool = True):
     elif url.startswith("postgresql"):
         engine_kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}, "pool_pre_ping": True}
     options = {}
-    if heartbeat:
-        interval, grace = heartbeat_settings()
+    if heartbeat is not None:
         options = {
-            "heartbeat_interval": interval,
-            "grace_period": grace,
+            "heartbeat_interval": heartbeat.interval,
+            "grace_period": heartbeat.grace,
             "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES),
         }
     for attempt in range(SCHEMA_ATTEMPTS):
@@ -112,7 +90,7 @@ def list_studies(url: str) -> list[dict]:
     """Every study in the storage with its trial counts by state."""
     import optuna
 
-    storage = open_storage(url, heartbeat=False)
+    storage = open_storage(url)
     rows = []
     for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
         study = optuna.load_study(study_name=summary.study_name, storage=storage)
@@ -125,6 +103,7 @@ def list_studies(url: str) -> list[dict]:
                 "n_trials": study.user_attrs.get("n_trials"),
                 "counts": counts,
                 "spec_hash": study.user_attrs.get("spec_hash"),
+                "trainer": study.user_attrs.get("trainer"),  # None: made before studies recorded it
             }
         )
     return rows

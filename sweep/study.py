@@ -1,7 +1,10 @@
-"""Optuna studies over (rating_weight, retrieval_weight): the only module that talks to Optuna.
+"""Optuna studies over (rating_weight, retrieval_weight): creating, joining and running them.
 
-One study per study file, stored with its resolved spec and hash, the split fingerprint,
-the context baselines and package versions. Workers (processes, here or on other
+Optuna's samplers and its optimize loop live here; `storage` opens the database,
+`artifacts` keeps models in Optuna's artifact store, `workers` runs processes, and
+`report` reads finished studies. One study per study file, stored with its resolved
+spec and hash, the split fingerprint, the context baselines, package versions and the
+trainer that produced it. Workers (processes, here or on other
 machines sharing the storage) ask for trials until the study holds n_trials COMPLETE
 ones. The tutorial's pairs (1,0), (0,1), (1,1) are enqueued first; their exact zeros do
 not fit a log-scale distribution, so their weights are not Optuna params but trial
@@ -25,12 +28,12 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL, context_baselines
-from sweep.config import METRICS, StudySpec, canonical_json
+from sweep.config import METRICS, SEARCHABLE, StudySpec, canonical_json
+from sweep.config.run import DEFAULT_TRAINER, TRAINER_VARIABLE, RunOptions
 from sweep.storage import open_storage
 
 log = logging.getLogger(__name__)
 
-TRAINER_VARIABLE = "SWEEP_TRAINER"  # module:function with train_and_evaluate's interface (tests, plug-ins)
 PACKAGES = ("tensorflow", "tf-keras", "tensorflow-recommenders", "optuna", "numpy", "pandas", "sweep")
 READY_WAIT_SECONDS = 60
 
@@ -60,14 +63,27 @@ def trial_seeds(study_seed: int, trial_number: int, replicates: int) -> list[int
     return [int(seed % 2**31) for seed in state]
 
 
-def resolve_trainer():
-    """$SWEEP_TRAINER (module:function) or the real trainer, sweep.trial.train_and_evaluate."""
-    target = os.environ.get(TRAINER_VARIABLE, "sweep.trial:train_and_evaluate")
+def resolve_trainer(target: str):
+    """The trainer function a "module:function" target names (config.run.trainer_target)."""
     module_name, _, function_name = target.partition(":")
     try:
         return getattr(importlib.import_module(module_name), function_name)
-    except (ImportError, AttributeError) as error:
+    except (ImportError, AttributeError, ValueError) as error:
         raise UsageError(f"${TRAINER_VARIABLE}={target} does not name a function ({error})") from None
+
+
+def trainer_provenance(target: str) -> dict:
+    """Which trainer produces a study's numbers: its target, module version, and whether it is sweep's own."""
+    module_name = target.partition(":")[0]
+    package = module_name.partition(".")[0]
+    version = (getattr(importlib.import_module(module_name), "__version__", None)
+               or getattr(importlib.import_module(package), "__version__", None))
+    if version is None:
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            version = "unversioned"
+    return {"target": target, "module": module_name, "version": str(version), "real": target == DEFAULT_TRAINER}
 
 
 def make_sampler(spec: StudySpec, salt: int = 0):
@@ -90,21 +106,23 @@ def make_sampler(spec: StudySpec, salt: int = 0):
         raise UsageError(f"sampler \"gp\" needs PyTorch and SciPy ({error}); install them or choose tpe") from None
 
 
-def create_or_load(spec: StudySpec, storage, prepared, n_trials: int, command: str = "", artifacts: str = ""):
+def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
     """The study named in the spec: created (with its provenance and the tutorial's pairs
     enqueued) by the first process to get there; every other process checks it matches."""
     import optuna
 
     directions = list(spec.study.directions)
+    trainer = trainer_provenance(options.trainer)
     try:
         study = optuna.create_study(storage=storage, study_name=spec.study.name, directions=directions)
     except optuna.exceptions.DuplicatedStudyError:
         study = optuna.load_study(study_name=spec.study.name, storage=storage)
         _wait_until_ready(study)
-        _check_matches(study, spec, prepared)
-        study.set_user_attr("n_trials", n_trials)
+        _check_matches(study, spec, prepared, options.trainer)
+        study.set_user_attr("n_trials", options.n_trials)
         return study
     provenance = {
+        "trainer": trainer,
         "spec": canonical_json(spec.identity()),
         "spec_hash": spec.hash,
         "split_fingerprint": prepared.split_fingerprint,
@@ -112,9 +130,9 @@ def create_or_load(spec: StudySpec, storage, prepared, n_trials: int, command: s
         "context_baselines": context_baselines(prepared, spec.train.candidates),
         "versions": package_versions(),
         "objectives": list(spec.study.objectives),
-        "n_trials": n_trials,
-        "artifacts": artifacts,
-        "command": command,
+        "n_trials": options.n_trials,
+        "artifacts": str(options.artifacts),
+        "command": options.command,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     for key, value in provenance.items():
@@ -142,7 +160,13 @@ def _wait_until_ready(study) -> None:
         time.sleep(0.5)
 
 
-def _check_matches(study, spec: StudySpec, prepared) -> None:
+def _check_matches(study, spec: StudySpec, prepared, trainer: str) -> None:
+    recorded = study.user_attrs.get("trainer", {}).get("target", DEFAULT_TRAINER)
+    if recorded != trainer:
+        raise UsageError(
+            f"study {spec.study.name!r} was made by trainer {recorded}; this worker would train with {trainer} "
+            f"and mix their numbers; unset or fix ${TRAINER_VARIABLE}, or rename the study"
+        )
     if study.user_attrs.get("spec_hash") != spec.hash:
         raise UsageError(
             f"study {spec.study.name!r} already exists with a different spec ({study.user_attrs.get('spec_hash', '?')[:15]}…, "
@@ -175,6 +199,15 @@ def count_states(study) -> dict:
     return counts
 
 
+def aggregate(runs: list[dict], objectives) -> dict:
+    """A trial's result from its seeds' runs: the mean and std of every metric, and its objective values."""
+    means = {name: statistics.fmean(run["metrics"][name] for run in runs) for name in METRICS}
+    stds = {name: statistics.stdev([run["metrics"][name] for run in runs]) if len(runs) > 1 else 0.0
+            for name in METRICS}
+    return {"metrics": means, "metrics_std": stds, "values": [means[name] for name in objectives],
+            "seconds": statistics.fmean(run["seconds"]["total"] for run in runs)}
+
+
 def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
     """The function Optuna calls: one weight pair, `replicates` seeds, mean metrics as values.
     With a store, the first seed's trained model is kept as the trial's artifact."""
@@ -187,7 +220,7 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
             weights = (attrs["rating_weight"], attrs["retrieval_weight"])
             model_config, train_config = spec.model, spec.train
         else:
-            weights, model_config, train_config = _suggest(trial, spec)
+            weights, model_config, train_config = suggest(trial, spec)
             trial.set_user_attr("rating_weight", weights[0])
             trial.set_user_attr("retrieval_weight", weights[1])
         origin = attrs.get("origin_trial", trial.number)  # a retry inherits its original's number and seeds
@@ -218,21 +251,19 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
             trial.set_user_attr("fail_reason", f"error: {type(error).__name__}")
             trial.set_user_attr("fail_detail", str(error)[:500])
             raise TrialFailed(f"error: {type(error).__name__}", str(error)) from error
-        means = {name: statistics.fmean(run["metrics"][name] for run in runs) for name in METRICS}
-        stds = {name: (statistics.stdev([run["metrics"][name] for run in runs]) if len(runs) > 1 else 0.0)
-                for name in METRICS}
+        result = aggregate(runs, spec.study.objectives)
         trial.set_user_attr("runs", runs)
-        trial.set_user_attr("metrics", means)
-        trial.set_user_attr("metrics_std", stds)
-        trial.set_user_attr("seconds", statistics.fmean(run["seconds"]["total"] for run in runs))
+        for key in ("metrics", "metrics_std", "seconds"):
+            trial.set_user_attr(key, result[key])
         if packed is not None:
             trial.set_user_attr(MODEL_ATTR, save_model(trial.study, trial, store, packed))
-        return [means[name] for name in spec.study.objectives]
+        return result["values"]
 
     return objective
 
 
-def _suggest(trial, spec: StudySpec):
+def suggest(trial, spec: StudySpec):
+    """The trial's weights and its model and train configs with any other searched settings applied."""
     values = {}
     for item in spec.search:
         if item.values is not None:  # grid: GridSampler picks from the listed values
@@ -242,20 +273,22 @@ def _suggest(trial, spec: StudySpec):
         else:
             values[item.name] = trial.suggest_float(item.name, item.low, item.high, log=item.log)
     weights = (float(values.pop("rating_weight")), float(values.pop("retrieval_weight")))
-    model_overrides = {k: v for k, v in values.items() if k in ("embedding_dimension",)}
-    train_overrides = {k: v for k, v in values.items() if k not in model_overrides}
-    return weights, replace(spec.model, **model_overrides), replace(spec.train, **train_overrides)
+    sections = {"model": {}, "train": {}}
+    for name, value in values.items():
+        sections[SEARCHABLE[name][0]][name] = value
+    return weights, replace(spec.model, **sections["model"]), replace(spec.train, **sections["train"])
 
 
-def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: float | None, salt: int) -> int:
+def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int:
     """Ask for trials until the study holds n_trials COMPLETE (or too many failed, or time is up)."""
     import optuna
     from sweep.trial import TrialFailed
 
-    storage = open_storage(url)
+    n_trials, timeout = options.n_trials, options.timeout
+    storage = open_storage(options.storage, options.heartbeat)
     study = optuna.load_study(study_name=spec.study.name, storage=storage, sampler=make_sampler(spec, salt))
-    _check_matches(study, spec, prepared)
-    trainer = resolve_trainer()
+    _check_matches(study, spec, prepared, options.trainer)
+    trainer = resolve_trainer(options.trainer)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     max_failed = spec.study.max_failed_trials or n_trials
     outcome = {"too_many_failures": False}
@@ -272,7 +305,7 @@ def run_worker(spec: StudySpec, url: str, prepared, n_trials: int, timeout: floa
     if spec.study.keep_models != "none":
         from sweep.artifacts import open_store
 
-        store = open_store(study.user_attrs.get("artifacts") or _default_artifacts())
+        store = open_store(study.user_attrs.get("artifacts") or options.artifacts)
     fail_stale_trials(study)
     if is_complete(count_states(study), n_trials):
         return 0
@@ -311,8 +344,3 @@ def prune_models(study, store) -> None:
     if doomed:
         study.set_user_attr("removed_models", sorted(removed | {t.number for t in doomed}))
 
-
-def _default_artifacts() -> str:
-    from sweep.artifacts import artifact_dir
-
-    return str(artifact_dir())

@@ -1,8 +1,8 @@
 """Train and evaluate one (rating_weight, retrieval_weight) pair for one seed.
 
-Knows nothing of Optuna: the sweep calls `train_and_evaluate` with a `PreparedData`
-built once per worker process (TensorFlow, the data and the split are loaded once,
-not once per trial). Metrics are computed only at evaluation, exactly:
+Knows nothing of Optuna: the sweep calls `train_and_evaluate` (a `Trainer`) with the
+`PreparedData` its worker built once (TensorFlow, the data and the split are loaded
+once per process, not once per trial). Metrics are computed only at evaluation, exactly:
 
 - top-k accuracy: the share of test (user, title) pairs whose true title scores at
   least as high as the k-th best candidate, i.e. fewer than k candidates score strictly
@@ -13,38 +13,15 @@ not once per trial). Metrics are computed only at evaluation, exactly:
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 import time
-from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-import sweep  # noqa: F401  (selects Keras 2 before TensorFlow loads)
-from sweep import SweepError
+from sweep import SweepError, import_tensorflow
 from sweep.config import TOP_K, ModelConfig, TrainConfig
-from sweep.data import Dataset, Split
-
-log = logging.getLogger(__name__)
-
-
-def import_tensorflow():
-    """TensorFlow, imported with the native stderr muted: its C++ start-up notices (CUDA
-    probing on a CPU machine) bypass Python logging and would garble the progress view."""
-    import sys
-
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-    return tensorflow
+from sweep.data.prepared import PreparedData
 
 
 class TrialFailed(SweepError):
@@ -55,71 +32,21 @@ class TrialFailed(SweepError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class PreparedData:
-    """The split as integer-id arrays, with the vocabularies and both candidate lists."""
+class Trainer(Protocol):
+    """The contract between a study and what trains one weight pair (`train_and_evaluate` below).
 
-    user_vocabulary: tuple[str, ...]
-    title_vocabulary: tuple[str, ...]
-    train: dict  # name -> np.ndarray: user_id, movie_title (ids), user_rating
-    test: dict
-    candidates: dict  # "all_entries" (every movie-list entry) / "unique_titles" -> title ids
-    split_fingerprint: str
-    data_checksum: str
+    Called with the two loss weights, one training seed, the model and training configs
+    and the worker's prepared split; returns {"metrics": {name: float for every
+    config.METRICS}, "epochs": [{"total_loss", "rating_loss", "retrieval_loss",
+    "seconds"} per epoch], "seconds": {"build", "train", "evaluate", "total"}}, plus
+    "model" (the trained Keras model) when keep_model is true. An unusable result
+    raises TrialFailed; any other exception fails the trial as a crash. A trainer knows
+    nothing of Optuna. The study records which trainer made it (config.run.DEFAULT_TRAINER
+    or $SWEEP_TRAINER), so numbers from a stand-in are never taken for real ones.
+    """
 
-
-def prepare(dataset: Dataset, split: Split) -> PreparedData:
-    """String -> id lookup once, with StringLookup's convention (vocabulary[i] -> i + 1, unknown -> 0)."""
-    users = tuple(sorted(set(dataset.ratings["user_id"])))
-    titles = tuple(sorted(set(dataset.movies["movie_title"])))
-    user_index = {user: index + 1 for index, user in enumerate(users)}
-    title_index = {title: index + 1 for index, title in enumerate(titles)}
-
-    def encode(part) -> dict:
-        return {
-            "user_id": np.array([user_index.get(user, 0) for user in part["user_id"]], dtype=np.int32),
-            "movie_title": np.array([title_index.get(title, 0) for title in part["movie_title"]], dtype=np.int32),
-            "user_rating": part["user_rating"].to_numpy(dtype=np.float32),
-        }
-
-    entries = np.array([title_index[title] for title in dataset.movies["movie_title"]], dtype=np.int32)
-    return PreparedData(
-        user_vocabulary=users,
-        title_vocabulary=titles,
-        train=encode(split.train),
-        test=encode(split.test),
-        candidates={"all_entries": entries, "unique_titles": np.unique(entries)},
-        split_fingerprint=split.fingerprint,
-        data_checksum=dataset.checksum,
-    )
-
-
-def load_prepared(data_config, data_dir=None, split_seed: int | None = None) -> PreparedData:
-    """The cached dataset and split named by a DataConfig, prepared for training."""
-    from sweep.data import default_data_dir, load, load_split
-
-    dataset = load(data_dir or default_data_dir(), data_config.dataset)
-    split = load_split(
-        dataset,
-        seed=data_config.split_seed if split_seed is None else split_seed,
-        train_size=data_config.train_size,
-        test_size=data_config.test_size,
-    )
-    return prepare(dataset, split)
-
-
-def build(rating_weight: float, retrieval_weight: float, model_config: ModelConfig, data: PreparedData):
-    from sweep.model import MultiTaskModel
-
-    return MultiTaskModel(
-        user_vocabulary_size=len(data.user_vocabulary),
-        title_vocabulary_size=len(data.title_vocabulary),
-        rating_weight=rating_weight,
-        retrieval_weight=retrieval_weight,
-        embedding_dimension=model_config.embedding_dimension,
-        rating_layers=tuple(model_config.rating_layers),
-        activation=model_config.activation,
-    )
+    def __call__(self, rating_weight: float, retrieval_weight: float, seed: int, model_config: ModelConfig,
+                 train_config: TrainConfig, data: PreparedData, keep_model: bool = False) -> dict: ...
 
 
 def train_and_evaluate(
@@ -133,10 +60,12 @@ def train_and_evaluate(
 ) -> dict:
     """Metrics, per-epoch losses and wall times of one trained model; raises TrialFailed."""
     tf = import_tensorflow()
+    from sweep.model import build_model
 
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
-    model = build(rating_weight, retrieval_weight, model_config, data)
+    model = build_model(model_config, len(data.user_vocabulary), len(data.title_vocabulary),
+                        rating_weight, retrieval_weight)
     optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
     build_seconds = time.perf_counter() - started
 

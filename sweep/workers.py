@@ -19,6 +19,8 @@ from contextlib import contextmanager
 
 from sweep import SweepError
 from sweep.config import StudySpec
+from sweep.config.run import RunOptions
+from sweep.data.prepared import load_prepared
 from sweep.storage import open_storage
 from sweep.study import Interrupted, count_states, create_or_load, fail_stale_trials, is_complete, run_worker
 
@@ -42,14 +44,12 @@ def interrupts_raise():
             signal.signal(number, old)
 
 
-def run(spec: StudySpec, url: str, data_dir, workers: int, n_trials: int, timeout, progress, command: str = "",
-        artifacts: str = "") -> int:
-    """Create or join the study, run `workers` workers until it holds n_trials COMPLETE trials."""
-    from sweep.trial import load_prepared
-
-    prepared = load_prepared(spec.data, data_dir)  # before touching the storage: missing data changes nothing
-    storage = open_storage(url)
-    study = create_or_load(spec, storage, prepared, n_trials, command, artifacts)
+def run(spec: StudySpec, options: RunOptions, progress) -> int:
+    """Create or join the study, run `options.workers` workers until it holds n_trials COMPLETE trials."""
+    n_trials = options.n_trials
+    prepared = load_prepared(spec.data, options.data_dir)  # before touching the storage: missing data changes nothing
+    storage = open_storage(options.storage, options.heartbeat)
+    study = create_or_load(spec, storage, prepared, options)
     fail_stale_trials(study)
     counts = count_states(study)
     if is_complete(counts, n_trials):
@@ -57,28 +57,29 @@ def run(spec: StudySpec, url: str, data_dir, workers: int, n_trials: int, timeou
         return 0
     started_with = sum(count for state, count in counts.items() if state != "WAITING")
     progress.start(spec, n_trials, study.get_trials(deepcopy=False))
-    watcher = _Watcher(url, spec.study.name, progress)
+    watcher = _Watcher(options.storage, spec.study.name, progress)
     watcher.start()
     try:
-        if workers == 1:
+        if options.workers == 1:
             with interrupts_raise():
-                return run_worker(spec, url, prepared, n_trials, timeout, salt=started_with * 1024)
-        return _run_processes(spec, url, data_dir, workers, n_trials, timeout, started_with)
+                return run_worker(spec, options, prepared, salt=started_with * 1024)
+        return _run_processes(spec, options, started_with)
     finally:
         watcher.stop()
         progress.close(count_states(study), n_trials)
 
 
-def _run_processes(spec, url, data_dir, workers, n_trials, timeout, started_with) -> int:
-    threads = max(1, (os.cpu_count() or 1) // workers)
+def _run_processes(spec: StudySpec, options: RunOptions, started_with: int) -> int:
+    threads = max(1, (os.cpu_count() or 1) // options.workers)
     context = multiprocessing.get_context("spawn")
+    errors = context.SimpleQueue()  # a worker's expected failure, as text, for the CLI to print
     children = [
         context.Process(
             target=_child_main,
-            args=(spec, url, data_dir, n_trials, timeout, started_with * 1024 + index + 1, threads, logging.getLogger().level),
+            args=(spec, options, started_with * 1024 + index + 1, threads, logging.getLogger().level, errors),
             name=f"sweep-worker-{index}",
         )
-        for index in range(workers)
+        for index in range(options.workers)
     ]
     received = []
 
@@ -101,12 +102,17 @@ def _run_processes(spec, url, data_dir, workers, n_trials, timeout, started_with
     if received:
         raise Interrupted(received[0])
     codes = [child.exitcode for child in children]
-    if any(code not in (0, None) for code in codes):
-        raise SweepError(f"{sum(code != 0 for code in codes)} of {workers} workers failed (exit codes {codes})")
+    if any(code != 0 for code in codes):
+        reasons = []
+        while not errors.empty():
+            reason = errors.get()
+            reasons += [reason] if reason not in reasons else []
+        why = f": {'; '.join(reasons)}" if reasons else ""
+        raise SweepError(f"{sum(code != 0 for code in codes)} of {options.workers} workers failed (exit codes {codes}){why}")
     return 0
 
 
-def _child_main(spec, url, data_dir, n_trials, timeout, salt, threads, log_level) -> None:
+def _child_main(spec, options, salt, threads, log_level, errors) -> None:
     """A worker process: its own TensorFlow with `threads` CPU threads; dies with its parent."""
     os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
     os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
@@ -121,13 +127,11 @@ def _child_main(spec, url, data_dir, n_trials, timeout, salt, threads, log_level
     threading.Thread(target=watch_parent, daemon=True).start()
     with interrupts_raise():
         try:
-            from sweep.trial import load_prepared
-
-            code = run_worker(spec, url, load_prepared(spec.data, data_dir), n_trials, timeout, salt)
+            code = run_worker(spec, options, load_prepared(spec.data, options.data_dir), salt)
         except Interrupted as interruption:
             code = interruption.exit_code
         except SweepError as error:
-            print(f"sweep: error: {error}", file=sys.stderr, flush=True)
+            errors.put(str(error))
             code = error.exit_code
     sys.exit(code)
 
@@ -143,7 +147,7 @@ class _Watcher(threading.Thread):
     def run(self):
         import optuna
 
-        study = optuna.load_study(study_name=self.study_name, storage=open_storage(self.url, heartbeat=False))
+        study = optuna.load_study(study_name=self.study_name, storage=open_storage(self.url))
         while not self._stopping.wait(POLL_SECONDS):
             try:
                 self.progress.update(study.get_trials(deepcopy=False))

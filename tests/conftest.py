@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from sweep import data
+from sweep.config import run as run_config
 from sweep.data import sources, synthetic
 
 
@@ -25,7 +29,7 @@ def synthetic_dataset(synthetic_dir):
 def real_dataset():
     """MovieLens 100K from the default cache; tests using it are marked realdata and skip without it."""
     try:
-        return data.load(data.default_data_dir(), data.MOVIELENS)
+        return data.load(run_config.data_dir(), data.MOVIELENS)
     except data.SweepError as error:
         pytest.skip(f"MovieLens 100K is not cached ({error})")
 
@@ -41,12 +45,47 @@ def canonical(raw_ratings, raw_movies):
     return sources.normalize(raw_ratings, raw_movies)
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A PostgreSQL URL from $SWEEP_TEST_POSTGRES_URL (scripts/test and .ci/run start a local server)."""
-    import os
-
+def postgres_base_url() -> str:
+    """$SWEEP_TEST_POSTGRES_URL (scripts/test and .ci/run start a local server), or skip."""
     url = os.environ.get("SWEEP_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("no PostgreSQL server: set SWEEP_TEST_POSTGRES_URL (scripts/postgres starts one)")
     return url
+
+
+def fresh_postgres_schema():
+    """The test database's URL with its own empty schema (dropped afterwards): each test starts clean."""
+    import sqlalchemy
+
+    base = postgres_base_url()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(base)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def storage(request, tmp_path):
+    """An empty storage of each backend the harness supports: the storage contract holds on both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'studies.db'}"
+    else:
+        yield from fresh_postgres_schema()
+
+
+@pytest.fixture
+def sqlite_storage(tmp_path):
+    """An empty SQLite storage, for tests where the backend does not matter."""
+    return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+@pytest.fixture
+def postgres_storage():
+    """An empty PostgreSQL storage, for what only a server can show (many workers, real credentials)."""
+    yield from fresh_postgres_schema()

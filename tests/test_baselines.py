@@ -9,7 +9,7 @@ import pytest
 
 from sweep import data
 from sweep.baselines import TUTORIAL, compare_with_tutorial, context_baselines
-from sweep.trial import prepare
+from sweep.data.prepared import prepare
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ def test_commands_that_build_no_model_never_import_tensorflow(tmp_path, argv, ex
     assert result.returncode == exit_code, result.stderr
 
 
+@pytest.mark.slow
 def test_the_package_selects_keras_2_before_tensorflow_loads():
     script = "import sweep, os; import tensorflow as tf; import tensorflow_recommenders; print(os.environ['TF_USE_LEGACY_KERAS'], tf.keras.__name__)"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,

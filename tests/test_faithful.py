@@ -13,7 +13,11 @@ import tensorflow as tf
 from benchmarks.tutorial_reference import MovielensModel, run_tutorial_trial, tutorial_datasets
 from sweep import data
 from sweep.config import TOP_K, ModelConfig, TrainConfig
-from sweep.trial import _batches, build, prepare, train_and_evaluate
+from sweep.data.prepared import prepare
+from sweep.model import build_model
+from sweep.trial import _batches, train_and_evaluate
+
+pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
 SEED = 11
 
@@ -52,10 +56,14 @@ def weight_pairs(tutorial_model, our_model) -> list[tuple]:
     ]
 
 
+def joint_model(prepared):
+    return build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 1.0, 1.0)
+
+
 def test_same_seed_same_initial_weights_as_the_tutorials_code(prepared, reference_data):
     tutorial = tutorial_model_as_built(SEED, reference_data)
     tf.keras.utils.set_random_seed(SEED)
-    ours = build(1.0, 1.0, ModelConfig(), prepared)
+    ours = joint_model(prepared)
 
     pairs = weight_pairs(tutorial, ours)
     assert len(pairs) == 2 + 6
@@ -65,9 +73,9 @@ def test_same_seed_same_initial_weights_as_the_tutorials_code(prepared, referenc
 
 def test_a_different_seed_gives_different_initial_weights(prepared):
     tf.keras.utils.set_random_seed(SEED)
-    one = build(1.0, 1.0, ModelConfig(), prepared).movie_embedding.embeddings.numpy()
+    one = joint_model(prepared).movie_embedding.embeddings.numpy()
     tf.keras.utils.set_random_seed(SEED + 1)
-    other = build(1.0, 1.0, ModelConfig(), prepared).movie_embedding.embeddings.numpy()
+    other = joint_model(prepared).movie_embedding.embeddings.numpy()
     assert not np.array_equal(one, other)
 
 

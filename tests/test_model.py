@@ -13,6 +13,8 @@ import tensorflow_recommenders as tfrs
 
 from sweep.model import MultiTaskModel, in_batch_softmax_loss, parameter_count
 
+pytestmark = pytest.mark.slow  # trains real models with TensorFlow
+
 BATCH = 6  # queries; embedding dimension >= BATCH so one-hot embeddings exist
 
 

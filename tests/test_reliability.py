@@ -15,27 +15,19 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import numpy as np
 import optuna
-import pandas as pd
 import pytest
 
 from sweep.report import plots
 from sweep.report.table import trials_frame
 from tests.fake_trainer import expected_metrics
-from tests.helpers import REPO, by_state, environment, study_file, sweep_run, sweep_start, trials, wait_for_calls
+from tests.helpers import by_state, environment, study_file, sweep_cli, sweep_run, sweep_start, trials, wait_for_calls
 from tests.test_pareto import brute_force
 
 pytestmark = pytest.mark.reliability
 
 HEARTBEAT = {"SWEEP_HEARTBEAT_SECONDS": 1, "SWEEP_GRACE_SECONDS": 2}
-
-
-@pytest.fixture
-def storage(tmp_path):
-    return f"sqlite:///{tmp_path / 'studies.db'}"
 
 
 def values_match_the_fake_trainer(trial) -> bool:
@@ -65,11 +57,11 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", BAD_FILES)
-def test_bad_study_files_exit_2_with_one_line_naming_file_and_key(tmp_path, storage, synthetic_dir, case):
+def test_bad_study_files_exit_2_with_one_line_naming_file_and_key(tmp_path, sqlite_storage, synthetic_dir, case):
     text, key = BAD_FILES[case]
     path = tmp_path / "bad.toml"
     path.write_text(text)
-    result = sweep_run(path, storage, synthetic_dir)
+    result = sweep_run(path, sqlite_storage, synthetic_dir)
     assert result.returncode == 2
     assert result.stderr.startswith(f"sweep: error: {path}:") and key in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
@@ -78,8 +70,8 @@ def test_bad_study_files_exit_2_with_one_line_naming_file_and_key(tmp_path, stor
 
 # 2. Missing dataset and 3. unreachable storage -----------------------------------------------------
 
-def test_missing_data_is_one_line_and_leaves_the_storage_untouched(tmp_path, storage):
-    result = sweep_run(study_file(tmp_path), storage, tmp_path / "no-data")
+def test_missing_data_is_one_line_and_leaves_the_storage_untouched(tmp_path, sqlite_storage):
+    result = sweep_run(study_file(tmp_path), sqlite_storage, tmp_path / "no-data")
     assert result.returncode == 1
     assert result.stderr.startswith("sweep: error: no synthetic dataset at ")
     assert "sweep data fetch --source synthetic" in result.stderr
@@ -144,20 +136,19 @@ def test_no_command_taking_a_storage_shows_its_password(tmp_path, synthetic_dir,
 def test_the_stored_command_line_has_its_credentials_redacted(tmp_path, synthetic_dir, monkeypatch):
     from sweep import cli, workers
 
-    recorded = {}
-    monkeypatch.setattr(workers, "run", lambda *args, **kwargs: recorded.update(kwargs) or 0)
+    recorded = []
+    monkeypatch.setattr(workers, "run", lambda spec, options, progress: recorded.append(options) or 0)
     monkeypatch.setenv("SWEEP_DATA_DIR", str(synthetic_dir))
     assert cli.main(["run", str(study_file(tmp_path)), "--quiet", "--storage", CLOSED]) == 0
-    assert recorded["command"].endswith("--storage 'postgresql://sweep:***@127.0.0.1:1/sweep'")
-    assert SECRET not in recorded["command"]
+    assert recorded[0].command.endswith("--storage 'postgresql://sweep:***@127.0.0.1:1/sweep'")
+    assert SECRET not in recorded[0].command
 
 
-def test_a_report_redacts_a_password_an_older_study_stored(tmp_path, storage, synthetic_dir):
-    assert sweep_run(study_file(tmp_path, n_trials=4), storage, synthetic_dir).returncode == 0
-    study = optuna.load_study(study_name="s", storage=storage)
+def test_a_report_redacts_a_password_an_older_study_stored(tmp_path, sqlite_storage, synthetic_dir):
+    assert sweep_run(study_file(tmp_path, n_trials=4), sqlite_storage, synthetic_dir).returncode == 0
+    study = optuna.load_study(study_name="s", storage=sqlite_storage)
     study.set_user_attr("command", f"sweep run s.toml --storage postgresql://sweep:{SECRET}@db-host/sweep")
-    result = subprocess.run([sys.executable, "-m", "sweep", "report", "s", "--storage", storage,
-                             "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=120)
+    result = sweep_cli(["report", "s", "--storage", sqlite_storage, "--out", tmp_path / "report"])
     assert result.returncode == 0, result.stderr
     written = {path.name: path.read_bytes() for path in (tmp_path / "report").iterdir()}
     assert "summary.md" in written and "index.html" in written
@@ -166,22 +157,19 @@ def test_a_report_redacts_a_password_an_older_study_stored(tmp_path, storage, sy
 
 
 @pytest.mark.postgres
-def test_a_password_in_a_real_postgresql_url_is_never_recorded_or_shown(tmp_path, postgres_url, synthetic_dir):
+def test_a_password_in_a_real_postgresql_url_is_never_recorded_or_shown(tmp_path, postgres_storage, synthetic_dir):
     """The test server trusts loopback, so any password connects: give it one nobody may see."""
-    secret_url = re.sub(r"://([^:/@]+):[^@]*@", rf"://\1:{SECRET}@", postgres_url)
-    name = f"secret-{time.time_ns()}"
+    secret_url = re.sub(r"://([^:/@]+):[^@]*@", rf"://\1:{SECRET}@", postgres_storage)
+    name = "secret"
     path = study_file(tmp_path, name=name, n_trials=4)
     outputs = [sweep_run(path, secret_url, synthetic_dir)]
-    env = environment(synthetic_dir, SWEEP_STORAGE=secret_url)
-    for argv in (["studies"], ["report", name, "--out", str(tmp_path / "report")],
-                 ["compare", name, name, "--out", str(tmp_path / "compare")],
+    for argv in (["studies"], ["report", name, "--out", tmp_path / "report"], ["compare", name, name, "--out", tmp_path / "compare"],
                  ["predict", name, "--user", "1", "--movie", "x"], ["recommend", name, "--user", "1"],
-                 ["report", name, "--storage", secret_url, "--out", str(tmp_path / "report2")]):
-        outputs.append(subprocess.run([sys.executable, "-m", "sweep", *argv], capture_output=True, text=True,
-                                      timeout=120, env=env, cwd=tmp_path))
+                 ["report", name, "--storage", secret_url, "--out", tmp_path / "report2"]):
+        outputs.append(sweep_cli(argv, synthetic_dir, cwd=tmp_path, SWEEP_STORAGE=secret_url))
     assert [result.returncode for result in outputs[:4]] == [0, 0, 0, 0], [r.stderr for r in outputs]
     assert not [result.args for result in outputs if SECRET in result.stdout + result.stderr]
-    study = optuna.load_study(study_name=name, storage=postgres_url)
+    study = optuna.load_study(study_name=name, storage=postgres_storage)
     assert SECRET not in json.dumps(study.user_attrs) and ":***@" in study.user_attrs["command"]
     assert not [t.number for t in study.get_trials() if SECRET in json.dumps(t.user_attrs)]
     for folder in ("report", "compare", "report2"):
@@ -192,16 +180,17 @@ def test_a_password_in_a_real_postgresql_url_is_never_recorded_or_shown(tmp_path
 
 # 4. A diverging trial -------------------------------------------------------------------------
 
-def test_a_non_finite_trial_fails_with_its_reason_and_the_sweep_goes_on(tmp_path, storage, synthetic_dir):
-    result = sweep_run(study_file(tmp_path, n_trials=5), storage, synthetic_dir, SWEEP_FAKE_NONFINITE_CALL=4)
+def test_a_non_finite_trial_fails_with_its_reason_and_the_sweep_goes_on(tmp_path, sqlite_storage, synthetic_dir):
+    result = sweep_run(study_file(tmp_path, n_trials=5), sqlite_storage, synthetic_dir, process=True,
+                       SWEEP_FAKE_NONFINITE_CALL=4)
     assert result.returncode == 0, result.stderr
-    done = trials(storage)
+    done = trials(sqlite_storage)
     failed = by_state(done, "FAIL")
     assert [t.number for t in failed] == [3]
     assert failed[0].user_attrs["fail_reason"] == "non-finite loss"
     assert len(by_state(done, "COMPLETE")) == 5
 
-    frame = trials_frame(optuna.load_study(study_name="s", storage=storage))
+    frame = trials_frame(optuna.load_study(study_name="s", storage=sqlite_storage))
     assert frame.loc[frame["number"] == 3, "fail_reason"].tolist() == ["non-finite loss"]  # the CSV lists it
     figure = plots.pareto_figure({"s": frame}, None, "s")
     plotted = sum(len(collection.get_offsets()) for collection in figure.axes[0].collections
@@ -238,21 +227,18 @@ def kill_then_resume(tmp_path, storage, synthetic_dir, name="s"):
     assert len(by_state(after, "COMPLETE")) == 6 and not by_state(after, "RUNNING")
 
 
-def test_kill_9_mid_trial_then_resume_on_sqlite(tmp_path, storage, synthetic_dir):
+@pytest.mark.slow
+def test_kill_9_mid_trial_then_resume(tmp_path, storage, synthetic_dir):
     kill_then_resume(tmp_path, storage, synthetic_dir)
-
-
-@pytest.mark.postgres
-def test_kill_9_mid_trial_then_resume_on_postgresql(tmp_path, postgres_url, synthetic_dir):
-    kill_then_resume(tmp_path, postgres_url, synthetic_dir, name=f"kill-{time.time_ns()}")
 
 
 # 6. SIGTERM mid-trial ------------------------------------------------------------------------
 
-def test_sigterm_fails_the_running_trial_at_once_and_exits_143(tmp_path, storage, synthetic_dir):
+@pytest.mark.slow
+def test_sigterm_fails_the_running_trial_at_once_and_exits_143(tmp_path, sqlite_storage, synthetic_dir):
     started = tmp_path / "started"
     started.mkdir()
-    worker = sweep_start(study_file(tmp_path), storage, synthetic_dir,
+    worker = sweep_start(study_file(tmp_path), sqlite_storage, synthetic_dir,
                          SWEEP_FAKE_DELAY=0.3, SWEEP_FAKE_STARTED_DIR=started)
     wait_for_calls(started, 3)
     # the third call is running (or about to): give it time to sleep, then terminate
@@ -263,7 +249,7 @@ def test_sigterm_fails_the_running_trial_at_once_and_exits_143(tmp_path, storage
     assert worker.returncode == 143, stderr
     assert time.monotonic() - sent < 10
     assert "Traceback" not in stderr
-    done = trials(storage)
+    done = trials(sqlite_storage)
     failed = by_state(done, "FAIL")
     assert len(failed) == 1 and failed[0].user_attrs["fail_reason"].startswith("interrupted")
     assert not by_state(done, "RUNNING")
@@ -278,27 +264,29 @@ def start_workers(count, path, storage, data_dir, **extra):
     return [sweep_start(path, storage, data_dir, **extra) for _ in range(count)]
 
 
-def test_four_workers_on_sqlite_share_a_study_wide_cap(tmp_path, storage, synthetic_dir):
+@pytest.mark.slow
+def test_four_workers_on_sqlite_share_a_study_wide_cap(tmp_path, sqlite_storage, synthetic_dir):
     path = study_file(tmp_path, n_trials=40)
-    workers = start_workers(4, path, storage, synthetic_dir, SWEEP_FAKE_DELAY=0.05)
+    workers = start_workers(4, path, sqlite_storage, synthetic_dir, SWEEP_FAKE_DELAY=0.05)
     outputs = [worker.communicate(timeout=300) for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0, 0, 0], [err for _, err in outputs]
     assert not any("database is locked" in err for _, err in outputs)
-    done = trials(storage)
+    done = trials(sqlite_storage)
     assert len({t.number for t in done}) == len(done)
     assert 40 <= len(by_state(done, "COMPLETE")) <= 43
     assert all(values_match_the_fake_trainer(t) for t in by_state(done, "COMPLETE"))
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
-def test_eight_workers_on_postgresql_with_one_killed(tmp_path, postgres_url, synthetic_dir):
-    name = f"eight-{time.time_ns()}"
+def test_eight_workers_on_postgresql_with_one_killed(tmp_path, postgres_storage, synthetic_dir):
+    name = "eight"
     path = study_file(tmp_path, name=name, n_trials=40)
     started = tmp_path / "started"
     started.mkdir()
     # eight processes on two cores: a longer grace, so a starved worker is not taken for dead
     heartbeat = {"SWEEP_HEARTBEAT_SECONDS": 1, "SWEEP_GRACE_SECONDS": 8}
-    workers = start_workers(8, path, postgres_url, synthetic_dir, SWEEP_FAKE_DELAY=0.5,
+    workers = start_workers(8, path, postgres_storage, synthetic_dir, SWEEP_FAKE_DELAY=0.5,
                             SWEEP_FAKE_STARTED_DIR=started, **heartbeat)
     victim = workers[0]
     deadline = time.monotonic() + 120
@@ -312,9 +300,9 @@ def test_eight_workers_on_postgresql_with_one_killed(tmp_path, postgres_url, syn
         worker.communicate(timeout=300)
         assert worker.returncode == 0
     time.sleep(9)  # past the grace period: a last run fails the killed trial and retries it
-    final = sweep_run(path, postgres_url, synthetic_dir, **heartbeat)
+    final = sweep_run(path, postgres_storage, synthetic_dir, **heartbeat)
     assert final.returncode == 0, final.stderr
-    done = trials(postgres_url, name)
+    done = trials(postgres_storage, name)
     assert len({t.number for t in done}) == len(done)
     failed = by_state(done, "FAIL")
     assert len(failed) == 1
@@ -327,6 +315,7 @@ def test_eight_workers_on_postgresql_with_one_killed(tmp_path, postgres_url, syn
 # 9. Concurrent start -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_runs_of_a_new_study_started_together_make_one_study(tmp_path, storage, synthetic_dir):
     path = study_file(tmp_path, n_trials=8)
     workers = start_workers(2, path, storage, synthetic_dir, SWEEP_FAKE_DELAY=0.05)
@@ -342,30 +331,10 @@ def test_two_runs_of_a_new_study_started_together_make_one_study(tmp_path, stora
 
 # 10. Reproducibility, 12. smoke with the real trainer -----------------------------------------
 
-REAL = """
-[study]
-name = "real"
-seed = 5
-n_trials = 1
-[search.rating_weight]
-low = 1e-2
-high = 1.0
-[search.retrieval_weight]
-low = 1e-4
-high = 1.0
-[baselines]
-enqueue = false
-[train]
-epochs = 1
-batch_size = 1024
-[data]
-dataset = "synthetic"
-"""
-
-
 def real_run(tmp_path, synthetic_dir, label):
-    path = tmp_path / "real.toml"
-    path.write_text(REAL)
+    path = study_file(tmp_path, "real", n_trials=1, sampler="tpe", study={"seed": 5}, baselines={"enqueue": False},
+                      train={"batch_size": 1024},
+                      search={"rating_weight": {"low": 1e-2, "high": 1.0}, "retrieval_weight": {"low": 1e-4, "high": 1.0}})
     storage = f"sqlite:///{tmp_path / f'{label}.db'}"
     env = {key: value for key, value in environment(synthetic_dir).items() if key != "SWEEP_TRAINER"}
     result = subprocess.run([sys.executable, "-m", "sweep", "run", str(path), "--storage", storage, "--quiet"],
@@ -374,6 +343,7 @@ def real_run(tmp_path, synthetic_dir, label):
     return storage
 
 
+@pytest.mark.slow
 def test_smoke_the_real_trainer_writes_storage_csv_and_plot(tmp_path, synthetic_dir):
     storage = real_run(tmp_path, synthetic_dir, "smoke")
     [trial] = trials(storage, "real")
@@ -384,6 +354,7 @@ def test_smoke_the_real_trainer_writes_storage_csv_and_plot(tmp_path, synthetic_
     assert (tmp_path / "report" / "trials.csv").exists() and (tmp_path / "report" / "pareto.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_the_same_trial_in_fresh_processes_gives_the_same_metrics(tmp_path, synthetic_dir):
     first, second = (trials(real_run(tmp_path, synthetic_dir, label), "real")[0] for label in ("one", "two"))
     assert first.params == second.params
@@ -402,14 +373,13 @@ def test_a_sequential_study_with_a_fixed_seed_proposes_the_same_weights(tmp_path
 # 11. Report determinism -----------------------------------------------------------------------
 
 
-def test_reports_are_deterministic_and_plot_the_brute_force_front(tmp_path, storage, synthetic_dir):
-    assert sweep_run(study_file(tmp_path, n_trials=12), storage, synthetic_dir).returncode == 0
+def test_reports_are_deterministic_and_plot_the_brute_force_front(tmp_path, sqlite_storage, synthetic_dir):
+    assert sweep_run(study_file(tmp_path, n_trials=12), sqlite_storage, synthetic_dir).returncode == 0
     for out in ("a", "b"):
-        result = subprocess.run([sys.executable, "-m", "sweep", "report", "s", "--storage", storage,
-                                 "--out", str(tmp_path / out)], capture_output=True, text=True, timeout=120)
+        result = sweep_cli(["report", "s", "--storage", sqlite_storage, "--out", tmp_path / out])
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "a" / "trials.csv").read_bytes() == (tmp_path / "b" / "trials.csv").read_bytes()
-    frame = trials_frame(optuna.load_study(study_name="s", storage=storage))
+    frame = trials_frame(optuna.load_study(study_name="s", storage=sqlite_storage))
     complete = frame[frame["state"] == "COMPLETE"]
     points = complete[["top_100_accuracy", "rmse"]].to_numpy(float)
     rmse_line, top_line = plots.front_line(points)

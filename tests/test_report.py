@@ -2,58 +2,35 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import optuna
 import pandas as pd
 import pytest
 
-from sweep import cli
 from sweep.report import FILES
 from sweep.report.summary import knee_point
+from tests.helpers import study_file, sweep_cli, sweep_run
 from tests.test_pareto import brute_force
-
-REPO = Path(__file__).resolve().parents[1]
-STUDY = """
-[study]
-name = "{name}"
-n_trials = {n_trials}
-sampler = "random"
-replicates = 2
-[search.rating_weight]
-low = 1e-3
-high = 10.0
-[search.retrieval_weight]
-low = 1e-7
-high = 1.0
-[data]
-dataset = "synthetic"
-"""
-
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory, synthetic_dir):
     """A storage with study 'r' (10 complete trials + 1 diverged) and 'q' (5 complete), run by the fake trainer."""
     root = tmp_path_factory.mktemp("report")
     storage = f"sqlite:///{root / 'studies.db'}"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SWEEP_DATA_DIR": str(synthetic_dir),
-           "SWEEP_TRAINER": "tests.fake_trainer:train_and_evaluate"}
     for name, n_trials, extra in (("r", 10, {"SWEEP_FAKE_NONFINITE_CALL": "9"}), ("q", 5, {})):
-        path = root / f"{name}.toml"
-        path.write_text(STUDY.format(name=name, n_trials=n_trials))
-        subprocess.run([sys.executable, "-m", "sweep", "run", str(path), "--storage", storage, "--quiet"],
-                       check=True, env={**env, **extra}, timeout=180, capture_output=True)
+        path = study_file(root, name, n_trials, search={"retrieval_weight": {"low": 1e-7, "high": 1.0}},
+                          study={"replicates": 2, "seed": 0})
+        result = sweep_run(path, storage, synthetic_dir, process=True, **extra)  # counts calls per process
+        assert result.returncode == 0, result.stderr
     return root, storage
 
 
 def report(storage, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sweep", "report", *args, "--storage", storage],
-                          capture_output=True, text=True, timeout=120)
+    return sweep_cli(["report", *args, "--storage", storage])
 
 
 def test_report_writes_every_file_from_the_storage(finished, tmp_path):
@@ -101,6 +78,34 @@ def test_the_summary_compares_with_the_tutorial_and_reports_health(finished, tmp
     assert html.count("data:image/png;base64,") == 2 and "<table>" in html
 
 
+def test_a_study_made_by_a_stand_in_trainer_says_so_loudly(finished, tmp_path):
+    _, storage = finished
+    result = report(storage, "r", "--out", str(tmp_path / "r"))
+    assert result.returncode == 0
+    assert result.stderr.startswith("WARNING: study 'r' was made by the stand-in trainer "
+                                    "tests.fake_trainer:train_and_evaluate, not sweep's")
+    text = (tmp_path / "r" / "summary.md").read_text()
+    assert text.splitlines()[2].startswith("**WARNING — not measurements: every number below was produced by the "
+                                           "stand-in trainer `tests.fake_trainer:train_and_evaluate`")
+    assert "- trainer: `tests.fake_trainer:train_and_evaluate` (tests.fake_trainer unversioned; a STAND-IN" in text
+    assert "NOT MEASUREMENTS" in (tmp_path / "r" / "pareto.svg").read_text()
+
+
+def test_a_study_from_before_trainer_provenance_says_it_was_not_recorded(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'old.db'}"
+    study = optuna.create_study(study_name="old", storage=storage, directions=["maximize", "minimize"])
+    for weights, values in (((1.0, 0.1), [0.2, 1.0]), ((1.0, 1.0), [0.25, 1.2])):
+        metrics = {name: 0.1 for name in ("top_1_accuracy", "top_5_accuracy", "top_10_accuracy", "top_50_accuracy")}
+        attrs = {"rating_weight": weights[0], "retrieval_weight": weights[1],
+                 "metrics": {**metrics, "top_100_accuracy": values[0], "rmse": values[1]}}
+        study.add_trial(optuna.trial.create_trial(values=values, user_attrs=attrs))
+    result = report(storage, "old", "--out", str(tmp_path / "old"))
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr
+    text = (tmp_path / "old" / "summary.md").read_text()
+    assert "WARNING" not in text and "- trainer: not recorded (the study predates trainer provenance)" in text
+
+
 def test_the_report_never_imports_tensorflow(finished, tmp_path):
     _, storage = finished
     check = ("import sys; from sweep import cli; code = cli.main(['report', 'r', '--storage', %r, '--out', %r]); "
@@ -113,13 +118,28 @@ def test_the_knee_is_the_front_point_closest_to_the_ideal():
     frame = pd.DataFrame({"number": [0, 1, 2, 3], "pareto": [True, True, True, False],
                           "top_100_accuracy": [0.06, 0.22, 0.24, 0.1], "rmse": [1.10, 1.12, 3.7, 2.0]})
     # scaled goodness: trial 0 (0, 1), trial 1 (0.89, 0.99), trial 2 (1, 0): trial 1 is nearest (1, 1)
-    assert knee_point(frame) == 1
+    assert knee_point(frame, ("top_100_accuracy", "rmse"), ("maximize", "minimize")) == 1
+
+
+def test_compare_finds_each_studys_knee_on_that_studys_own_objectives(tmp_path):
+    """On (top-10, RMSE) the three trials form a front whose knee is trial 1; on the default
+    (top-100, RMSE) trial 2 dominates trial 1 and the knee would be trial 0."""
+    storage = f"sqlite:///{tmp_path / 'k.db'}"
+    study = optuna.create_study(study_name="k", storage=storage, directions=["maximize", "minimize"])
+    study.set_user_attr("objectives", ["top_10_accuracy", "rmse"])
+    for top_10, top_100, rmse in ((0.10, 0.20, 1.0), (0.05, 0.05, 0.9), (0.02, 0.10, 0.8)):
+        metrics = {"top_1_accuracy": 0.0, "top_5_accuracy": 0.0, "top_10_accuracy": top_10, "top_50_accuracy": 0.0,
+                   "top_100_accuracy": top_100, "rmse": rmse}
+        study.add_trial(optuna.trial.create_trial(values=[top_10, rmse], user_attrs={
+            "rating_weight": 1.0, "retrieval_weight": rmse, "metrics": metrics}))
+    result = sweep_cli(["compare", "k", "--storage", storage, "--out", tmp_path / "c"])
+    assert result.returncode == 0, result.stderr
+    assert "Recommended knee point: trial 1 " in (tmp_path / "c" / "summary.md").read_text()
 
 
 def test_compare_puts_several_fronts_in_one_report(finished, tmp_path):
     _, storage = finished
-    result = subprocess.run([sys.executable, "-m", "sweep", "compare", "r", "q", "--storage", storage,
-                             "--out", str(tmp_path / "c")], capture_output=True, text=True, timeout=120)
+    result = sweep_cli(["compare", "r", "q", "--storage", storage, "--out", tmp_path / "c"])
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == sorted(FILES)
     assert set(pd.read_csv(tmp_path / "c" / "trials.csv")["study"]) == {"r", "q"}

@@ -11,32 +11,13 @@ import optuna
 import pytest
 
 from sweep import data
-from tests.helpers import REPO, environment, trials
+from tests.helpers import environment, study_file, trials
 
-STUDY = """
-[study]
-name = "{name}"
-seed = 2
-n_trials = {n_trials}
-sampler = "random"
-keep_models = "{keep}"
-[search.rating_weight]
-low = 0.1
-high = 10.0
-[search.retrieval_weight]
-low = 1e-3
-high = 1.0
-[train]
-epochs = 2
-batch_size = 1024
-[data]
-dataset = "synthetic"
-"""
-
+pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
 def run_study(root, synthetic_dir, storage, name, n_trials, keep):
-    path = root / f"{name}.toml"
-    path.write_text(STUDY.format(name=name, n_trials=n_trials, keep=keep))
+    path = study_file(root, name, n_trials, epochs=2, study={"seed": 2, "keep_models": keep}, train={"batch_size": 1024},
+                      search={"rating_weight": {"low": 0.1, "high": 10.0}, "retrieval_weight": {"low": 1e-3, "high": 1.0}})
     env = {k: v for k, v in environment(synthetic_dir).items() if k != "SWEEP_TRAINER"}
     env["SWEEP_ARTIFACTS"] = str(root / "artifacts")
     result = subprocess.run([sys.executable, "-m", "sweep", "run", str(path), "--storage", storage, "--quiet"],

@@ -1,29 +1,93 @@
 """`sweep run`: studies from files, resumable, refusing mismatches, surviving signals and kills.
 
-Runs the real CLI in subprocesses with the fake trainer (tests/fake_trainer.py), whose
-metrics are a known function of the weights, so every check is exact and fast.
+The study's helpers are checked in-process; whole runs use the real CLI in subprocesses
+with the fake trainer (tests/fake_trainer.py), whose metrics are a known function of
+the weights, so every check is exact and fast.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
+import inspect
+import math
 
 import optuna
 import pytest
 
+import sweep
 from sweep import data
+from sweep.config import METRICS, load_study_file
+from sweep.config.run import DEFAULT_TRAINER
+from sweep.study import aggregate, is_complete, suggest, trainer_provenance, trial_seeds
+from sweep.trial import Trainer, train_and_evaluate
 from sweep.data import sources, synthetic
 from sweep.data.cache import store
+from tests import fake_trainer
 from tests.fake_trainer import expected_metrics
-from tests.helpers import by_state, environment, study_file, sweep_run, trials
+from tests.helpers import by_state, study_file, sweep_cli, sweep_run, trials
 
 
-@pytest.fixture
-def storage(tmp_path):
-    return f"sqlite:///{tmp_path / 'studies.db'}"
+FAKE_TRAINER = "tests.fake_trainer:train_and_evaluate"
+
+# --- the study's helpers, in-process -------------------------------------------------------
+
+
+def test_trial_seeds_are_reproducible_distinct_and_keep_their_prefix_with_more_replicates():
+    seeds = trial_seeds(1, 7, 3)
+    assert seeds == trial_seeds(1, 7, 3)
+    assert len(set(seeds)) == 3 and all(0 <= seed < 2**31 for seed in seeds)
+    assert trial_seeds(1, 7, 5)[:3] == seeds  # more replicates later add seeds, never change the first ones
+    assert trial_seeds(1, 8, 3) != seeds and trial_seeds(2, 7, 3) != seeds
+
+
+def run_with(seconds: float, **metrics) -> dict:
+    return {"metrics": {name: metrics.get(name, 0.5) for name in METRICS}, "seconds": {"total": seconds}}
+
+
+def test_aggregate_takes_each_metrics_mean_and_sample_std_and_the_objectives_values():
+    result = aggregate([run_with(2.0, rmse=1.0, top_100_accuracy=0.2), run_with(4.0, rmse=3.0, top_100_accuracy=0.4)],
+                       ("top_100_accuracy", "rmse"))
+    assert result["metrics"]["rmse"] == 2.0 and result["metrics_std"]["rmse"] == pytest.approx(math.sqrt(2))
+    assert result["metrics"]["top_100_accuracy"] == pytest.approx(0.3)
+    assert result["metrics_std"]["top_100_accuracy"] == pytest.approx(math.sqrt(0.02))
+    assert result["values"] == [pytest.approx(0.3), 2.0] and result["seconds"] == 3.0
+    assert aggregate([run_with(1.0, rmse=1.5)], ("rmse",))["metrics_std"]["rmse"] == 0.0  # one seed: no spread
+
+
+def test_suggest_puts_each_searched_setting_in_its_own_section(tmp_path):
+    path = study_file(tmp_path, search={"learning_rate": {"low": 0.01, "high": 0.5},
+                                        "embedding_dimension": {"low": 8, "high": 64}})
+    spec = load_study_file(path)
+    trial = optuna.trial.FixedTrial({"rating_weight": 2.0, "retrieval_weight": 0.5, "learning_rate": 0.2,
+                                     "embedding_dimension": 16})
+    weights, model_config, train_config = suggest(trial, spec)
+    assert weights == (2.0, 0.5)
+    assert model_config.embedding_dimension == 16 and train_config.learning_rate == 0.2
+    assert model_config.rating_layers == spec.model.rating_layers and train_config.epochs == spec.train.epochs
+
+
+@pytest.mark.parametrize(
+    "counts, complete",
+    [({"COMPLETE": 5}, True), ({"COMPLETE": 6, "FAIL": 2}, True), ({"COMPLETE": 4, "FAIL": 3}, False),
+     ({"COMPLETE": 5, "WAITING": 1}, False), ({}, False)],
+)
+def test_a_study_is_complete_with_enough_complete_trials_and_no_retry_waiting(counts, complete):
+    assert is_complete(counts, 5) is complete
+
+
+@pytest.mark.parametrize("trainer", [train_and_evaluate, fake_trainer.train_and_evaluate])
+def test_every_trainer_has_the_contracts_signature(trainer):
+    contract = list(inspect.signature(Trainer.__call__).parameters)[1:]  # without self
+    assert list(inspect.signature(trainer).parameters) == contract
+
+
+def test_trainer_provenance_names_the_module_and_version_and_whether_it_is_sweeps_own():
+    assert trainer_provenance(DEFAULT_TRAINER) == {"target": DEFAULT_TRAINER, "module": "sweep.trial",
+                                                   "version": sweep.__version__, "real": True}
+    assert trainer_provenance(FAKE_TRAINER) == {"target": FAKE_TRAINER, "module": "tests.fake_trainer",
+                                                "version": "unversioned", "real": False}
+
+
+# --- whole runs ------------------------------------------------------------------------------
 
 def test_a_sweep_runs_the_tutorial_pairs_first_then_sampled_weights(tmp_path, storage, synthetic_dir):
     result = sweep_run(study_file(tmp_path), storage, synthetic_dir)
@@ -59,25 +123,39 @@ def test_more_trials_extend_the_same_study(tmp_path, storage, synthetic_dir):
     assert sweep_run(path, storage, synthetic_dir, "--trials", "9").returncode == 0
     assert len(by_state(trials(storage), "COMPLETE")) == 9
 
-def test_a_changed_spec_under_the_same_name_is_refused(tmp_path, storage, synthetic_dir):
-    assert sweep_run(study_file(tmp_path), storage, synthetic_dir).returncode == 0
-    changed = sweep_run(study_file(tmp_path, epochs=2), storage, synthetic_dir)
+def test_a_changed_spec_under_the_same_name_is_refused(tmp_path, sqlite_storage, synthetic_dir):
+    assert sweep_run(study_file(tmp_path), sqlite_storage, synthetic_dir).returncode == 0
+    changed = sweep_run(study_file(tmp_path, epochs=2), sqlite_storage, synthetic_dir)
     assert changed.returncode == 2
     assert changed.stderr.startswith("sweep: error: study 's' already exists with a different spec")
     assert len(changed.stderr.strip().splitlines()) == 1
-    assert len(trials(storage)) == 6
+    assert len(trials(sqlite_storage)) == 6
 
-def test_a_worker_whose_split_differs_is_refused(tmp_path, storage, synthetic_dir):
-    assert sweep_run(study_file(tmp_path), storage, synthetic_dir, "--trials", "3").returncode == 0
+def test_a_worker_whose_split_differs_is_refused(tmp_path, sqlite_storage, synthetic_dir):
+    assert sweep_run(study_file(tmp_path), sqlite_storage, synthetic_dir, "--trials", "3").returncode == 0
     other_dir = tmp_path / "other-data"
     store(other_dir, data.SYNTHETIC, *sources.normalize(*synthetic.generate_raw(seed=99)), source="synthetic")
-    refused = sweep_run(study_file(tmp_path), storage, other_dir)
+    refused = sweep_run(study_file(tmp_path), sqlite_storage, other_dir)
     assert refused.returncode == 1
     assert "split differs" in refused.stderr and "Traceback" not in refused.stderr
-    assert len(trials(storage)) == 3
+    assert len(trials(sqlite_storage)) == 3
 
+def test_a_study_records_its_trainer_and_refuses_a_worker_with_another(tmp_path, sqlite_storage, synthetic_dir):
+    path = study_file(tmp_path)
+    assert sweep_run(path, sqlite_storage, synthetic_dir, "--trials", "3").returncode == 0
+    recorded = optuna.load_study(study_name="s", storage=sqlite_storage).user_attrs["trainer"]
+    assert recorded == trainer_provenance(FAKE_TRAINER)
+    real = sweep_run(path, sqlite_storage, synthetic_dir, SWEEP_TRAINER=DEFAULT_TRAINER)
+    assert real.returncode == 2
+    assert real.stderr.startswith(f"sweep: error: study 's' was made by trainer {FAKE_TRAINER}; this worker would "
+                                  f"train with {DEFAULT_TRAINER}")
+    assert len(real.stderr.strip().splitlines()) == 1 and len(trials(sqlite_storage)) == 3
+
+
+@pytest.mark.slow
 def test_two_workers_record_every_trial_once(tmp_path, storage, synthetic_dir):
-    result = sweep_run(study_file(tmp_path, n_trials=12), storage, synthetic_dir, "--workers", "2", SWEEP_FAKE_DELAY=0.2)
+    result = sweep_run(study_file(tmp_path, n_trials=12), storage, synthetic_dir, "--workers", "2", process=True,
+                       SWEEP_FAKE_DELAY=0.2)
     assert result.returncode == 0, result.stderr
     done = trials(storage)
     numbers = [t.number for t in done]
@@ -86,22 +164,8 @@ def test_two_workers_record_every_trial_once(tmp_path, storage, synthetic_dir):
     assert not by_state(done, "RUNNING") and not by_state(done, "WAITING")
     assert len({t.user_attrs["worker"] for t in done}) == 2
 
-def test_sweep_studies_lists_trial_counts_by_state(tmp_path, storage, synthetic_dir):
-    assert sweep_run(study_file(tmp_path, n_trials=4), storage, synthetic_dir).returncode == 0
-    listing = subprocess.run([sys.executable, "-m", "sweep", "studies", "--storage", storage],
-                             capture_output=True, text=True, env=environment(synthetic_dir), timeout=60)
-    assert listing.stdout.strip() == "s: 4 complete (target 4 complete)"
-
-@pytest.mark.postgres
-def test_two_workers_on_postgresql_record_every_trial_once(tmp_path, postgres_url, synthetic_dir):
-    name = f"pg-{os.getpid()}-{int(time.time())}"
-    result = sweep_run(study_file(tmp_path, name=name, n_trials=10), postgres_url, synthetic_dir,
-                       "--workers", "3", SWEEP_FAKE_DELAY=0.2)
-    assert result.returncode == 0, result.stderr
-    done = trials(postgres_url, name)
-    assert len({t.number for t in done}) == len(done)
-    assert 10 <= len(by_state(done, "COMPLETE")) <= 12
-    assert not by_state(done, "RUNNING")
-    for trial in by_state(done, "COMPLETE"):
-        expected = expected_metrics(trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
-        assert trial.values == [expected["top_100_accuracy"], expected["rmse"]]
+def test_sweep_studies_lists_trial_counts_by_state(tmp_path, sqlite_storage, synthetic_dir):
+    assert sweep_run(study_file(tmp_path, n_trials=4), sqlite_storage, synthetic_dir).returncode == 0
+    listing = sweep_cli(["studies", "--storage", sqlite_storage])
+    assert listing.stdout.strip() == ("s: 4 complete (target 4 complete) "
+                                      "[made by a stand-in trainer: tests.fake_trainer:train_and_evaluate]")

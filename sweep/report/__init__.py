@@ -25,7 +25,7 @@ def load_study(name: str, url: str):
     from sweep.redact import redact
     from sweep.storage import open_storage
 
-    storage = open_storage(url, heartbeat=False)
+    storage = open_storage(url)
     try:
         return optuna.load_study(study_name=name, storage=storage)
     except KeyError:
@@ -39,32 +39,36 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
     study = load_study(name, url)
     frame = trials_frame(study)
     attrs = study.user_attrs
-    directions = [direction.name.lower() for direction in study.directions]
-    objectives = attrs.get("objectives", ["top_100_accuracy", "rmse"])
-    knee = summary.knee_point(frame, objectives, directions) if not frame.empty else None
+    knee = summary.study_knee(study, frame)
     study_health = summary.health(frame)
     compared = summary.comparison(frame, attrs.get("context_baselines"))
     text = summary.markdown(name, frame, attrs, knee, compared, study_health, command)
-    _write_all(out, {name: frame}, attrs.get("context_baselines"), f"study {name}", text)
-    return {"health": study_health, "knee": knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0}
+    stand_in = summary.stand_in_trainer(attrs)
+    title = f"study {name}" + (f" — NOT MEASUREMENTS: stand-in trainer {stand_in}" if stand_in else "")
+    _write_all(out, {name: frame}, attrs.get("context_baselines"), title, text)
+    return {"health": study_health, "knee": knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0,
+            "stand_in": stand_in}
 
 
 def build_comparison(names: list[str], url: str, out: Path, command: str) -> dict:
     """Several studies' fronts on one plot, their trials in one CSV, a summary of each."""
     import pandas as pd
 
-    frames, sections, context = {}, [], None
+    frames, sections, context, stand_ins = {}, [], None, []
     for name in names:
         study = load_study(name, url)
         frame = trials_frame(study)
         frames[name] = frame
+        stand_ins += [name] if summary.stand_in_trainer(study.user_attrs) else []
         context = context or study.user_attrs.get("context_baselines")
-        knee = summary.knee_point(frame) if not frame.empty else None
+        knee = summary.study_knee(study, frame)  # each study's own objectives
         sections.append(summary.markdown(name, frame, study.user_attrs, knee,
                                          summary.comparison(frame, study.user_attrs.get("context_baselines")),
                                          summary.health(frame), command).replace("\n# ", "\n## "))
     text = f"# Comparison of {', '.join(names)}\n\n" + "\n".join(section.replace("# Study", "## Study", 1) for section in sections)
-    _write_all(out, frames, context, "studies " + " vs ".join(names), text, combined=pd.concat(frames.values(), ignore_index=True))
+    title = "studies " + " vs ".join(names) + (f" — NOT MEASUREMENTS: {', '.join(stand_ins)} by a stand-in trainer"
+                                              if stand_ins else "")
+    _write_all(out, frames, context, title, text, combined=pd.concat(frames.values(), ignore_index=True))
     return {"studies": len(frames)}
 
 

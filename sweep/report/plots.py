@@ -18,10 +18,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sweep.baselines import TUTORIAL  # noqa: E402
+from sweep.config import DIRECTION  # noqa: E402
 from sweep.pareto import pareto_front  # noqa: E402
 
 REFERENCE_POINT = {"top_100_accuracy": 0.0, "rmse": 5.0}
-DIRECTIONS = ("maximize", "minimize")
+AXES = ("top_100_accuracy", "rmse")  # the plot's y and x, whatever a study's objectives
+DIRECTIONS = tuple(DIRECTION[metric] for metric in AXES)
 STUDY_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
 
 
@@ -102,7 +104,8 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
     axes.set_ylabel("top-100 accuracy (higher is better)")
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    axes.legend(loc="center right", fontsize=8)
+    if axes.get_legend_handles_labels()[0]:  # an empty study has nothing to label
+        axes.legend(loc="center right", fontsize=8)
     figure.tight_layout()
     return figure
 

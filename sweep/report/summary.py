@@ -14,10 +14,19 @@ import numpy as np
 import pandas as pd
 
 from sweep.baselines import TUTORIAL, compare_with_tutorial
+from sweep.config import recorded_objectives
 from sweep.redact import redact
 
 
-def knee_point(frame: pd.DataFrame, objectives=("top_100_accuracy", "rmse"), directions=("maximize", "minimize")):
+def study_knee(study, frame: pd.DataFrame):
+    """The knee point of a stored study, on the objectives and directions it was run with."""
+    if frame.empty:
+        return None
+    directions = [direction.name.lower() for direction in study.directions]
+    return knee_point(frame, recorded_objectives(study.user_attrs), directions)
+
+
+def knee_point(frame: pd.DataFrame, objectives, directions):
     """The trial number of the recommended knee point, or None without a front."""
     front = frame[frame["pareto"]]
     if front.empty:
@@ -76,8 +85,26 @@ def health(frame: pd.DataFrame) -> dict:
     }
 
 
+def stand_in_trainer(study_attrs: dict) -> str | None:
+    """The trainer's target if the study was made by one other than sweep's own (a test fake, a plug-in)."""
+    trainer = study_attrs.get("trainer")
+    return None if trainer is None or trainer["real"] else trainer["target"]
+
+
+def trainer_line(study_attrs: dict) -> str:
+    trainer = study_attrs.get("trainer")
+    if trainer is None:
+        return "not recorded (the study predates trainer provenance)"
+    kind = "sweep's own" if trainer["real"] else "a STAND-IN, not sweep's own"
+    return f"`{trainer['target']}` ({trainer['module']} {trainer['version']}; {kind})"
+
+
 def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str) -> str:
     lines = [f"# Study `{name}`", ""]
+    stand_in = stand_in_trainer(study_attrs)
+    if stand_in:
+        lines += [f"**WARNING — not measurements: every number below was produced by the stand-in trainer "
+                  f"`{stand_in}`, not by sweep's trainer. It says nothing about the model.**", ""]
     if study_health["complete"] == 0:
         lines += [
             f"**No COMPLETE trials yet** ({study_health['trials']} trials, {study_health['failed']} failed): "
@@ -108,6 +135,7 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
               f"- report command: `{redact(command)}`",
               # studies made before commands were redacted may hold a password: never publish it
               f"- study created by: `{redact(study_attrs.get('command', '?'))}` at {study_attrs.get('created', '?')}",
+              f"- trainer: {trainer_line(study_attrs)}",
               f"- spec hash: `{study_attrs.get('spec_hash', '?')}`",
               f"- split fingerprint: `{study_attrs.get('split_fingerprint', '?')}`",
               f"- data checksum: `{study_attrs.get('data_checksum', '?')}`",

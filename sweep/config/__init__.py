@@ -1,8 +1,10 @@
-"""Study files (TOML) -> validated, frozen specs; every default lives here, in one place.
+"""Study files (TOML) -> validated, frozen specs; every default lives in this package, in one place.
 
 The spec flows one way: study file -> StudySpec -> (ModelConfig, TrainConfig, DataConfig)
 passed explicitly to each trial. Unknown keys, wrong types, non-finite numbers and
 impossible ranges fail here, before any work starts, naming the file and the key.
+Where a run's things live (storage, data, artifacts, trainer) and the environment
+variables that move them are in `sweep.config.run`.
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ def check_train(config: TrainConfig, where: str = "train") -> TrainConfig:
 SAMPLERS = ("tpe", "nsga2", "gp", "random", "grid")
 DIRECTIONS = ("maximize", "minimize")
 METRICS = tuple(f"top_{k}_accuracy" for k in TOP_K) + ("rmse",)
+DIRECTION = {metric: "minimize" if metric == "rmse" else "maximize" for metric in METRICS}  # each metric's better way
+OBJECTIVES = ("top_100_accuracy", "rmse")  # the tutorial's two headline figures
 WEIGHTS = ("rating_weight", "retrieval_weight")
 KEEP_MODELS = ("all", "pareto", "none")
 # Besides the two weights, any numeric model or train setting may be searched.
@@ -126,8 +130,8 @@ class StudySettings:
     timeout: float | None = None  # seconds per `sweep run`; None: no limit
     sampler: str = "tpe"
     replicates: int = 1  # training seeds per weight pair; metrics are their mean
-    objectives: tuple[str, ...] = ("top_100_accuracy", "rmse")
-    directions: tuple[str, ...] = ("maximize", "minimize")
+    objectives: tuple[str, ...] = OBJECTIVES
+    directions: tuple[str, ...] = tuple(DIRECTION[metric] for metric in OBJECTIVES)
     max_failed_trials: int | None = None  # stop once this many trials failed; None: n_trials
     keep_models: str = "all"  # trained weights kept as artifacts: all | pareto (when finished) | none
 
@@ -153,6 +157,11 @@ class StudySpec:
     @property
     def hash(self) -> str:
         return spec_hash(self.identity())
+
+
+def recorded_objectives(study_attrs: dict) -> list[str]:
+    """The objectives a stored study was run with (studies that did not record them used the defaults)."""
+    return list(study_attrs.get("objectives", OBJECTIVES))
 
 
 def load_study_file(path) -> StudySpec:

@@ -1,0 +1,75 @@
+"""A split as the model consumes it: integer ids, vocabularies and candidate lists.
+
+Built once per worker process (not once per trial) and shared by the trial, the
+baselines and the models kept for serving. The string -> id mapping has one definition,
+`vocabulary_index`, with the convention of the tutorial's StringLookup: vocabulary[i]
+-> i + 1, anything unknown -> 0 (the out-of-vocabulary row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sweep.data.cache import Dataset, load
+from sweep.data.split import Split, load_split
+
+OUT_OF_VOCABULARY = 0
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """The split as integer-id arrays, with the vocabularies and both candidate lists."""
+
+    user_vocabulary: tuple[str, ...]
+    title_vocabulary: tuple[str, ...]
+    train: dict  # name -> np.ndarray: user_id, movie_title (ids), user_rating
+    test: dict
+    candidates: dict  # "all_entries" (every movie-list entry) / "unique_titles" -> title ids
+    split_fingerprint: str
+    data_checksum: str
+
+
+def vocabulary_index(vocabulary) -> dict[str, int]:
+    """StringLookup's mapping of a vocabulary: its i-th entry -> i + 1 (0 is left for unknowns)."""
+    return {key: index + 1 for index, key in enumerate(vocabulary)}
+
+
+def prepare(dataset: Dataset, split: Split) -> PreparedData:
+    """Look every string up once; the vocabularies are the sorted unique users and titles."""
+    users = tuple(sorted(set(dataset.ratings["user_id"])))
+    titles = tuple(sorted(set(dataset.movies["movie_title"])))
+    user_index, title_index = vocabulary_index(users), vocabulary_index(titles)
+
+    def encode(part) -> dict:
+        return {
+            "user_id": np.array([user_index.get(user, OUT_OF_VOCABULARY) for user in part["user_id"]], dtype=np.int32),
+            "movie_title": np.array([title_index.get(title, OUT_OF_VOCABULARY) for title in part["movie_title"]],
+                                    dtype=np.int32),
+            "user_rating": part["user_rating"].to_numpy(dtype=np.float32),
+        }
+
+    entries = np.array([title_index[title] for title in dataset.movies["movie_title"]], dtype=np.int32)
+    return PreparedData(
+        user_vocabulary=users,
+        title_vocabulary=titles,
+        train=encode(split.train),
+        test=encode(split.test),
+        candidates={"all_entries": entries, "unique_titles": np.unique(entries)},
+        split_fingerprint=split.fingerprint,
+        data_checksum=dataset.checksum,
+    )
+
+
+def load_prepared(data_config, data_dir: Path, split_seed: int | None = None) -> PreparedData:
+    """The cached dataset and split a DataConfig names (another split seed if given), prepared."""
+    dataset = load(data_dir, data_config.dataset)
+    split = load_split(
+        dataset,
+        seed=data_config.split_seed if split_seed is None else split_seed,
+        train_size=data_config.train_size,
+        test_size=data_config.test_size,
+    )
+    return prepare(dataset, split)
