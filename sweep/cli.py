@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 
 import sweep
-from sweep import SweepError
+from sweep import SweepError, paths
 from sweep.config import run as run_config
+
+REPORTS = Path("reports")  # default reports go to reports/<name>/ under the current directory
 
 
 def _say(message: str) -> None:
@@ -28,7 +30,8 @@ def _say(message: str) -> None:
 def command_data_fetch(args) -> int:
     from sweep import data
 
-    dataset = data.fetch(args.source, run_config.data_dir(args.data_dir), force=args.force, report=_say,
+    data_dir = paths.output_directory(run_config.data_dir(args.data_dir), "--data-dir")
+    dataset = data.fetch(args.source, data_dir, force=args.force, report=_say,
                          tfds_data_dir=run_config.tfds_data_dir())
     print(f"{dataset.name}: {_counts(dataset.manifest)}; checksum {dataset.checksum}; at {dataset.path}")
     return 0
@@ -37,7 +40,8 @@ def command_data_fetch(args) -> int:
 def command_data_info(args) -> int:
     from sweep import data
 
-    dataset = data.load(run_config.data_dir(args.data_dir), data.dataset_for_source(args.source or "auto"))
+    data_dir = paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir")
+    dataset = data.load(data_dir, data.dataset_for_source(args.source or "auto"))
     info = {key: value for key, value in dataset.manifest.items() if key != "files"}
     info["path"] = str(dataset.path)
     if args.json:
@@ -70,7 +74,9 @@ def command_baselines(args) -> int:
         raise sweep.UsageError("--seeds must be at least 1")
     data_config = DataConfig(dataset=args.dataset)
     train_config = check_train(TrainConfig(candidates=args.candidates), where="--candidates")
-    data_dir = run_config.data_dir(args.data_dir)
+    data_dir = paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir")
+    if args.out:
+        paths.output_directory(args.out, "--out")
     prepared_by_split = {seed: load_prepared(data_config, data_dir, split_seed=seed)
                          for seed in args.split_seeds or [data_config.split_seed]}
     document = baselines.tutorial_baselines(prepared_by_split, list(range(args.seeds)), train_and_evaluate,
@@ -100,10 +106,12 @@ def command_run(args) -> int:
         raise sweep.UsageError("--trials must be at least 1")
     if args.timeout is not None and args.timeout <= 0:
         raise sweep.UsageError("--timeout must be positive")
+    storage = run_config.storage_url(args.storage)
+    paths.sqlite_database(storage, "--storage", write=True)
     options = run_config.RunOptions(
-        storage=run_config.storage_url(args.storage),
-        data_dir=run_config.data_dir(args.data_dir),
-        artifacts=run_config.artifact_dir(args.artifacts),
+        storage=storage,
+        data_dir=paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir"),
+        artifacts=paths.output_directory(run_config.artifact_dir(args.artifacts), "--artifacts"),
         n_trials=args.trials or spec.study.n_trials,
         workers=args.workers,
         timeout=args.timeout or spec.study.timeout,
@@ -122,7 +130,7 @@ def command_run(args) -> int:
 def command_studies(args) -> int:
     from sweep.storage import list_studies
 
-    rows = list_studies(run_config.storage_url(args.storage))
+    rows = list_studies(_storage(args))
     if args.json:
         print(json.dumps(rows, indent=2, sort_keys=True))
         return 0
@@ -142,8 +150,8 @@ def command_studies(args) -> int:
 def command_report(args) -> int:
     from sweep.report import FILES, build_report
 
-    out = args.out or Path("reports") / args.study
-    found = build_report(args.study, run_config.storage_url(args.storage), out, command=_command_line(args))
+    out = paths.output_directory(args.out or paths.default_output(REPORTS, args.study, "--out"), "--out")
+    found = build_report(args.study, _storage(args), out, command=_command_line(args))
     if found["stand_in"]:
         _say(f"WARNING: study {args.study!r} was made by the stand-in trainer {found['stand_in']}, "
              "not sweep's: its numbers are not measurements (the report says so at the top)")
@@ -160,8 +168,9 @@ def command_report(args) -> int:
 def command_compare(args) -> int:
     from sweep.report import FILES, build_comparison
 
-    out = args.out or Path("reports") / ("compare-" + "-".join(args.studies))
-    build_comparison(args.studies, run_config.storage_url(args.storage), out, command=_command_line(args))
+    name = "compare-" + "-".join(args.studies)
+    out = paths.output_directory(args.out or paths.default_output(REPORTS, name, "--out"), "--out")
+    build_comparison(args.studies, _storage(args), out, command=_command_line(args))
     print(f"wrote {out}/ ({', '.join(FILES)}) comparing {', '.join(args.studies)}")
     return 0
 
@@ -173,7 +182,7 @@ def _loaded_model(args):
     from sweep import serve
     from sweep.report import load_study
 
-    study = load_study(args.study, run_config.storage_url(args.storage))
+    study = load_study(args.study, _storage(args))
     trial_number = serve.choose_trial(study, args.trial)
     return study, serve.load_model(study, trial_number)
 
@@ -193,8 +202,9 @@ def command_predict(args) -> int:
 def command_recommend(args) -> int:
     from sweep import serve
 
+    data_dir = paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir")
     study, loaded = _loaded_model(args)
-    seen = serve.seen_titles(study, args.user, run_config.data_dir(args.data_dir)) if args.exclude_seen else set()
+    seen = serve.seen_titles(study, args.user, data_dir) if args.exclude_seen else set()
     ranked = serve.recommend(loaded, args.user, args.k, exclude=seen)
     if args.json:
         print(json.dumps({"trial": loaded.trial_number, "user": args.user,
@@ -209,13 +219,19 @@ def command_recommend(args) -> int:
 def command_export(args) -> int:
     from sweep import serve
 
-    if args.out.exists() and not args.out.is_dir():
-        raise sweep.UsageError(f"--out {args.out} is a file; give a directory for the SavedModel")
+    paths.output_directory(args.out, "--out")
     _, loaded = _loaded_model(args)
     serve.export(loaded, args.out)
     print(f"wrote a SavedModel of trial {loaded.trial_number} to {args.out} "
           "(tf.saved_model.load: .recommend(user_ids, k), .predict(user_ids, movie_titles))")
     return 0
+
+
+def _storage(args) -> str:
+    """The storage a reading command opens: --storage, else $SWEEP_STORAGE, else the default file."""
+    url = run_config.storage_url(args.storage)
+    paths.sqlite_database(url, "--storage", write=False)
+    return url
 
 
 def _command_line(args) -> str:

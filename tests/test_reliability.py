@@ -178,6 +178,73 @@ def test_a_password_in_a_real_postgresql_url_is_never_recorded_or_shown(tmp_path
     assert ":***@" in (tmp_path / "report2" / "summary.md").read_text()
 
 
+# 3c. Names and paths -------------------------------------------------------------------------
+
+PATH_CASES = {
+    # what is wrong: (argv, the words the one error line must hold)
+    "study named ..": (["run", "{dots_study}"], "study.name: '..' must start with a letter or digit"),
+    "report of a study named ..": (["report", ".."], "the name '..' would put the output outside reports/"),
+    "report named into a parent": (["report", "a/../../x"], "would put the output outside reports/"),
+    "compare named out of reports": (["compare", "../../../x"], "would put the output outside reports/"),
+    "export --out a file": (["export", "s", "--out", "{file}"], "--out {file} is a file, not a directory"),
+    "report --out a file": (["report", "s", "--out", "{file}"], "--out {file} is a file, not a directory"),
+    "report --out below a file": (["report", "s", "--out", "{file}/r"], "{file} is a file, not a directory"),
+    "baselines --out a file": (["baselines", "--out", "{file}"], "--out {file} is a file, not a directory"),
+    "run --artifacts a file": (["run", "{study}", "--artifacts", "{file}"], "--artifacts {file} is a file"),
+    "run --data-dir a file": (["run", "{study}", "--data-dir", "{file}"], "--data-dir {file} is a file"),
+    "data fetch --data-dir a file": (["data", "fetch", "--source", "synthetic", "--data-dir", "{file}"],
+                                     "--data-dir {file} is a file"),
+    "data info --data-dir a file": (["data", "info", "--data-dir", "{file}"], "--data-dir {file} is a file"),
+    "recommend --data-dir a file": (["recommend", "s", "--user", "1", "--data-dir", "{file}", "--exclude-seen"],
+                                    "--data-dir {file} is a file"),
+    "run --storage a directory": (["run", "{study}", "--storage", "sqlite:///{tmp}"], "is a directory, not a database"),
+    "studies --storage a directory": (["studies", "--storage", "sqlite:///{tmp}"], "is a directory, not a database"),
+    "run --storage below a file": (["run", "{study}", "--storage", "sqlite:///{file}/s.db"], "is a file, not a directory"),
+}
+
+
+@pytest.mark.parametrize("case", PATH_CASES)
+def test_a_path_or_name_that_leads_astray_is_one_line_before_any_work(tmp_path, synthetic_dir, case):
+    argv, words = PATH_CASES[case]
+    (tmp_path / "a-file").write_text("precious")
+    (tmp_path / "dots").mkdir()
+    fields = {"file": tmp_path / "a-file", "tmp": tmp_path, "study": study_file(tmp_path),
+              "dots_study": study_file(tmp_path / "dots", name="..")}
+    argv = [arg.format(**fields) for arg in argv]
+    if "--storage" not in argv and argv[0] not in ("data", "baselines"):
+        argv += ["--storage", f"sqlite:///{tmp_path / 'studies.db'}"]
+    before = sorted(path.name for path in tmp_path.iterdir())
+    result = sweep_cli(argv, synthetic_dir, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr.startswith("sweep: error: ") and words.format(**fields) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == before  # nothing written, no storage created
+    assert (tmp_path / "a-file").read_text() == "precious"
+
+
+@pytest.fixture
+def read_only_directory(tmp_path):
+    """A directory on a read-only file system (a tmpfs remounted read-only; needs root)."""
+    target = tmp_path / "read-only"
+    target.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(target)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    subprocess.run(["mount", "-o", "remount,ro", str(target)], check=True, capture_output=True)
+    yield target
+    subprocess.run(["umount", str(target)], check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("flag", ["--artifacts", "--out"])
+def test_a_directory_that_cannot_be_written_is_one_line_before_any_work(tmp_path, synthetic_dir, read_only_directory, flag):
+    argv = ["run", study_file(tmp_path), "--artifacts", read_only_directory / "models"] if flag == "--artifacts" else \
+        ["report", "s", "--out", read_only_directory / "report"]
+    result = sweep_cli([*argv, "--storage", f"sqlite:///{tmp_path / 'studies.db'}"], synthetic_dir, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"sweep: error: {flag} {read_only_directory / argv[-1].name}: {read_only_directory} "
+                                     "is not writable; give a directory you can write to")
+    assert not (tmp_path / "studies.db").exists()
+
+
 # 4. A diverging trial -------------------------------------------------------------------------
 
 def test_a_non_finite_trial_fails_with_its_reason_and_the_sweep_goes_on(tmp_path, sqlite_storage, synthetic_dir):

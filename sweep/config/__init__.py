@@ -299,8 +299,9 @@ def _check_non_negative(name: str, values, where: str) -> None:
 
 
 def _check_study(study: StudySettings) -> None:
-    if not study.name or not all(c.isalnum() or c in "-_." for c in study.name):
-        raise UsageError("study.name: use letters, digits, '-', '_' or '.'")
+    if not study.name or not study.name[0].isalnum() or not all(c.isalnum() or c in "-_." for c in study.name):
+        raise UsageError(f"study.name: {study.name!r} must start with a letter or digit and use only letters, digits, "
+                         "'-', '_' or '.' (it names the study's report directory)")
     if study.n_trials < 1:
         raise UsageError("study.n_trials: must be at least 1")
     if study.timeout is not None and study.timeout <= 0:
