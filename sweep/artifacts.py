@@ -9,6 +9,8 @@ A trial's model is the one trained with its first seed.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,13 +23,25 @@ MODEL_ATTR = "model_artifact"
 
 
 def open_store(path: Path):
+    """The artifact store in `path`, whose writes are atomic: a model file is complete or absent."""
     from optuna.artifacts import FileSystemArtifactStore
+
+    class AtomicFileSystemArtifactStore(FileSystemArtifactStore):
+        def write(self, artifact_id, content_body) -> None:
+            final = self._get_filepath(artifact_id)
+            partial = final.with_name(f".{final.name}.partial")
+            try:
+                with open(partial, "wb") as stream:
+                    shutil.copyfileobj(content_body, stream)
+                os.replace(partial, final)
+            finally:
+                partial.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
 
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise SweepError(f"cannot use artifact directory {path} ({error.strerror}); set --artifacts or ${ARTIFACTS_VARIABLE}") from error
-    return FileSystemArtifactStore(str(path))
+    return AtomicFileSystemArtifactStore(str(path))
 
 
 def pack_model(model, data, model_config, weights: tuple[float, float]) -> bytes:
@@ -57,10 +71,16 @@ def save_model(study, trial, store, packed: bytes) -> str:
     """Upload the packed model as the trial's artifact; returns its id."""
     from optuna.artifacts import upload_artifact
 
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / f"trial-{trial.number}-model.npz"
-        path.write_bytes(packed)
-        return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / f"trial-{trial.number}-model.npz"
+            path.write_bytes(packed)
+            return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+    except OSError as error:
+        raise SweepError(
+            f"cannot store the model of trial {trial.number} in {store._base_path} ({error.strerror or error}); "
+            f"free some space, or choose another --artifacts (or keep_models = \"none\")"
+        ) from error
 
 
 def load_packed(store, artifact_id: str) -> dict:

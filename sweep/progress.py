@@ -70,9 +70,12 @@ class Progress:
                 )
             self._bar.refresh()
 
-    def close(self, counts: dict, n_trials: int) -> None:
+    def close(self, counts: dict | None = None, n_trials: int = 0) -> None:
+        """End the view; with counts, print the run's closing summary line."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        if counts is None:
+            return
         summary = ", ".join(f"{count} {state.lower()}" for state, count in sorted(counts.items()))
         print(f"trials: {summary} (target {n_trials} complete)", file=self.stream, flush=True)

@@ -256,7 +256,11 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
         for key in ("metrics", "metrics_std", "seconds"):
             trial.set_user_attr(key, result[key])
         if packed is not None:
-            trial.set_user_attr(MODEL_ATTR, save_model(trial.study, trial, store, packed))
+            try:
+                trial.set_user_attr(MODEL_ATTR, save_model(trial.study, trial, store, packed))
+            except SweepError:  # e.g. a full disk: the trial fails with its reason, the worker stops
+                trial.set_user_attr("fail_reason", "model not stored")
+                raise
         return result["values"]
 
     return objective

@@ -62,11 +62,16 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
     try:
         if options.workers == 1:
             with interrupts_raise():
-                return run_worker(spec, options, prepared, salt=started_with * 1024)
-        return _run_processes(spec, options, started_with)
-    finally:
+                code = run_worker(spec, options, prepared, salt=started_with * 1024)
+        else:
+            code = _run_processes(spec, options, started_with)
+    except BaseException:
         watcher.stop()
-        progress.close(count_states(study), n_trials)
+        progress.close()  # the error is the run's last word: one line, printed by the CLI
+        raise
+    watcher.stop()
+    progress.close(count_states(study), n_trials)
+    return code
 
 
 def _run_processes(spec: StudySpec, options: RunOptions, started_with: int) -> int:

@@ -3,7 +3,8 @@
 Used through $SWEEP_TRAINER=tests.fake_trainer:train_and_evaluate so sweeps run in
 seconds. Knobs (environment): SWEEP_FAKE_DELAY seconds per call; SWEEP_FAKE_NONFINITE_CALL=k
 makes this process's k-th call (1-based) fail with a non-finite loss; SWEEP_FAKE_STARTED_DIR
-gets a file per call, so a test knows a trial is running before it kills the worker.
+gets a file per call, so a test knows a trial is running before it kills the worker;
+SWEEP_FAKE_KEEP_MODEL=1 returns a small stand-in model to keep, so artifact storage runs too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import math
 import os
 import time
 from pathlib import Path
+
+import numpy as np
 
 from sweep.trial import TrialFailed
 
@@ -36,8 +39,21 @@ def train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, trai
     if str(_calls["count"]) == os.environ.get("SWEEP_FAKE_NONFINITE_CALL"):
         raise TrialFailed("non-finite loss", "epoch 1")
     epochs = [{"total_loss": 1.0, "rating_loss": 1.0, "retrieval_loss": 0.0, "seconds": 0.0}] * train_config.epochs
-    return {
+    result = {
         "metrics": expected_metrics(rating_weight, retrieval_weight),
         "epochs": epochs,
         "seconds": {"build": 0.0, "train": 0.0, "evaluate": 0.0, "total": 0.0},
     }
+    if keep_model and os.environ.get("SWEEP_FAKE_KEEP_MODEL"):
+        result["model"] = StandInModel(rating_weight, retrieval_weight)
+    return result
+
+
+class StandInModel:
+    """What pack_model needs of a model: its weights (here a known function of the loss weights)."""
+
+    def __init__(self, rating_weight: float, retrieval_weight: float):
+        self.weights = [np.full((64, 32), rating_weight, dtype=np.float32), np.array([retrieval_weight])]
+
+    def get_weights(self):
+        return self.weights

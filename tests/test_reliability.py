@@ -9,6 +9,7 @@ is tested.
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import signal
@@ -243,6 +244,106 @@ def test_a_directory_that_cannot_be_written_is_one_line_before_any_work(tmp_path
     assert result.stderr.strip() == (f"sweep: error: {flag} {read_only_directory / argv[-1].name}: {read_only_directory} "
                                      "is not writable; give a directory you can write to")
     assert not (tmp_path / "studies.db").exists()
+
+
+# 3d. The disk fills ---------------------------------------------------------------------------
+
+def mount_tmpfs(target: Path, size: str) -> Path:
+    """A size-limited file system of our own (needs root), so a write meets a real ENOSPC."""
+    target.mkdir(parents=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    return target
+
+
+def fill(directory: Path) -> Path:
+    """Write zeros until the file system is full; returns the filler (delete it to free the space)."""
+    filler = directory / "filler"
+    with open(filler, "wb") as stream:
+        try:
+            while True:
+                stream.write(b"\0" * 65536)
+                stream.flush()
+        except OSError as error:
+            assert error.errno == errno.ENOSPC
+    return filler
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mounted = []
+
+    def make(size: str) -> Path:
+        mounted.append(mount_tmpfs(tmp_path / f"disk{len(mounted)}", size))
+        return mounted[-1]
+
+    yield make
+    for target in mounted:
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+def one_error_line(result, *words) -> bool:
+    lines = result.stderr.strip().splitlines()
+    return len(lines) == 1 and lines[0].startswith("sweep: error: ") and all(word in lines[0] for word in words)
+
+
+def test_a_full_disk_while_caching_the_data_is_one_line_and_leaves_nothing(small_disk, tmp_path):
+    disk = small_disk("64k")
+    result = sweep_cli(["data", "fetch", "--source", "synthetic", "--data-dir", disk], cwd=tmp_path)
+    assert result.returncode == 1
+    assert one_error_line(result, f"cannot write the synthetic cache in {disk}", "No space left on device")
+    assert list(disk.iterdir()) == []
+
+
+def test_a_full_disk_while_caching_the_split_still_gives_the_split_and_leaves_nothing(small_disk, synthetic_dataset,
+                                                                                      caplog):
+    from sweep import data
+
+    disk = small_disk("4m")
+    copy = data.fetch("synthetic", disk, report=lambda message: None)
+    fill(disk)
+    split = data.load_split(copy, seed=5)
+    assert split.fingerprint == data.load_split(synthetic_dataset, seed=5).fingerprint
+    assert "the split is not cached (No space left on device)" in caplog.text
+    assert not list((copy.path / "splits").glob("*"))  # no half-written cache file
+
+
+def test_a_full_disk_while_keeping_a_model_fails_that_trial_only_and_a_later_run_completes(
+        small_disk, tmp_path, sqlite_storage, synthetic_dir):
+    disk = small_disk("1m")
+    path = study_file(tmp_path)
+    keep = {"SWEEP_FAKE_KEEP_MODEL": 1}
+    assert sweep_run(path, sqlite_storage, synthetic_dir, "--trials", "3", "--artifacts", disk, **keep).returncode == 0
+    kept = {t.number: t.user_attrs["model_artifact"] for t in trials(sqlite_storage)}
+    filler = fill(disk)
+    result = sweep_run(path, sqlite_storage, synthetic_dir, "--artifacts", disk, **keep)
+    assert result.returncode == 1
+    assert one_error_line(result, "cannot store the model of trial 3", "No space left on device")
+    done = trials(sqlite_storage)
+    assert {t.number: t.user_attrs["model_artifact"] for t in by_state(done, "COMPLETE")} == kept  # nothing lost
+    assert [(t.number, t.user_attrs["fail_reason"]) for t in by_state(done, "FAIL")] == [(3, "model not stored")]
+    assert not [p.name for p in disk.iterdir() if p.name.startswith(".")]  # no half-written model
+    filler.unlink()
+    assert sweep_run(path, sqlite_storage, synthetic_dir, "--artifacts", disk, **keep).returncode == 0
+    done = trials(sqlite_storage)
+    assert len(by_state(done, "COMPLETE")) == 6 and not by_state(done, "RUNNING")
+    assert all(values_match_the_fake_trainer(t) for t in by_state(done, "COMPLETE"))
+    assert all((disk / t.user_attrs["model_artifact"]).exists() for t in by_state(done, "COMPLETE"))
+
+
+def test_a_full_disk_while_writing_a_report_keeps_the_previous_one_whole(small_disk, tmp_path, sqlite_storage,
+                                                                         synthetic_dir):
+    disk = small_disk("2m")
+    assert sweep_run(study_file(tmp_path), sqlite_storage, synthetic_dir).returncode == 0
+    assert sweep_cli(["report", "s", "--storage", sqlite_storage, "--out", disk / "r"]).returncode == 0
+    previous = {p.name: p.read_bytes() for p in (disk / "r").iterdir()}
+    assert sweep_run(study_file(tmp_path), sqlite_storage, synthetic_dir, "--trials", "8").returncode == 0
+    fill(disk)
+    result = sweep_cli(["report", "s", "--storage", sqlite_storage, "--out", disk / "r"])
+    assert result.returncode == 1
+    assert one_error_line(result, f"cannot write the report to {disk / 'r'}", "No space left on device")
+    assert {p.name: p.read_bytes() for p in (disk / "r").iterdir()} == previous
+    assert sorted(p.name for p in disk.iterdir()) == ["filler", "r"]  # no staging left behind
 
 
 # 4. A diverging trial -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ records it with every trial and refuses workers that see a different split.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ import pandas as pd
 
 from sweep import SweepError
 from sweep.data.cache import Dataset, content_checksum
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,15 @@ def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, 
 
 
 def _write_atomically(path: Path, content: dict) -> None:
+    """Cache the split's rows; a cache that cannot be written (read-only, full) only costs recomputing."""
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".split-")
         with os.fdopen(handle, "w") as stream:
             json.dump(content, stream)
         os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only cache still works: the split is recomputed each time
+    except OSError as error:
+        log.warning("the split is not cached (%s): it will be recomputed next time", error.strerror or error)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)  # nothing half-written stays behind

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from sweep import SweepError
@@ -73,15 +76,26 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
 
 
 def _write_all(out: Path, frames: dict, context, title: str, text: str, combined=None) -> None:
+    """Write every file into a staging directory beside `out`, then move each into place: a full
+    disk or a crash leaves the previous report's files, never half-written ones."""
     try:
         out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-partial-", dir=out.parent))
     except OSError as error:
-        raise SweepError(f"cannot write the report to {out} ({error.strerror})") from error
-    plots.save(plots.pareto_figure(frames, context, title), out / "pareto.png", out / "pareto.svg")
-    plots.save(plots.hypervolume_figure(frames, title), out / "hypervolume.png")
-    write_csv(combined if combined is not None else next(iter(frames.values())), out / "trials.csv")
-    (out / "summary.md").write_text(text, encoding="utf-8")
-    (out / "index.html").write_text(to_html(text, title, out), encoding="utf-8")
+        raise SweepError(f"cannot write the report to {out} ({error.strerror or error})") from error
+    try:
+        plots.save(plots.pareto_figure(frames, context, title), staging / "pareto.png", staging / "pareto.svg")
+        plots.save(plots.hypervolume_figure(frames, title), staging / "hypervolume.png")
+        write_csv(combined if combined is not None else next(iter(frames.values())), staging / "trials.csv")
+        (staging / "summary.md").write_text(text, encoding="utf-8")
+        (staging / "index.html").write_text(to_html(text, title, staging), encoding="utf-8")
+        for name in FILES:
+            os.replace(staging / name, out / name)
+    except OSError as error:
+        raise SweepError(f"cannot write the report to {out} ({error.strerror or error}); free some space or "
+                         "choose another --out") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def to_html(markdown_text: str, title: str, out: Path) -> str:

@@ -127,8 +127,10 @@ def hypervolume_figure(frames: dict[str, pd.DataFrame], title: str):
 
 
 def save(figure, *paths) -> None:
-    for path in paths:
-        # fixed metadata so regenerated files are identical
-        metadata = {"Date": None} if str(path).endswith(".svg") else {"Software": None}
-        figure.savefig(path, metadata=metadata)
-    plt.close(figure)
+    try:
+        for path in paths:
+            # fixed metadata so regenerated files are identical
+            metadata = {"Date": None} if str(path).endswith(".svg") else {"Software": None}
+            figure.savefig(path, metadata=metadata)
+    finally:
+        plt.close(figure)
