@@ -97,7 +97,6 @@ def command_baselines(args) -> int:
 def command_run(args) -> int:
     from sweep.config import load_study_file
     from sweep.progress import Progress
-    from sweep.redact import redact
 
     spec = load_study_file(args.study_file)
     if args.workers < 1:
@@ -121,9 +120,6 @@ def command_run(args) -> int:
     )
     from sweep import workers
 
-    if not args.quiet:
-        _say(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(options.storage)}: "
-             f"{options.n_trials} trials, {options.workers} worker(s)")
     return workers.run(spec, options, Progress(quiet=args.quiet))
 
 
@@ -248,7 +244,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line like every other error."""
 
     def error(self, message):
-        self.exit(2, f"sweep: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(2, f"sweep: error: {one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def one_line(message: str) -> str:
+    """The message with control characters (a newline in a key or a value) shown escaped: errors stay one line."""
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -333,8 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any("\x00" in argument for argument in argv):  # no shell can pass one; a caller in Python can
+        parser.error("an argument contains a NUL byte")
     args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.argv = argv
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s", stream=sys.stderr
     )
@@ -343,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     except SweepError as error:
         if args.debug:
             raise
-        print(f"sweep: error: {error}", file=sys.stderr)
+        print(f"sweep: error: {one_line(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt as interruption:
         if args.debug:

@@ -33,6 +33,11 @@ class Progress:
         self._lock = threading.Lock()
         self._directions = ("maximize", "minimize")
 
+    def note(self, message: str) -> None:
+        """A line only the interactive view shows (--quiet leaves it out)."""
+        if not self.quiet:
+            self.say(message)
+
     def say(self, message: str) -> None:
         if self._bar is not None:
             self._bar.write(message, file=self.stream)

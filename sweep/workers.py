@@ -21,6 +21,7 @@ from sweep import SweepError
 from sweep.config import StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
+from sweep.redact import redact
 from sweep.storage import open_storage
 from sweep.study import Interrupted, count_states, create_or_load, fail_stale_trials, is_complete, run_worker
 
@@ -50,6 +51,8 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
     prepared = load_prepared(spec.data, options.data_dir)  # before touching the storage: missing data changes nothing
     storage = open_storage(options.storage, options.heartbeat)
     study = create_or_load(spec, storage, prepared, options)
+    progress.note(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(options.storage)}: "
+                  f"{n_trials} trials, {options.workers} worker(s)")
     fail_stale_trials(study)
     counts = count_states(study)
     if is_complete(counts, n_trials):

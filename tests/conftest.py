@@ -12,6 +12,17 @@ from sweep.config import run as run_config
 from sweep.data import sources, synthetic
 
 
+# Modules whose every test is marked slow and which import TensorFlow as they load: the quick
+# loop (-m "not slow") skips loading them at all, which saves TensorFlow's import.
+TENSORFLOW_MODULES = {"test_faithful.py", "test_model.py", "test_trial.py", "test_serve.py"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("markexpr") == "not slow" and collection_path.name in TENSORFLOW_MODULES:
+        return True
+    return None
+
+
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory):
     """A data dir holding the default synthetic dataset, built once per test session."""

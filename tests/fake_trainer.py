@@ -21,6 +21,11 @@ from sweep.trial import TrialFailed
 _calls = {"count": 0}
 
 
+def reset() -> None:
+    """Forget the calls so far (tests that run the CLI in-process start each run as a new process would)."""
+    _calls["count"] = 0
+
+
 def expected_metrics(rating_weight: float, retrieval_weight: float) -> dict:
     """f(params): more retrieval weight relative to rating weight buys top-k and costs RMSE."""
     tilt = math.log10((retrieval_weight + 1e-9) / (rating_weight + 1e-9))

@@ -60,7 +60,7 @@ def environment(data_dir, **extra) -> dict:
 
 def sweep_run(path, storage, data_dir, *args, timeout=180, process=False, **extra):
     """`sweep run` with the fake trainer: in this process (fast), or in a fresh one with process=True
-    (for what needs its own interpreter, e.g. the fake trainer's per-process call count)."""
+    (for what needs its own interpreter: worker processes, signals)."""
     argv = ["run", str(path), "--storage", storage, "--quiet", *args]
     if not process:
         return sweep_cli(argv, data_dir, cwd=path.parent, **extra)
@@ -72,7 +72,9 @@ def sweep_cli(argv, data_dir=None, cwd=None, **extra) -> subprocess.CompletedPro
     """The `sweep` command run in this process, as a subprocess would be (its environment,
     directory, output and exit code), at the cost of a function call."""
     from sweep import cli
+    from tests import fake_trainer
 
+    fake_trainer.reset()  # its per-process call count starts afresh, as in a new process
     saved_environment, saved_directory = dict(os.environ), os.getcwd()
     stdout, stderr = io.StringIO(), io.StringIO()
     os.environ.update(environment(data_dir, **extra) if data_dir else {k: str(v) for k, v in extra.items()})

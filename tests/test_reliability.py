@@ -15,16 +15,19 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import optuna
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sweep.report import plots
 from sweep.report.table import trials_frame
 from tests.fake_trainer import expected_metrics
-from tests.helpers import by_state, environment, study_file, sweep_cli, sweep_run, sweep_start, trials, wait_for_calls
+from tests.helpers import by_state, environment, study_file, study_text, sweep_cli, sweep_run, sweep_start, trials, wait_for_calls
 from tests.test_pareto import brute_force
 
 pytestmark = pytest.mark.reliability
@@ -347,11 +350,146 @@ def test_a_full_disk_while_writing_a_report_keeps_the_previous_one_whole(small_d
     assert sorted(p.name for p in disk.iterdir()) == ["filler", "r"]  # no staging left behind
 
 
+# 3e. Strange input, generated -------------------------------------------------------------------
+
+STUDY_FILES = 400  # generated study files per run
+COMMAND_LINES = 500  # generated command lines per run, over every subcommand
+generated = {"study files": 0, "command lines": 0}
+
+scalars = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(), st.text(max_size=12), st.sampled_from([0, 1, -1, 1e-320, 1e308, 2**63, "", "tpe", "grid", "all"]),
+)
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                      max_leaves=8)
+KNOWN_KEYS = ["name", "seed", "n_trials", "timeout", "sampler", "replicates", "objectives", "directions",
+              "max_failed_trials", "keep_models", "low", "high", "log", "values", "enqueue", "embedding_dimension",
+              "rating_layers", "activation", "epochs", "batch_size", "learning_rate", "shuffle_buffer",
+              "eval_batch_size", "candidates", "dataset", "source", "split_seed", "train_size", "test_size"]
+SECTIONS = ["study", "search", "search.rating_weight", "search.retrieval_weight", "search.learning_rate", "search.x",
+            "model", "train", "data", "baselines", "extra"]
+
+
+def toml_literal(value) -> str:
+    """Any generated value as TOML (non-finite floats included); inline tables for nesting."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "nan" if value != value else ("inf" if value == float("inf") else "-inf" if value == float("-inf")
+                                             else repr(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_literal(item) for item in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(key, ensure_ascii=False)} = {toml_literal(item)}" for key, item in value.items()) + "}"
+
+
+@st.composite
+def study_documents(draw) -> str:
+    """A valid study file with random edits: keys set to strange values, strange keys added, lines dropped,
+    or, now and then, plain garbage."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.text(max_size=200))
+    lines = study_text(study={"replicates": 2}).splitlines()
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["set", "add", "drop", "section"]))
+        if action == "drop" and lines:
+            lines.pop(draw(st.integers(0, len(lines) - 1)))
+        elif action == "section":
+            lines.append(f"[{draw(st.sampled_from(SECTIONS))}]")
+        else:
+            key = draw(st.sampled_from(KNOWN_KEYS)) if action == "set" else draw(st.text(min_size=1, max_size=10))
+            position = draw(st.integers(0, len(lines)))
+            lines.insert(position, f"{json.dumps(key, ensure_ascii=False)} = {toml_literal(draw(values))}")
+    return "\n".join(lines) + "\n"
+
+
+def ends_well(result) -> bool:
+    """Success, or exactly one `sweep: error:` line with exit 2 (bad input) or 1 (a documented failure)."""
+    if result.returncode == 0:
+        return True
+    lines = result.stderr.strip().splitlines()
+    return result.returncode in (1, 2) and len(lines) == 1 and lines[0].startswith("sweep: error: ")
+
+
+@settings(max_examples=STUDY_FILES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=study_documents())
+def test_generated_study_files_end_in_success_or_one_error_line(tmp_path, document):
+    generated["study files"] += 1
+    path = tmp_path / "generated.toml"
+    path.write_text(document, encoding="utf-8")
+    with tempfile.TemporaryDirectory() as empty:  # no dataset: a valid file stops at the data, never trains
+        result = sweep_cli(["run", path, "--storage", f"sqlite:///{empty}/s.db"], Path(empty), cwd=empty)
+    assert ends_well(result), (document, result.returncode, result.stderr)
+    if result.returncode == 1:
+        assert "no synthetic dataset" in result.stderr or "no movielens-100k dataset" in result.stderr
+
+
+FLAGS = {
+    "data fetch": ["--source", "--force", "--data-dir"],
+    "data info": ["--json", "--source", "--data-dir"],
+    "baselines": ["--seeds", "--split-seeds", "--candidates", "--dataset", "--json", "--out", "--data-dir"],
+    "run": ["--trials", "--workers", "--storage", "--timeout", "--quiet", "--artifacts", "--data-dir"],
+    "studies": ["--storage", "--json"],
+    "report": ["--storage", "--out"],
+    "compare": ["--storage", "--out"],
+    "predict": ["--storage", "--trial", "--user", "--movie", "--json"],
+    "recommend": ["--storage", "--trial", "--user", "--json", "-k", "--exclude-seen", "--data-dir"],
+    "export": ["--storage", "--trial", "--out"],
+}
+
+
+@st.composite
+def command_lines(draw, places: dict) -> list[str]:
+    """A subcommand with random flags and values: numbers out of range, Unicode, NUL bytes, paths that
+    are files, missing or unwritable, storage URLs that go nowhere."""
+    command = draw(st.sampled_from(sorted(FLAGS)))
+    argv = command.split()
+    tokens = st.one_of(
+        st.sampled_from(FLAGS[command]),
+        st.text(max_size=12),
+        st.sampled_from(["0", "-1", "1e9", "nan", "inf", "99999999999999999999", "..", "/", "a\x00b", "--help",
+                         "s", "synthetic", "movielens-100k", "unique_titles", "bogus"]),
+        st.sampled_from(sorted(places.values())),
+    )
+    argv += draw(st.lists(tokens, max_size=7))
+    if command == "data fetch":  # never the network: only the synthetic source or nonsense
+        argv += ["--source", draw(st.sampled_from(["synthetic", "nowhere", ""]))]
+    return argv
+
+
+@settings(max_examples=COMMAND_LINES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_generated_command_lines_end_in_success_or_one_error_line(tmp_path, data):
+    generated["command lines"] += 1
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        (scratch / "a-file").write_text("x")
+        (scratch / "study.toml").write_text(study_text())
+        places = {"file": str(scratch / "a-file"), "missing": str(scratch / "missing" / "deeper"),
+                  "study": str(scratch / "study.toml"), "dir": str(scratch),
+                  "sqlite": f"sqlite:///{scratch}/s.db", "sqlite-dir": f"sqlite:///{scratch}",
+                  "postgres": "postgresql://u:pw@127.0.0.1:1/x", "odd-url": "mysql+nothing://?", "proc": "/proc/x"}
+        argv = data.draw(command_lines(places))
+        empty = scratch / "data"  # the data dir: empty, so nothing ever trains
+        result = sweep_cli(argv, empty, cwd=scratch, SWEEP_STORAGE=f"sqlite:///{scratch}/default.db")
+    assert ends_well(result), (argv, result.returncode, result.stderr)
+
+
+def test_the_generated_cases_all_ran():
+    """Run after the two generators (file order): every generated case was tried."""
+    if generated["study files"] == 0 or generated["command lines"] == 0:
+        pytest.skip("run with the generators to count their cases")
+    assert generated["study files"] >= STUDY_FILES and generated["command lines"] >= COMMAND_LINES
+
+
 # 4. A diverging trial -------------------------------------------------------------------------
 
 def test_a_non_finite_trial_fails_with_its_reason_and_the_sweep_goes_on(tmp_path, sqlite_storage, synthetic_dir):
-    result = sweep_run(study_file(tmp_path, n_trials=5), sqlite_storage, synthetic_dir, process=True,
-                       SWEEP_FAKE_NONFINITE_CALL=4)
+    result = sweep_run(study_file(tmp_path, n_trials=5), sqlite_storage, synthetic_dir, SWEEP_FAKE_NONFINITE_CALL=4)
     assert result.returncode == 0, result.stderr
     done = trials(sqlite_storage)
     failed = by_state(done, "FAIL")

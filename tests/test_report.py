@@ -24,7 +24,7 @@ def finished(tmp_path_factory, synthetic_dir):
     for name, n_trials, extra in (("r", 10, {"SWEEP_FAKE_NONFINITE_CALL": "9"}), ("q", 5, {})):
         path = study_file(root, name, n_trials, search={"retrieval_weight": {"low": 1e-7, "high": 1.0}},
                           study={"replicates": 2, "seed": 0})
-        result = sweep_run(path, storage, synthetic_dir, process=True, **extra)  # counts calls per process
+        result = sweep_run(path, storage, synthetic_dir, **extra)
         assert result.returncode == 0, result.stderr
     return root, storage
 
@@ -33,31 +33,36 @@ def report(storage, *args) -> subprocess.CompletedProcess:
     return sweep_cli(["report", *args, "--storage", storage])
 
 
-def test_report_writes_every_file_from_the_storage(finished, tmp_path):
-    _, storage = finished
-    result = report(storage, "r", "--out", str(tmp_path / "r"))
+@pytest.fixture(scope="module")
+def reported(finished):
+    """Study 'r' reported once (rendering is the slow part); the tests read what it wrote."""
+    root, storage = finished
+    result = report(storage, "r", "--out", str(root / "r"))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(FILES)
+    return result, root / "r"
+
+
+def test_report_writes_every_file_from_the_storage(reported):
+    result, out = reported
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
     assert "10 complete trials" in result.stdout
 
 
-def test_the_csv_lists_every_trial_and_is_byte_identical_when_regenerated(finished, tmp_path):
+def test_the_csv_lists_every_trial_and_is_byte_identical_when_regenerated(finished, reported, tmp_path):
     _, storage = finished
-    report(storage, "r", "--out", str(tmp_path / "one"))
-    report(storage, "r", "--out", str(tmp_path / "two"))
-    first = (tmp_path / "one" / "trials.csv").read_bytes()
-    assert first == (tmp_path / "two" / "trials.csv").read_bytes()
-    table = pd.read_csv(tmp_path / "one" / "trials.csv", keep_default_na=False, na_values=[""])
+    report(storage, "r", "--out", str(tmp_path / "again"))
+    first = (reported[1] / "trials.csv").read_bytes()
+    assert first == (tmp_path / "again" / "trials.csv").read_bytes()
+    table = pd.read_csv(reported[1] / "trials.csv", keep_default_na=False, na_values=[""])
     assert len(table) == 11
     failed = table[table["state"] == "FAIL"]
     assert failed["fail_reason"].tolist() == ["non-finite loss"]
     assert {"rating_weight", "retrieval_weight", "seed0_rmse", "seed1_rmse", "seeds", "seconds", "pareto"} <= set(table.columns)
 
 
-def test_the_pareto_column_is_the_brute_force_front_of_complete_trials(finished, tmp_path):
+def test_the_pareto_column_is_the_brute_force_front_of_complete_trials(finished, reported):
     _, storage = finished
-    report(storage, "r", "--out", str(tmp_path / "r"))
-    table = pd.read_csv(tmp_path / "r" / "trials.csv")
+    table = pd.read_csv(reported[1] / "trials.csv")
     complete = table[table["state"] == "COMPLETE"]
     expected = brute_force(complete[["top_100_accuracy", "rmse"]].to_numpy(), ("maximize", "minimize"))
     assert complete["pareto"].tolist() == expected.tolist()
@@ -66,29 +71,26 @@ def test_the_pareto_column_is_the_brute_force_front_of_complete_trials(finished,
     assert set(complete.loc[complete["pareto"], "number"]) == best
 
 
-def test_the_summary_compares_with_the_tutorial_and_reports_health(finished, tmp_path):
-    _, storage = finished
-    report(storage, "r", "--out", str(tmp_path / "r"))
-    text = (tmp_path / "r" / "summary.md").read_text()
+def test_the_summary_compares_with_the_tutorial_and_reports_health(reported):
+    out = reported[1]
+    text = (out / "summary.md").read_text()
     for expected in ("## Pareto-optimal trials", "Recommended knee point: trial", "## The tutorial's comparison",
                      "| joint | top_100_accuracy | 0.235 |", "1 failed (9%), of which 1 diverged", "## Provenance",
                      "split fingerprint: `sha256:"):
         assert expected in text
-    html = (tmp_path / "r" / "index.html").read_text()
+    html = (out / "index.html").read_text()
     assert html.count("data:image/png;base64,") == 2 and "<table>" in html
 
 
-def test_a_study_made_by_a_stand_in_trainer_says_so_loudly(finished, tmp_path):
-    _, storage = finished
-    result = report(storage, "r", "--out", str(tmp_path / "r"))
-    assert result.returncode == 0
+def test_a_study_made_by_a_stand_in_trainer_says_so_loudly(reported):
+    result, out = reported
     assert result.stderr.startswith("WARNING: study 'r' was made by the stand-in trainer "
                                     "tests.fake_trainer:train_and_evaluate, not sweep's")
-    text = (tmp_path / "r" / "summary.md").read_text()
+    text = (out / "summary.md").read_text()
     assert text.splitlines()[2].startswith("**WARNING — not measurements: every number below was produced by the "
                                            "stand-in trainer `tests.fake_trainer:train_and_evaluate`")
     assert "- trainer: `tests.fake_trainer:train_and_evaluate` (tests.fake_trainer unversioned; a STAND-IN" in text
-    assert "NOT MEASUREMENTS" in (tmp_path / "r" / "pareto.svg").read_text()
+    assert "NOT MEASUREMENTS" in (out / "pareto.svg").read_text()
 
 
 def test_a_study_from_before_trainer_provenance_says_it_was_not_recorded(tmp_path):
@@ -174,10 +176,8 @@ def test_an_empty_or_all_failed_study_gets_a_report_that_says_so(tmp_path, state
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_index_html_renders_in_a_real_browser(finished, tmp_path):
-    _, storage = finished
-    report(storage, "r", "--out", str(tmp_path / "r"))
-    page = (tmp_path / "r" / "index.html").resolve()
+def test_index_html_renders_in_a_real_browser(reported, tmp_path):
+    page = (reported[1] / "index.html").resolve()
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'profile'}"]
