@@ -22,7 +22,10 @@ SCHEMA_ATTEMPTS = 5
 
 def open_storage(url: str, heartbeat: Heartbeat | None = None):
     """An RDBStorage, or one SweepError line saying why it cannot be opened (password redacted).
-    Workers pass their heartbeat; readers (reports, listings) pass none."""
+
+    Workers pass their heartbeat, and their SQLite transactions take the write lock as they
+    begin. Readers (reports, listings, serving) pass none and never ask for the write lock,
+    so they read a storage that workers are writing to, or a file on a read-only disk."""
     import warnings
 
     import optuna
@@ -57,7 +60,7 @@ def open_storage(url: str, heartbeat: Heartbeat | None = None):
             if not racing or attempt == SCHEMA_ATTEMPTS - 1:
                 raise SweepError(f"cannot open storage {redact(url)}: {_first_line(error)}") from error
             time.sleep(0.5 * (attempt + 1))
-    if url.startswith("sqlite"):
+    if url.startswith("sqlite") and heartbeat is not None:
         _serialize_sqlite_transactions(storage.engine)
     return storage
 

@@ -619,6 +619,62 @@ def test_eight_workers_on_postgresql_with_one_killed(tmp_path, postgres_storage,
     assert all(values_match_the_fake_trainer(t) for t in by_state(done, "COMPLETE"))
 
 
+# 8b. Readers while workers write, and a read-only storage --------------------------------------
+
+@pytest.mark.slow
+def test_reports_listings_and_served_models_read_a_storage_that_workers_are_writing(tmp_path, storage, synthetic_dir):
+    """Two real-trainer workers write (short trainings on synthetic data) while report, studies,
+    predict and recommend read the same storage again and again: every read succeeds."""
+    path = study_file(tmp_path, n_trials=10, epochs=1, train={"batch_size": 1024})
+    real = {"SWEEP_TRAINER": "sweep.trial:train_and_evaluate", "SWEEP_ARTIFACTS": tmp_path / "models"}
+    workers = start_workers(2, path, storage, synthetic_dir, **real)
+    reads = {"report": 0, "studies": 0, "predict": 0, "recommend": 0}
+    try:
+        while any(worker.poll() is None for worker in workers):
+            try:
+                complete = by_state(trials(storage), "COMPLETE")
+            except KeyError:  # the workers have not created the study yet
+                complete = []
+            commands = {"studies": ["studies"]}
+            if complete:
+                number = str(complete[0].number)
+                commands.update(report=["report", "s", "--out", tmp_path / "report"],
+                                predict=["predict", "s", "--trial", number, "--user", "1", "--movie",
+                                         synthetic_title(synthetic_dir)],
+                                recommend=["recommend", "s", "--trial", number, "--user", "1", "-k", "3"])
+            for name, argv in commands.items():
+                result = sweep_cli([*argv, "--storage", storage], synthetic_dir, cwd=tmp_path, **real)
+                assert result.returncode == 0, (name, result.stderr)
+                reads[name] += 1
+    finally:
+        outputs = [worker.communicate(timeout=600) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], [err for _, err in outputs]
+    assert all(count >= 1 for count in reads.values()), reads
+    done = trials(storage)
+    assert len({t.number for t in done}) == len(done) and not by_state(done, "RUNNING")
+
+
+def synthetic_title(synthetic_dir) -> str:
+    from sweep import data
+
+    return data.load(synthetic_dir, data.SYNTHETIC).movies["movie_title"].iloc[0]
+
+
+def test_report_and_studies_read_a_storage_on_a_read_only_disk(tmp_path, small_disk, synthetic_dir):
+    disk = small_disk("8m")
+    storage = f"sqlite:///{disk / 'studies.db'}"
+    written = sweep_run(study_file(tmp_path), storage, synthetic_dir, process=True)  # no connection left open here
+    assert written.returncode == 0, written.stderr
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True, capture_output=True)
+    listing = sweep_cli(["studies", "--storage", storage])
+    assert listing.returncode == 0 and listing.stdout.startswith("s: 6 complete (target 6 complete)"), listing.stderr
+    report = sweep_cli(["report", "s", "--storage", storage, "--out", tmp_path / "report"])
+    assert report.returncode == 0, report.stderr
+    assert "6 complete trials" in report.stdout and (tmp_path / "report" / "index.html").exists()
+    refused = sweep_cli(["run", study_file(tmp_path), "--storage", storage], synthetic_dir, cwd=tmp_path)
+    assert refused.returncode == 2 and one_error_line(refused, "is not writable")
+
+
 # 9. Concurrent start -----------------------------------------------------------------------------
 
 
