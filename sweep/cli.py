@@ -117,6 +117,7 @@ def command_run(args) -> int:
         command=_command_line(args),
         trainer=run_config.trainer_target(),
         heartbeat=run_config.heartbeat(),
+        outage_seconds=run_config.outage_seconds(),
     )
     from sweep import workers
 

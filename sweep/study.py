@@ -289,7 +289,7 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
     from sweep.trial import TrialFailed
 
     n_trials, timeout = options.n_trials, options.timeout
-    storage = open_storage(options.storage, options.heartbeat)
+    storage = open_storage(options.storage, options.heartbeat, options.outage_seconds)
     study = optuna.load_study(study_name=spec.study.name, storage=storage, sampler=make_sampler(spec, salt))
     _check_matches(study, spec, prepared, options.trainer)
     trainer = resolve_trainer(options.trainer)
@@ -323,10 +323,12 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
             study.optimize(objective, timeout=remaining, callbacks=[stop_when_done], catch=(TrialFailed,),
                            gc_after_trial=False)
             break
-        except ValueError as error:
+        except Exception as error:
+            if getattr(storage, "outage", None) is not None:  # the database stayed away: one line, not Optuna's wreckage
+                raise storage.outage from error
             # A starved worker whose heartbeat lapsed finds its trial already failed (and retried)
             # by another worker; Optuna refuses the late result. The retry stands; carry on.
-            if not str(error).startswith("Cannot tell a"):
+            if not (isinstance(error, ValueError) and str(error).startswith("Cannot tell a")):
                 raise
             log.warning("a trial of this worker was finished elsewhere (its heartbeat lapsed); continuing")
     if outcome["too_many_failures"]:

@@ -49,7 +49,7 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
     """Create or join the study, run `options.workers` workers until it holds n_trials COMPLETE trials."""
     n_trials = options.n_trials
     prepared = load_prepared(spec.data, options.data_dir)  # before touching the storage: missing data changes nothing
-    storage = open_storage(options.storage, options.heartbeat)
+    storage = open_storage(options.storage, options.heartbeat, options.outage_seconds)
     study = create_or_load(spec, storage, prepared, options)
     progress.note(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(options.storage)}: "
                   f"{n_trials} trials, {options.workers} worker(s)")
@@ -155,13 +155,21 @@ class _Watcher(threading.Thread):
     def run(self):
         import optuna
 
-        study = optuna.load_study(study_name=self.study_name, storage=open_storage(self.url))
+        try:  # a view waits briefly for a restarting database; the workers decide whether to wait longer
+            study = optuna.load_study(study_name=self.study_name,
+                                      storage=open_storage(self.url, outage_seconds=2 * POLL_SECONDS))
+        except Exception:
+            log.debug("the progress view could not open the storage", exc_info=True)
+            return
         while not self._stopping.wait(POLL_SECONDS):
-            try:
-                self.progress.update(study.get_trials(deepcopy=False))
-            except Exception:  # a busy database must not kill the run; the next poll retries
-                log.debug("progress poll failed", exc_info=True)
-        self.progress.update(study.get_trials(deepcopy=False))
+            self._poll(study)
+        self._poll(study)
+
+    def _poll(self, study) -> None:
+        try:
+            self.progress.update(study.get_trials(deepcopy=False))
+        except Exception:  # a busy or restarting database must not kill the run; the next poll retries
+            log.debug("progress poll failed", exc_info=True)
 
     def stop(self):
         self._stopping.set()

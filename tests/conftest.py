@@ -70,7 +70,7 @@ def fresh_postgres_schema():
 
     base = postgres_base_url()
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(base)
+    engine = sqlalchemy.create_engine(base, pool_pre_ping=True)  # survives the server restarts some tests make
     with engine.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     try:

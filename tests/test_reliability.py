@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from sweep.report import plots
 from sweep.report.table import trials_frame
 from tests.fake_trainer import expected_metrics
-from tests.helpers import by_state, environment, study_file, study_text, sweep_cli, sweep_run, sweep_start, trials, wait_for_calls
+from tests.helpers import REPO, by_state, environment, study_file, study_text, sweep_cli, sweep_run, sweep_start, trials, wait_for_calls
 from tests.test_pareto import brute_force
 
 pytestmark = pytest.mark.reliability
@@ -673,6 +673,82 @@ def test_report_and_studies_read_a_storage_on_a_read_only_disk(tmp_path, small_d
     assert "6 complete trials" in report.stdout and (tmp_path / "report" / "index.html").exists()
     refused = sweep_cli(["run", study_file(tmp_path), "--storage", storage], synthetic_dir, cwd=tmp_path)
     assert refused.returncode == 2 and one_error_line(refused, "is not writable")
+
+
+# 8c. The database restarts, or goes away -------------------------------------------------------
+
+def postgres_server(action: str = "") -> None:
+    """Restart (--restart), stop (--stop) or start ("") the local server scripts/postgres manages."""
+    result = subprocess.run([str(REPO / "scripts" / "postgres"), *([action] if action else [])], capture_output=True,
+                            text=True, timeout=120)
+    if result.returncode:
+        pytest.skip(f"the test database is not the local server scripts/postgres manages ({result.stderr.strip()})")
+
+
+def wait_for_complete(storage, count: int, timeout=120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if len(by_state(trials(storage), "COMPLETE")) >= count:
+                return
+        except KeyError:
+            pass  # not created yet
+        assert time.monotonic() < deadline, f"fewer than {count} trials completed"
+        time.sleep(0.2)
+
+
+def nothing_lost_or_duplicated(done, n_trials: int) -> None:
+    """Every trial once, nothing RUNNING, every value f(weights), each failure retried once, no trial counted twice."""
+    assert len({t.number for t in done}) == len(done) and not by_state(done, "RUNNING")
+    complete = by_state(done, "COMPLETE")
+    assert len(complete) >= n_trials and all(values_match_the_fake_trainer(t) for t in complete)
+    origins = [t.user_attrs["origin_trial"] for t in complete]
+    assert len(origins) == len(set(origins))  # no trial completed twice (an original and its retry)
+    for failed in by_state(done, "FAIL"):
+        assert origins.count(failed.user_attrs.get("origin_trial", failed.number)) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_four_workers_ride_out_database_restarts(tmp_path, postgres_storage, synthetic_dir):
+    path = study_file(tmp_path, n_trials=30)
+    settings = {"SWEEP_FAKE_DELAY": 0.5, **HEARTBEAT, "SWEEP_GRACE_SECONDS": 6}
+    workers = start_workers(4, path, postgres_storage, synthetic_dir, **settings)
+    wait_for_complete(postgres_storage, 8)
+    postgres_server("--restart")
+    time.sleep(2)
+    postgres_server("--restart")
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0, 0], [err for _, err in outputs]
+    assert not [err for _, err in outputs if "Traceback" in err]
+    assert any("the storage is unreachable" in err for _, err in outputs)  # the restarts were felt, and ridden out
+    time.sleep(7)  # past the grace period, for any trial a worker left behind
+    assert sweep_run(path, postgres_storage, synthetic_dir, **settings).returncode == 0
+    nothing_lost_or_duplicated(trials(postgres_storage), 30)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_database_that_stays_away_stops_workers_with_one_line_and_a_later_run_completes(
+        tmp_path, postgres_storage, synthetic_dir):
+    path = study_file(tmp_path, n_trials=12)
+    settings = {"SWEEP_FAKE_DELAY": 1.0, "SWEEP_STORAGE_OUTAGE_SECONDS": 3, **HEARTBEAT}
+    workers = start_workers(2, path, postgres_storage, synthetic_dir, **settings)
+    wait_for_complete(postgres_storage, 4)
+    postgres_server("--stop")
+    try:
+        outputs = [worker.communicate(timeout=120) for worker in workers]
+    finally:
+        postgres_server()
+    for worker, (_, err) in zip(workers, outputs):
+        assert worker.returncode == 1 and "Traceback" not in err, err
+        assert err.strip().splitlines()[-1].startswith("sweep: error: the storage postgresql://sweep:***@")
+        assert "was unreachable for 3 s" in err
+    time.sleep(3)  # past the grace period: the trials the workers were running are stale
+    assert sweep_run(path, postgres_storage, synthetic_dir, **settings).returncode == 0
+    done = trials(postgres_storage)
+    assert by_state(done, "FAIL")  # what was running when the database went away, failed and retried
+    nothing_lost_or_duplicated(done, 12)
 
 
 # 9. Concurrent start -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ ARTIFACTS_VARIABLE = "SWEEP_ARTIFACTS"
 TRAINER_VARIABLE = "SWEEP_TRAINER"  # module:function with the Trainer interface (tests, plug-ins)
 HEARTBEAT_VARIABLE = "SWEEP_HEARTBEAT_SECONDS"
 GRACE_VARIABLE = "SWEEP_GRACE_SECONDS"
+OUTAGE_VARIABLE = "SWEEP_STORAGE_OUTAGE_SECONDS"
 TFDS_DATA_DIR_VARIABLE = "TFDS_DATA_DIR"  # TFDS's own: a populated data dir for the tfds source
 
 DEFAULT_SQLITE = Path("studies") / "sweep.db"  # one shared file under the current directory
@@ -28,6 +29,7 @@ DEFAULT_ARTIFACTS = Path("studies") / "artifacts"  # beside the default SQLite f
 DEFAULT_TRAINER = "sweep.trial:train_and_evaluate"
 HEARTBEAT_SECONDS = 30  # a running trial's heartbeat; it is stale after the grace period
 GRACE_SECONDS = 90
+STORAGE_OUTAGE_SECONDS = 120  # how long workers wait for a database server that went away
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class RunOptions:
     command: str = ""  # the command line, credentials redacted, recorded with a new study
     trainer: str = DEFAULT_TRAINER
     heartbeat: Heartbeat = Heartbeat()
+    outage_seconds: float = STORAGE_OUTAGE_SECONDS
 
 
 def storage_url(explicit: str | None = None) -> str:
@@ -81,6 +84,11 @@ def heartbeat() -> Heartbeat:
     """Heartbeat interval and grace period; the environment may shorten them (tests, impatient users)."""
     interval = _whole_seconds(HEARTBEAT_VARIABLE, HEARTBEAT_SECONDS)
     return Heartbeat(interval, _whole_seconds(GRACE_VARIABLE, max(GRACE_SECONDS, 3 * interval)))
+
+
+def outage_seconds() -> int:
+    """How long a worker waits for a database server that restarted or went away."""
+    return _whole_seconds(OUTAGE_VARIABLE, STORAGE_OUTAGE_SECONDS)
 
 
 def tfds_data_dir() -> str | None:
