@@ -24,9 +24,7 @@ def default_output(parent: Path, name: str, flag: str) -> Path:
 
 def output_directory(path: Path, flag: str) -> Path:
     """A directory to write into: it may not exist yet, but must not be a file and must be writable."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{flag} {path} is a file, not a directory; give a directory")
+    path = input_directory(path, flag)
     existing = _nearest_existing(path)
     if not existing.is_dir():
         raise UsageError(f"{flag} {path}: {existing} is a file, not a directory; give another path")

@@ -112,7 +112,6 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
     import optuna
 
     directions = list(spec.study.directions)
-    trainer = trainer_provenance(options.trainer)
     try:
         study = optuna.create_study(storage=storage, study_name=spec.study.name, directions=directions)
     except optuna.exceptions.DuplicatedStudyError:
@@ -122,7 +121,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
         study.set_user_attr("n_trials", options.n_trials)
         return study
     provenance = {
-        "trainer": trainer,
+        "trainer": trainer_provenance(options.trainer),
         "spec": canonical_json(spec.identity()),
         "spec_hash": spec.hash,
         "split_fingerprint": prepared.split_fingerprint,
