@@ -2,7 +2,7 @@
 # package only when pyproject.toml changed since the last install.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
+VENV="${SWEEP_VENV:-$ROOT/.venv}"  # another interpreter gets a venv of its own
 EXTRAS="${1:-}"
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3

@@ -137,7 +137,8 @@ def command_studies(args) -> int:
         counts = ", ".join(f"{count} {state.lower()}" for state, count in sorted(row["counts"].items())) or "no trials"
         trainer = row["trainer"]
         stand_in = f" [made by a stand-in trainer: {trainer['target']}]" if trainer and not trainer["real"] else ""
-        print(f"{row['name']}: {counts} (target {row['n_trials']} complete){stand_in}")
+        objectives = ", ".join(f"{direction} {name}" for name, direction in zip(row["objectives"], row["directions"]))
+        print(f"{row['name']}: {counts} (target {row['n_trials']} complete; {objectives}){stand_in}")
     return 0
 
 
@@ -232,10 +233,10 @@ def _storage(args) -> str:
 
 
 def _command_line(args) -> str:
-    """The command as typed, credentials redacted: it is stored with studies and printed in reports."""
-    from sweep.redact import redact_command
+    """The command as typed, credentials redacted and paths made portable: studies store it, reports print it."""
+    from sweep.redact import portable_command, redact_command
 
-    return redact_command(["sweep", *(getattr(args, "argv", []) or [args.command])])
+    return portable_command(redact_command(["sweep", *(getattr(args, "argv", []) or [args.command])]), Path.cwd())
 
 
 # --- parser --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from sweep import SweepError
+from sweep.config import recorded_objectives
 from sweep.config.run import DEFAULT_STORAGE, STORAGE_OUTAGE_SECONDS, Heartbeat
 from sweep.redact import redact
 
@@ -204,6 +205,8 @@ def list_studies(url: str) -> list[dict]:
                 "name": summary.study_name,
                 "n_trials": study.user_attrs.get("n_trials"),
                 "counts": counts,
+                "objectives": recorded_objectives(study.metric_names, study.user_attrs),
+                "directions": [direction.name.lower() for direction in study.directions],
                 "spec_hash": study.user_attrs.get("spec_hash"),
                 "trainer": study.user_attrs.get("trainer"),  # None: made before studies recorded it
             }

@@ -134,6 +134,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
         "command": options.command,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    study.set_metric_names(list(spec.study.objectives))  # so Optuna's own tools (the dashboard) name them
     for key, value in provenance.items():
         study.set_user_attr(key, value)
     if spec.enqueue_tutorial_pairs:

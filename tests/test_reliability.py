@@ -667,7 +667,7 @@ def test_report_and_studies_read_a_storage_on_a_read_only_disk(tmp_path, small_d
     assert written.returncode == 0, written.stderr
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True, capture_output=True)
     listing = sweep_cli(["studies", "--storage", storage])
-    assert listing.returncode == 0 and listing.stdout.startswith("s: 6 complete (target 6 complete)"), listing.stderr
+    assert listing.returncode == 0 and listing.stdout.startswith("s: 6 complete (target 6 complete; "), listing.stderr
     report = sweep_cli(["report", "s", "--storage", storage, "--out", tmp_path / "report"])
     assert report.returncode == 0, report.stderr
     assert "6 complete trials" in report.stdout and (tmp_path / "report" / "index.html").exists()

@@ -167,5 +167,5 @@ def test_two_workers_record_every_trial_once(tmp_path, storage, synthetic_dir):
 def test_sweep_studies_lists_trial_counts_by_state(tmp_path, sqlite_storage, synthetic_dir):
     assert sweep_run(study_file(tmp_path, n_trials=4), sqlite_storage, synthetic_dir).returncode == 0
     listing = sweep_cli(["studies", "--storage", sqlite_storage])
-    assert listing.stdout.strip() == ("s: 4 complete (target 4 complete) "
+    assert listing.stdout.strip() == ("s: 4 complete (target 4 complete; maximize top_100_accuracy, minimize rmse) "
                                       "[made by a stand-in trainer: tests.fake_trainer:train_and_evaluate]")

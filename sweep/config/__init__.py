@@ -159,9 +159,10 @@ class StudySpec:
         return spec_hash(self.identity())
 
 
-def recorded_objectives(study_attrs: dict) -> list[str]:
-    """The objectives a stored study was run with (studies that did not record them used the defaults)."""
-    return list(study_attrs.get("objectives", OBJECTIVES))
+def recorded_objectives(metric_names: list[str] | None, study_attrs: dict) -> list[str]:
+    """The objectives a stored study was run with: its Optuna metric names, else the attribute
+    older studies recorded, else the defaults (the oldest studies used those)."""
+    return list(metric_names or study_attrs.get("objectives", OBJECTIVES))
 
 
 def load_study_file(path) -> StudySpec:

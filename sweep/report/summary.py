@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import statistics
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sweep.baselines import TUTORIAL, compare_with_tutorial
 from sweep.config import recorded_objectives
-from sweep.redact import redact
+from sweep.redact import portable_command, redact
 
 
 def study_knee(study, frame: pd.DataFrame):
@@ -23,7 +24,7 @@ def study_knee(study, frame: pd.DataFrame):
     if frame.empty:
         return None
     directions = [direction.name.lower() for direction in study.directions]
-    return knee_point(frame, recorded_objectives(study.user_attrs), directions)
+    return knee_point(frame, recorded_objectives(study.metric_names, study.user_attrs), directions)
 
 
 def knee_point(frame: pd.DataFrame, objectives, directions):
@@ -132,9 +133,8 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     for reason, count in study_health["reasons"].items():
         lines.append(f"- {reason}: {count}")
     lines += ["", "## Provenance", "",
-              f"- report command: `{redact(command)}`",
-              # studies made before commands were redacted may hold a password: never publish it
-              f"- study created by: `{redact(study_attrs.get('command', '?'))}` at {study_attrs.get('created', '?')}",
+              f"- report command: `{recorded(command)}`",
+              f"- study created by: `{recorded(study_attrs.get('command', '?'))}` at {study_attrs.get('created', '?')}",
               f"- trainer: {trainer_line(study_attrs)}",
               f"- spec hash: `{study_attrs.get('spec_hash', '?')}`",
               f"- split fingerprint: `{study_attrs.get('split_fingerprint', '?')}`",
@@ -143,6 +143,12 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
               f"- top-k candidates: {study_attrs.get('context_baselines', {}).get('candidates', '?')}",
               f"- spec: `{study_attrs.get('spec', '?')}`", ""]
     return "\n".join(lines)
+
+
+def recorded(command: str) -> str:
+    """A command as a report shows it. Studies made before commands were recorded this way may
+    hold a password or this machine's paths: never publish either."""
+    return portable_command(redact(command), Path.cwd())
 
 
 def _comparison_lines(compared, context) -> list[str]:

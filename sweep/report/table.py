@@ -64,7 +64,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         columns = LEADING_COLUMNS + ["pareto"] + metric_columns + ["n_seeds", "seconds", "seeds", "values"]
         return pd.DataFrame({column: pd.Series(dtype=bool if column == "pareto" else object) for column in columns})
     complete = frame["state"] == "COMPLETE"
-    objectives = recorded_objectives(study.user_attrs)
+    objectives = recorded_objectives(study.metric_names, study.user_attrs)
     directions = [direction.name.lower() for direction in study.directions]
     front = np.zeros(len(frame), dtype=bool)
     if complete.any():
