@@ -73,3 +73,12 @@ def test_optuna_dashboard_shows_the_metric_names_trials_and_attributes(made):
     assert {"rating_weight", "retrieval_weight", "metrics", "seeds", "spec_hash"} <= trial_attrs
     study_attrs = {item["key"] for item in summary["user_attrs"]}
     assert {"spec_hash", "split_fingerprint", "trainer", "command"} <= study_attrs
+
+
+def test_committed_reports_name_no_path_of_the_machine_they_were_made_on():
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    text_files = [path for path in reports.rglob("*") if path.suffix in (".md", ".html", ".csv", ".json", ".svg")]
+    assert text_files
+    for path in text_files:
+        text = path.read_text(encoding="utf-8")
+        assert not [marker for marker in ("/tmp/", "/root/", "/home/", "/work/") if marker in text], path
