@@ -62,19 +62,19 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
     progress.start(spec, n_trials, study.get_trials(deepcopy=False))
     watcher = _Watcher(options.storage, spec.study.name, progress)
     watcher.start()
+    finished = False
     try:
         if options.workers == 1:
             with interrupts_raise():
                 code = run_worker(spec, options, prepared, salt=started_with * 1024)
         else:
             code = _run_processes(spec, options, started_with)
-    except BaseException:
+        finished = True
+        return code
+    finally:
         watcher.stop()
-        progress.close()  # the error is the run's last word: one line, printed by the CLI
-        raise
-    watcher.stop()
-    progress.close(count_states(study), n_trials)
-    return code
+        # after a failure the CLI's one error line is the run's last word: no summary line
+        progress.close(count_states(study) if finished else None, n_trials)
 
 
 def _run_processes(spec: StudySpec, options: RunOptions, started_with: int) -> int:
@@ -111,10 +111,10 @@ def _run_processes(spec: StudySpec, options: RunOptions, started_with: int) -> i
         raise Interrupted(received[0])
     codes = [child.exitcode for child in children]
     if any(code != 0 for code in codes):
-        reasons = []
+        messages = []
         while not errors.empty():
-            reason = errors.get()
-            reasons += [reason] if reason not in reasons else []
+            messages.append(errors.get())
+        reasons = list(dict.fromkeys(messages))  # each distinct reason once, in order
         why = f": {'; '.join(reasons)}" if reasons else ""
         raise SweepError(f"{sum(code != 0 for code in codes)} of {options.workers} workers failed (exit codes {codes}){why}")
     return 0
