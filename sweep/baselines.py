@@ -7,7 +7,6 @@ Context baselines use only NumPy: they are cheap enough to record with every stu
 from __future__ import annotations
 
 import json
-import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from sweep import SweepError
+from sweep import SweepError, verdicts
 from sweep.config import TOP_K, ModelConfig, TrainConfig
 
 
@@ -24,15 +23,35 @@ class Published:
     name: str
     rating_weight: float
     retrieval_weight: float
-    top_100_accuracy: float
+    top_100_accuracy: float  # as the tutorial prints them, to 3 decimals
     rmse: float
+    logged: tuple[tuple[str, str], ...] = ()  # every evaluation figure its log shows, as written there
+
+    def figures(self, which: str) -> list[tuple[str, str]]:
+        """(metric, figure as written) for the "printed" pair or every "logged" figure."""
+        if which == "printed":
+            return [("top_100_accuracy", f"{self.top_100_accuracy:.3f}"), ("rmse", f"{self.rmse:.3f}")]
+        return list(self.logged)
 
 
-# TensorFlow Recommenders, "Multi-task recommenders" tutorial (3 epochs, MovieLens 100K).
+def rounding(written: str) -> float:
+    """Half a unit of a figure's last written digit: the uncertainty printing alone leaves."""
+    return 0.5 * 10 ** -len(written.partition(".")[2])
+
+
+def _logged(top_1, top_5, top_10, top_50, top_100, rmse) -> tuple[tuple[str, str], ...]:
+    return tuple(zip((*(f"top_{k}_accuracy" for k in TOP_K), "rmse"), (top_1, top_5, top_10, top_50, top_100, rmse)))
+
+
+# TensorFlow Recommenders, "Multi-task recommenders" tutorial (3 epochs, MovieLens 100K): the
+# three figures pairs it prints, and every figure of its `model.evaluate` log.
 TUTORIAL = (
-    Published("ratings-only", 1.0, 0.0, 0.060, 1.113),
-    Published("retrieval-only", 0.0, 1.0, 0.235, 3.773),
-    Published("joint", 1.0, 1.0, 0.235, 1.131),
+    Published("ratings-only", 1.0, 0.0, 0.060, 1.113,
+              _logged("0.00045", "0.0028", "0.0052", "0.0295", "0.0597", "1.1130")),
+    Published("retrieval-only", 0.0, 1.0, 0.235, 3.773,
+              _logged("0.0012", "0.0097", "0.0218", "0.1253", "0.2352", "3.7730")),
+    Published("joint", 1.0, 1.0, 0.235, 1.131,
+              _logged("0.00095", "0.0083", "0.0220", "0.1248", "0.2347", "1.1312")),
 )
 
 BIAS_REGULARIZATION = 10.0  # damping of user/item biases toward 0, in pseudo-ratings
@@ -76,13 +95,14 @@ def _rmse(truth: np.ndarray, predictions) -> float:
 
 
 def tutorial_baselines(prepared_by_split: dict, seeds: list[int], trainer: Callable, train_config: TrainConfig,
-                       progress: Callable[[str], None]) -> dict:
+                       margins: dict, progress: Callable[[str], None]) -> dict:
     """`sweep baselines`: the tutorial's models over seeds and splits, summarized, compared with its
     published figures, with the context baselines of the first split; "table" is the Markdown."""
     runs = run_tutorial_models(prepared_by_split, seeds, trainer, train_config, progress)
     summary = summarize(runs)
     context = context_baselines(next(iter(prepared_by_split.values())), train_config.candidates)
-    comparison = compare_with_tutorial(summary, context)
+    noise = "seeds only (one split)" if len(prepared_by_split) == 1 else f"seeds and {len(prepared_by_split)} splits"
+    comparison = compare_with_tutorial(summary, context, margins, noise, figures="logged")
     return {"runs": runs, "summary": summary, "context": context, "comparison": comparison,
             "split_seeds": list(prepared_by_split), "seeds": list(seeds),
             "table": markdown_table(comparison, summary, context)}
@@ -130,6 +150,7 @@ def summarize(runs: dict) -> dict:
                 per_split.setdefault(run["split_seed"], []).append(run[metric])
             split_means = [statistics.fmean(v) for v in per_split.values()]
             entry[metric] = {
+                "values": values,
                 "mean": statistics.fmean(values),
                 "std": statistics.stdev(values) if len(values) > 1 else 0.0,
                 "split_std": statistics.stdev(split_means) if len(split_means) > 1 else None,
@@ -139,87 +160,108 @@ def summarize(runs: dict) -> dict:
     return summary
 
 
-def compare_with_tutorial(summary: dict, context: dict) -> dict:
-    """Each published figure against our mean ± std, and a verdict on each of the tutorial's conclusions."""
+def compare_with_tutorial(summary: dict, context: dict, margins: dict, noise: str, figures: str = "printed") -> dict:
+    """Each published figure ("printed": the pairs the tutorial prints; "logged": every figure of its
+    evaluation log) against our runs' prediction interval, and a three-valued verdict on each of the
+    tutorial's conclusions (sweep.verdicts). `noise` says what the runs vary."""
     rows = []
     for published in TUTORIAL:
-        for metric, value in (("top_100_accuracy", published.top_100_accuracy), ("rmse", published.rmse)):
-            ours = summary[published.name][metric]
-            difference = value - ours["mean"]
-            if ours["std"] > 0:
-                in_std = difference / ours["std"]
-            else:
-                in_std = math.copysign(math.inf, difference) if difference else 0.0
+        for metric, written in published.figures(figures):
+            value, ours = float(written), summary[published.name][metric]
+            verdict = verdicts.figure_verdict(value, ours["values"], rounding(written))
             rows.append(
                 {
                     "model": published.name,
                     "weights": [published.rating_weight, published.retrieval_weight],
                     "metric": metric,
                     "published": value,
+                    "written": written,
                     "mean": ours["mean"],
                     "std": ours["std"],
-                    "difference_in_std": in_std,
-                    # the published figure rounds to 3 decimals: allow that rounding on top of 2 std
-                    "within_spread": abs(difference) <= 2 * ours["std"] + 0.0005,
+                    "seeds": ours["n"],
+                    "z": (value - ours["mean"]) / ours["std"] if ours["std"] > 0 else None,
+                    **verdict,
                 }
             )
-    return {"rows": rows, "conclusions": _conclusions(summary, context)}
+    return {"rows": rows, "conclusions": _conclusions(summary, context, margins), "margins": dict(margins),
+            "noise": noise}
 
 
-def _conclusions(summary: dict, context: dict) -> list[dict]:
-    def metric(name, key):
-        return summary[name][key]["mean"], summary[name][key]["std"]
+def _conclusions(summary: dict, context: dict, margins: dict) -> list[dict]:
+    def values(name, metric):
+        return summary[name][metric]["values"]
+
+    def side(test, name, metric, bound):  # is the mean of a model's metric on one side of a bound?
+        return test(verdicts.mean_interval(values(name, metric)), bound, len(values(name, metric)))
 
     chance = context["chance_top_100_accuracy"]
     global_mean_rmse = context["global_mean_rmse"]
-    ratings_top, _ = metric("ratings-only", "top_100_accuracy")
-    ratings_rmse, ratings_rmse_std = metric("ratings-only", "rmse")
-    retrieval_top, retrieval_top_std = metric("retrieval-only", "top_100_accuracy")
-    retrieval_rmse, _ = metric("retrieval-only", "rmse")
-    joint_top, joint_top_std = metric("joint", "top_100_accuracy")
-    joint_rmse, joint_rmse_std = metric("joint", "rmse")
-    top_tolerance = 2 * math.hypot(retrieval_top_std, joint_top_std)
-    rmse_tolerance = 2 * math.hypot(ratings_rmse_std, joint_rmse_std)
+    ratings_rmse_below = side(verdicts.below, "ratings-only", "rmse", global_mean_rmse)
+    ratings_top_near_chance = side(verdicts.below, "ratings-only", "top_100_accuracy", 1.5 * chance)
+    retrieval_top_above = side(verdicts.above, "retrieval-only", "top_100_accuracy", 3 * chance)
+    retrieval_rmse_above = side(verdicts.above, "retrieval-only", "rmse", global_mean_rmse)
+    seeds = min(len(values("joint", "rmse")), len(values("ratings-only", "rmse")), len(values("retrieval-only", "rmse")))
+    top_difference = verdicts.difference_interval(values("joint", "top_100_accuracy"),
+                                                  values("retrieval-only", "top_100_accuracy"))
+    rmse_difference = verdicts.difference_interval(values("joint", "rmse"), values("ratings-only", "rmse"))
+    joint_top_close = verdicts.above(top_difference, -margins["top_100_accuracy"], seeds)
+    joint_rmse_close = verdicts.below(rmse_difference, margins["rmse"], seeds)
     return [
         {
             "claim": "ratings-only: good RMSE, but near-chance top-100 accuracy",
-            "holds": ratings_rmse < global_mean_rmse and ratings_top < 1.5 * chance,
-            "evidence": f"RMSE {ratings_rmse:.3f} vs global-mean {global_mean_rmse:.3f}; "
-            f"top-100 {ratings_top:.3f} vs chance {chance:.3f}",
+            **verdicts.all_of(ratings_rmse_below, ratings_top_near_chance),
+            "evidence": f"RMSE {_interval(ratings_rmse_below)} vs global-mean {global_mean_rmse:.3f}; "
+            f"top-100 {_interval(ratings_top_near_chance)} vs 1.5 × chance {1.5 * chance:.3f}",
         },
         {
             "claim": "retrieval-only: good top-100 accuracy, but poor RMSE",
-            "holds": retrieval_top > 3 * chance and retrieval_rmse > global_mean_rmse,
-            "evidence": f"top-100 {retrieval_top:.3f} vs chance {chance:.3f}; "
-            f"RMSE {retrieval_rmse:.3f} vs global-mean {global_mean_rmse:.3f}",
+            **verdicts.all_of(retrieval_top_above, retrieval_rmse_above),
+            "evidence": f"top-100 {_interval(retrieval_top_above)} vs 3 × chance {3 * chance:.3f}; "
+            f"RMSE {_interval(retrieval_rmse_above)} vs global-mean {global_mean_rmse:.3f}",
         },
         {
             "claim": "joint: close to the best of both (top-100 of retrieval-only, RMSE of ratings-only)",
-            "holds": joint_top >= retrieval_top - top_tolerance and joint_rmse <= ratings_rmse + rmse_tolerance,
-            "evidence": f"top-100 {joint_top:.3f} vs {retrieval_top:.3f} (tolerance {top_tolerance:.3f}); "
-            f"RMSE {joint_rmse:.3f} vs {ratings_rmse:.3f} (tolerance {rmse_tolerance:.3f})",
+            **verdicts.all_of(joint_top_close, joint_rmse_close),
+            "evidence": f"top-100 joint − retrieval-only {_interval(joint_top_close, signed=True)} vs margin "
+            f"−{margins['top_100_accuracy']:g}; RMSE joint − ratings-only {_interval(joint_rmse_close, signed=True)} "
+            f"vs margin +{margins['rmse']:g}",
         },
     ]
+
+
+def _interval(verdict: dict, signed: bool = False) -> str:
+    """A verdict's 95 % interval as text, or why there is none."""
+    if "interval" not in verdict:
+        return f"(no interval: {verdict['seeds']} seed{'s' if verdict['seeds'] != 1 else ''})"
+    low, high = verdict["interval"]
+    number = "{:+.4f}" if signed else "{:.4f}"
+    return f"[{number.format(low)}, {number.format(high)}]"
+
+
+def comparison_markdown(comparison: dict) -> list[str]:
+    """The published figures and the tutorial's conclusions, each with its three-valued verdict."""
+    consistent = {verdicts.HOLDS: "yes", verdicts.FAILS: "NO"}
+    lines = ["| model | metric | published | ours: mean ± std (seeds) | z | 95 % prediction interval | consistent |",
+             "|---|---|---|---|---|---|---|"]
+    for row in comparison["rows"]:
+        z = "n/a" if row["z"] is None else f"{row['z']:+.1f}"
+        interval = f"[{row['interval'][0]:.4f}, {row['interval'][1]:.4f}]" if "interval" in row else "n/a"
+        lines.append(f"| {row['model']} | {row['metric']} | {row['written']} | {row['mean']:.4f} ± {row['std']:.4f} "
+                     f"({row['seeds']}) | {z} | {interval} | {consistent.get(verdicts.describe(row), verdicts.describe(row))} |")
+    lines += ["", "| the tutorial's conclusion | verdict | evidence (95 % confidence intervals) |", "|---|---|---|"]
+    for conclusion in comparison["conclusions"]:
+        lines.append(f"| {conclusion['claim']} | {verdicts.describe(conclusion)} | {conclusion['evidence']} |")
+    margins = comparison["margins"]
+    lines += ["", f"Intervals cover {comparison['noise']}. \"Close\" means within {margins['top_100_accuracy']:g} "
+                  f"top-100 accuracy and {margins['rmse']:g} RMSE of the specialist (the `[baselines]` margins)."]
+    return lines
 
 
 def markdown_table(comparison: dict, summary: dict, context: dict) -> str:
     """The comparison as Markdown: published vs ours, conclusions, and context baselines."""
     n_runs = next(iter(summary.values()))["rmse"]["n"]
-    lines = [
-        f"## The tutorial's models ({n_runs} runs each; top-k over {context['candidates'].replace('_', ' ')})",
-        "",
-        "| model | weights | metric | published | ours (mean ± std) | difference / std | within spread |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in comparison["rows"]:
-        weights = f"({row['weights'][0]:g}, {row['weights'][1]:g})"
-        lines.append(
-            f"| {row['model']} | {weights} | {row['metric']} | {row['published']:.3f} | {row['mean']:.4f} ± {row['std']:.4f} "
-            f"| {row['difference_in_std']:+.1f} | {'yes' if row['within_spread'] else 'NO'} |"
-        )
-    lines += ["", "| the tutorial's conclusion | holds | evidence |", "|---|---|---|"]
-    for conclusion in comparison["conclusions"]:
-        lines.append(f"| {conclusion['claim']} | {'yes' if conclusion['holds'] else 'NO'} | {conclusion['evidence']} |")
+    lines = [f"## The tutorial's models ({n_runs} runs each; top-k over {context['candidates'].replace('_', ' ')})", "",
+             *comparison_markdown(comparison)]
     lines += [
         "",
         "| context baseline (same test split) | value |",

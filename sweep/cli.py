@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sweep
 from sweep import SweepError, paths
+from sweep.config import Margins
 from sweep.config import run as run_config
 
 REPORTS = Path("reports")  # default reports go to reports/<name>/ under the current directory
@@ -79,8 +80,11 @@ def command_baselines(args) -> int:
         paths.output_directory(args.out, "--out")
     prepared_by_split = {seed: load_prepared(data_config, data_dir, split_seed=seed)
                          for seed in args.split_seeds or [data_config.split_seed]}
+    margins = {"top_100_accuracy": args.margin_top_100, "rmse": args.margin_rmse}
+    if min(margins.values()) <= 0:
+        raise sweep.UsageError("--margin-top-100 and --margin-rmse must be positive")
     document = baselines.tutorial_baselines(prepared_by_split, list(range(args.seeds)), train_and_evaluate,
-                                            train_config, progress=_say)
+                                            train_config, margins, progress=_say)
     if args.out:
         written = baselines.write_baselines(document, args.out)
         _say(f"wrote {' and '.join(map(str, written))}")
@@ -277,10 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     base = commands.add_parser(
         "baselines", help="the tutorial's three models over several seeds, against its published figures"
     )
-    base.add_argument("--seeds", type=int, default=5, help="training seeds per model (default 5)")
+    base.add_argument("--seeds", type=int, default=10, help="training seeds per model (default 10: verdicts need 3, intervals narrow with more)")
     base.add_argument("--split-seeds", type=int, nargs="+", default=None, help="split seeds (default: 42, the tutorial's)")
     base.add_argument("--candidates", default="all_entries", help="all_entries (the tutorial's, default) | unique_titles")
     base.add_argument("--dataset", default="movielens-100k", help="movielens-100k (default) | synthetic")
+    base.add_argument("--margin-top-100", type=float, default=Margins.top_100_accuracy,
+                      help=f"how far joint may trail retrieval-only in top-100 and still be close (default {Margins.top_100_accuracy})")
+    base.add_argument("--margin-rmse", type=float, default=Margins.rmse,
+                      help=f"how far joint may trail ratings-only in RMSE and still be close (default {Margins.rmse})")
     base.add_argument("--json", action="store_true", help="print every run and the comparison as JSON")
     base.add_argument("--out", type=Path, default=None, help="also write baselines.md and baselines.json here")
     base.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")

@@ -129,6 +129,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
         "context_baselines": context_baselines(prepared, spec.train.candidates),
         "versions": package_versions(),
         "objectives": list(spec.study.objectives),
+        "margins": spec.margins.as_dict(),
         "n_trials": options.n_trials,
         "artifacts": str(options.artifacts),
         "command": options.command,

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from sweep import data
-from sweep.baselines import TUTORIAL, compare_with_tutorial, context_baselines
+from sweep import verdicts
+from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown, context_baselines, rounding
 from sweep.data.prepared import prepare
 
 
@@ -42,33 +43,57 @@ def test_most_popular_top_k_matches_ranking_by_hand(prepared):
     assert context_baselines(prepared)["most_popular_top_10_accuracy"] == hits / len(prepared.test["movie_title"])
 
 
-def summary_of(values: dict) -> dict:
-    return {name: {metric: {"mean": mean, "std": std, "n": 5} for metric, (mean, std) in metrics.items()}
+SPREAD = [-2, -1, 0, 1, 2]  # times 0.6325: five runs with mean 0 and sample std 1 (√(10 · 0.4 / 4) = 1)
+
+
+def runs_with(mean: float, std: float, n: int = 5) -> list[float]:
+    return [mean + std * 0.632455532 * offset for offset in SPREAD] if n == 5 else [mean] * n
+
+
+def summary_of(values: dict, n: int = 5) -> dict:
+    return {name: {metric: {"values": runs_with(mean, std, n), "mean": mean, "std": std if n > 1 else 0.0, "n": n}
+                   for metric, (mean, std) in metrics.items()}
             for name, metrics in values.items()}
 
 
 CONTEXT = {"chance_top_100_accuracy": 0.059, "global_mean_rmse": 1.13}
+MARGINS = {"top_100_accuracy": 0.01, "rmse": 0.02}
 
 
-def test_each_published_figure_is_placed_in_units_of_our_std():
+def compare(summary, margins=MARGINS):
+    return compare_with_tutorial(summary, CONTEXT, margins, "seeds only")
+
+
+def test_each_published_figure_is_checked_against_our_prediction_interval():
     summary = summary_of({
         "ratings-only": {"top_100_accuracy": (0.060, 0.002), "rmse": (1.013, 0.01)},
         "retrieval-only": {"top_100_accuracy": (0.238, 0.001), "rmse": (3.773, 0.1)},
         "joint": {"top_100_accuracy": (0.235, 0.001), "rmse": (1.131, 0.02)},
     })
-    rows = {(row["model"], row["metric"]): row for row in compare_with_tutorial(summary, CONTEXT)["rows"]}
-    assert rows[("ratings-only", "rmse")]["difference_in_std"] == pytest.approx(10.0)
-    assert not rows[("ratings-only", "rmse")]["within_spread"]
-    assert rows[("retrieval-only", "top_100_accuracy")]["difference_in_std"] == pytest.approx(-3.0)
-    assert rows[("joint", "top_100_accuracy")]["within_spread"]
+    rows = {(row["model"], row["metric"]): row for row in compare(summary)["rows"]}
+    # five seeds: the interval is mean ± t(0.975, 4) · s · √(1 + 1/5) = mean ± 2.7764 · 1.0954 · s
+    assert rows[("ratings-only", "rmse")]["interval"] == pytest.approx([1.013 - 0.030414, 1.013 + 0.030414], abs=1e-5)
+    assert rows[("ratings-only", "rmse")]["z"] == pytest.approx(10.0)
+    assert rows[("ratings-only", "rmse")]["verdict"] == "fails"  # 1.113 lies far outside
+    assert rows[("retrieval-only", "top_100_accuracy")]["verdict"] == "holds"  # 0.235 within 0.238 ± 0.0030
+    assert rows[("joint", "top_100_accuracy")]["verdict"] == "holds"
     assert len(rows) == 2 * len(TUTORIAL)
 
 
-def test_the_tutorials_conclusions_hold_on_its_own_numbers():
-    published = summary_of({p.name: {"top_100_accuracy": (p.top_100_accuracy, 0.002), "rmse": (p.rmse, 0.01)}
+def test_the_tutorials_conclusions_hold_on_its_own_numbers_measured_tightly():
+    published = summary_of({p.name: {"top_100_accuracy": (p.top_100_accuracy, 0.001), "rmse": (p.rmse, 0.001)}
                             for p in TUTORIAL})
-    verdicts = [c["holds"] for c in compare_with_tutorial(published, CONTEXT)["conclusions"]]
-    assert verdicts == [True, True, True]
+    assert [c["verdict"] for c in compare(published)["conclusions"]] == ["holds", "holds", "holds"]
+
+
+def test_closeness_is_judged_against_the_margin():
+    """joint − ratings-only RMSE is 0.018 ± 0.0015 (Welch, 5 + 5 seeds of std 0.001): within 0.02, beyond 0.01."""
+    published = summary_of({p.name: {"top_100_accuracy": (p.top_100_accuracy, 0.001), "rmse": (p.rmse, 0.001)}
+                            for p in TUTORIAL})
+    assert compare(published, {"top_100_accuracy": 0.01, "rmse": 0.01})["conclusions"][2]["verdict"] == "fails"
+    loose = summary_of({p.name: {"top_100_accuracy": (p.top_100_accuracy, 0.001), "rmse": (p.rmse, 0.01)}
+                        for p in TUTORIAL})
+    assert compare(loose)["conclusions"][2]["verdict"] == "undetermined"  # 0.018 ± 0.0146 straddles 0.02
 
 
 def test_a_joint_model_far_worse_than_the_specialists_fails_the_third_conclusion():
@@ -77,4 +102,22 @@ def test_a_joint_model_far_worse_than_the_specialists_fails_the_third_conclusion
         "retrieval-only": {"top_100_accuracy": (0.235, 0.002), "rmse": (3.7, 0.1)},
         "joint": {"top_100_accuracy": (0.15, 0.002), "rmse": (1.11, 0.01)},
     })
-    assert [c["holds"] for c in compare_with_tutorial(summary, CONTEXT)["conclusions"]] == [True, True, False]
+    assert [c["verdict"] for c in compare(summary)["conclusions"]] == ["holds", "holds", "fails"]
+
+
+def test_one_seed_decides_nothing_and_says_how_many_are_needed():
+    one = summary_of({p.name: {"top_100_accuracy": (0.15, 0.0), "rmse": (2.0, 0.0)} for p in TUTORIAL}, n=1)
+    compared = compare(one)
+    assert {verdicts.describe(row) for row in compared["rows"]} == {"undetermined (1 seed; 3 needed)"}
+    assert [verdicts.describe(c) for c in compared["conclusions"]] == ["undetermined (1 seed; 2 needed)"] * 3
+    assert "undetermined (1 seed; 3 needed)" in "\n".join(comparison_markdown(compared))
+
+
+def test_every_logged_figure_is_compared_with_the_uncertainty_its_printing_leaves():
+    assert (rounding("0.00045"), rounding("0.0597"), rounding("3.773")) == pytest.approx((5e-6, 5e-5, 5e-4))
+    summary = summary_of({p.name: {metric: (float(text), 0.001) for metric, text in p.logged} for p in TUTORIAL})
+    rows = compare_with_tutorial(summary, CONTEXT, MARGINS, "seeds only", figures="logged")["rows"]
+    assert len(rows) == 6 * len(TUTORIAL)
+    assert {(row["model"], row["metric"], row["written"]) for row in rows} >= {("joint", "top_1_accuracy", "0.00095"),
+                                                                               ("retrieval-only", "rmse", "3.7730")}
+    assert all(row["verdict"] == "holds" for row in rows)  # each figure sits at the centre of our runs

@@ -39,6 +39,9 @@ def test_a_valid_file_becomes_a_frozen_spec(tmp_path):
 def test_the_hash_follows_the_results_not_the_run_controls(tmp_path):
     base = load_study_file(write(tmp_path, VALID)).hash
     assert load_study_file(write(tmp_path, VALID.replace("n_trials = 10", "n_trials = 50"))).hash == base
+    judged = load_study_file(write(tmp_path, VALID + "\n[baselines]\nmargin_top_100 = 0.02\nmargin_rmse = 0.05\n"))
+    assert (judged.margins.top_100_accuracy, judged.margins.rmse) == (0.02, 0.05)
+    assert judged.hash == base  # how results are judged is not part of them
     assert load_study_file(write(tmp_path, VALID.replace("epochs = 3", "epochs = 4"))).hash != base
     assert load_study_file(write(tmp_path, VALID.replace("high = 10.0", "high = 20.0"))).hash != base
 
@@ -63,6 +66,8 @@ def test_the_hash_follows_the_results_not_the_run_controls(tmp_path):
         (lambda t: t.replace('[search.retrieval_weight]\nlow = 1e-05\nhigh = 1.0\n', ''), "search.retrieval_weight"),
         (lambda t: t.replace('low = 0.001', 'low = 0.0'), "search.rating_weight.low"),
         (lambda t: t.replace('dataset = "synthetic"', 'dataset = "netflix"'), "data.dataset"),
+        (lambda t: t + '\n[baselines]\nmargin_rmse = -0.1\n', "baselines.margin_rmse"),
+        (lambda t: t + '\n[baselines]\nmargin_top_100 = "wide"\n', "baselines.margin_top_100"),
     ],
 )
 def test_bad_input_is_one_error_naming_the_file_and_the_key(tmp_path, edit, key):

@@ -123,6 +123,19 @@ class SearchRange:
 
 
 @dataclass(frozen=True)
+class Margins:
+    """How far a joint model may trail each specialist and still be "close to the best of both".
+    The tutorial calls its joint model close at 0.0005 top-100 accuracy and 0.018 RMSE from its
+    specialists; these are the smallest round margins that admit its own figures."""
+
+    top_100_accuracy: float = 0.01
+    rmse: float = 0.02
+
+    def as_dict(self) -> dict:
+        return {"top_100_accuracy": self.top_100_accuracy, "rmse": self.rmse}
+
+
+@dataclass(frozen=True)
 class StudySettings:
     name: str
     seed: int = 0
@@ -141,6 +154,7 @@ class StudySpec:
     study: StudySettings
     search: tuple[SearchRange, ...]
     enqueue_tutorial_pairs: bool = True  # run (1,0), (0,1), (1,1) first
+    margins: Margins = field(default_factory=Margins)  # for the report's verdicts, not part of the results
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -152,7 +166,7 @@ class StudySpec:
             for key, value in _plain(self.study).items()
             if key not in ("n_trials", "timeout", "max_failed_trials", "keep_models")
         }
-        return {**_plain(self), "study": settings}
+        return {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
 
     @property
     def hash(self) -> str:
@@ -193,15 +207,25 @@ def parse_study(raw: dict) -> StudySpec:
     search = tuple(_search_range(name, spec) for name, spec in search_table.items())
     _check_search(search, study)
     baselines = _table(raw, "baselines")
-    _only(baselines, "baselines", ("enqueue",))
+    _only(baselines, "baselines", ("enqueue", "margin_top_100", "margin_rmse"))
     enqueue = baselines.get("enqueue", True)
     if not isinstance(enqueue, bool):
         raise UsageError("baselines.enqueue: expected true or false")
+    margins = Margins(**{metric: _margin(baselines, key, default) for metric, key, default in (
+        ("top_100_accuracy", "margin_top_100", Margins.top_100_accuracy), ("rmse", "margin_rmse", Margins.rmse))})
     model = check_model(_dataclass(ModelConfig, _table(raw, "model"), "model"))
     train = check_train(_dataclass(TrainConfig, _table(raw, "train"), "train"))
     data = _dataclass(DataConfig, _table(raw, "data"), "data")
     _check_data(data)
-    return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, model=model, train=train, data=data)
+    return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, margins=margins, model=model,
+                     train=train, data=data)
+
+
+def _margin(table: dict, key: str, default: float) -> float:
+    value = _scalar(table.get(key, default), float, f"baselines.{key}")
+    if value <= 0:
+        raise UsageError(f"baselines.{key}: must be positive")
+    return value
 
 
 def _table(raw: dict, key: str, required: bool = False) -> dict:

@@ -44,7 +44,7 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
     attrs = study.user_attrs
     knee = summary.study_knee(study, frame)
     study_health = summary.health(frame)
-    compared = summary.comparison(frame, attrs.get("context_baselines"))
+    compared = summary.comparison(frame, attrs)
     text = summary.markdown(name, frame, attrs, knee, compared, study_health, command)
     stand_in = summary.stand_in_trainer(attrs)
     title = f"study {name}" + (f" — NOT MEASUREMENTS: stand-in trainer {stand_in}" if stand_in else "")
@@ -66,7 +66,7 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
         context = context or study.user_attrs.get("context_baselines")
         knee = summary.study_knee(study, frame)  # each study's own objectives
         sections.append(summary.markdown(name, frame, study.user_attrs, knee,
-                                         summary.comparison(frame, study.user_attrs.get("context_baselines")),
+                                         summary.comparison(frame, study.user_attrs),
                                          summary.health(frame), command).replace("\n# ", "\n## "))
     text = f"# Comparison of {', '.join(names)}\n\n" + "\n".join(section.replace("# Study", "## Study", 1) for section in sections)
     title = "studies " + " vs ".join(names) + (f" — NOT MEASUREMENTS: {', '.join(stand_ins)} by a stand-in trainer"

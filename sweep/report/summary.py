@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sweep.baselines import TUTORIAL, compare_with_tutorial
-from sweep.config import recorded_objectives
+from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
+from sweep.config import Margins, recorded_objectives
 from sweep.redact import portable_command, redact
 
 
@@ -57,18 +57,20 @@ def tutorial_runs(frame: pd.DataFrame) -> dict:
         if not seeds["rmse"]:
             return {}
         summary[published.name] = {
-            metric: {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-                     "n": len(values)}
+            metric: {"values": values, "mean": statistics.fmean(values),
+                     "std": statistics.stdev(values) if len(values) > 1 else 0.0, "n": len(values)}
             for metric, values in seeds.items()
         }
     return summary
 
 
-def comparison(frame: pd.DataFrame, context: dict | None) -> dict | None:
-    runs = tutorial_runs(frame)
+def comparison(frame: pd.DataFrame, study_attrs: dict) -> dict | None:
+    """The tutorial's figures and conclusions against the study's own runs of its three pairs."""
+    runs, context = tutorial_runs(frame), study_attrs.get("context_baselines")
     if not runs or not context:
         return None
-    return compare_with_tutorial(runs, context)
+    margins = study_attrs.get("margins") or Margins().as_dict()  # studies before margins were recorded: defaults
+    return compare_with_tutorial(runs, context, margins, "seeds only (the study's one split)")
 
 
 def health(frame: pd.DataFrame) -> dict:
@@ -156,16 +158,7 @@ def _comparison_lines(compared, context) -> list[str]:
         return ["## The tutorial's comparison", "",
                 "Not available: the study has no COMPLETE runs of all three tutorial pairs "
                 "(set `[baselines] enqueue = true`).", ""]
-    lines = ["## The tutorial's comparison", "",
-             "| model | metric | published | ours (mean ± std) | difference / our std | within spread |",
-             "|---|---|---|---|---|---|"]
-    for row in compared["rows"]:
-        units = "n/a (one seed)" if row["std"] == 0 else f"{row['difference_in_std']:+.1f}"
-        lines.append(f"| {row['model']} | {row['metric']} | {row['published']:.3f} | {row['mean']:.4f} ± {row['std']:.4f} "
-                     f"| {units} | {'yes' if row['within_spread'] else 'no'} |")
-    lines += ["", "| the tutorial's conclusion | holds here | evidence |", "|---|---|---|"]
-    for conclusion in compared["conclusions"]:
-        lines.append(f"| {conclusion['claim']} | {'yes' if conclusion['holds'] else 'no'} | {conclusion['evidence']} |")
+    lines = ["## The tutorial's comparison", "", *comparison_markdown(compared)]
     if context:
         lines += ["", f"Context on the same test split: global-mean RMSE {context['global_mean_rmse']:.4f}, "
                       f"user + item bias RMSE {context['user_item_bias_rmse']:.4f}, most-popular top-100 "
