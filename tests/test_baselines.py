@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -121,3 +122,17 @@ def test_every_logged_figure_is_compared_with_the_uncertainty_its_printing_leave
     assert {(row["model"], row["metric"], row["written"]) for row in rows} >= {("joint", "top_1_accuracy", "0.00095"),
                                                                                ("retrieval-only", "rmse", "3.7730")}
     assert all(row["verdict"] == "holds" for row in rows)  # each figure sits at the centre of our runs
+
+
+@pytest.mark.slow
+def test_sweep_baselines_writes_every_logged_figure_with_its_verdict(synthetic_dir, tmp_path):
+    from tests.helpers import sweep_cli
+
+    result = sweep_cli(["baselines", "--dataset", "synthetic", "--seeds", "3", "--out", tmp_path], synthetic_dir)
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "baselines.json").read_text())
+    assert len(document["comparison"]["rows"]) == 18 and document["seeds"] == [0, 1, 2]
+    assert {row["verdict"] for row in document["comparison"]["rows"]} <= {"holds", "fails"}  # 3 seeds decide
+    assert all(len(runs) == 3 for runs in document["runs"].values())
+    table = (tmp_path / "baselines.md").read_text()
+    assert table.count("| joint |") == 6 and "Intervals cover seeds only (one split)." in table
