@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sweep
 from sweep import SweepError, paths
-from sweep.config import Margins
+from sweep.config import DataConfig, Margins, TrainConfig, check_split, check_train, default_split
 from sweep.config import run as run_config
 
 REPORTS = Path("reports")  # default reports go to reports/<name>/ under the current directory
@@ -55,6 +55,37 @@ def command_data_info(args) -> int:
     return 0
 
 
+def command_data_split(args) -> int:
+    from sweep import data
+
+    if args.dataset not in ("movielens-100k", "synthetic"):
+        raise sweep.UsageError(f"--dataset {args.dataset!r}: choose movielens-100k or synthetic")
+    config = check_split(DataConfig(dataset=args.dataset, split=args.split or default_split(args.dataset),
+                                    split_seed=args.split_seed), where="--split")
+    dataset = data.load(paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir"), config.dataset)
+    split = data.load_split(dataset, config.split_seed, kind=config.split)
+    columns = ["user_id", "movie_id", "movie_title", "user_rating", "timestamp"]
+    described = {"dataset": dataset.name, "split": split.kind, "split_seed": split.seed, "train": len(split.train),
+                 "test": len(split.test), "fingerprint": split.fingerprint, "data_checksum": dataset.checksum,
+                 "first_train_rows": split.train[columns].head(3).to_dict("records"),
+                 "first_test_rows": split.test[columns].head(3).to_dict("records")}
+    if args.json:
+        print(json.dumps(described, indent=2, default=_plain_number))
+        return 0
+    print(f"{dataset.name}: {split.kind} split (seed {split.seed}), {len(split.train)} train / {len(split.test)} test rows")
+    print(f"  fingerprint  {split.fingerprint}")
+    for part in ("train", "test"):
+        print(f"  first {part} rows:")
+        for row in described[f"first_{part}_rows"]:
+            print("    " + ", ".join(f"{key} {row[key]}" for key in columns))
+    return 0
+
+
+def _plain_number(value):
+    """NumPy scalars as plain JSON numbers."""
+    return value.item()
+
+
 def _counts(manifest: dict) -> str:
     return (
         f"{manifest['ratings']} ratings, {manifest['users']} users, "
@@ -67,19 +98,21 @@ def _counts(manifest: dict) -> str:
 
 def command_baselines(args) -> int:
     from sweep import baselines
-    from sweep.config import DataConfig, TrainConfig, check_train
     from sweep.data import load_prepared
     from sweep.trial import train_and_evaluate
 
     if args.seeds < 1:
         raise sweep.UsageError("--seeds must be at least 1")
-    data_config = DataConfig(dataset=args.dataset)
+    if args.dataset not in ("movielens-100k", "synthetic"):
+        raise sweep.UsageError(f"--dataset {args.dataset!r}: choose movielens-100k or synthetic")
     train_config = check_train(TrainConfig(candidates=args.candidates), where="--candidates")
+    split = args.split or ("permutation" if args.split_seeds else default_split(args.dataset))
+    configs = [check_split(DataConfig(dataset=args.dataset, split=split, split_seed=seed), where="--split")
+               for seed in args.split_seeds or [DataConfig.split_seed]]
     data_dir = paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir")
     if args.out:
         paths.output_directory(args.out, "--out")
-    prepared_by_split = {seed: load_prepared(data_config, data_dir, split_seed=seed)
-                         for seed in args.split_seeds or [data_config.split_seed]}
+    prepared_by_split = {config.split_seed: load_prepared(config, data_dir) for config in configs}
     margins = {"top_100_accuracy": args.margin_top_100, "rmse": args.margin_rmse}
     if min(margins.values()) <= 0:
         raise sweep.UsageError("--margin-top-100 and --margin-rmse must be positive")
@@ -276,13 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print the manifest as JSON")
     info.add_argument("--source", default=None, help="'synthetic' to describe the synthetic dataset")
     info.set_defaults(handler=command_data_info)
-    for sub in (fetch, info):
+    split = data_commands.add_parser("split", help="the train/test split: sizes, fingerprint, its first rows")
+    split.add_argument("--split", default=None, help="tutorial (movielens-100k's default: the tutorial's exact split) "
+                                                     "| permutation")
+    split.add_argument("--split-seed", type=int, default=42, help="the permutation's seed (the tutorial's split: 42)")
+    split.add_argument("--dataset", default="movielens-100k", help="movielens-100k (default) | synthetic")
+    split.add_argument("--json", action="store_true", help="print it as JSON")
+    split.set_defaults(handler=command_data_split)
+    for sub in (fetch, info, split):
         sub.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
     base = commands.add_parser(
         "baselines", help="the tutorial's three models over several seeds, against its published figures"
     )
     base.add_argument("--seeds", type=int, default=10, help="training seeds per model (default 10: verdicts need 3, intervals narrow with more)")
-    base.add_argument("--split-seeds", type=int, nargs="+", default=None, help="split seeds (default: 42, the tutorial's)")
+    base.add_argument("--split", default=None, help="tutorial (movielens-100k's default) | permutation")
+    base.add_argument("--split-seeds", type=int, nargs="+", default=None,
+                      help="permutation splits to run over, for split-to-split noise (default: the one split)")
     base.add_argument("--candidates", default="all_entries", help="all_entries (the tutorial's, default) | unique_titles")
     base.add_argument("--dataset", default="movielens-100k", help="movielens-100k (default) | synthetic")
     base.add_argument("--margin-top-100", type=float, default=Margins.top_100_accuracy,

@@ -84,9 +84,10 @@ def seen_titles(study, user: str, data_dir: Path) -> set[str]:
     """The titles the user rated in the study's training split (to leave them out of recommendations)."""
     from sweep import data
 
-    config = DataConfig(**json.loads(study.user_attrs["spec"])["data"])
+    recorded = json.loads(study.user_attrs["spec"])["data"]
+    config = DataConfig(**{"split": "permutation", **recorded})  # studies before split kinds used a permutation
     dataset = data.load(data_dir, config.dataset)
-    train = data.load_split(dataset, config.split_seed, config.train_size, config.test_size).train
+    train = data.load_split(dataset, config.split_seed, config.train_size, config.test_size, kind=config.split).train
     return set(train.loc[train["user_id"] == user, "movie_title"])
 
 

@@ -91,6 +91,20 @@ def test_a_missing_file_is_a_usage_error(tmp_path):
         load_study_file(tmp_path / "absent.toml")
 
 
+def test_movielens_studies_default_to_the_tutorials_split_and_refuse_to_bend_it():
+    base = {"study": {"name": "x"}, "search": {"rating_weight": {"low": 1.0, "high": 2.0},
+                                               "retrieval_weight": {"low": 1.0, "high": 2.0}}}
+    assert parse_study(base).data.split == "tutorial"
+    assert parse_study({**base, "data": {"dataset": "synthetic"}}).data.split == "permutation"
+    assert parse_study({**base, "data": {"split": "permutation", "split_seed": 7}}).data.split_seed == 7
+    for data, words in (({"split_seed": 7}, "split_seed 42"), ({"train_size": 1000}, "80,000 / 20,000"),
+                        ({"dataset": "synthetic", "split": "tutorial"}, "movielens-100k only"),
+                        ({"split": "random"}, "unknown split 'random'")):
+        with pytest.raises(UsageError, match="data.split") as error:
+            parse_study({**base, "data": data})
+        assert words in str(error.value)
+
+
 def test_a_linear_range_may_include_zero_weight():
     spec = parse_study(
         {"study": {"name": "x"}, "search": {"rating_weight": {"low": 0.0, "high": 1.0, "log": False},

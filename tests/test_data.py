@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import io
 import json
 import subprocess
@@ -46,8 +47,13 @@ def pypi_wheel(path, raw_ratings, raw_movies):
     return path
 
 
+def tfds_order(n_rows: int) -> list[int]:
+    """TFDS's record order, computed here from its definition: rows sorted by md5("train" + row number)."""
+    return sorted(range(n_rows), key=lambda row: hashlib.md5(f"train{row}".encode()).hexdigest())
+
+
 def tfds_records(raw_ratings, raw_movies):
-    """Records as tfds.as_numpy yields them: ids and titles as UTF-8 bytes."""
+    """Records as tfds.as_numpy yields them: in TFDS's record order, ids and titles as UTF-8 bytes."""
     titles = dict(zip(raw_movies["movie_id"], raw_movies["movie_title"]))
     ratings = [
         {
@@ -60,7 +66,7 @@ def tfds_records(raw_ratings, raw_movies):
         for user, movie, rating, timestamp in raw_ratings[["user_id", "movie_id", "user_rating", "timestamp"]].itertuples(index=False)
     ]
     movies = [{"movie_id": str(m).encode(), "movie_title": t.encode("utf-8")} for m, t in titles.items()]
-    return ratings[::-1], movies[::-1]  # TFDS's record order is not the file's
+    return [ratings[row] for row in tfds_order(len(ratings))], movies[::-1]
 
 
 def test_every_source_normalizes_to_identical_content(tmp_path):
@@ -69,12 +75,31 @@ def test_every_source_normalizes_to_identical_content(tmp_path):
     from_pypi = sources.normalize(*sources.read_pypi_wheel(pypi_wheel(tmp_path / "w.whl", raw_ratings, raw_movies)))
     from_tfds = sources.normalize(*sources.frames_from_tfds_records(*tfds_records(raw_ratings, raw_movies)))
     checksums = {cache.content_checksum(*tables) for tables in (from_grouplens, from_pypi, from_tfds)}
-    assert len(checksums) == 1
+    assert len(checksums) == 1  # the same rows in the same order: TFDS's
     ratings, movies = from_grouplens
     assert "Misérables, Les (1995)" in set(movies["movie_title"])
     assert list(ratings.columns) == sources.RATINGS_COLUMNS
     assert ratings["user_id"].map(type).eq(str).all()
     assert ratings["user_rating"].dtype == np.float32
+
+
+def test_file_sources_put_the_ratings_in_tfds_record_order():
+    raw_ratings, raw_movies = small_raw_tables()
+    ratings, _ = sources.normalize(*sources.read_grouplens_zip(grouplens_zip(raw_ratings, raw_movies)))
+    expected = raw_ratings.iloc[tfds_order(len(raw_ratings))]
+    assert list(zip(ratings["user_id"], ratings["movie_id"], ratings["timestamp"])) == \
+        list(zip(expected["user_id"].astype(str), expected["movie_id"], expected["timestamp"]))
+
+
+def test_a_cache_written_in_the_older_row_order_is_refused_and_fetched_again(tmp_path):
+    dataset = data.fetch("synthetic", tmp_path, report=lambda m: None)
+    manifest = json.loads((dataset.path / cache.MANIFEST).read_text())
+    (dataset.path / cache.MANIFEST).write_text(json.dumps({**manifest, "format": 1}))
+    with pytest.raises(SweepError, match=r"written by an older sweep \(format 1, its rows in another order\); run "):
+        data.load(tmp_path, data.SYNTHETIC)
+    lines = []
+    assert data.fetch("synthetic", tmp_path, report=lines.append).manifest["format"] == cache.FORMAT_VERSION
+    assert len(lines) == 1 and "written by an older sweep" in lines[0] and "fetching again" in lines[0]
 
 
 def test_canonical_ratings_carry_the_title_of_their_movie():
@@ -101,7 +126,8 @@ def test_fetch_pypi_stores_a_verified_copy_with_manifest(tmp_path):
     assert manifest["movies"] == len(raw_movies)
     assert manifest["users"] == raw_ratings["user_id"].nunique()
     assert manifest["titles"] == raw_movies["movie_title"].nunique() < len(raw_movies)
-    assert manifest["checksum"] == cache.content_checksum(*sources.normalize(raw_ratings, raw_movies))
+    in_record_order = raw_ratings.iloc[tfds_order(len(raw_ratings))]
+    assert manifest["checksum"] == cache.content_checksum(*sources.normalize(in_record_order, raw_movies))
     assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]  # no staging left behind
 
 
@@ -241,4 +267,27 @@ def test_real_movielens_has_the_published_shape(real_dataset):
     assert (manifest["ratings"], manifest["users"], manifest["movies"], manifest["titles"]) == (100_000, 943, 1682, 1664)
     assert "Toy Story (1995)" in set(real_dataset.movies["movie_title"])
     assert "Dances with Wolves (1990)" in set(real_dataset.movies["movie_title"])
+    first = real_dataset.ratings.iloc[0]  # TFDS's first record, as its catalog shows it
+    assert (first["user_id"], first["movie_id"], first["movie_title"], first["user_rating"], first["timestamp"]) == \
+        ("138", 357, "One Flew Over the Cuckoo's Nest (1975)", 4.0, 879024327)
     assert real_dataset.ratings["user_rating"].isin([1, 2, 3, 4, 5]).all()
+
+
+def test_cli_data_split_shows_sizes_fingerprint_and_first_rows(synthetic_dir, capsys):
+    assert cli.main(["data", "split", "--dataset", "synthetic", "--split-seed", "3", "--json",
+                     "--data-dir", str(synthetic_dir)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    split = data.load_split(data.load(synthetic_dir, data.SYNTHETIC), seed=3)
+    assert (shown["split"], shown["train"], shown["test"]) == ("permutation", len(split.train), len(split.test))
+    assert shown["fingerprint"] == split.fingerprint
+    first = split.test.iloc[0]
+    assert shown["first_test_rows"][0] == {"user_id": first["user_id"], "movie_id": int(first["movie_id"]),
+                                           "movie_title": first["movie_title"], "user_rating": float(first["user_rating"]),
+                                           "timestamp": int(first["timestamp"])}
+    assert len(shown["first_train_rows"]) == 3
+
+
+def test_cli_data_split_refuses_the_tutorial_split_elsewhere(synthetic_dir, capsys):
+    assert cli.main(["data", "split", "--dataset", "synthetic", "--split", "tutorial",
+                     "--data-dir", str(synthetic_dir)]) == 2
+    assert "the tutorial's split exists for movielens-100k only" in capsys.readouterr().err

@@ -77,7 +77,7 @@ def test_the_summary_compares_with_the_tutorial_and_reports_health(reported):
     for expected in ("## Pareto-optimal trials", "Recommended knee point: trial", "## The tutorial's comparison",
                      "| joint | top_100_accuracy | 0.235 |", "1 failed (9%), of which 1 diverged", "## Provenance",
                      "| undetermined (2 seeds; 3 needed) |",  # two seeds decide no published figure
-                     "split fingerprint: `sha256:"):
+                     "- split: a permutation with split seed 42; fingerprint `sha256:"):
         assert expected in text
     html = (out / "index.html").read_text()
     assert html.count("data:image/png;base64,") == 2 and "<table>" in html

@@ -47,9 +47,17 @@ class TrainConfig:
 class DataConfig:
     dataset: str = "movielens-100k"  # or "synthetic"
     source: str = "auto"
+    # "tutorial": the tutorial's exact split (MovieLens 100K, seed 42, 80,000 / 20,000), the
+    # default there; "permutation": a NumPy permutation under any split_seed, the default elsewhere.
+    split: str = "tutorial"
     split_seed: int = 42
     train_size: int | None = None  # None: 80 % of the ratings (80,000 for MovieLens 100K)
     test_size: int | None = None  # None: the rest (20,000)
+
+
+def default_split(dataset: str) -> str:
+    """The tutorial split where the tutorial made one (MovieLens 100K), a permutation elsewhere."""
+    return "tutorial" if dataset == "movielens-100k" else "permutation"
 
 
 def canonical_json(value) -> str:
@@ -215,7 +223,9 @@ def parse_study(raw: dict) -> StudySpec:
         ("top_100_accuracy", "margin_top_100", Margins.top_100_accuracy), ("rmse", "margin_rmse", Margins.rmse))})
     model = check_model(_dataclass(ModelConfig, _table(raw, "model"), "model"))
     train = check_train(_dataclass(TrainConfig, _table(raw, "train"), "train"))
-    data = _dataclass(DataConfig, _table(raw, "data"), "data")
+    data_table = _table(raw, "data")
+    data = _dataclass(DataConfig, {"split": default_split(data_table.get("dataset", DataConfig.dataset)), **data_table},
+                      "data")
     _check_data(data)
     return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, margins=margins, model=model,
                      train=train, data=data)
@@ -370,3 +380,18 @@ def _check_data(data: DataConfig) -> None:
     for key in ("train_size", "test_size"):
         if getattr(data, key) is not None and getattr(data, key) < 1:
             raise UsageError(f"data.{key}: must be at least 1")
+    check_split(data, "data")
+
+
+def check_split(data: DataConfig, where: str) -> DataConfig:
+    """The tutorial's split exists once: MovieLens 100K, seed 42, 80,000 train and 20,000 test rows."""
+    if data.split not in ("tutorial", "permutation"):
+        raise UsageError(f"{where}.split: unknown split {data.split!r} (choose tutorial or permutation)")
+    if data.split == "tutorial":
+        if data.dataset != "movielens-100k":
+            raise UsageError(f"{where}.split: the tutorial's split exists for movielens-100k only; "
+                             "use split = \"permutation\"")
+        if data.split_seed != 42 or data.train_size not in (None, 80_000) or data.test_size not in (None, 20_000):
+            raise UsageError(f"{where}.split: the tutorial's split has split_seed 42 and 80,000 / 20,000 rows; "
+                             "use split = \"permutation\" for other seeds or sizes")
+    return data

@@ -54,7 +54,7 @@ def fetch(
             report(f"{name}: the cache is not usable ({error}); fetching again")
     if source == SYNTHETIC:
         raw_ratings, raw_movies = synthetic.generate_raw()
-        ratings, movies = sources.normalize(raw_ratings, raw_movies)
+        ratings, movies = sources.normalize(sources.in_tfds_order(raw_ratings), raw_movies)  # as a file source
         return store(data_dir, name, ratings, movies, source=SYNTHETIC)
 
     failures = []

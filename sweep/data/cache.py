@@ -22,7 +22,7 @@ from sweep.config.run import DATA_DIR_VARIABLE
 
 MANIFEST = "manifest.json"
 TABLES = ("ratings", "movies")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: ratings in TFDS's record order (1 sorted them by user and movie)
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,9 @@ def load(data_dir: Path, name: str, path: Path | None = None) -> Dataset:
         raise SweepError(f"no {name} dataset at {path}; run `{fetch_command}`")
     try:
         manifest = json.loads(manifest_path.read_text())
+        if manifest.get("format") != FORMAT_VERSION:
+            raise SweepError(f"the data cache {path} was written by an older sweep (format {manifest.get('format')}, "
+                             f"its rows in another order); {fetch_hint}")
         files = manifest["files"]
         for file_name, digest in files.items():
             if _file_digest(path / file_name) != digest:

@@ -63,13 +63,9 @@ def prepare(dataset: Dataset, split: Split) -> PreparedData:
     )
 
 
-def load_prepared(data_config, data_dir: Path, split_seed: int | None = None) -> PreparedData:
-    """The cached dataset and split a DataConfig names (another split seed if given), prepared."""
+def load_prepared(data_config, data_dir: Path) -> PreparedData:
+    """The cached dataset and the split a DataConfig names, prepared."""
     dataset = load(data_dir, data_config.dataset)
-    split = load_split(
-        dataset,
-        seed=data_config.split_seed if split_seed is None else split_seed,
-        train_size=data_config.train_size,
-        test_size=data_config.test_size,
-    )
+    split = load_split(dataset, seed=data_config.split_seed, train_size=data_config.train_size,
+                       test_size=data_config.test_size, kind=data_config.split)
     return prepare(dataset, split)

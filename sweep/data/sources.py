@@ -1,12 +1,18 @@
 """Where MovieLens 100K comes from, and the one normalization every source goes through.
 
 Each source yields the two raw tables of the original release — u.data (user, item,
-rating, timestamp) and u.item (item id, title) — and `normalize` turns them into the
-canonical tables, so every source produces byte-identical content.
+rating, timestamp) and u.item (item id, title) — with the ratings in TFDS's record order,
+and `normalize` turns them into the canonical tables, so every source produces
+byte-identical content, row order included. TFDS writes `movielens/100k-ratings` sorted by
+an MD5 hash of each example's key — the row number in u.data — salted with the split name
+"train" (tensorflow_datasets/core/hashing.py, structured/movielens_parsing.py); the files
+read in file order are put in that order by `in_tfds_order`, so the tutorial's split can be
+rebuilt from any source.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import socket
 import subprocess
@@ -32,6 +38,26 @@ RATINGS_COLUMNS = ["user_id", "movie_id", "movie_title", "user_rating", "timesta
 MOVIES_COLUMNS = ["movie_id", "movie_title"]
 
 
+TFDS_SALT = "train"  # TFDS salts each key's hash with the split name
+
+
+def tfds_record_order(n_rows: int) -> np.ndarray:
+    """Positions of u.data's rows (file order) in TFDS's record order: sorted by md5(salt + row number)."""
+    salted = hashlib.md5(TFDS_SALT.encode("utf-8"))
+
+    def key(row: int) -> int:
+        digest = salted.copy()
+        digest.update(str(row).encode("utf-8"))
+        return int(digest.hexdigest(), 16)
+
+    return np.array(sorted(range(n_rows), key=key), dtype=np.int64)
+
+
+def in_tfds_order(raw_ratings: pd.DataFrame) -> pd.DataFrame:
+    """u.data's rows, read in file order, rearranged into TFDS's record order."""
+    return raw_ratings.iloc[tfds_record_order(len(raw_ratings))].reset_index(drop=True)
+
+
 class SourceUnavailable(SweepError):
     """A source could not be reached or read; `auto` moves on to the next one."""
 
@@ -39,8 +65,9 @@ class SourceUnavailable(SweepError):
 def normalize(raw_ratings: pd.DataFrame, raw_movies: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Canonical tables from u.data-shaped and u.item-shaped frames.
 
-    raw_ratings needs user_id, movie_id, user_rating, timestamp; raw_movies needs
-    movie_id, movie_title. Ids may arrive as ints, strings or bytes.
+    raw_ratings needs user_id, movie_id, user_rating, timestamp, in TFDS's record order
+    (kept: it is the canonical order); raw_movies needs movie_id, movie_title. Ids may
+    arrive as ints, strings or bytes.
     """
     movies = pd.DataFrame(
         {
@@ -60,7 +87,6 @@ def normalize(raw_ratings: pd.DataFrame, raw_movies: pd.DataFrame) -> tuple[pd.D
             "timestamp": _as_int(raw_ratings["timestamp"]),
         }
     )
-    ratings = ratings.sort_values(["user_number", "movie_id", "timestamp"], kind="stable")
     titles = movies.set_index("movie_id")["movie_title"]
     unknown = ~ratings["movie_id"].isin(titles.index)
     if unknown.any():
@@ -97,7 +123,7 @@ def read_grouplens_zip(zip_bytes: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
         io.BytesIO(items), sep="|", header=None, encoding="ISO-8859-1", usecols=[0, 1], names=["movie_id", "movie_title"],
         keep_default_na=False,
     )
-    return raw_ratings, raw_movies
+    return in_tfds_order(raw_ratings), raw_movies
 
 
 def fetch_grouplens(url: str = GROUPLENS_URL) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -116,7 +142,8 @@ def fetch_grouplens(url: str = GROUPLENS_URL) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def frames_from_tfds_records(rating_records, movie_records) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw tables from TFDS movielens/100k-ratings and 100k-movies records (numpy dicts)."""
+    """Raw tables from TFDS movielens/100k-ratings and 100k-movies records (numpy dicts), which
+    arrive in TFDS's record order already."""
     raw_ratings = pd.DataFrame(
         [
             {
@@ -164,7 +191,7 @@ def read_pypi_wheel(wheel_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         raw_movies = pd.read_parquet(io.BytesIO(items), columns=["movie_id", "movie_title"])
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise SourceUnavailable(f"pypi: {wheel_path} does not hold the MovieLens 100K files ({_reason(error)})") from error
-    return raw_ratings, raw_movies
+    return in_tfds_order(raw_ratings), raw_movies  # the wheel keeps u.data's file order
 
 
 def fetch_pypi(wheel_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,8 +1,14 @@
-"""The train/test split: the tutorial's shuffle-then-take, computed once and cached.
+"""The train/test split: shuffle the ratings, take the first part for training, the next for testing.
 
-The permutation comes from NumPy's PCG64 generator over the canonical row order, so it
-is identical on every machine. Its fingerprint hashes the rows of both parts: the sweep
-records it with every trial and refuses workers that see a different split.
+Two kinds, computed once and cached beside the data:
+- "tutorial": the tutorial's exact split. Its lines — `tf.random.set_seed(42)`,
+  `shuffle(100_000, seed=42, reshuffle_each_iteration=False)`, `take(80_000)`, then
+  `skip(80_000).take(20_000)` — run over the ratings in TFDS's record order, which is the
+  canonical order (sweep.data.sources). It needs TensorFlow once, to draw that shuffle.
+- "permutation": NumPy's PCG64 permutation of the canonical order under any seed, identical
+  on every machine: for split-to-split noise, and for datasets the tutorial never split.
+A split's fingerprint hashes the rows of both parts: the sweep records it with every trial
+and refuses workers that see a different split.
 """
 
 from __future__ import annotations
@@ -23,12 +29,29 @@ from sweep.data.cache import Dataset, content_checksum
 log = logging.getLogger(__name__)
 
 
+SPLITS = ("tutorial", "permutation")
+TUTORIAL_SEED = 42  # the tutorial's tf.random.set_seed and shuffle seed
+TUTORIAL_SHUFFLE_BUFFER = 100_000
+
+
 @dataclass(frozen=True)
 class Split:
     train: pd.DataFrame
     test: pd.DataFrame
     seed: int
     fingerprint: str
+    kind: str = "permutation"
+
+
+def tutorial_order(n_rows: int) -> np.ndarray:
+    """The tutorial's shuffle of the records, drawn by the tutorial's own tf.data lines."""
+    from sweep import import_tensorflow
+
+    tf = import_tensorflow()
+    tf.random.set_seed(TUTORIAL_SEED)
+    shuffled = tf.data.Dataset.range(n_rows).shuffle(TUTORIAL_SHUFFLE_BUFFER, seed=TUTORIAL_SEED,
+                                                    reshuffle_each_iteration=False)
+    return next(iter(shuffled.batch(n_rows))).numpy()
 
 
 def split_sizes(n_rows: int, train_size: int | None, test_size: int | None) -> tuple[int, int]:
@@ -50,10 +73,13 @@ def fingerprint(train: pd.DataFrame, test: pd.DataFrame) -> str:
     return content_checksum(train, test)
 
 
-def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, test_size: int | None = None) -> Split:
-    """The split for (seed, sizes), from the cache beside the data when present."""
+def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, test_size: int | None = None,
+               kind: str = "permutation") -> Split:
+    """The split of a kind for (seed, sizes), from the cache beside the data when present."""
     train_size, test_size = split_sizes(len(dataset.ratings), train_size, test_size)
-    cache_file = dataset.path / "splits" / f"seed{seed}-train{train_size}-test{test_size}.json"
+    if kind == "tutorial" and seed != TUTORIAL_SEED:
+        raise SweepError(f"the tutorial's split has seed {TUTORIAL_SEED}, not {seed}; use the permutation split for others")
+    cache_file = dataset.path / "splits" / f"{kind}-seed{seed}-train{train_size}-test{test_size}.json"
     order = None
     if cache_file.exists():
         try:
@@ -63,14 +89,16 @@ def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, 
         except (OSError, ValueError, KeyError):
             order = None  # an unreadable split cache is recomputed, never trusted
     if order is None:
-        order = permutation(len(dataset.ratings), seed)[: train_size + test_size]
+        shuffled = tutorial_order(len(dataset.ratings)) if kind == "tutorial" else permutation(len(dataset.ratings), seed)
+        order = shuffled[: train_size + test_size]
     train = dataset.ratings.iloc[order[:train_size]].reset_index(drop=True)
     test = dataset.ratings.iloc[order[train_size:]].reset_index(drop=True)
-    split = Split(train=train, test=test, seed=seed, fingerprint=fingerprint(train, test))
+    split = Split(train=train, test=test, seed=seed, fingerprint=fingerprint(train, test), kind=kind)
     if not cache_file.exists():
         _write_atomically(
             cache_file,
-            {"seed": seed, "data_checksum": dataset.checksum, "fingerprint": split.fingerprint, "rows": order.tolist()},
+            {"kind": kind, "seed": seed, "data_checksum": dataset.checksum, "fingerprint": split.fingerprint,
+             "rows": order.tolist()},
         )
     return split
 

@@ -7,6 +7,7 @@ the trial that gives up least on both at once.
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from pathlib import Path
@@ -139,12 +140,21 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
               f"- study created by: `{recorded(study_attrs.get('command', '?'))}` at {study_attrs.get('created', '?')}",
               f"- trainer: {trainer_line(study_attrs)}",
               f"- spec hash: `{study_attrs.get('spec_hash', '?')}`",
-              f"- split fingerprint: `{study_attrs.get('split_fingerprint', '?')}`",
+              f"- split: {split_line(study_attrs)}; fingerprint `{study_attrs.get('split_fingerprint', '?')}`",
               f"- data checksum: `{study_attrs.get('data_checksum', '?')}`",
               "- package versions: " + ", ".join(f"{k} {v}" for k, v in sorted(study_attrs.get("versions", {}).items())),
               f"- top-k candidates: {study_attrs.get('context_baselines', {}).get('candidates', '?')}",
               f"- spec: `{study_attrs.get('spec', '?')}`", ""]
     return "\n".join(lines)
+
+
+def split_line(study_attrs: dict) -> str:
+    """Which split the study trained and tested on (studies before split kinds used a permutation)."""
+    data = json.loads(study_attrs.get("spec", "{}")).get("data", {})
+    kind = data.get("split", "permutation")
+    if kind == "tutorial":
+        return "the tutorial's exact split (TFDS record order, its seed-42 shuffle, 80,000 / 20,000)"
+    return f"a permutation with split seed {data.get('split_seed', '?')}"
 
 
 def recorded(command: str) -> str:
