@@ -64,3 +64,24 @@ def test_agrees_with_optunas_best_trials():
     values = np.array([t.values for t in study.trials])
     ours = {t.number for t, on in zip(study.trials, pareto_front(values, DIRECTIONS)) if on}
     assert ours == {t.number for t in study.best_trials}
+
+
+def test_p_pareto_is_the_share_of_resamples_on_the_front():
+    """A always dominates B; C (two seeds, top-100 0.30 or 0.10, RMSE 1.0) escapes A's dominance
+    (top-100 0.25, RMSE 0.9) only when both its resampled seeds are the 0.30 one: 1 time in 4."""
+    from sweep.pareto import pareto_probability
+
+    a = np.array([[0.25, 0.9], [0.25, 0.9]])
+    b = np.array([[0.20, 1.1], [0.20, 1.1]])
+    c = np.array([[0.30, 1.0], [0.10, 1.0]])
+    chance = pareto_probability([a, b, c], ("maximize", "minimize"))
+    assert chance[0] == 1.0 and chance[1] == 0.0
+    assert abs(chance[2] - 0.25) < 0.045  # 1,000 resamples: binomial std 0.014
+    assert np.array_equal(chance, pareto_probability([a, b, c], ("maximize", "minimize")))  # fixed seed
+
+
+def test_one_seed_trials_keep_their_place():
+    from sweep.pareto import pareto_probability
+
+    runs = [np.array([[0.3, 1.0]]), np.array([[0.2, 1.1]]), np.array([[0.1, 0.9]])]
+    assert list(pareto_probability(runs, ("maximize", "minimize"))) == [1.0, 0.0, 1.0]

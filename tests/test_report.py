@@ -57,7 +57,10 @@ def test_the_csv_lists_every_trial_and_is_byte_identical_when_regenerated(finish
     assert len(table) == 11
     failed = table[table["state"] == "FAIL"]
     assert failed["fail_reason"].tolist() == ["non-finite loss"]
-    assert {"rating_weight", "retrieval_weight", "seed0_rmse", "seed1_rmse", "seeds", "seconds", "pareto"} <= set(table.columns)
+    assert {"rating_weight", "retrieval_weight", "seed0_rmse", "seed1_rmse", "seeds", "seconds", "pareto",
+            "p_pareto"} <= set(table.columns)
+    complete = table[table["state"] == "COMPLETE"]
+    assert complete["p_pareto"].between(0, 1).all() and table.loc[table["state"] == "FAIL", "p_pareto"].isna().all()
 
 
 def test_the_pareto_column_is_the_brute_force_front_of_complete_trials(finished, reported):
@@ -77,6 +80,8 @@ def test_the_summary_compares_with_the_tutorial_and_reports_health(reported):
     for expected in ("## Pareto-optimal trials", "Recommended knee point: trial", "## The tutorial's comparison",
                      "| joint | top_100_accuracy | 0.235 |", "1 failed (9%), of which 1 diverged", "## Provenance",
                      "| undetermined (2 seeds; 3 needed) |",  # two seeds decide no published figure
+                     "| p_pareto | knee |", "p_pareto: the share of 1,000 bootstrap resamples",
+                     "Its 95 % bootstrap interval over its 2 seeds: top-100 accuracy [",
                      "- split: a permutation with split seed 42; fingerprint `sha256:"):
         assert expected in text
     html = (out / "index.html").read_text()

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
 from sweep.config import Margins, recorded_objectives
+from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means
 from sweep.redact import portable_command, redact
 
 
@@ -117,16 +118,18 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     front = frame[frame["pareto"]].sort_values("rmse")
     if not front.empty:
         lines += ["## Pareto-optimal trials", "",
-                  "| trial | rating_weight | retrieval_weight | top-100 accuracy | RMSE | knee |", "|---|---|---|---|---|---|"]
+                  "| trial | rating_weight | retrieval_weight | top-100 accuracy | RMSE | p_pareto | knee |",
+                  "|---|---|---|---|---|---|---|"]
         for row in front.itertuples(index=False):
             label = f" ({row.tutorial_pair})" if row.tutorial_pair else ""
             lines.append(
                 f"| {row.number}{label} | {row.rating_weight:.4g} | {row.retrieval_weight:.4g} | "
                 f"{_with_std(row.top_100_accuracy, row.top_100_accuracy_std)} | {_with_std(row.rmse, row.rmse_std)} | "
-                f"{'**knee**' if row.number == knee else ''} |"
+                f"{_share(row.p_pareto)} | {'**knee**' if row.number == knee else ''} |"
             )
         lines += ["", f"Recommended knee point: trial {knee} (closest to the ideal point with both objectives "
-                      "scaled to [0, 1] over the front).", ""]
+                      f"scaled to [0, 1] over the front).{knee_interval(frame, knee)}", ""]
+        lines += _front_under_noise(frame)
     lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
     lines += [
         "## Study health", "",
@@ -146,6 +149,33 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
               f"- top-k candidates: {study_attrs.get('context_baselines', {}).get('candidates', '?')}",
               f"- spec: `{study_attrs.get('spec', '?')}`", ""]
     return "\n".join(lines)
+
+
+def _share(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
+
+
+def knee_interval(frame: pd.DataFrame, knee) -> str:
+    """The knee's 95 % bootstrap interval of top-100 accuracy and RMSE over its seeds (two or more)."""
+    row = frame[frame["number"] == knee].iloc[0]
+    columns = [[f"seed{index}_{metric}" for metric in ("top_100_accuracy", "rmse")] for index in range(row["n_seeds"])]
+    runs = np.array([[row[column] for column in pair] for pair in columns if all(column in row for column in pair)])
+    if len(runs) < 2:
+        return ""
+    low, high = np.percentile(bootstrap_means([runs])[:, 0, :], [2.5, 97.5], axis=0)
+    return (f" Its 95 % bootstrap interval over its {len(runs)} seeds: top-100 accuracy [{low[0]:.4f}, {high[0]:.4f}], "
+            f"RMSE [{low[1]:.4f}, {high[1]:.4f}].")
+
+
+def _front_under_noise(frame: pd.DataFrame) -> list[str]:
+    """How firm the front is: p_pareto is the share of 1,000 bootstrap resamples of every trial's
+    seeds in which a trial is non-dominated."""
+    if frame["p_pareto"].isna().all():
+        return ["With one seed per trial the front's firmness cannot be measured (p_pareto needs 2).", ""]
+    contenders = frame[~frame["pareto"] & (frame["p_pareto"] >= 0.2)].sort_values("p_pareto", ascending=False)
+    named = ", ".join(f"{row.number} ({row.p_pareto:.2f})" for row in contenders.itertuples(index=False))
+    return [f"p_pareto: the share of {BOOTSTRAP_RESAMPLES:,} bootstrap resamples of every trial's seed runs in which "
+            f"a trial is on the front. Off the front but on it in at least 20 % of resamples: {named or 'none'}.", ""]
 
 
 def split_line(study_attrs: dict) -> str:

@@ -2,7 +2,8 @@
 
 Weights come from the trial attributes `rating_weight` and `retrieval_weight`, which every
 trial carries (sampled and enqueued alike). The `pareto` column marks the trials on the
-front of the study's objectives among COMPLETE trials.
+front of the study's objectives among COMPLETE trials; `p_pareto` (with two or more seeds) is
+the share of bootstrap resamples of every trial's seed runs in which the trial is on it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sweep.config import METRICS, recorded_objectives
-from sweep.pareto import pareto_front
+from sweep.pareto import pareto_front, pareto_probability
 
 FLOAT_FORMAT = "%.8g"
 LEADING_COLUMNS = [
@@ -25,7 +26,8 @@ LEADING_COLUMNS = [
 
 def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
     """The study's trials as a DataFrame with a fixed column order."""
-    rows = []
+    objectives = recorded_objectives(study.metric_names, study.user_attrs)
+    rows, objective_runs = [], {}
     for trial in study.get_trials(deepcopy=False):
         if trial.state.name == "WAITING":
             continue
@@ -55,23 +57,30 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         for index, run in enumerate(runs):
             for metric in ("top_100_accuracy", "rmse"):
                 row[f"seed{index}_{metric}"] = run["metrics"][metric]
+        objective_runs[trial.number] = np.array(
+            [[run["metrics"][name] for name in objectives] for run in runs]
+            or [[means.get(name, math.nan) for name in objectives]], dtype=float)
         row["seconds"] = attrs.get("seconds", math.nan)
         row["values"] = json.dumps(trial.values) if trial.values else ""
         rows.append(row)
     frame = pd.DataFrame(rows)
     if frame.empty:
         metric_columns = [column for metric in METRICS for column in (metric, f"{metric}_std")]
-        columns = LEADING_COLUMNS + ["pareto"] + metric_columns + ["n_seeds", "seconds", "seeds", "values"]
+        columns = LEADING_COLUMNS + ["pareto", "p_pareto"] + metric_columns + ["n_seeds", "seconds", "seeds", "values"]
         return pd.DataFrame({column: pd.Series(dtype=bool if column == "pareto" else object) for column in columns})
     complete = frame["state"] == "COMPLETE"
-    objectives = recorded_objectives(study.metric_names, study.user_attrs)
     directions = [direction.name.lower() for direction in study.directions]
     front = np.zeros(len(frame), dtype=bool)
+    chance = np.full(len(frame), math.nan)
     if complete.any():
         front[complete.to_numpy()] = pareto_front(frame.loc[complete, objectives].to_numpy(), directions)
+        runs = [objective_runs[number] for number in frame.loc[complete, "number"]]
+        if max(len(trial_runs) for trial_runs in runs) >= 2:  # with one seed a trial's place is all we know
+            chance[complete.to_numpy()] = pareto_probability(runs, directions)
     frame["pareto"] = front
-    rest = sorted(column for column in frame.columns if column not in LEADING_COLUMNS and column != "pareto")
-    ordered = LEADING_COLUMNS + ["pareto"] + [c for c in _metric_order(rest)]
+    frame["p_pareto"] = chance
+    rest = sorted(column for column in frame.columns if column not in LEADING_COLUMNS + ["pareto", "p_pareto"])
+    ordered = LEADING_COLUMNS + ["pareto", "p_pareto"] + [c for c in _metric_order(rest)]
     return frame[ordered].sort_values(["study", "number"], kind="stable").reset_index(drop=True)
 
 
