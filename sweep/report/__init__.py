@@ -1,7 +1,8 @@
 """`sweep report` and `sweep compare`: read studies from the storage, write plots, CSV and summaries.
 
 Reads only from the storage and never imports TensorFlow. Files written into the output
-directory: pareto.png, pareto.svg, hypervolume.png, trials.csv, summary.md, index.html
+directory: pareto.png, pareto.svg, hypervolume.png, trials.csv, summary.md, summary.json (the
+summary's figures as data, which the README's figures are checked against), index.html
 (self-contained: the plots are embedded, it opens offline).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import os
 import re
 import shutil
@@ -19,7 +21,7 @@ from sweep import SweepError
 from sweep.report import plots, summary
 from sweep.report.table import trials_frame, write_csv
 
-FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.md", "index.html")
+FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.md", "summary.json", "index.html")
 
 
 def load_study(name: str, url: str):
@@ -46,9 +48,10 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
     study_health = summary.health(frame)
     compared = summary.comparison(frame, attrs)
     text = summary.markdown(name, frame, attrs, knee, compared, study_health, command)
+    data = summary.document(name, frame, attrs, knee, compared, study_health, command)
     stand_in = summary.stand_in_trainer(attrs)
     title = f"study {name}" + (f" — NOT MEASUREMENTS: stand-in trainer {stand_in}" if stand_in else "")
-    _write_all(out, {name: frame}, attrs.get("context_baselines"), title, text)
+    _write_all(out, {name: frame}, attrs.get("context_baselines"), title, text, data)
     return {"health": study_health, "knee": knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0,
             "stand_in": stand_in}
 
@@ -57,7 +60,7 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
     """Several studies' fronts on one plot, their trials in one CSV, a summary of each."""
     import pandas as pd
 
-    frames, sections, context, stand_ins = {}, [], None, []
+    frames, sections, documents, context, stand_ins = {}, [], [], None, []
     for name in names:
         study = load_study(name, url)
         frame = trials_frame(study)
@@ -65,17 +68,19 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
         stand_ins += [name] if summary.stand_in_trainer(study.user_attrs) else []
         context = context or study.user_attrs.get("context_baselines")
         knee = summary.study_knee(study, frame)  # each study's own objectives
-        sections.append(summary.markdown(name, frame, study.user_attrs, knee,
-                                         summary.comparison(frame, study.user_attrs),
-                                         summary.health(frame), command).replace("\n# ", "\n## "))
+        compared, study_health = summary.comparison(frame, study.user_attrs), summary.health(frame)
+        documents.append(summary.document(name, frame, study.user_attrs, knee, compared, study_health, command))
+        sections.append(summary.markdown(name, frame, study.user_attrs, knee, compared, study_health,
+                                         command).replace("\n# ", "\n## "))
     text = f"# Comparison of {', '.join(names)}\n\n" + "\n".join(section.replace("# Study", "## Study", 1) for section in sections)
     title = "studies " + " vs ".join(names) + (f" — NOT MEASUREMENTS: {', '.join(stand_ins)} by a stand-in trainer"
                                               if stand_ins else "")
-    _write_all(out, frames, context, title, text, combined=pd.concat(frames.values(), ignore_index=True))
+    _write_all(out, frames, context, title, text, {"studies": documents},
+               combined=pd.concat(frames.values(), ignore_index=True))
     return {"studies": len(frames)}
 
 
-def _write_all(out: Path, frames: dict, context, title: str, text: str, combined=None) -> None:
+def _write_all(out: Path, frames: dict, context, title: str, text: str, data: dict, combined=None) -> None:
     """Write every file into a staging directory beside `out`, then move each into place: a full
     disk or a crash leaves the previous report's files, never half-written ones."""
     try:
@@ -88,6 +93,8 @@ def _write_all(out: Path, frames: dict, context, title: str, text: str, combined
         plots.save(plots.hypervolume_figure(frames, title), staging / "hypervolume.png")
         write_csv(combined if combined is not None else next(iter(frames.values())), staging / "trials.csv")
         (staging / "summary.md").write_text(text, encoding="utf-8")
+        (staging / "summary.json").write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n",
+                                              encoding="utf-8")
         (staging / "index.html").write_text(to_html(text, title, staging), encoding="utf-8")
         for name in FILES:
             os.replace(staging / name, out / name)

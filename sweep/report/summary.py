@@ -151,18 +151,55 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     return "\n".join(lines)
 
 
+def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str) -> dict:
+    """What the summary says, as data (summary.json): every figure a README may quote, traceable."""
+    front = frame[frame["pareto"]].sort_values("rmse")
+    columns = ["number", "tutorial_pair", "rating_weight", "retrieval_weight", "top_100_accuracy",
+               "top_100_accuracy_std", "rmse", "rmse_std", "p_pareto", "n_seeds"]
+    tutorial = frame[(frame["tutorial_pair"] != "") & (frame["state"] == "COMPLETE")]
+    return _json_safe({
+        "study": name,
+        "front": front[columns].to_dict("records"),
+        "knee": knee,
+        "knee_interval": knee_interval(frame, knee, as_text=False) if knee is not None else None,
+        "tutorial_pairs": tutorial[columns].to_dict("records"),
+        "comparison": compared,
+        "context_baselines": study_attrs.get("context_baselines"),
+        "health": study_health,
+        "provenance": {"report_command": recorded(command), "study_command": recorded(study_attrs.get("command", "?")),
+                       "trainer": study_attrs.get("trainer"), "spec_hash": study_attrs.get("spec_hash"),
+                       "split": split_line(study_attrs), "split_fingerprint": study_attrs.get("split_fingerprint"),
+                       "data_checksum": study_attrs.get("data_checksum"), "versions": study_attrs.get("versions")},
+    })
+
+
+def _json_safe(value):
+    """NaN as null and NumPy scalars as plain numbers, for strict JSON."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
 def _share(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
 
 
-def knee_interval(frame: pd.DataFrame, knee) -> str:
+def knee_interval(frame: pd.DataFrame, knee, as_text: bool = True):
     """The knee's 95 % bootstrap interval of top-100 accuracy and RMSE over its seeds (two or more)."""
     row = frame[frame["number"] == knee].iloc[0]
     columns = [[f"seed{index}_{metric}" for metric in ("top_100_accuracy", "rmse")] for index in range(row["n_seeds"])]
     runs = np.array([[row[column] for column in pair] for pair in columns if all(column in row for column in pair)])
     if len(runs) < 2:
-        return ""
+        return "" if as_text else None
     low, high = np.percentile(bootstrap_means([runs])[:, 0, :], [2.5, 97.5], axis=0)
+    if not as_text:
+        return {"seeds": len(runs), "top_100_accuracy": [low[0], high[0]], "rmse": [low[1], high[1]]}
     return (f" Its 95 % bootstrap interval over its {len(runs)} seeds: top-100 accuracy [{low[0]:.4f}, {high[0]:.4f}], "
             f"RMSE [{low[1]:.4f}, {high[1]:.4f}].")
 
