@@ -7,7 +7,7 @@ same seed, alternating so both see the same machine load. Prints per-trial secon
 the reference's seed standard deviation, and seed for seed (a seed gives both the same
 initial weights and batches, so only float rounding separates them); the last line is JSON.
 
-    scripts/bench-trial [--repeats 3] [--pairs 1,0 0,1 1,1]
+    scripts/bench-trial [--repeats 3] [--pairs 1,0 0,1 1,1] [--out benchmarks/results/bench-trial.json]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import sweep  # noqa: F401
 from sweep import data
@@ -43,13 +44,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pairs", nargs="+", default=["1,0", "0,1", "1,1"], help="weight pairs as rating,retrieval")
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON summary here (a result file)")
     args = parser.parse_args(argv)
     pairs = [tuple(float(x) for x in pair.split(",")) for pair in args.pairs]
 
     from benchmarks.tutorial_reference import run_tutorial_trial, tutorial_datasets
 
     dataset = data.load(run_config.data_dir(), data.MOVIELENS)
-    split = data.load_split(dataset, seed=42)
+    split = data.load_split(dataset, seed=42, kind="tutorial")
     prepared = prepare(dataset, split)
     reference_data = tutorial_datasets(dataset, split)
     runs = {pair: {"reference": [], "sweep": []} for pair in pairs}
@@ -122,6 +124,9 @@ def main(argv=None) -> int:
         f"{summary['speedup_median_per_pair']:.1f}x; metrics inside the reference's spread: {summary['all_metrics_inside_spread']}"
     )
     print(json.dumps(summary, sort_keys=True))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return 0
 
 

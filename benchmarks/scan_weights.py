@@ -12,7 +12,9 @@ retrieval_weight from 1e-6 to 1, and retrieval_weight = 1 with rating_weight fro
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 import sweep  # noqa: F401
 from sweep.config import DataConfig, ModelConfig, TrainConfig
@@ -27,19 +29,27 @@ RATING_LINE = [10.0, 100.0, 1e3, 1e4]
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON here (a result file)")
     args = parser.parse_args(argv)
     prepared = load_prepared(DataConfig(), run_config.data_dir())
     pairs = [(1.0, weight) for weight in RETRIEVAL_LINE] + [(weight, 1.0) for weight in RATING_LINE]
     print("| rating_weight | retrieval_weight | top-100 accuracy | RMSE | final rating loss | final retrieval loss |")
     print("|---|---|---|---|---|---|")
+    rows = []
     for rating_weight, retrieval_weight in pairs:
         result = train_and_evaluate(rating_weight, retrieval_weight, args.seed, ModelConfig(), TrainConfig(), prepared)
         last = result["epochs"][-1]
+        rows.append({"rating_weight": rating_weight, "retrieval_weight": retrieval_weight, "seed": args.seed,
+                     **result["metrics"], "final_rating_loss": last["rating_loss"],
+                     "final_retrieval_loss": last["retrieval_loss"]})
         print(
             f"| {rating_weight:g} | {retrieval_weight:g} | {result['metrics']['top_100_accuracy']:.4f} | "
             f"{result['metrics']['rmse']:.4f} | {last['rating_loss']:.3f} | {last['retrieval_loss']:.0f} |",
             flush=True,
         )
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"split": "tutorial", "rows": rows}, indent=2) + "\n")
     return 0
 
 

@@ -1,8 +1,10 @@
 """The README's figures come from committed result files: each one is found there, to the digits written.
 
-Checked sections and their files: "What a real sweep shows" against reports/tutorial/
-(summary.json, summary.md), "Tutorial baselines" against reports/baselines/ (baselines.json,
-baselines.md). The committed files must agree with each other too.
+Checked sections and their files: README.md's "What a real sweep shows" against
+reports/tutorial/ (summary.json, summary.md), "Tutorial baselines" against reports/baselines/
+(baselines.json, baselines.md), "Performance" against benchmarks/results/bench-trial.json;
+studies/README.md's weight scan against benchmarks/results/scan-weights.json. The tutorial's
+published figures count as a source too. The committed files must agree with each other.
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from sweep.baselines import markdown_table
+from sweep.baselines import TUTORIAL, markdown_table
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
+STUDIES_README = (REPO / "studies" / "README.md").read_text(encoding="utf-8")
 NUMBER = re.compile(r"[-−+]?\d+\.\d+")
+PUBLISHED = [float(text) for published in TUTORIAL for text in
+             (*(text for _, text in published.logged), f"{published.top_100_accuracy}", f"{published.rmse}")]
 
 
-def section(title: str) -> str:
-    start = README.index(f"## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start:end if end > 0 else None]
+def section(title: str, document: str = README) -> str:
+    start = document.index(f"## {title}\n")
+    end = document.find("\n## ", start + 1)
+    return document[start:end if end > 0 else None]
 
 
 def numbers_of(value) -> list[float]:
@@ -50,15 +55,21 @@ def found(written: str, values: list[float], texts: str) -> bool:
                for value in values) or written in decimals_in(texts)
 
 
-@pytest.mark.parametrize("title, folder, files", [
-    ("What a real sweep shows", "tutorial", ("summary.json", "summary.md")),
-    ("Tutorial baselines", "baselines", ("baselines.json", "baselines.md")),
-])
-def test_every_figure_in_a_results_section_is_in_its_result_files(title, folder, files):
-    data_file, text_file = (REPO / "reports" / folder / name for name in files)
-    values = numbers_of(json.loads(data_file.read_text()))
-    texts = text_file.read_text(encoding="utf-8")
-    text = section(title)
+SECTIONS = {
+    "What a real sweep shows": (README, ["reports/tutorial/summary.json"], ["reports/tutorial/summary.md"]),
+    "Tutorial baselines": (README, ["reports/baselines/baselines.json"], ["reports/baselines/baselines.md"]),
+    "Performance": (README, ["benchmarks/results/bench-trial.json"], []),
+    "Why the weight ranges are what they are": (STUDIES_README, ["benchmarks/results/scan-weights.json",
+                                                                 "reports/baselines/baselines.json"], []),
+}
+
+
+@pytest.mark.parametrize("title", SECTIONS)
+def test_every_figure_in_a_results_section_is_in_its_result_files(title):
+    document, data_files, text_files = SECTIONS[title]
+    values = PUBLISHED + [number for name in data_files for number in numbers_of(json.loads((REPO / name).read_text()))]
+    texts = "\n".join((REPO / name).read_text(encoding="utf-8") for name in text_files)
+    text = section(title, document)
     figures = decimals_in(text)
     assert figures, f"no figures found in {title!r}"
     missing = [figure for figure in figures if not found(figure, values, texts)]
