@@ -352,8 +352,8 @@ def test_a_full_disk_while_writing_a_report_keeps_the_previous_one_whole(small_d
 
 # 3e. Strange input, generated -------------------------------------------------------------------
 
-STUDY_FILES = 400  # generated study files per run
-COMMAND_LINES = 500  # generated command lines per run, over every subcommand
+STUDY_FILES = 300  # generated study files per run
+COMMAND_LINES = 400  # generated command lines per run, over every subcommand
 generated = {"study files": 0, "command lines": 0}
 
 scalars = st.one_of(
@@ -660,6 +660,7 @@ def synthetic_title(synthetic_dir) -> str:
     return data.load(synthetic_dir, data.SYNTHETIC).movies["movie_title"].iloc[0]
 
 
+@pytest.mark.slow  # writes through a fresh process, so the disk can be remounted read-only
 def test_report_and_studies_read_a_storage_on_a_read_only_disk(tmp_path, small_disk, synthetic_dir):
     disk = small_disk("8m")
     storage = f"sqlite:///{disk / 'studies.db'}"

@@ -94,6 +94,7 @@ def test_a_split_larger_than_the_data_is_refused(synthetic_dataset):
         data.load_split(synthetic_dataset, seed=1, train_size=10**9)
 
 
+@pytest.mark.slow  # TensorFlow draws the tutorial's shuffle
 @pytest.mark.realdata
 def test_the_tutorials_split_is_its_own_lines_run_over_tfds_record_order(real_dataset):
     split = data.load_split(real_dataset, seed=42, kind="tutorial")
