@@ -157,8 +157,10 @@ def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     columns = ["number", "tutorial_pair", "rating_weight", "retrieval_weight", "top_100_accuracy",
                "top_100_accuracy_std", "rmse", "rmse_std", "p_pareto", "n_seeds"]
     tutorial = frame[(frame["tutorial_pair"] != "") & (frame["state"] == "COMPLETE")]
+    complete = frame[frame["state"] == "COMPLETE"]
     return _json_safe({
         "study": name,
+        "training_seconds": float((complete["seconds"] * complete["n_seeds"]).sum()),  # every seed's build, fit, evaluate
         "front": front[columns].to_dict("records"),
         "knee": knee,
         "knee_interval": knee_interval(frame, knee, as_text=False) if knee is not None else None,
