@@ -128,7 +128,7 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
                 f"{_share(row.p_pareto)} | {'**knee**' if row.number == knee else ''} |"
             )
         lines += ["", f"Recommended knee point: trial {knee} (closest to the ideal point with both objectives "
-                      f"scaled to [0, 1] over the front).{knee_interval(frame, knee)}", ""]
+                      f"scaled to [0, 1] over the front).{_interval_sentence(knee_interval(frame, knee))}", ""]
         lines += _front_under_noise(frame)
     lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
     lines += [
@@ -163,7 +163,7 @@ def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
         "training_seconds": float((complete["seconds"] * complete["n_seeds"]).sum()),  # every seed's build, fit, evaluate
         "front": front[columns].to_dict("records"),
         "knee": knee,
-        "knee_interval": knee_interval(frame, knee, as_text=False) if knee is not None else None,
+        "knee_interval": knee_interval(frame, knee) if knee is not None else None,
         "tutorial_pairs": tutorial[columns].to_dict("records"),
         "comparison": compared,
         "context_baselines": study_attrs.get("context_baselines"),
@@ -192,18 +192,23 @@ def _share(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
 
 
-def knee_interval(frame: pd.DataFrame, knee, as_text: bool = True):
+def knee_interval(frame: pd.DataFrame, knee) -> dict | None:
     """The knee's 95 % bootstrap interval of top-100 accuracy and RMSE over its seeds (two or more)."""
     row = frame[frame["number"] == knee].iloc[0]
     columns = [[f"seed{index}_{metric}" for metric in ("top_100_accuracy", "rmse")] for index in range(row["n_seeds"])]
     runs = np.array([[row[column] for column in pair] for pair in columns if all(column in row for column in pair)])
     if len(runs) < 2:
-        return "" if as_text else None
+        return None
     low, high = np.percentile(bootstrap_means([runs])[:, 0, :], [2.5, 97.5], axis=0)
-    if not as_text:
-        return {"seeds": len(runs), "top_100_accuracy": [low[0], high[0]], "rmse": [low[1], high[1]]}
-    return (f" Its 95 % bootstrap interval over its {len(runs)} seeds: top-100 accuracy [{low[0]:.4f}, {high[0]:.4f}], "
-            f"RMSE [{low[1]:.4f}, {high[1]:.4f}].")
+    return {"seeds": len(runs), "top_100_accuracy": [low[0], high[0]], "rmse": [low[1], high[1]]}
+
+
+def _interval_sentence(interval: dict | None) -> str:
+    if interval is None:
+        return ""
+    (top_low, top_high), (rmse_low, rmse_high) = interval["top_100_accuracy"], interval["rmse"]
+    return (f" Its 95 % bootstrap interval over its {interval['seeds']} seeds: top-100 accuracy "
+            f"[{top_low:.4f}, {top_high:.4f}], RMSE [{rmse_low:.4f}, {rmse_high:.4f}].")
 
 
 def _front_under_noise(frame: pd.DataFrame) -> list[str]:
