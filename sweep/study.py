@@ -209,6 +209,21 @@ def aggregate(runs: list[dict], objectives) -> dict:
             "seconds": statistics.fmean(run["seconds"]["total"] for run in runs)}
 
 
+def origin_trial(trial) -> int:
+    """The number of the trial this one retries (itself if none), so a retry trains its original's seeds.
+
+    Optuna's retry callback records the first failed trial's number in the retry's system
+    attributes; that holds even when the original died before it could write `origin_trial`.
+    """
+    import optuna
+
+    if "origin_trial" in trial.user_attrs:
+        return trial.user_attrs["origin_trial"]
+    frozen = trial.storage.get_trial(trial._trial_id)  # the system attributes of the running trial
+    retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
+    return trial.number if retried is None else retried
+
+
 def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
     """The function Optuna calls: one weight pair, `replicates` seeds, mean metrics as values.
     With a store, the first seed's trained model is kept as the trial's artifact."""
@@ -224,7 +239,7 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
             weights, model_config, train_config = suggest(trial, spec)
             trial.set_user_attr("rating_weight", weights[0])
             trial.set_user_attr("retrieval_weight", weights[1])
-        origin = attrs.get("origin_trial", trial.number)  # a retry inherits its original's number and seeds
+        origin = origin_trial(trial)
         seeds = attrs.get("seeds") or trial_seeds(spec.study.seed, origin, spec.study.replicates)
         for key, value in (("origin_trial", origin), ("seeds", seeds), ("spec_hash", spec.hash),
                            ("split_fingerprint", prepared.split_fingerprint), ("versions", package_versions()),

@@ -17,7 +17,7 @@ import sweep
 from sweep import data
 from sweep.config import METRICS, load_study_file
 from sweep.config.run import DEFAULT_TRAINER
-from sweep.study import aggregate, is_complete, suggest, trainer_provenance, trial_seeds
+from sweep.study import aggregate, is_complete, origin_trial, suggest, trainer_provenance, trial_seeds
 from sweep.trial import Trainer, train_and_evaluate
 from sweep.data import sources, synthetic
 from sweep.data.cache import store
@@ -169,3 +169,14 @@ def test_sweep_studies_lists_trial_counts_by_state(tmp_path, sqlite_storage, syn
     listing = sweep_cli(["studies", "--storage", sqlite_storage])
     assert listing.stdout.strip() == ("s: 4 complete (target 4 complete; maximize top_100_accuracy, minimize rmse) "
                                       "[made by a stand-in trainer: tests.fake_trainer:train_and_evaluate]")
+
+
+def test_a_retry_trains_its_originals_seeds_even_when_the_original_died_before_recording_them():
+    study = optuna.create_study(directions=["maximize", "minimize"])
+    original = study.ask()  # trial 0: died at once, before its objective wrote origin_trial or seeds
+    original.set_user_attr("rating_weight", 0.5)
+    study.ask()  # trial 1, so the retry's own number (2) differs from its original's
+    optuna.storages.RetryHeartbeatStaleTrialCallback()(study, study.trials[0])
+    retry = study.ask()
+    assert retry.number == 2 and origin_trial(retry) == 0
+    assert origin_trial(study.ask()) == 3  # a first attempt is its own origin
