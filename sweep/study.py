@@ -215,12 +215,16 @@ def origin_trial(trial) -> int:
     Optuna's retry callback records the first failed trial's number in the retry's system
     attributes; that holds even when the original died before it could write `origin_trial`.
     """
+    import warnings
+
     import optuna
 
     if "origin_trial" in trial.user_attrs:
         return trial.user_attrs["origin_trial"]
     frozen = trial.storage.get_trial(trial._trial_id)  # the system attributes of the running trial
-    retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
     return trial.number if retried is None else retried
 
 
