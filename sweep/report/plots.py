@@ -1,8 +1,10 @@
 """The report's figures: the Pareto plot and the hypervolume curve (matplotlib, no TensorFlow).
 
-Axes: x = RMSE (lower is better), y = top-100 accuracy (higher is better).
-Hypervolume is measured against the fixed reference point REFERENCE_POINT: top-100
-accuracy 0 and RMSE 5 (ratings are 1 to 5, so no useful model has an RMSE above 4).
+Axes: x = RMSE (lower is better), y = top-100 accuracy (higher is better). The main panel
+shows the front (limits from `layout.panel_limits`); what lies beyond it is drawn at the
+edge as an arrow with its value and, with everything else, in the overview beside it. Every
+trial's marker is its own SVG group `point-<i>` (in the order of the returned list), which
+the interactive page hooks its tooltips to.
 """
 
 from __future__ import annotations
@@ -16,112 +18,230 @@ matplotlib.rcParams["svg.hashsalt"] = "sweep"  # stable ids: a regenerated SVG i
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 
 from sweep.baselines import TUTORIAL  # noqa: E402
 from sweep.config import DIRECTION  # noqa: E402
 from sweep.pareto import pareto_front  # noqa: E402
+from sweep.report.hypervolume import hypervolume_curve  # noqa: E402
+from sweep.report.layout import Label, panel_limits, place_labels  # noqa: E402
 
-REFERENCE_POINT = {"top_100_accuracy": 0.0, "rmse": 5.0}
 AXES = ("top_100_accuracy", "rmse")  # the plot's y and x, whatever a study's objectives
 DIRECTIONS = tuple(DIRECTION[metric] for metric in AXES)
 STUDY_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
+STUDY_MARKERS = ("o", "s", "^", "D", "v", "P")
+TRIAL_SIZE, TUTORIAL_SIZE, ARROW_SIZE = 7.0, 10.0, 8.0  # marker widths in points
+ZERO_WEIGHT_ENDS = {-math.inf: ("ratings-only", "s", "#d9d9d9"), math.inf: ("retrieval-only", "D", "#ffd92f")}
+P_PARETO_WIDTHS = (0.1, 0.5, 1.0)  # ring widths shown in the legend
 
 
-def hypervolume(points: np.ndarray) -> float:
-    """Area dominated by (top-100, RMSE) points and bounded by REFERENCE_POINT (2-D sweep)."""
-    ref_top, ref_rmse = REFERENCE_POINT["top_100_accuracy"], REFERENCE_POINT["rmse"]
-    usable = [(top, rmse) for top, rmse in points if top > ref_top and rmse < ref_rmse and not math.isnan(top + rmse)]
-    area, best_top = 0.0, ref_top
-    for top, rmse in sorted(usable, key=lambda point: point[1]):  # by RMSE, best first
-        if top > best_top:
-            area += (top - best_top) * (ref_rmse - rmse)
-            best_top = top
-    return area
-
-
-def hypervolume_curve(frame: pd.DataFrame) -> pd.DataFrame:
-    """Hypervolume of the COMPLETE trials seen so far, after each trial number."""
-    rows, points = [], []
-    if frame.empty:
-        return pd.DataFrame({"number": [], "hypervolume": []})
-    for number, state, top, rmse in frame[["number", "state", "top_100_accuracy", "rmse"]].itertuples(index=False):
-        if state == "COMPLETE":
-            points.append((top, rmse))
-        rows.append({"number": number, "hypervolume": hypervolume(np.array(points)) if points else 0.0})
-    return pd.DataFrame(rows)
+def ring_width(p_pareto: float) -> float:
+    """Marker outline in points: thin for a trial rarely on the front, thick for a sure one."""
+    return 0.5 if p_pareto is None or math.isnan(p_pareto) else 0.4 + 2.2 * float(p_pareto)
 
 
 def front_line(points: np.ndarray):
-    """Step line through the non-dominated points, in order of RMSE."""
+    """Step line through the non-dominated (top-100, RMSE) points, in order of RMSE."""
     mask = pareto_front(points, DIRECTIONS)
     front = points[mask][np.argsort(points[mask][:, 1])]
     return front[:, 1], front[:, 0]
 
 
-def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: str):
-    """Every COMPLETE trial with seed error bars, the front, the tutorial's published points."""
-    figure, axes = plt.subplots(figsize=(9, 6), dpi=110)
+def _complete(frame: pd.DataFrame) -> pd.DataFrame:
+    complete = frame[frame["state"] == "COMPLETE"]
+    return complete[np.isfinite(complete["rmse"].astype(float)) & np.isfinite(complete["top_100_accuracy"].astype(float))]
+
+
+def _limits(frames: dict, context: dict | None):
+    trials = np.concatenate([_complete(f)[["top_100_accuracy", "rmse"]].to_numpy(float) for f in frames.values()]
+                            or [np.empty((0, 2))])
+    fronts = [np.column_stack(front_line(_complete(f)[["top_100_accuracy", "rmse"]].to_numpy(float))[::-1])
+              for f in frames.values() if not _complete(f).empty]
+    front = np.concatenate(fronts) if fronts else np.empty((0, 2))
+    ours = [row.rmse for f in frames.values() for row in _complete(f).itertuples()
+            if row.tutorial_pair in ("ratings-only", "joint") or row.log10_weight_ratio == -math.inf]
+    rmse_marks = ours + [p.rmse for p in TUTORIAL if p.name != "retrieval-only"]
+    top_marks = []
+    if context:
+        rmse_marks.append(context["global_mean_rmse"])
+        top_marks += [context["chance_top_100_accuracy"], context["most_popular_top_100_accuracy"]]
+    return trials, panel_limits(trials, front, rmse_marks, top_marks)
+
+
+def _edge(x: float, y: float, xlim, ylim):
+    """Where an off-panel point is drawn, the arrow marker pointing its way, and its value label."""
+    if xlim[0] <= x <= xlim[1] and ylim[0] <= y <= ylim[1]:
+        return (x, y), None, None
+    cx, cy = min(max(x, xlim[0]), xlim[1]), min(max(y, ylim[0]), ylim[1])
+    marker = ">" if x > xlim[1] else "<" if x < xlim[0] else "^" if y > ylim[1] else "v"
+    parts = ([f"RMSE {x:.2f}"] if not xlim[0] <= x <= xlim[1] else []) + \
+            ([f"top-100 {y:.3f}"] if not ylim[0] <= y <= ylim[1] else [])
+    return (cx, cy), marker, ", ".join(parts)
+
+
+def _error_bars(axes, x, y, xerr, yerr, xlim, ylim, labels) -> None:
+    """Seed spread (±1 std), clipped to the panel; a bar that leaves it ends in an arrowhead with its end value."""
+    axes.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="none", ecolor="0.6", elinewidth=0.7, alpha=0.6, zorder=1)
+    for px, py, dx, dy in zip(x, y, xerr, yerr):
+        if not (xlim[0] <= px <= xlim[1] and ylim[0] <= py <= ylim[1]):
+            continue  # the point itself is off-panel: its own arrow says where
+        for end, inside, marker, anchor, text in (
+                (px + dx, px + dx <= xlim[1], ">", (xlim[1], py), f"{px + dx:.2f}"),
+                (px - dx, px - dx >= xlim[0], "<", (xlim[0], py), f"{px - dx:.2f}"),
+                (py + dy, py + dy <= ylim[1], "^", (px, ylim[1]), f"{py + dy:.3f}"),
+                (py - dy, py - dy >= ylim[0], "v", (px, ylim[0]), f"{py - dy:.3f}")):
+            if not inside:
+                axes.plot(*anchor, marker=marker, ms=5, color="0.45", clip_on=False, zorder=2, ls="none")
+                labels.append(Label(text, anchor, "0.35", 7))
+
+
+def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: str, knees: dict | None = None,
+                  reference: dict | None = None):
+    """Every COMPLETE trial with seed error bars, the front, the tutorial's published points.
+
+    Returns the figure and the hoverable points, [(study, trial number)] in the order of their
+    SVG ids point-0, point-1, ….
+    """
+    knees = knees or {}
+    figure = plt.figure(figsize=(11, 7), dpi=110)
+    axes = figure.add_axes((0.075, 0.085, 0.6, 0.83))
+    overview = figure.add_axes((0.745, 0.64, 0.235, 0.26))
     single = len(frames) == 1
-    scatter = None
-    for index, (label, frame) in enumerate(frames.items()):
-        complete = frame[frame["state"] == "COMPLETE"]
+    trials, (xlim, ylim) = _limits(frames, context)
+    axes.set_xlim(*xlim)
+    axes.set_ylim(*ylim)
+    labels, points, legend = [], [], []
+    norm, cmap = None, plt.get_cmap("viridis")
+    if single:
+        ratios = _complete(next(iter(frames.values())))["log10_weight_ratio"].to_numpy(float)
+        finite = ratios[np.isfinite(ratios)]
+        norm = Normalize(*(finite.min(), finite.max()) if finite.size else (-1.0, 1.0))
+    for index, (study, frame) in enumerate(frames.items()):
+        complete = _complete(frame)
         if complete.empty:
             continue
+        colour, shape = STUDY_COLOURS[index % len(STUDY_COLOURS)], STUDY_MARKERS[index % len(STUDY_MARKERS)]
         x, y = complete["rmse"].to_numpy(float), complete["top_100_accuracy"].to_numpy(float)
-        axes.errorbar(x, y, xerr=np.nan_to_num(complete["rmse_std"].to_numpy(float)),
-                      yerr=np.nan_to_num(complete["top_100_accuracy_std"].to_numpy(float)),
-                      fmt="none", ecolor="0.6", elinewidth=0.8, zorder=1)
-        if single:
-            ratio = complete["log10_weight_ratio"].to_numpy(float)
-            finite = ratio[np.isfinite(ratio)]
-            low, high = (finite.min(), finite.max()) if finite.size else (-1.0, 1.0)
-            colours = np.clip(np.nan_to_num(ratio, posinf=high, neginf=low), low, high)
-            scatter = axes.scatter(x, y, c=colours, cmap="viridis", vmin=low, vmax=high, s=36, zorder=2,
-                                   edgecolors="black", linewidths=0.3)
-        else:
-            axes.scatter(x, y, color=STUDY_COLOURS[index % len(STUDY_COLOURS)], s=30, zorder=2, alpha=0.8, label=label)
+        _error_bars(axes, x, y, np.nan_to_num(complete["rmse_std"].to_numpy(float)),
+                    np.nan_to_num(complete["top_100_accuracy_std"].to_numpy(float)), xlim, ylim, labels)
         front_x, front_y = front_line(np.column_stack([y, x]))
-        axes.step(front_x, front_y, where="post", color="black" if single else STUDY_COLOURS[index % len(STUDY_COLOURS)],
-                  linewidth=1.4, zorder=3, label="Pareto front" if single else f"{label} front")
-        for row in complete[complete["tutorial_pair"] != ""].itertuples(index=False):
-            axes.annotate(f"ours: {row.tutorial_pair}", (row.rmse, row.top_100_accuracy), textcoords="offset points",
-                          xytext=(6, -12), fontsize=8, color="tab:blue")
+        axes.step(front_x, front_y, where="post", color="black" if single else colour, linewidth=1.4, zorder=2)
+        overview.step(front_x, front_y, where="post", color="black" if single else colour, linewidth=0.8)
+        overview.scatter(x, y, s=6, color="0.5" if single else colour, zorder=2)
+        on_front = set(complete.index[pareto_front(complete[list(AXES)].to_numpy(float), DIRECTIONS)])
+        for row in complete.itertuples():
+            ratio = row.log10_weight_ratio
+            fill, marker, size = (cmap(norm(ratio)) if single and math.isfinite(ratio) else colour), shape, TRIAL_SIZE
+            if single and ratio in ZERO_WEIGHT_ENDS:
+                _, marker, fill = ZERO_WEIGHT_ENDS[ratio]
+            elif single and math.isnan(ratio):
+                fill = "0.6"
+            (px, py), arrow, value = _edge(row.rmse, row.top_100_accuracy, xlim, ylim)
+            axes.plot(px, py, marker=arrow or marker, ms=ARROW_SIZE if arrow else size, mfc=fill, mec="black",
+                      mew=ring_width(row.p_pareto), ls="none", zorder=4.5 if row.Index in on_front else 4, clip_on=False,
+                      gid=f"point-{len(points)}")  # the front above the trials it dominates
+            points.append((study, int(row.number)))
+            if row.tutorial_pair:
+                labels.insert(0, Label(f"ours: {row.tutorial_pair}" + (f" ({value})" if value else ""), (px, py),
+                                       "tab:blue" if single else colour))
+            elif value:
+                labels.append(Label(f"trial {row.number}: {value}", (px, py), "0.2", 7))
+            if knees.get(study) == row.number:
+                axes.plot(px, py, marker="o", ms=15, mfc="none", mec="black", mew=1.2, ls="none", zorder=5)
+                labels.insert(0, Label(f"knee: trial {row.number}" + ("" if single else f" ({study})"), (px, py)))
+        legend.append(Line2D([], [], color="black" if single else colour, marker=None if single else shape,
+                             mfc=colour, mec="black", lw=1.4, label="Pareto front" if single else f"{study} (front)"))
     for published in TUTORIAL:
-        axes.scatter([published.rmse], [published.top_100_accuracy], marker="X", s=90, color="tab:red", zorder=4)
-        axes.annotate(f"tutorial: {published.name}", (published.rmse, published.top_100_accuracy),
-                      textcoords="offset points", xytext=(6, 6), fontsize=8, color="tab:red")
-    if context:
-        axes.axvline(context["global_mean_rmse"], color="0.4", linestyle="--", linewidth=0.9,
-                     label=f"global-mean RMSE {context['global_mean_rmse']:.3f}")
-        axes.axhline(context["chance_top_100_accuracy"], color="0.4", linestyle=":", linewidth=0.9,
-                     label=f"chance top-100 {context['chance_top_100_accuracy']:.3f}")
-        axes.axhline(context["most_popular_top_100_accuracy"], color="tab:brown", linestyle="-.", linewidth=0.9,
-                     label=f"most-popular top-100 {context['most_popular_top_100_accuracy']:.3f}")
-    if scatter is not None:
-        bar = figure.colorbar(scatter, ax=axes)
-        bar.set_label("log10(retrieval_weight / rating_weight)  (zero weights at the ends)")
+        (px, py), arrow, value = _edge(published.rmse, published.top_100_accuracy, xlim, ylim)
+        axes.plot(px, py, marker=arrow or "X", ms=TUTORIAL_SIZE, color="tab:red", mec="white", mew=0.6, ls="none",
+                  zorder=5, clip_on=False)
+        labels.insert(0, Label(f"tutorial: {published.name}" + (f" ({value})" if value else ""), (px, py), "tab:red"))
+    overview.scatter([p.rmse for p in TUTORIAL], [p.top_100_accuracy for p in TUTORIAL], marker="X", s=30,
+                     color="tab:red", zorder=3)
+    _reference_lines(axes, overview, context, reference, legend)
+    legend += _key_entries(frames, single, knees)
+    unplaced = place_labels(axes, labels)
+    for label in unplaced:  # no free place in the panel: listed in the legend instead of covering anything
+        legend.append(Line2D([], [], ls="none", label=f"{label.text} at RMSE {label.anchor[0]:.3f}, "
+                                                      f"top-100 {label.anchor[1]:.3f}"))
+    overview.add_patch(Rectangle((xlim[0], ylim[0]), xlim[1] - xlim[0], ylim[1] - ylim[0], fill=False, lw=1.0,
+                                 ec="tab:blue", zorder=4))
+    overview.set_title("every trial (box: main panel)", fontsize=8)
+    overview.tick_params(labelsize=7)
+    overview.grid(alpha=0.3)
+    if single and norm is not None and len(points):
+        bar_axes = figure.add_axes((0.745, 0.555, 0.235, 0.022))
+        bar = figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar_axes, orientation="horizontal")
+        bar.set_label("log10(retrieval_weight / rating_weight)", fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+    figure.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.735, 0.47), fontsize=7.5, frameon=False)
     axes.set_xlabel("RMSE on the test split (lower is better)")
     axes.set_ylabel("top-100 accuracy (higher is better)")
-    axes.set_title(title)
+    axes.set_title(title, fontsize=11)
     axes.grid(alpha=0.3)
-    if axes.get_legend_handles_labels()[0]:  # an empty study has nothing to label
-        axes.legend(loc="center right", fontsize=8)
-    figure.tight_layout()
-    return figure
+    return figure, points
 
 
-def hypervolume_figure(frames: dict[str, pd.DataFrame], title: str):
-    figure, axes = plt.subplots(figsize=(7, 4), dpi=110)
+def _reference_lines(axes, overview, context, reference, legend) -> None:
+    if context:
+        for target in (axes, overview):
+            target.axvline(context["global_mean_rmse"], color="0.4", linestyle="--", linewidth=0.9, zorder=0)
+            target.axhline(context["chance_top_100_accuracy"], color="0.4", linestyle=":", linewidth=0.9, zorder=0)
+            target.axhline(context["most_popular_top_100_accuracy"], color="tab:brown", linestyle="-.", linewidth=0.9,
+                           zorder=0)
+        legend += [
+            Line2D([], [], color="0.4", ls="--", lw=0.9, label=f"global-mean RMSE {context['global_mean_rmse']:.3f}"),
+            Line2D([], [], color="0.4", ls=":", lw=0.9, label=f"chance top-100 {context['chance_top_100_accuracy']:.3f}"),
+            Line2D([], [], color="tab:brown", ls="-.", lw=0.9,
+                   label=f"most-popular top-100 {context['most_popular_top_100_accuracy']:.3f}"),
+        ]
+    if reference:
+        xlim, ylim = axes.get_xlim(), axes.get_ylim()
+        if xlim[0] <= reference["rmse"] <= xlim[1] and ylim[0] <= reference["top_100_accuracy"] <= ylim[1]:
+            axes.plot(reference["rmse"], reference["top_100_accuracy"], marker="P", ms=9, color="0.3", ls="none",
+                      zorder=3)
+        legend.append(Line2D([], [], marker="P", ms=7, color="0.3", ls="none",
+                             label=f"hypervolume reference point\n(RMSE {reference['rmse']:.3f}, "
+                                   f"top-100 {reference['top_100_accuracy']:.3f})"))
+
+
+def _key_entries(frames: dict, single: bool, knees: dict) -> list:
+    entries = [Line2D([], [], color="0.55", lw=0.8, marker="|", ms=6, label="seed spread (±1 std)"),
+               Line2D([], [], marker="X", ms=8, color="tab:red", mec="white", ls="none", label="tutorial's published")]
+    if single:
+        entries += [Line2D([], [], marker=marker, ms=TRIAL_SIZE, mfc=fill, mec="black", ls="none", label=f"{name} (a zero weight)")
+                    for name, marker, fill in ZERO_WEIGHT_ENDS.values()]
+    if knees:
+        entries.append(Line2D([], [], marker="o", ms=12, mfc="none", mec="black", mew=1.2, ls="none", label="knee point"))
+    p_values = pd.concat([f["p_pareto"] for f in frames.values()]).astype(float) if frames else pd.Series(dtype=float)
+    if p_values.notna().any():
+        entries += [Line2D([], [], marker="o", ms=TRIAL_SIZE, mfc="white", mec="black", mew=ring_width(p), ls="none",
+                           label=f"outline: P(on the front) = {p:g}") for p in P_PARETO_WIDTHS]
+    entries.append(Line2D([], [], marker=">", ms=ARROW_SIZE, mfc="white", mec="black", ls="none",
+                          label="beyond the panel (value beside it)"))
+    return entries
+
+
+def hypervolume_figure(frames: dict[str, pd.DataFrame], title: str, reference: dict, best_stored: float):
+    """Hypervolume of the trials so far, by trial number; the right axis as a share of the best stored front's."""
+    figure, axes = plt.subplots(figsize=(8, 4.2), dpi=110)
     for index, (label, frame) in enumerate(frames.items()):
-        curve = hypervolume_curve(frame)
+        curve = hypervolume_curve(frame, reference)
         axes.plot(curve["number"], curve["hypervolume"], drawstyle="steps-post",
                   color=STUDY_COLOURS[index % len(STUDY_COLOURS)], label=label)
     axes.set_xlabel("trial number")
     axes.set_ylabel("hypervolume")
-    axes.set_title(f"{title}\nreference point: top-100 accuracy {REFERENCE_POINT['top_100_accuracy']}, "
-                   f"RMSE {REFERENCE_POINT['rmse']}", fontsize=10)
+    axes.set_title(f"{title}\nreference point: top-100 accuracy {reference['top_100_accuracy']:.3f}, "
+                   f"RMSE {reference['rmse']:.3f} ({reference['source']})", fontsize=9)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8)
+    axes.set_ylim(bottom=0)
+    if best_stored > 0:
+        share = axes.secondary_yaxis("right", functions=(lambda v: 100 * v / best_stored,
+                                                          lambda s: s * best_stored / 100))
+        share.set_ylabel("% of the best stored front's hypervolume", fontsize=8)
+    axes.legend(fontsize=8, loc="lower right")
     figure.tight_layout()
     return figure
 

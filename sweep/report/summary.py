@@ -104,7 +104,8 @@ def trainer_line(study_attrs: dict) -> str:
     return f"`{trainer['target']}` ({trainer['module']} {trainer['version']}; {kind})"
 
 
-def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str) -> str:
+def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str,
+             volume: dict | None = None) -> str:
     lines = [f"# Study `{name}`", ""]
     stand_in = stand_in_trainer(study_attrs)
     if stand_in:
@@ -130,6 +131,8 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
         lines += ["", f"Recommended knee point: trial {knee} (closest to the ideal point with both objectives "
                       f"scaled to [0, 1] over the front).{_interval_sentence(knee_interval(frame, knee))}", ""]
         lines += _front_under_noise(frame)
+    if volume and study_health["complete"]:
+        lines += hypervolume_lines(volume)
     lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
     lines += [
         "## Study health", "",
@@ -151,7 +154,8 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     return "\n".join(lines)
 
 
-def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str) -> dict:
+def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str,
+             volume: dict | None = None) -> dict:
     """What the summary says, as data (summary.json): every figure a README may quote, traceable."""
     front = frame[frame["pareto"]].sort_values("rmse")
     columns = ["number", "tutorial_pair", "rating_weight", "retrieval_weight", "top_100_accuracy",
@@ -165,6 +169,7 @@ def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
         "knee": knee,
         "knee_interval": knee_interval(frame, knee) if knee is not None else None,
         "tutorial_pairs": tutorial[columns].to_dict("records"),
+        "hypervolume": volume,
         "comparison": compared,
         "context_baselines": study_attrs.get("context_baselines"),
         "health": study_health,
@@ -173,6 +178,19 @@ def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
                        "split": split_line(study_attrs), "split_fingerprint": study_attrs.get("split_fingerprint"),
                        "data_checksum": study_attrs.get("data_checksum"), "versions": study_attrs.get("versions")},
     })
+
+
+def hypervolume_lines(volume: dict) -> list[str]:
+    reference = volume["reference"]
+    share = volume["share_of_best"]
+    pooled = volume["studies_pooled"]
+    best = (f"{share:.1%} of the best front stored ({volume['best_stored']:.4g}: every trial of the "
+            f"{pooled} {'study' if pooled == 1 else 'studies'} in this storage on the same split)"
+            if not math.isnan(share) else "no stored front beats the reference point")
+    return ["## Hypervolume", "",
+            f"{volume['hypervolume']:.4g}, measured from top-100 accuracy {reference['top_100_accuracy']:.4f} and "
+            f"RMSE {reference['rmse']:.4f} ({reference['source']}): the area of trade-offs the trials reach beyond "
+            f"that point; {best}.", ""]
 
 
 def _json_safe(value):

@@ -2,7 +2,8 @@
 
 Weights come from the trial attributes `rating_weight` and `retrieval_weight`, which every
 trial carries (sampled and enqueued alike). The `pareto` column marks the trials on the
-front of the study's objectives among COMPLETE trials; `p_pareto` (with two or more seeds) is
+front of the study's objectives among COMPLETE trials; `model_stored` whether `sweep
+predict/recommend/export` can use the trial's model; `p_pareto` (with two or more seeds) is
 the share of bootstrap resamples of every trial's seed runs in which the trial is on it.
 """
 
@@ -28,6 +29,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
     """The study's trials as a DataFrame with a fixed column order."""
     objectives = recorded_objectives(study.metric_names, study.user_attrs)
     rows, objective_runs = [], {}
+    removed = set(study.user_attrs.get("removed_models", []))  # keep_models = "pareto" deleted these
     for trial in study.get_trials(deepcopy=False):
         if trial.state.name == "WAITING":
             continue
@@ -61,6 +63,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
             [[run["metrics"][name] for name in objectives] for run in runs]
             or [[means.get(name, math.nan) for name in objectives]], dtype=float)
         row["seconds"] = attrs.get("seconds", math.nan)
+        row["model_stored"] = "model_artifact" in attrs and trial.number not in removed
         row["values"] = json.dumps(trial.values) if trial.values else ""
         rows.append(row)
     frame = pd.DataFrame(rows)

@@ -1,0 +1,62 @@
+"""Hypervolume: the area of (top-100 accuracy, RMSE) space a set of trials dominates.
+
+It is measured from the trivial baselines by default — chance top-100 accuracy (a random
+ranking) and the RMSE of always predicting the training set's mean rating — so a trial adds
+area only where it beats both, and the number reads as "how far beyond doing nothing".
+Studies that predate the recorded baselines fall back to the fixed point (0, 5): ratings run
+from 1 to 5, so no RMSE exceeds 4. Beside the raw area the report gives its share of the best
+front stored: the front of every study in the storage on the same split.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+FALLBACK_REFERENCE = {"top_100_accuracy": 0.0, "rmse": 5.0}
+
+
+def reference_point(context: dict | None) -> dict:
+    """The point hypervolume is measured from, and where it comes from (for the plot and summary)."""
+    if context and "chance_top_100_accuracy" in context and "global_mean_rmse" in context:
+        return {"top_100_accuracy": float(context["chance_top_100_accuracy"]), "rmse": float(context["global_mean_rmse"]),
+                "source": "trivial baselines: chance top-100 accuracy, global-mean RMSE"}
+    return {**FALLBACK_REFERENCE, "source": "fixed point (no baselines recorded with the study)"}
+
+
+def hypervolume(points, reference: dict) -> float:
+    """Area dominated by (top-100, RMSE) points and bounded by the reference point (a 2-D sweep)."""
+    ref_top, ref_rmse = reference["top_100_accuracy"], reference["rmse"]
+    usable = [(top, rmse) for top, rmse in np.asarray(points, dtype=float).reshape(-1, 2)
+              if not math.isnan(top + rmse) and top > ref_top and rmse < ref_rmse]
+    area, best_top = 0.0, ref_top
+    for top, rmse in sorted(usable, key=lambda point: point[1]):  # by RMSE, best first
+        if top > best_top:
+            area += (top - best_top) * (ref_rmse - rmse)
+            best_top = top
+    return area
+
+
+def complete_points(frame: pd.DataFrame) -> np.ndarray:
+    complete = frame[frame["state"] == "COMPLETE"]
+    return complete[["top_100_accuracy", "rmse"]].to_numpy(float)
+
+
+def hypervolume_curve(frame: pd.DataFrame, reference: dict) -> pd.DataFrame:
+    """Hypervolume of the COMPLETE trials seen so far, after each trial number."""
+    rows, points = [], []
+    for number, state, top, rmse in frame[["number", "state", "top_100_accuracy", "rmse"]].itertuples(index=False):
+        if state == "COMPLETE":
+            points.append((top, rmse))
+        rows.append({"number": number, "hypervolume": hypervolume(points, reference) if points else 0.0})
+    return pd.DataFrame(rows, columns=["number", "hypervolume"])
+
+
+def summarize(frame: pd.DataFrame, reference: dict, best_stored: np.ndarray, studies_pooled: int) -> dict:
+    """The study's hypervolume, its reference point, and its share of the best stored front's."""
+    own = hypervolume(complete_points(frame), reference) if not frame.empty else 0.0
+    best = hypervolume(best_stored, reference) if len(best_stored) else 0.0
+    return {"hypervolume": own, "reference": reference, "best_stored": best, "studies_pooled": studies_pooled,
+            "share_of_best": own / best if best > 0 else math.nan}
