@@ -14,7 +14,7 @@ def trial_line(trial) -> str:
     """One line describing a finished trial."""
     attrs = trial.user_attrs
     weights = f"rating_weight={attrs.get('rating_weight', float('nan')):.4g} retrieval_weight={attrs.get('retrieval_weight', float('nan')):.4g}"
-    label = f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs else ""
+    label = f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs else f" [method {attrs['method']}, weights at the end]" if attrs.get("method") else ""
     if trial.state.name == "COMPLETE":
         metrics = attrs.get("metrics", {})
         return (

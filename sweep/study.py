@@ -149,6 +149,8 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
                 },
                 skip_if_exists=False,
             )
+    for method in spec.methods:  # adaptive weighting, trained like the tutorial's pairs
+        study.enqueue_trial({}, user_attrs={"method": method}, skip_if_exists=False)
     study.set_user_attr("ready", True)  # last: other processes wait for it
     return study
 
@@ -236,7 +238,11 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
 
     def objective(trial):
         attrs = trial.user_attrs
-        if "tutorial_pair" in attrs:
+        method = attrs.get("method")
+        if method:
+            weights = (1.0, 1.0)  # the method sets each step's weights; the trial records where they ended
+            model_config, train_config = spec.model, spec.train
+        elif "tutorial_pair" in attrs:
             weights = (attrs["rating_weight"], attrs["retrieval_weight"])
             model_config, train_config = spec.model, spec.train
         else:
@@ -254,9 +260,12 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
             packed = None
             for index, seed in enumerate(seeds):
                 keep = store is not None and index == 0
-                result = trainer(weights[0], weights[1], seed, model_config, train_config, prepared, keep_model=keep)
+                extra = {"method": method} if method else {}
+                result = trainer(weights[0], weights[1], seed, model_config, train_config, prepared, keep_model=keep,
+                                 **extra)
                 runs.append({"seed": seed, "metrics": result["metrics"], "seconds": result["seconds"],
-                             "epochs": result.get("epochs", [])})
+                             "epochs": result.get("epochs", []), **({"weighting": result["weighting"]}
+                                                                    if "weighting" in result else {})})
                 if keep and "model" in result:
                     packed = pack_model(result.pop("model"), prepared, model_config, weights)
         except TrialFailed as failure:
@@ -273,6 +282,10 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
             raise TrialFailed(f"error: {type(error).__name__}", str(error)) from error
         result = aggregate(runs, spec.study.objectives)
         trial.set_user_attr("runs", runs)
+        if method:  # where the weights ended: the geometric mean over seeds (they spread over decades)
+            final = np.exp(np.mean(np.log([run["weighting"]["final"] for run in runs]), axis=0))
+            trial.set_user_attr("rating_weight", float(final[0]))
+            trial.set_user_attr("retrieval_weight", float(final[1]))
         for key in ("metrics", "metrics_std", "seconds"):
             trial.set_user_attr(key, result[key])
         if packed is not None:

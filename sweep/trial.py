@@ -39,14 +39,18 @@ class Trainer(Protocol):
     and the worker's prepared split; returns {"metrics": {name: float for every
     config.METRICS}, "epochs": [{"total_loss", "rating_loss", "retrieval_loss",
     "seconds"} per epoch], "seconds": {"build", "train", "evaluate", "total"}}, plus
-    "model" (the trained Keras model) when keep_model is true. An unusable result
+    "model" (the trained Keras model) when keep_model is true. With `method` (one of
+    config.METHODS) the weights adapt during training instead (the two given are
+    ignored) and the result adds "weighting": {"method", "steps": the [rating, retrieval]
+    weights each step used, "final": the weights training ended at}. An unusable result
     raises TrialFailed; any other exception fails the trial as a crash. A trainer knows
     nothing of Optuna. The study records which trainer made it (config.run.DEFAULT_TRAINER
     or $SWEEP_TRAINER), so numbers from a stand-in are never taken for real ones.
     """
 
     def __call__(self, rating_weight: float, retrieval_weight: float, seed: int, model_config: ModelConfig,
-                 train_config: TrainConfig, data: PreparedData, keep_model: bool = False) -> dict: ...
+                 train_config: TrainConfig, data: PreparedData, keep_model: bool = False,
+                 method: str | None = None) -> dict: ...
 
 
 def train_and_evaluate(
@@ -57,19 +61,27 @@ def train_and_evaluate(
     train_config: TrainConfig,
     data: PreparedData,
     keep_model: bool = False,
+    method: str | None = None,
 ) -> dict:
     """Metrics, per-epoch losses and wall times of one trained model; raises TrialFailed."""
     tf = import_tensorflow()
     from sweep.model import build_model
+    from sweep.weighting import make_weighting
 
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
+    weighting = None if method is None else make_weighting(method, train_config.learning_rate)
+    if weighting is not None:
+        rating_weight = retrieval_weight = 1.0  # both tasks computed; the method sets each step's weights
     model = build_model(model_config, len(data.user_vocabulary), len(data.title_vocabulary),
                         rating_weight, retrieval_weight)
     optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
     build_seconds = time.perf_counter() - started
 
-    epochs = train(model, optimizer, data.train, train_config, seed)
+    if weighting is None:
+        epochs = train(model, optimizer, data.train, train_config, seed)
+    else:
+        epochs = train_adaptive(model, optimizer, data.train, train_config, seed, weighting)
     evaluation_started = time.perf_counter()
     metrics = evaluate(model, data.test, data.candidates[train_config.candidates], train_config.eval_batch_size)
     evaluate_seconds = time.perf_counter() - evaluation_started
@@ -86,6 +98,8 @@ def train_and_evaluate(
             "total": time.perf_counter() - started,
         },
     }
+    if weighting is not None:
+        result["weighting"] = {"method": method, "steps": weighting.steps, "final": weighting.steps[-1]}
     if keep_model:
         result["model"] = model
     return result
@@ -132,6 +146,66 @@ def train(model, optimizer, train_data: dict, config: TrainConfig, seed: int) ->
             }
         )
     return history
+
+
+def train_adaptive(model, optimizer, train_data: dict, config: TrainConfig, seed: int, weighting) -> list[dict]:
+    """As `train`, with the loss weights an input of each step, set between steps by `weighting`
+    (sweep.weighting) from the losses (and shared-layer gradient norms) it measured."""
+    import tensorflow as tf
+
+    batches = _batches(train_data, config, seed)
+    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
+    shared = [model.user_embedding.embeddings, model.movie_embedding.embeddings]
+    norms_wanted = weighting.needs_gradient_norms
+
+    @tf.function(input_signature=signature + [tf.TensorSpec([2], tf.float32)], autograph=False)
+    def step(user_ids, title_ids, ratings, weights):
+        with tf.GradientTape(persistent=norms_wanted) as tape:
+            rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
+            total_loss = weights[0] * rating_loss + weights[1] * retrieval_loss
+        variables = model.trainable_variables
+        gradients = tape.gradient(total_loss, variables)
+        norms = tf.zeros([2])
+        if norms_wanted:  # ‖∇_W L_k‖ over both embedding tables, per task
+            norms = tf.stack([_global_norm(tape.gradient(loss, shared)) for loss in (rating_loss, retrieval_loss)])
+        optimizer.apply_gradients(
+            [(gradient, variable) for gradient, variable in zip(gradients, variables) if gradient is not None]
+        )
+        return total_loss, rating_loss, retrieval_loss, norms
+
+    if weighting.needs_first_losses:
+        first = model.task_losses(*batches[0])
+        weighting.start(np.array([float(loss.numpy()) for loss in first]))
+    history = []
+    for epoch in range(config.epochs):
+        epoch_started = time.perf_counter()
+        sums, rows = np.zeros(3), 0
+        for user_ids, title_ids, ratings in batches:
+            weighting.record()
+            outputs = step(user_ids, title_ids, ratings, tf.constant(weighting.weights, tf.float32))
+            losses = np.array([output.numpy() for output in outputs[:3]], dtype=np.float64)
+            if not np.all(np.isfinite(losses)):
+                raise TrialFailed("non-finite loss", f"epoch {epoch + 1}")
+            weighting.after_step(losses[1:], outputs[3].numpy().astype(np.float64))
+            size = int(user_ids.shape[0])
+            sums += losses * size
+            rows += size
+        total, rating, retrieval = sums / rows
+        weighting.after_epoch(np.array([rating, retrieval]))
+        if not np.all(np.isfinite(weighting.weights)):
+            raise TrialFailed("non-finite weights", f"{weighting.name}, epoch {epoch + 1}")
+        history.append({"total_loss": total, "rating_loss": rating, "retrieval_loss": retrieval,
+                        "seconds": time.perf_counter() - epoch_started,
+                        "weights": weighting.steps[-1]})  # what the epoch's last step used
+    return history
+
+
+def _global_norm(gradients):
+    """The L2 norm of a list of gradients (embedding gradients come as IndexedSlices; densified,
+    repeated rows are summed, as the variable's gradient is)."""
+    import tensorflow as tf
+
+    return tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(tf.convert_to_tensor(gradient))) for gradient in gradients]))
 
 
 def _batches(train_data: dict, config: TrainConfig, seed: int) -> list[tuple]:

@@ -35,8 +35,16 @@ def expected_metrics(rating_weight: float, retrieval_weight: float) -> dict:
     return metrics
 
 
-def train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, train_config, data, keep_model=False):
+# Where each adaptive method's weights end in the fake world: its metrics are those of this pair.
+METHOD_WEIGHTS = {"uncertainty": (0.4, 0.5), "dwa": (1.1, 0.9), "dwa-epochs": (0.9, 1.1), "gradnorm": (1.9, 0.1),
+                  "normalized": (0.07, 1.4e-5)}
+
+
+def train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, train_config, data, keep_model=False,
+                       method=None):
     _calls["count"] += 1
+    if method is not None:
+        rating_weight, retrieval_weight = METHOD_WEIGHTS[method]
     started_dir = os.environ.get("SWEEP_FAKE_STARTED_DIR")
     if started_dir:
         Path(started_dir, f"call-{os.getpid()}-{_calls['count']}").write_text(f"{rating_weight} {retrieval_weight} {seed}")
@@ -49,6 +57,10 @@ def train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, trai
         "epochs": epochs,
         "seconds": {"build": 0.0, "train": 0.0, "evaluate": 0.0, "total": 0.0},
     }
+    if method is not None:  # from (1, 1) toward the method's pair, geometrically, one step per epoch, ending there
+        steps = [[float(w ** ((i + 1) / train_config.epochs)) for w in METHOD_WEIGHTS[method]]
+                 for i in range(train_config.epochs)]
+        result["weighting"] = {"method": method, "steps": steps, "final": steps[-1]}
     if keep_model and os.environ.get("SWEEP_FAKE_KEEP_MODEL"):
         result["model"] = StandInModel(rating_weight, retrieval_weight)
     return result

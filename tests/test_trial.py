@@ -156,3 +156,37 @@ def test_one_short_real_trial_learns_retrieval_above_chance(real_dataset):
     result = train_and_evaluate(0.0, 1.0, 0, ModelConfig(), TrainConfig(epochs=1), prepared)
     chance = 100 / len(real_dataset.movies)
     assert result["metrics"]["top_100_accuracy"] > 1.5 * chance
+
+
+def test_with_fixed_weights_the_adaptive_step_trains_the_same_model_as_the_static_one(prepared):
+    from sweep.model import build_model
+    from sweep.trial import train, train_adaptive
+    from sweep.weighting import Weighting
+
+    results = []
+    for adaptive in (False, True):
+        tf.keras.utils.set_random_seed(3)
+        model = build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 0.7, 0.2)
+        optimizer = tf.keras.optimizers.Adagrad(learning_rate=FAST.learning_rate)
+        if adaptive:
+            history = train_adaptive(model, optimizer, prepared.train, FAST, 3, Weighting(0.7, 0.2))
+        else:
+            history = train(model, optimizer, prepared.train, FAST, 3)
+        results.append(([epoch["total_loss"] for epoch in history],
+                        evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("method", ["uncertainty", "dwa", "dwa-epochs", "gradnorm", "normalized"])
+def test_each_adaptive_method_trains_and_records_the_weights_of_every_step(prepared, method):
+    result = train_and_evaluate(5.0, 5.0, 0, ModelConfig(), FAST, prepared, method=method)
+    steps = result["weighting"]["steps"]
+    batches = math.ceil(len(prepared.train["user_id"]) / FAST.batch_size)
+    assert result["weighting"]["method"] == method and len(steps) == FAST.epochs * batches
+    assert result["weighting"]["final"] == steps[-1] == result["epochs"][-1]["weights"]
+    assert all(math.isfinite(value) for value in result["metrics"].values())
+    first = {"uncertainty": [0.5, 1.0], "dwa": [1.0, 1.0], "dwa-epochs": [1.0, 1.0], "gradnorm": [1.0, 1.0]}
+    if method in first:  # the given (5, 5) are ignored: each method starts where its paper does
+        assert steps[0] == first[method]
+    if method == "gradnorm":
+        assert all(sum(weights) == pytest.approx(2.0) for weights in steps[1:])

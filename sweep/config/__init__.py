@@ -107,6 +107,9 @@ DIRECTIONS = ("maximize", "minimize")
 METRICS = tuple(f"top_{k}_accuracy" for k in TOP_K) + ("rmse",)
 DIRECTION = {metric: "minimize" if metric == "rmse" else "maximize" for metric in METRICS}  # each metric's better way
 OBJECTIVES = ("top_100_accuracy", "rmse")  # the tutorial's two headline figures
+# Adaptive loss weighting a study may run beside its sweep (`[baselines] methods`; sweep.weighting):
+# `dwa` adapts per training step, `dwa-epochs` per epoch as the DWA paper does.
+METHODS = ("uncertainty", "dwa", "dwa-epochs", "gradnorm", "normalized")
 WEIGHTS = ("rating_weight", "retrieval_weight")
 KEEP_MODELS = ("all", "pareto", "none")
 # Besides the two weights, any numeric model or train setting may be searched.
@@ -162,6 +165,7 @@ class StudySpec:
     study: StudySettings
     search: tuple[SearchRange, ...]
     enqueue_tutorial_pairs: bool = True  # run (1,0), (0,1), (1,1) first
+    methods: tuple[str, ...] = ()  # adaptive weighting methods run beside the sweep (sweep.weighting)
     margins: Margins = field(default_factory=Margins)  # for the report's verdicts, not part of the results
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -174,7 +178,10 @@ class StudySpec:
             for key, value in _plain(self.study).items()
             if key not in ("n_trials", "timeout", "max_failed_trials", "keep_models")
         }
-        return {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
+        identity = {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
+        if not self.methods:  # studies from before the methods existed keep their hash
+            identity.pop("methods")
+        return identity
 
     @property
     def hash(self) -> str:
@@ -215,10 +222,17 @@ def parse_study(raw: dict) -> StudySpec:
     search = tuple(_search_range(name, spec) for name, spec in search_table.items())
     _check_search(search, study)
     baselines = _table(raw, "baselines")
-    _only(baselines, "baselines", ("enqueue", "margin_top_100", "margin_rmse"))
+    _only(baselines, "baselines", ("enqueue", "methods", "margin_top_100", "margin_rmse"))
     enqueue = baselines.get("enqueue", True)
     if not isinstance(enqueue, bool):
         raise UsageError("baselines.enqueue: expected true or false")
+    methods = baselines.get("methods", [])
+    if not isinstance(methods, list) or not all(isinstance(method, str) for method in methods):
+        raise UsageError(f"baselines.methods: expected a list of names from {', '.join(METHODS)}")
+    unknown = [method for method in methods if method not in METHODS]
+    if unknown or len(set(methods)) != len(methods):
+        raise UsageError(f"baselines.methods: {'unknown ' + repr(unknown[0]) if unknown else 'a method twice'} "
+                         f"(known: {', '.join(METHODS)})")
     margins = Margins(**{metric: _margin(baselines, key, default) for metric, key, default in (
         ("top_100_accuracy", "margin_top_100", Margins.top_100_accuracy), ("rmse", "margin_rmse", Margins.rmse))})
     model = check_model(_dataclass(ModelConfig, _table(raw, "model"), "model"))
@@ -227,7 +241,8 @@ def parse_study(raw: dict) -> StudySpec:
     data = _dataclass(DataConfig, {"split": default_split(data_table.get("dataset", DataConfig.dataset)), **data_table},
                       "data")
     _check_data(data)
-    return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, margins=margins, model=model,
+    return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, methods=tuple(methods),
+                     margins=margins, model=model,
                      train=train, data=data)
 
 

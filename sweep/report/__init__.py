@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 
 from sweep import SweepError
-from sweep.report import hypervolume, page, plots, summary
+from sweep.report import hypervolume, methods, page, plots, summary
 from sweep.report.table import trials_frame, write_csv
 
 FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.md", "summary.json", "index.html")
+WEIGHTS_FILE = "weights.png"  # also written when the study ran adaptive weighting methods
 
 
 def load_study(name: str, url: str):
@@ -55,7 +56,7 @@ def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
             study_name=found.study_name, storage=storage)
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         points += [(t.user_attrs["metrics"]["top_100_accuracy"], t.user_attrs["metrics"]["rmse"])
-                   for t in complete if "metrics" in t.user_attrs]
+                   for t in complete if "metrics" in t.user_attrs and not t.user_attrs.get("method")]
         pooled += 1
     return np.array(points, dtype=float).reshape(-1, 2), pooled
 
@@ -76,11 +77,13 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
     volume = _volume(url, {name: frame}, [study])[name]
     study_health = summary.health(frame)
     compared = summary.comparison(frame, attrs)
-    text = summary.markdown(name, frame, attrs, knee, compared, study_health, command, volume)
-    data = summary.document(name, frame, attrs, knee, compared, study_health, command, volume)
+    judged = methods.assess(frame, volume["reference"])
+    text = summary.markdown(name, frame, attrs, knee, compared, study_health, command, volume, judged)
+    data = summary.document(name, frame, attrs, knee, compared, study_health, command, volume, judged)
     stand_in = summary.stand_in_trainer(attrs)
     title = f"study {name}" + (f" — NOT MEASUREMENTS: stand-in trainer {stand_in}" if stand_in else "")
-    _write_all(out, {name: frame}, attrs.get("context_baselines"), title, text, data, {name: knee}, volume, command)
+    _write_all(out, {name: frame}, attrs.get("context_baselines"), title, text, data, {name: knee}, volume, command,
+               steps=methods.weight_steps(study))
     return {"health": study_health, "knee": knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0,
             "stand_in": stand_in}
 
@@ -99,20 +102,22 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
         context = context or attrs.get("context_baselines")
         knees[name] = summary.study_knee(study, frame)  # each study's own objectives
         compared, study_health = summary.comparison(frame, attrs), summary.health(frame)
+        judged = methods.assess(frame, volumes[name]["reference"])
         documents.append(summary.document(name, frame, attrs, knees[name], compared, study_health, command,
-                                          volumes[name]))
+                                          volumes[name], judged))
         sections.append(summary.markdown(name, frame, attrs, knees[name], compared, study_health, command,
-                                         volumes[name]).replace("\n# ", "\n## "))
+                                         volumes[name], judged).replace("\n# ", "\n## "))
     text = f"# Comparison of {', '.join(names)}\n\n" + "\n".join(section.replace("# Study", "## Study", 1) for section in sections)
     title = "studies " + " vs ".join(names) + (f" — NOT MEASUREMENTS: {', '.join(stand_ins)} by a stand-in trainer"
                                               if stand_ins else "")
+    steps = {key: value for study in studies for key, value in methods.weight_steps(study).items()}
     _write_all(out, frames, context, title, text, {"studies": documents}, knees, next(iter(volumes.values())),
-               command, combined=pd.concat(frames.values(), ignore_index=True))
+               command, combined=pd.concat(frames.values(), ignore_index=True), steps=steps)
     return {"studies": len(frames)}
 
 
 def _write_all(out: Path, frames: dict, context, title: str, text: str, data: dict, knees: dict, volume: dict,
-               command: str, combined=None) -> None:
+               command: str, combined=None, steps: dict | None = None) -> None:
     """Write every file into a staging directory beside `out`, then move each into place: a full
     disk or a crash leaves the previous report's files, never half-written ones."""
     try:
@@ -125,13 +130,21 @@ def _write_all(out: Path, frames: dict, context, title: str, text: str, data: di
         plots.save(figure, staging / "pareto.png", staging / "pareto.svg")
         plots.save(plots.hypervolume_figure(frames, title, volume["reference"], volume["best_stored"]),
                    staging / "hypervolume.png")
-        write_csv(combined if combined is not None else next(iter(frames.values())), staging / "trials.csv")
+        table = combined if combined is not None else next(iter(frames.values()))
+        written = list(FILES)
+        if methods.has_methods(table):
+            plots.save(plots.weights_figure(table, steps or {}, title), staging / WEIGHTS_FILE)
+            written.append(WEIGHTS_FILE)
+        elif (out / WEIGHTS_FILE).exists():
+            (out / WEIGHTS_FILE).unlink()  # an older report's, of methods this study no longer has
+        write_csv(table, staging / "trials.csv")
         (staging / "summary.md").write_text(text, encoding="utf-8")
         (staging / "summary.json").write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n",
                                               encoding="utf-8")
-        (staging / "index.html").write_text(page.render(text, title, frames, points, knees, command, staging),
+        (staging / "index.html").write_text(page.render(text, title, frames, points, knees, command, staging,
+                                                        weights=WEIGHTS_FILE in written),
                                             encoding="utf-8")
-        for name in FILES:
+        for name in written:
             os.replace(staging / name, out / name)
     except OSError as error:
         raise SweepError(f"cannot write the report to {out} ({error.strerror or error}); free some space or "

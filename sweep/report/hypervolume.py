@@ -39,16 +39,22 @@ def hypervolume(points, reference: dict) -> float:
     return area
 
 
+def static_trials(frame: pd.DataFrame) -> pd.Series:
+    """COMPLETE trials of fixed weights (an adaptive method's trial is measured against them, apart)."""
+    static = frame["state"] == "COMPLETE"
+    return static & (frame["method"] == "") if "method" in frame else static
+
+
 def complete_points(frame: pd.DataFrame) -> np.ndarray:
-    complete = frame[frame["state"] == "COMPLETE"]
-    return complete[["top_100_accuracy", "rmse"]].to_numpy(float)
+    return frame[static_trials(frame)][["top_100_accuracy", "rmse"]].to_numpy(float)
 
 
 def hypervolume_curve(frame: pd.DataFrame, reference: dict) -> pd.DataFrame:
-    """Hypervolume of the COMPLETE trials seen so far, after each trial number."""
+    """Hypervolume of the static trials seen so far, after each trial number."""
     rows, points = [], []
-    for number, state, top, rmse in frame[["number", "state", "top_100_accuracy", "rmse"]].itertuples(index=False):
-        if state == "COMPLETE":
+    counted = static_trials(frame).to_numpy()
+    for index, (number, top, rmse) in enumerate(frame[["number", "top_100_accuracy", "rmse"]].itertuples(index=False)):
+        if counted[index]:
             points.append((top, rmse))
         rows.append({"number": number, "hypervolume": hypervolume(points, reference) if points else 0.0})
     return pd.DataFrame(rows, columns=["number", "hypervolume"])

@@ -29,6 +29,7 @@ TABLE_COLUMNS = [  # (column, heading, description)
     ("number", "trial", "trial number"),
     ("state", "state", "COMPLETE, FAIL, RUNNING, …"),
     ("tutorial_pair", "tutorial pair", "one of the tutorial's three weight pairs"),
+    ("method", "method", "adaptive weighting method (its weights: where they ended)"),
     ("rating_weight", "rating_weight", "weight of the rating loss"),
     ("retrieval_weight", "retrieval_weight", "weight of the retrieval loss"),
     ("log10_weight_ratio", "log10 ratio", "log10(retrieval_weight / rating_weight)"),
@@ -142,7 +143,7 @@ def inline_svg(path: Path) -> Markup:
 
 
 def render(markdown_text: str, title: str, frames: dict[str, pd.DataFrame], points: list, knees: dict,
-           command: str, out: Path) -> str:
+           command: str, out: Path, weights: bool = False) -> str:
     """The page's HTML, from the files already written into `out` (pareto.svg, hypervolume.png)."""
     heading, _, rest = markdown_text.partition("\n## ")
     columns, rows = _table(frames, points)
@@ -153,6 +154,7 @@ def render(markdown_text: str, title: str, frames: dict[str, pd.DataFrame], poin
         summary=Markup(renderer.render("## " + rest if rest else "")),
         svg=inline_svg(out / "pareto.svg"),
         hypervolume_png=base64.b64encode((out / "hypervolume.png").read_bytes()).decode(),
+        weights_png=base64.b64encode((out / "weights.png").read_bytes()).decode() if weights else "",
         points=point_details(frames, points, knees, command),
         columns=columns,
         rows=rows,

@@ -27,12 +27,13 @@ from sweep.config import DIRECTION  # noqa: E402
 from sweep.pareto import pareto_front  # noqa: E402
 from sweep.report.hypervolume import hypervolume_curve  # noqa: E402
 from sweep.report.layout import Label, panel_limits, place_labels  # noqa: E402
+from sweep.report.methods import METHOD_COLOURS  # noqa: E402
 
 AXES = ("top_100_accuracy", "rmse")  # the plot's y and x, whatever a study's objectives
 DIRECTIONS = tuple(DIRECTION[metric] for metric in AXES)
 STUDY_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
 STUDY_MARKERS = ("o", "s", "^", "D", "v", "P")
-TRIAL_SIZE, TUTORIAL_SIZE, ARROW_SIZE = 7.0, 10.0, 8.0  # marker widths in points
+TRIAL_SIZE, TUTORIAL_SIZE, ARROW_SIZE, METHOD_SIZE = 7.0, 10.0, 8.0, 14.0  # marker widths in points
 ZERO_WEIGHT_ENDS = {-math.inf: ("ratings-only", "s", "#d9d9d9"), math.inf: ("retrieval-only", "D", "#ffd92f")}
 P_PARETO_WIDTHS = (0.1, 0.5, 1.0)  # ring widths shown in the legend
 
@@ -54,11 +55,17 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
     return complete[np.isfinite(complete["rmse"].astype(float)) & np.isfinite(complete["top_100_accuracy"].astype(float))]
 
 
+def _static(frame: pd.DataFrame) -> pd.DataFrame:
+    """The COMPLETE trials of fixed weights: the ones the front, its line and the colour scale are made of."""
+    complete = _complete(frame)
+    return complete[complete["method"] == ""] if "method" in complete else complete
+
+
 def _limits(frames: dict, context: dict | None):
     trials = np.concatenate([_complete(f)[["top_100_accuracy", "rmse"]].to_numpy(float) for f in frames.values()]
                             or [np.empty((0, 2))])
-    fronts = [np.column_stack(front_line(_complete(f)[["top_100_accuracy", "rmse"]].to_numpy(float))[::-1])
-              for f in frames.values() if not _complete(f).empty]
+    fronts = [np.column_stack(front_line(_static(f)[["top_100_accuracy", "rmse"]].to_numpy(float))[::-1])
+              for f in frames.values() if not _static(f).empty]
     front = np.concatenate(fronts) if fronts else np.empty((0, 2))
     ours = [row.rmse for f in frames.values() for row in _complete(f).itertuples()
             if row.tutorial_pair in ("ratings-only", "joint") or row.log10_weight_ratio == -math.inf]
@@ -115,7 +122,7 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
     labels, points, legend = [], [], []
     norm, cmap = None, plt.get_cmap("viridis")
     if single:
-        ratios = _complete(next(iter(frames.values())))["log10_weight_ratio"].to_numpy(float)
+        ratios = _static(next(iter(frames.values())))["log10_weight_ratio"].to_numpy(float)
         finite = ratios[np.isfinite(ratios)]
         norm = Normalize(*(finite.min(), finite.max()) if finite.size else (-1.0, 1.0))
     for index, (study, frame) in enumerate(frames.items()):
@@ -126,15 +133,18 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
         x, y = complete["rmse"].to_numpy(float), complete["top_100_accuracy"].to_numpy(float)
         _error_bars(axes, x, y, np.nan_to_num(complete["rmse_std"].to_numpy(float)),
                     np.nan_to_num(complete["top_100_accuracy_std"].to_numpy(float)), xlim, ylim, labels)
-        front_x, front_y = front_line(np.column_stack([y, x]))
+        static = _static(frame)
+        front_x, front_y = front_line(static[["top_100_accuracy", "rmse"]].to_numpy(float))
         axes.step(front_x, front_y, where="post", color="black" if single else colour, linewidth=1.4, zorder=2)
         overview.step(front_x, front_y, where="post", color="black" if single else colour, linewidth=0.8)
         overview.scatter(x, y, s=6, color="0.5" if single else colour, zorder=2)
-        on_front = set(complete.index[pareto_front(complete[list(AXES)].to_numpy(float), DIRECTIONS)])
+        on_front = set(static.index[pareto_front(static[list(AXES)].to_numpy(float), DIRECTIONS)])
         for row in complete.itertuples():
-            ratio = row.log10_weight_ratio
+            ratio, method = row.log10_weight_ratio, getattr(row, "method", "")
             fill, marker, size = (cmap(norm(ratio)) if single and math.isfinite(ratio) else colour), shape, TRIAL_SIZE
-            if single and ratio in ZERO_WEIGHT_ENDS:
+            if method:
+                fill, marker, size = METHOD_COLOURS.get(method, "black"), "*", METHOD_SIZE
+            elif single and ratio in ZERO_WEIGHT_ENDS:
                 _, marker, fill = ZERO_WEIGHT_ENDS[ratio]
             elif single and math.isnan(ratio):
                 fill = "0.6"
@@ -143,7 +153,9 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
                       mew=ring_width(row.p_pareto), ls="none", zorder=4.5 if row.Index in on_front else 4, clip_on=False,
                       gid=f"point-{len(points)}")  # the front above the trials it dominates
             points.append((study, int(row.number)))
-            if row.tutorial_pair:
+            if method:
+                labels.insert(0, Label(method + (f" ({value})" if value else ""), (px, py), fill))
+            elif row.tutorial_pair:
                 labels.insert(0, Label(f"ours: {row.tutorial_pair}" + (f" ({value})" if value else ""), (px, py),
                                        "tab:blue" if single else colour))
             elif value:
@@ -213,6 +225,9 @@ def _key_entries(frames: dict, single: bool, knees: dict) -> list:
     if single:
         entries += [Line2D([], [], marker=marker, ms=TRIAL_SIZE, mfc=fill, mec="black", ls="none", label=f"{name} (a zero weight)")
                     for name, marker, fill in ZERO_WEIGHT_ENDS.values()]
+    if any("method" in f and (f["method"] != "").any() for f in frames.values()):
+        entries.append(Line2D([], [], marker="*", ms=11, mfc="0.7", mec="black", ls="none",
+                              label="adaptive weighting method (labelled)"))
     if knees:
         entries.append(Line2D([], [], marker="o", ms=12, mfc="none", mec="black", mew=1.2, ls="none", label="knee point"))
     p_values = pd.concat([f["p_pareto"] for f in frames.values()]).astype(float) if frames else pd.Series(dtype=float)
@@ -242,6 +257,44 @@ def hypervolume_figure(frames: dict[str, pd.DataFrame], title: str, reference: d
                                                           lambda s: s * best_stored / 100))
         share.set_ylabel("% of the best stored front's hypervolume", fontsize=8)
     axes.legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
+def weights_figure(frame: pd.DataFrame, steps_by_trial: dict, title: str):
+    """Each method's weights over training: log10(retrieval/rating) per step, seeds thin, their mean bold."""
+    figure, (ratio_axes, weight_axes) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+    complete = frame[(frame["state"] == "COMPLETE") & (frame["method"] != "")]
+    one_study = frame["study"].nunique() == 1
+    front = frame[frame["pareto"] & np.isfinite(frame["log10_weight_ratio"].astype(float))]
+    if not front.empty:
+        low, high = front["log10_weight_ratio"].min(), front["log10_weight_ratio"].max()
+        ratio_axes.axhspan(low, high, color="0.85", zorder=0, label="static front's range")
+    for _, row in complete.iterrows():
+        colour = METHOD_COLOURS.get(row["method"], "black")
+        steps = [np.array(seed_steps, dtype=float) for seed_steps in steps_by_trial.get((row["study"], row["number"]), [])]
+        if not steps:
+            continue
+        length = min(len(s) for s in steps)
+        ratios = np.array([np.log10(s[:length, 1] / s[:length, 0]) for s in steps])
+        for seed_ratios in ratios:
+            ratio_axes.plot(seed_ratios, color=colour, lw=0.6, alpha=0.5)
+        name = row["method"] if one_study else f"{row['study']}: {row['method']}"
+        ratio_axes.plot(ratios.mean(axis=0), color=colour, lw=2, label=name)
+        mean_weights = np.exp(np.mean([np.log(s[:length]) for s in steps], axis=0))
+        weight_axes.plot(mean_weights[:, 0], color=colour, lw=1.6, ls="-")
+        weight_axes.plot(mean_weights[:, 1], color=colour, lw=1.6, ls="--")
+    ratio_axes.set_xlabel("training step")
+    ratio_axes.set_ylabel("log10(retrieval_weight / rating_weight)")
+    ratio_axes.set_title("weight ratio (seeds thin, their mean bold)", fontsize=9)
+    weight_axes.set_yscale("log")
+    weight_axes.set_xlabel("training step")
+    weight_axes.set_ylabel("weight (geometric mean over seeds)")
+    weight_axes.set_title("each weight (solid: rating, dashed: retrieval)", fontsize=9)
+    for axes in (ratio_axes, weight_axes):
+        axes.grid(alpha=0.3)
+    ratio_axes.legend(fontsize=7, loc="best")
+    figure.suptitle(f"{title}: adaptive weights over training", fontsize=10)
     figure.tight_layout()
     return figure
 

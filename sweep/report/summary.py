@@ -19,6 +19,7 @@ from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
 from sweep.config import Margins, recorded_objectives
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means
 from sweep.redact import portable_command, redact
+from sweep.report import methods
 
 
 def study_knee(study, frame: pd.DataFrame):
@@ -105,7 +106,7 @@ def trainer_line(study_attrs: dict) -> str:
 
 
 def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str,
-             volume: dict | None = None) -> str:
+             volume: dict | None = None, judged: list | None = None) -> str:
     lines = [f"# Study `{name}`", ""]
     stand_in = stand_in_trainer(study_attrs)
     if stand_in:
@@ -133,6 +134,7 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
         lines += _front_under_noise(frame)
     if volume and study_health["complete"]:
         lines += hypervolume_lines(volume)
+    lines += methods.markdown_lines(judged or [])
     lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
     lines += [
         "## Study health", "",
@@ -155,7 +157,7 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
 
 
 def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str,
-             volume: dict | None = None) -> dict:
+             volume: dict | None = None, judged: list | None = None) -> dict:
     """What the summary says, as data (summary.json): every figure a README may quote, traceable."""
     front = frame[frame["pareto"]].sort_values("rmse")
     columns = ["number", "tutorial_pair", "rating_weight", "retrieval_weight", "top_100_accuracy",
@@ -170,6 +172,7 @@ def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
         "knee_interval": knee_interval(frame, knee) if knee is not None else None,
         "tutorial_pairs": tutorial[columns].to_dict("records"),
         "hypervolume": volume,
+        "methods": judged or [],
         "comparison": compared,
         "context_baselines": study_attrs.get("context_baselines"),
         "health": study_health,

@@ -2,7 +2,8 @@
 
 Weights come from the trial attributes `rating_weight` and `retrieval_weight`, which every
 trial carries (sampled and enqueued alike). The `pareto` column marks the trials on the
-front of the study's objectives among COMPLETE trials; `model_stored` whether `sweep
+front of the study's objectives among COMPLETE trials of static weights (an adaptive
+weighting method's trial, `method` set, is judged against that front, never part of it); `model_stored` whether `sweep
 predict/recommend/export` can use the trial's model; `p_pareto` (with two or more seeds) is
 the share of bootstrap resamples of every trial's seed runs in which the trial is on it.
 """
@@ -20,7 +21,7 @@ from sweep.pareto import pareto_front, pareto_probability
 
 FLOAT_FORMAT = "%.8g"
 LEADING_COLUMNS = [
-    "study", "number", "state", "fail_reason", "tutorial_pair", "rating_weight", "retrieval_weight",
+    "study", "number", "state", "fail_reason", "tutorial_pair", "method", "rating_weight", "retrieval_weight",
     "log10_weight_ratio", "origin_trial",
 ]
 
@@ -41,6 +42,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
             "state": trial.state.name,
             "fail_reason": attrs.get("fail_reason", "worker lost (no heartbeat)" if trial.state.name == "FAIL" else ""),
             "tutorial_pair": attrs.get("tutorial_pair", ""),
+            "method": attrs.get("method", ""),
             "rating_weight": rating,
             "retrieval_weight": retrieval,
             "log10_weight_ratio": _log_ratio(rating, retrieval),
@@ -71,7 +73,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         metric_columns = [column for metric in METRICS for column in (metric, f"{metric}_std")]
         columns = LEADING_COLUMNS + ["pareto", "p_pareto"] + metric_columns + ["n_seeds", "seconds", "seeds", "values"]
         return pd.DataFrame({column: pd.Series(dtype=bool if column == "pareto" else object) for column in columns})
-    complete = frame["state"] == "COMPLETE"
+    complete = (frame["state"] == "COMPLETE") & (frame["method"] == "")  # the front is the static weights
     directions = [direction.name.lower() for direction in study.directions]
     front = np.zeros(len(frame), dtype=bool)
     chance = np.full(len(frame), math.nan)
