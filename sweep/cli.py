@@ -183,7 +183,7 @@ def command_studies(args) -> int:
 
 
 def command_report(args) -> int:
-    from sweep.report import FILES, build_report
+    from sweep.report import build_report, written_files
 
     out = paths.output_directory(args.out or paths.default_output(REPORTS, args.study, "--out"), "--out")
     found = build_report(args.study, _storage(args), out, command=_command_line(args))
@@ -195,18 +195,18 @@ def command_report(args) -> int:
         _say(f"study {args.study!r} has no COMPLETE trials ({health['trials']} trials, {health['failed']} failed); "
              f"the report in {out} says so")
         return 1
-    print(f"wrote {out}/ ({', '.join(FILES)}): "
+    print(f"wrote {out}/ ({', '.join(written_files(out))}): "
           f"{health['complete']} complete trials, {found['front']} on the front, knee at trial {found['knee']}")
     return 0
 
 
 def command_compare(args) -> int:
-    from sweep.report import FILES, build_comparison
+    from sweep.report import build_comparison, written_files
 
     name = "compare-" + "-".join(args.studies)
     out = paths.output_directory(args.out or paths.default_output(REPORTS, name, "--out"), "--out")
     build_comparison(args.studies, _storage(args), out, command=_command_line(args))
-    print(f"wrote {out}/ ({', '.join(FILES)}) comparing {', '.join(args.studies)}")
+    print(f"wrote {out}/ ({', '.join(written_files(out))}) comparing {', '.join(args.studies)}")
     return 0
 
 

@@ -14,7 +14,8 @@ def trial_line(trial) -> str:
     """One line describing a finished trial."""
     attrs = trial.user_attrs
     weights = f"rating_weight={attrs.get('rating_weight', float('nan')):.4g} retrieval_weight={attrs.get('retrieval_weight', float('nan')):.4g}"
-    label = f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs else f" [method {attrs['method']}, weights at the end]" if attrs.get("method") else ""
+    label = (f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs
+             else f" [method {attrs['method']}: weights where training ended]" if attrs.get("method") else "")
     if trial.state.name == "COMPLETE":
         metrics = attrs.get("metrics", {})
         return (
@@ -64,8 +65,9 @@ class Progress:
                 return
             complete = [t for t in trials if t.state.name == "COMPLETE"]
             self._bar.n = min(len(complete), self._bar.total)
-            if complete:
-                values = np.array([t.values for t in complete], dtype=float)
+            static = [t for t in complete if not t.user_attrs.get("method")]  # the front is of fixed weights
+            if static:
+                values = np.array([t.values for t in static], dtype=float)
                 metrics = [t.user_attrs.get("metrics", {}) for t in complete]
                 self._bar.set_postfix_str(
                     f"front {int(pareto_front(values, self._directions).sum())}, "

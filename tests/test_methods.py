@@ -49,8 +49,8 @@ def test_methods_change_a_studys_identity_but_none_leaves_older_studies_hash_alo
 def methods_study(tmp_path_factory, synthetic_dir):
     root = tmp_path_factory.mktemp("methods")
     storage = f"sqlite:///{root / 'm.db'}"
-    path = study_file(root, "m", n_trials=14, search={"retrieval_weight": {"low": 1e-7, "high": 1.0}},
-                      study={"replicates": 3, "seed": 1}, baselines={"methods": list(METHODS)})
+    path = study_file(root, "m", n_trials=12, search={"retrieval_weight": {"low": 1e-7, "high": 1.0}},
+                      study={"replicates": 2, "seed": 1}, baselines={"methods": list(METHODS)})
     result = sweep_run(path, storage, synthetic_dir)
     assert result.returncode == 0, result.stderr
     out = root / "report"
@@ -66,7 +66,7 @@ def test_each_method_runs_once_with_the_studys_seeds_and_ends_at_its_weights(met
     assert sorted(rows.index) == sorted(METHODS)
     for method, (rating, retrieval) in METHOD_WEIGHTS.items():
         row = rows.loc[method]
-        assert row["n_seeds"] == 3 and row["state"] == "COMPLETE"
+        assert row["n_seeds"] == 2 and row["state"] == "COMPLETE"
         assert (row["rating_weight"], row["retrieval_weight"]) == pytest.approx((rating, retrieval))
         assert row["top_100_accuracy"] == pytest.approx(expected_metrics(rating, retrieval)["top_100_accuracy"])
         assert not row["pareto"]  # judged against the front, never on it
@@ -116,6 +116,7 @@ def test_the_report_draws_the_methods_and_their_weights_over_training(methods_st
     assert svg.count('id="point-') == (table["state"] == "COMPLETE").sum()  # methods are hoverable too
 
 
+@pytest.mark.slow
 def test_compare_carries_the_methods_of_each_study(methods_study, tmp_path):
     storage, _ = methods_study
     result = sweep_cli(["compare", "m", "--storage", storage, "--out", tmp_path / "c"])

@@ -1,7 +1,8 @@
 """The README's figures come from committed result files: each one is found there, to the digits written.
 
 Checked sections and their files: README.md's "What a real sweep shows" against
-reports/tutorial/ (summary.json, summary.md), "Tutorial baselines" against reports/baselines/
+reports/tutorial/ (summary.json, summary.md), "Adaptive weighting against the tuned front"
+against reports/methods/, "Tutorial baselines" against reports/baselines/
 (baselines.json, baselines.md), "Performance" against benchmarks/results/bench-trial.json;
 studies/README.md's weight scan against benchmarks/results/scan-weights.json. The tutorial's
 published figures count as a source too. The committed files must agree with each other.
@@ -57,6 +58,8 @@ def found(written: str, values: list[float], texts: str) -> bool:
 
 SECTIONS = {
     "What a real sweep shows": (README, ["reports/tutorial/summary.json"], ["reports/tutorial/summary.md"]),
+    "Adaptive weighting against the tuned front": (README, ["reports/methods/summary.json"],
+                                                   ["reports/methods/summary.md"]),
     "Tutorial baselines": (README, ["reports/baselines/baselines.json"], ["reports/baselines/baselines.md"]),
     "Performance": (README, ["benchmarks/results/bench-trial.json"], []),
     "Why the weight ranges are what they are": (STUDIES_README, ["benchmarks/results/scan-weights.json",

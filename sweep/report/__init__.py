@@ -23,6 +23,11 @@ FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.m
 WEIGHTS_FILE = "weights.png"  # also written when the study ran adaptive weighting methods
 
 
+def written_files(out: Path) -> list[str]:
+    """The report's files in `out`: every one of FILES, and weights.png when the study ran methods."""
+    return list(FILES) + ([WEIGHTS_FILE] if (out / WEIGHTS_FILE).exists() else [])
+
+
 def load_study(name: str, url: str):
     import optuna
 
@@ -77,13 +82,14 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
     volume = _volume(url, {name: frame}, [study])[name]
     study_health = summary.health(frame)
     compared = summary.comparison(frame, attrs)
-    judged = methods.assess(frame, volume["reference"])
+    steps = methods.weight_steps(study)
+    judged = methods.assess(frame, volume["reference"], steps)
     text = summary.markdown(name, frame, attrs, knee, compared, study_health, command, volume, judged)
     data = summary.document(name, frame, attrs, knee, compared, study_health, command, volume, judged)
     stand_in = summary.stand_in_trainer(attrs)
     title = f"study {name}" + (f" — NOT MEASUREMENTS: stand-in trainer {stand_in}" if stand_in else "")
     _write_all(out, {name: frame}, attrs.get("context_baselines"), title, text, data, {name: knee}, volume, command,
-               steps=methods.weight_steps(study))
+               steps=steps)
     return {"health": study_health, "knee": knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0,
             "stand_in": stand_in}
 
@@ -102,7 +108,7 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
         context = context or attrs.get("context_baselines")
         knees[name] = summary.study_knee(study, frame)  # each study's own objectives
         compared, study_health = summary.comparison(frame, attrs), summary.health(frame)
-        judged = methods.assess(frame, volumes[name]["reference"])
+        judged = methods.assess(frame, volumes[name]["reference"], methods.weight_steps(study))
         documents.append(summary.document(name, frame, attrs, knees[name], compared, study_health, command,
                                           volumes[name], judged))
         sections.append(summary.markdown(name, frame, attrs, knees[name], compared, study_health, command,

@@ -41,8 +41,9 @@ def _dominates(better: np.ndarray, worse: np.ndarray) -> np.ndarray:
     return at_least & ((better[:, 0] > worse[0]) | (better[:, 1] < worse[1]))
 
 
-def assess(frame: pd.DataFrame, reference: dict) -> list[dict]:
-    """One judgement per COMPLETE method trial, in the order the study ran them."""
+def assess(frame: pd.DataFrame, reference: dict, steps_by_trial: dict | None = None) -> list[dict]:
+    """One judgement per COMPLETE method trial, in the order the study ran them (with `steps_by_trial`,
+    see `weight_steps`, also the range its weights and their ratio took over training)."""
     complete = frame[frame["state"] == "COMPLETE"]
     static = complete[complete["method"] == ""]
     methods = complete[complete["method"] != ""]
@@ -67,6 +68,12 @@ def assess(frame: pd.DataFrame, reference: dict) -> list[dict]:
             rival = int(static["number"].iloc[rival_index])
             verdict = dominance_verdict(static_runs[rival_index], runs)
         ratio = row["log10_weight_ratio"]
+        steps = np.array((steps_by_trial or {}).get((row["study"], row["number"]), []), dtype=float)
+        over_training = {} if steps.size == 0 else {  # every seed's every step
+            "log10_ratio_range_over_training": [float(np.log10(steps[..., 1] / steps[..., 0]).min()),
+                                                float(np.log10(steps[..., 1] / steps[..., 0]).max())],
+            "weight_range_over_training": {"rating": [float(steps[..., 0].min()), float(steps[..., 0].max())],
+                                           "retrieval": [float(steps[..., 1].min()), float(steps[..., 1].max())]}}
         judged.append({
             "method": row["method"], "number": int(row["number"]), "seeds": int(row["n_seeds"]),
             "top_100_accuracy": float(mean[0]), "top_100_accuracy_std": float(row["top_100_accuracy_std"]),
@@ -77,6 +84,7 @@ def assess(frame: pd.DataFrame, reference: dict) -> list[dict]:
             "final_weights": [float(row["rating_weight"]), float(row["retrieval_weight"])],
             "final_log10_ratio": float(ratio),
             "front_log10_ratio_range": [float(front_ratios.min()), float(front_ratios.max())] if front_ratios.size else None,
+            **over_training,
         })
     return judged
 
