@@ -462,6 +462,7 @@ def command_lines(draw, places: dict) -> list[str]:
     return argv
 
 
+@pytest.mark.slow  # 400 command lines: seconds the quick loop cannot spare
 @settings(max_examples=COMMAND_LINES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_generated_command_lines_end_in_success_or_one_error_line(tmp_path, data):
