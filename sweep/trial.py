@@ -233,7 +233,8 @@ def _batches(train_data: dict, config: TrainConfig, seed: int) -> list[tuple]:
 
 
 def evaluate(model, test_data: dict, candidate_ids: np.ndarray, batch_size: int, top_k=TOP_K) -> dict:
-    """Exact brute-force top-k accuracy over the candidate list, and RMSE."""
+    """Exact brute-force top-k accuracy over the candidate list, and RMSE, in blocks of queries
+    (`batch_size`) and of candidates (CANDIDATE_BLOCK)."""
     import tensorflow as tf
 
     candidate_embeddings = model.movie_embedding(tf.constant(candidate_ids))
@@ -253,13 +254,20 @@ def evaluate(model, test_data: dict, candidate_ids: np.ndarray, batch_size: int,
     return metrics
 
 
+CANDIDATE_BLOCK = 8192  # candidates scored at a time: a 4096-query batch never holds more than 128 MiB of scores
+
+
 def _evaluate_batch(model, candidate_embeddings, user_ids, title_ids, ratings):
+    """For each query, how many candidates score strictly above its own title (in blocks of candidates,
+    so 62,000 movies cost no more memory than 8,192), and the batch's squared rating error."""
     import tensorflow as tf
 
     user_embeddings = model.user_embedding(user_ids)
     movie_embeddings = model.movie_embedding(title_ids)
     positive = tf.reduce_sum(user_embeddings * movie_embeddings, axis=1, keepdims=True)
-    scores = tf.matmul(user_embeddings, candidate_embeddings, transpose_b=True)
-    higher = tf.reduce_sum(tf.cast(scores > positive, tf.int32), axis=1)
+    higher = tf.zeros(tf.shape(user_ids)[0], tf.int32)
+    for start in range(0, int(candidate_embeddings.shape[0]), CANDIDATE_BLOCK):
+        scores = tf.matmul(user_embeddings, candidate_embeddings[start:start + CANDIDATE_BLOCK], transpose_b=True)
+        higher += tf.reduce_sum(tf.cast(scores > positive, tf.int32), axis=1)
     errors = tf.reduce_sum(tf.square(ratings - model.predict_rating(user_embeddings, movie_embeddings)))
     return higher, errors

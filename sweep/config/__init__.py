@@ -45,7 +45,7 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class DataConfig:
-    dataset: str = "movielens-100k"  # or "synthetic"
+    dataset: str = "movielens-100k"  # one of DATASETS
     source: str = "auto"
     # "tutorial": the tutorial's exact split (MovieLens 100K, seed 42, 80,000 / 20,000), the
     # default there; "permutation": a NumPy permutation under any split_seed, the default elsewhere.
@@ -53,6 +53,10 @@ class DataConfig:
     split_seed: int = 42
     train_size: int | None = None  # None: 80 % of the ratings (80,000 for MovieLens 100K)
     test_size: int | None = None  # None: the rest (20,000)
+
+
+DATASETS = ("movielens-100k", "movielens-1m", "movielens-20m", "movielens-25m", "movielens-latest-small",
+            "synthetic")  # sweep.data.releases describes each release
 
 
 def default_split(dataset: str) -> str:
@@ -388,9 +392,9 @@ def _check_search(search: tuple[SearchRange, ...], study: StudySettings) -> None
 
 
 def _check_data(data: DataConfig) -> None:
-    if data.dataset not in ("movielens-100k", "synthetic"):
-        raise UsageError(f"data.dataset: unknown dataset {data.dataset!r} (choose movielens-100k or synthetic)")
-    if data.source not in ("auto", "tfds", "grouplens", "pypi", "synthetic"):
+    if data.dataset not in DATASETS:
+        raise UsageError(f"data.dataset: unknown dataset {data.dataset!r} (choose one of {', '.join(DATASETS)})")
+    if data.source not in ("auto", "tfds", "grouplens", "pypi", "archive", "synthetic"):
         raise UsageError(f"data.source: unknown source {data.source!r}")
     for key in ("train_size", "test_size"):
         if getattr(data, key) is not None and getattr(data, key) < 1:

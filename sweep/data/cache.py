@@ -86,6 +86,7 @@ def store(data_dir: Path, name: str, ratings: pd.DataFrame, movies: pd.DataFrame
             "checksum": content_checksum(ratings, movies),
             **summary(ratings, movies),
             "files": files,
+            "peak_memory_bytes": peak_memory_bytes(),  # of the process that read, normalized and wrote it
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         verified = load(data_dir, name, path=staging)
@@ -132,6 +133,13 @@ def load(data_dir: Path, name: str, path: Path | None = None) -> Dataset:
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SweepError(f"the data cache {path} is unreadable ({type(error).__name__}); {fetch_hint}") from error
     return Dataset(name=name, path=path, ratings=ratings, movies=movies, manifest=manifest)
+
+
+def peak_memory_bytes() -> int:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
 def _file_digest(path: Path) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from sweep.data.cache import Dataset, load
 from sweep.data.split import Split, load_split
@@ -37,21 +38,30 @@ def vocabulary_index(vocabulary) -> dict[str, int]:
     return {key: index + 1 for index, key in enumerate(vocabulary)}
 
 
+def lookup(vocabulary):
+    """`vocabulary_index` for whole columns at once (tens of millions of rows in seconds)."""
+    index = pd.Index(vocabulary)
+
+    def ids(values) -> np.ndarray:
+        return (index.get_indexer(pd.Index(values)) + 1).astype(np.int32)  # -1 (unknown) + 1 = 0
+
+    return ids
+
+
 def prepare(dataset: Dataset, split: Split) -> PreparedData:
     """Look every string up once; the vocabularies are the sorted unique users and titles."""
     users = tuple(sorted(set(dataset.ratings["user_id"])))
     titles = tuple(sorted(set(dataset.movies["movie_title"])))
-    user_index, title_index = vocabulary_index(users), vocabulary_index(titles)
+    user_ids, title_ids = lookup(users), lookup(titles)
 
     def encode(part) -> dict:
         return {
-            "user_id": np.array([user_index.get(user, OUT_OF_VOCABULARY) for user in part["user_id"]], dtype=np.int32),
-            "movie_title": np.array([title_index.get(title, OUT_OF_VOCABULARY) for title in part["movie_title"]],
-                                    dtype=np.int32),
+            "user_id": user_ids(part["user_id"]),
+            "movie_title": title_ids(part["movie_title"]),
             "user_rating": part["user_rating"].to_numpy(dtype=np.float32),
         }
 
-    entries = np.array([title_index[title] for title in dataset.movies["movie_title"]], dtype=np.int32)
+    entries = title_ids(dataset.movies["movie_title"])
     return PreparedData(
         user_vocabulary=users,
         title_vocabulary=titles,
