@@ -102,7 +102,7 @@ def _counts(manifest: dict) -> str:
 
 
 def command_baselines(args) -> int:
-    from sweep import baselines
+    from sweep import baselines, data
     from sweep.data import load_prepared
     from sweep.trial import train_and_evaluate
 
