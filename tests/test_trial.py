@@ -190,3 +190,11 @@ def test_each_adaptive_method_trains_and_records_the_weights_of_every_step(prepa
         assert steps[0] == first[method]
     if method == "gradnorm":
         assert all(sum(weights) == pytest.approx(2.0) for weights in steps[1:])
+
+
+def test_evaluation_in_blocks_of_candidates_counts_exactly_what_one_block_does(trained, prepared, monkeypatch):
+    from sweep import trial
+
+    whole = evaluate(trained["model"], prepared.test, prepared.candidates["all_entries"], 4096)
+    monkeypatch.setattr(trial, "CANDIDATE_BLOCK", 7)  # 400 candidates: 58 blocks, the last one short
+    assert evaluate(trained["model"], prepared.test, prepared.candidates["all_entries"], 4096) == whole

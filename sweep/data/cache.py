@@ -22,6 +22,9 @@ from sweep.config.run import DATA_DIR_VARIABLE
 
 MANIFEST = "manifest.json"
 TABLES = ("ratings", "movies")
+# Columns a few distinct strings repeat down: read as categoricals, so 25M ratings hold 25M small
+# codes and one copy of each user id and title, and a split copies codes, not strings.
+SHARED_STRINGS = ("user_id", "movie_title")
 FORMAT_VERSION = 2  # 2: ratings in TFDS's record order (1 sorted them by user and movie)
 
 
@@ -129,7 +132,8 @@ def load(data_dir: Path, name: str, path: Path | None = None) -> Dataset:
         for file_name, digest in files.items():
             if _file_digest(path / file_name) != digest:
                 raise SweepError(f"the data cache {path} is corrupt ({file_name} does not match its checksum); {fetch_hint}")
-        ratings, movies = (pd.read_parquet(path / f"{table}.parquet") for table in TABLES)
+        ratings = pd.read_parquet(path / "ratings.parquet", read_dictionary=list(SHARED_STRINGS))
+        movies = pd.read_parquet(path / "movies.parquet")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SweepError(f"the data cache {path} is unreadable ({type(error).__name__}); {fetch_hint}") from error
     return Dataset(name=name, path=path, ratings=ratings, movies=movies, manifest=manifest)

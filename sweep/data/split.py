@@ -81,13 +81,13 @@ def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, 
         raise SweepError(f"the tutorial's split has seed {TUTORIAL_SEED}, not {seed}; use the permutation split for others")
     cache_file = dataset.path / "splits" / f"{kind}-seed{seed}-train{train_size}-test{test_size}.json"
     rows_file = cache_file.with_suffix(".npy")  # binary: 25M row numbers are 200 MB, not a gigabyte of JSON
-    order = None
+    order, known_fingerprint = None, None
     if cache_file.exists() and rows_file.exists():
         try:
             cached = json.loads(cache_file.read_text())
             rows = np.load(rows_file, allow_pickle=False)
             if cached["data_checksum"] == dataset.checksum and len(rows) == train_size + test_size:
-                order = rows.astype("int64")
+                order, known_fingerprint = rows.astype("int64"), cached["fingerprint"]
         except (OSError, ValueError, KeyError):
             order = None  # an unreadable split cache is recomputed, never trusted
     if order is None:
@@ -95,7 +95,9 @@ def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, 
         order = shuffled[: train_size + test_size]
     train = dataset.ratings.iloc[order[:train_size]].reset_index(drop=True)
     test = dataset.ratings.iloc[order[train_size:]].reset_index(drop=True)
-    split = Split(train=train, test=test, seed=seed, fingerprint=fingerprint(train, test), kind=kind)
+    # The cached fingerprint was computed from these very rows of this very data (checksum above):
+    # recomputing it would hash 25M rows again in every worker.
+    split = Split(train=train, test=test, seed=seed, fingerprint=known_fingerprint or fingerprint(train, test), kind=kind)
     if not (cache_file.exists() and rows_file.exists()):
         _write_atomically(rows_file, order)
         _write_atomically(cache_file, {"kind": kind, "seed": seed, "data_checksum": dataset.checksum,

@@ -1,0 +1,155 @@
+"""Cost at MovieLens sizes: time and peak memory from 100K to 20M ratings, on synthetic data of each size.
+
+Real 1M/20M/25M cannot be fetched everywhere, so each size is synthetic data with the
+release's ratings, users and movies (sweep data fetch --source synthetic --ratings …).
+Each stage runs in a fresh process, so its peak resident memory is its own:
+
+1. fetch: generate, normalize, checksum and cache the tables (`sweep data fetch`);
+2. train: load, split (permutation, 80/20), prepare, then train the tutorial's joint model
+   (batch 8192, Adagrad 0.1) for an epoch — or, past `--max-steps`, for that many steps,
+   the epoch's time then estimated from their median step — and evaluate top-k over all
+   movies and RMSE on up to `--eval-rows` test rows (the full test set's time estimated
+   from them).
+
+    scripts/bench-scale [--sizes 100k 1m 20m] [--max-steps 120] [--out benchmarks/results/data-scale.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZES = {  # the releases' documented counts
+    "100k": {"ratings": 100_000, "users": 943, "movies": 1_682},
+    "1m": {"ratings": 1_000_209, "users": 6_040, "movies": 3_883},
+    "20m": {"ratings": 20_000_263, "users": 138_493, "movies": 27_278},
+    "25m": {"ratings": 25_000_095, "users": 162_541, "movies": 62_423},
+}
+GIB = 2**30
+
+
+def fetch_stage(size: dict, data_dir: Path) -> dict:
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "sweep", "data", "fetch", "--source", "synthetic", "--data-dir", str(data_dir),
+               *(f"--{key}={value}" for key, value in size.items())]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    manifest = json.loads((data_dir / "synthetic" / "manifest.json").read_text())
+    return {"seconds": seconds, "peak_memory_gib": manifest["peak_memory_bytes"] / GIB,
+            "cache_mib": sum(f.stat().st_size for f in (data_dir / "synthetic").glob("*.parquet")) / 2**20}
+
+
+def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
+    """Runs in its own process (python -m benchmarks.data_scale --train-stage DIR)."""
+    import sweep
+
+    tf = sweep.import_tensorflow()
+    from sweep.config import DataConfig, ModelConfig, TrainConfig
+    from sweep.data.cache import load, peak_memory_bytes
+    from sweep.data.prepared import prepare
+    from sweep.data.split import load_split
+    from sweep.model import build_model
+    from sweep.trial import _batches, evaluate
+
+    timings = {}
+    started = time.perf_counter()
+    dataset = load(data_dir, "synthetic")
+    timings["load_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    split = load_split(dataset, seed=42, kind=DataConfig(dataset="synthetic").split)
+    timings["split_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    prepared = prepare(dataset, split)
+    timings["prepare_seconds"] = time.perf_counter() - started
+    del dataset, split
+    config = TrainConfig()
+    tf.keras.utils.set_random_seed(0)
+    model = build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 1.0, 1.0)
+    optimizer = tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate)
+    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
+
+    @tf.function(input_signature=signature, autograph=False)
+    def step(user_ids, title_ids, ratings):
+        with tf.GradientTape() as tape:
+            rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
+            total = rating_loss + retrieval_loss
+        gradients = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return total
+
+    started = time.perf_counter()
+    batches = _batches(prepared.train, config, 0)
+    timings["batching_seconds"] = time.perf_counter() - started
+    steps_per_epoch = len(batches)
+    step_seconds = []
+    for user_ids, title_ids, ratings in batches[:max_steps]:
+        began = time.perf_counter()
+        step(user_ids, title_ids, ratings).numpy()
+        step_seconds.append(time.perf_counter() - began)
+    measured = step_seconds[1:] or step_seconds  # the first step traces the graph
+    whole_epoch = len(step_seconds) == steps_per_epoch
+    timings.update({
+        "steps_per_epoch": steps_per_epoch, "steps_timed": len(step_seconds),
+        "median_step_seconds": statistics.median(measured),
+        "epoch_seconds": sum(step_seconds) if whole_epoch else statistics.median(measured) * steps_per_epoch,
+        "epoch_measured_whole": whole_epoch,
+    })
+    test_rows = len(prepared.test["user_id"])
+    subset = {name: values[:eval_rows] for name, values in prepared.test.items()}
+    started = time.perf_counter()
+    evaluate(model, subset, prepared.candidates["all_entries"], config.eval_batch_size)
+    seconds = time.perf_counter() - started
+    timings.update({"test_rows": test_rows, "eval_rows_timed": min(eval_rows, test_rows),
+                    "eval_seconds": seconds * test_rows / min(eval_rows, test_rows),
+                    "eval_measured_whole": eval_rows >= test_rows,
+                    "train_rows": len(prepared.train["user_id"]), "candidates": len(prepared.candidates["all_entries"]),
+                    "peak_memory_gib": peak_memory_bytes() / GIB})
+    return timings
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["100k", "1m", "20m"], choices=list(SIZES))
+    parser.add_argument("--max-steps", type=int, default=120, help="train at most this many steps per size")
+    parser.add_argument("--eval-rows", type=int, default=200_000, help="evaluate at most this many test rows")
+    parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
+    parser.add_argument("--train-stage", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.train_stage:
+        print(json.dumps(train_stage(args.train_stage, args.max_steps, args.eval_rows)))
+        return 0
+    results = {"machine": {"cpus": os.cpu_count()}, "max_steps": args.max_steps, "eval_rows": args.eval_rows,
+               "sizes": {}}
+    print("| size | ratings | users | movies | fetch s | fetch peak GiB | load+split+prepare s | step s | "
+          "epoch s | evaluate s | train peak GiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in args.sizes:
+        with tempfile.TemporaryDirectory(prefix=f"sweep-scale-{name}-") as directory:
+            data_dir = Path(directory)
+            fetched = fetch_stage(SIZES[name], data_dir)
+            output = subprocess.run([sys.executable, "-m", "benchmarks.data_scale", "--train-stage", str(data_dir),
+                                     "--max-steps", str(args.max_steps), "--eval-rows", str(args.eval_rows)],
+                                    check=True, capture_output=True, text=True).stdout
+            trained = json.loads(output.strip().splitlines()[-1])
+        results["sizes"][name] = {"size": SIZES[name], "fetch": fetched, "train": trained}
+        ready = trained["load_seconds"] + trained["split_seconds"] + trained["prepare_seconds"]
+        epoch = f"{trained['epoch_seconds']:.1f}" + ("" if trained["epoch_measured_whole"] else " (est.)")
+        evaluated = f"{trained['eval_seconds']:.1f}" + ("" if trained["eval_measured_whole"] else " (est.)")
+        print(f"| {name} | {SIZES[name]['ratings']:,} | {SIZES[name]['users']:,} | {SIZES[name]['movies']:,} | "
+              f"{fetched['seconds']:.1f} | {fetched['peak_memory_gib']:.2f} | {ready:.1f} | "
+              f"{trained['median_step_seconds']:.3f} | {epoch} | {evaluated} | {trained['peak_memory_gib']:.2f} |",
+              flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
