@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -421,3 +422,6 @@ def main(argv: list[str] | None = None) -> int:
         code = getattr(interruption, "exit_code", 130)
         print(f"sweep: interrupted ({'SIGTERM' if code == 143 else 'SIGINT'}); a running trial was marked FAILED", file=sys.stderr)
         return code
+    except BrokenPipeError:  # the reader went away (`sweep data split | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
