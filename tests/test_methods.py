@@ -123,3 +123,9 @@ def test_compare_carries_the_methods_of_each_study(methods_study, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "c" / WEIGHTS_FILE).exists()
     assert "## Adaptive weighting against the static front" in (tmp_path / "c" / "summary.md").read_text()
+
+
+def test_a_methods_tooltip_names_the_method(methods_study):
+    _, out = methods_study
+    page = (out / "index.html").read_text()
+    assert "method gradnorm: weights where its training ended" in page

@@ -92,8 +92,11 @@ def point_details(frames: dict[str, pd.DataFrame], points: list, knees: dict, co
         frame = frames[study]
         row = frame[frame["number"] == number].iloc[0]
         study_words = shlex.quote(study) + storage
+        method = row.get("method", "")
         badges = [label for label, holds in (("on the front", bool(row["pareto"])), ("knee", knees.get(study) == number),
-                                             (f"tutorial {row['tutorial_pair']}", bool(row["tutorial_pair"]))) if holds]
+                                             (f"tutorial {row['tutorial_pair']}", bool(row["tutorial_pair"])),
+                                             (f"method {method}: weights where its training ended", bool(method)))
+                  if holds]
         details[f"point-{index}"] = {
             "study": study, "study_note": f"study {study}" if several else "", "number": int(number),
             "badges": ", ".join(badges),
