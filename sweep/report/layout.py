@@ -112,8 +112,7 @@ def place_labels(axes, labels: list[Label]) -> list[Label]:
             unplaced.append(label)
             continue
         radius, box = spot
-        if radius >= LEADER_FROM:
-            annotation.arrow_patch = None
+        if radius >= LEADER_FROM:  # far from its point: drawn again with a thin line back to it
             annotation.remove()
             annotation = axes.annotate(label.text, label.anchor, xytext=annotation.xyann, textcoords="offset points",
                                        fontsize=label.fontsize, color=label.color, annotation_clip=False, zorder=6,
