@@ -259,3 +259,14 @@ def test_index_html_is_explorable_in_a_real_browser(finished, reported, tmp_path
                 assert not errors, errors
         finally:
             browser.close()
+
+
+def test_each_studys_hypervolume_is_a_share_of_the_best_front_stored_on_its_split(finished, tmp_path):
+    _, storage = finished
+    result = sweep_cli(["compare", "r", "q", "--storage", storage, "--out", tmp_path / "c"])
+    assert result.returncode == 0, result.stderr
+    volumes = [study["hypervolume"] for study in json.loads((tmp_path / "c" / "summary.json").read_text())["studies"]]
+    assert [volume["studies_pooled"] for volume in volumes] == [2, 2]  # both studies share the synthetic split
+    assert volumes[0]["best_stored"] == volumes[1]["best_stored"]
+    for volume in volumes:  # the pooled front dominates at least what either study reaches alone
+        assert volume["hypervolume"] <= volume["best_stored"] + 1e-12

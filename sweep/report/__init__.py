@@ -67,10 +67,17 @@ def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
 
 
 def _volume(url: str, frames: dict, studies: list) -> dict:
-    attrs = studies[0].user_attrs
-    reference = hypervolume.reference_point(attrs.get("context_baselines"))
-    best, pooled = best_stored_front(url, attrs, studies)
-    return {name: hypervolume.summarize(frame, reference, best, pooled) for name, frame in frames.items()}
+    """Each study's hypervolume from its own split's trivial baselines, and its share of the best
+    front stored on that split (pooled once per split and trainer kind)."""
+    pools, volumes = {}, {}
+    for study in studies:
+        attrs = study.user_attrs
+        key = (attrs.get("split_fingerprint"), summary.stand_in_trainer(attrs) is not None)
+        if key not in pools:
+            pools[key] = best_stored_front(url, attrs, studies)
+        reference = hypervolume.reference_point(attrs.get("context_baselines"))
+        volumes[study.study_name] = hypervolume.summarize(frames[study.study_name], reference, *pools[key])
+    return volumes
 
 
 def build_report(name: str, url: str, out: Path, command: str) -> dict:
