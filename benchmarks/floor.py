@@ -1,0 +1,139 @@
+"""How close a training step is to this machine's floor: FLOPs counted, matmul throughput measured.
+
+The floor of a step is its floating-point work divided by the float32 matmul throughput
+TensorFlow reaches here (measured in the same run): at a large square product (the
+machine's peak, near enough: the floor proper) and, for reference, at the step's own
+shapes taken one product at a time (which the blocked softmax beats by overlapping its
+blocks, so that "floor" is not one). Work per step
+of B rows, embedding dimension d, rating MLP 2d → 256 → 128 → 1:
+
+- retrieval (in-batch softmax): the B × B scores and their two gradients, three B·B·d
+  products: 3 · 2·B²·d FLOPs (exp and sums over B² scores come on top, uncounted);
+- rating: the MLP's forward (2·B·Σ fan_in·fan_out) and backward (twice that).
+
+A task whose weight is 0 is not computed, so (1, 0) and (0, 1) count one task each. The
+measured step is the harness's own (sweep.trial's), median over the tutorial's 3 epochs
+on the cached MovieLens 100K split, one pair at a time.
+
+    PYTHONPATH=. python -m benchmarks.floor [--out benchmarks/results/floor.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sweep
+
+PAIRS = ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0))
+
+
+def matmul_throughput(tf, shape_a, shape_b, repeats: int = 30) -> float:
+    """GFLOP/s of a float32 matmul of these shapes (median of repeats, after a warm-up)."""
+    a, b = tf.random.normal(shape_a), tf.random.normal(shape_b)
+    product = tf.function(lambda x, y: tf.matmul(x, y))
+    product(a, b).numpy()
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        product(a, b).numpy()
+        seconds.append(time.perf_counter() - started)
+    return 2 * shape_a[0] * shape_a[1] * shape_b[1] / statistics.median(seconds) / 1e9
+
+
+def step_flops(rating_weight: float, retrieval_weight: float, batch: int, dimension: int, layers) -> float:
+    flops = 0.0
+    if retrieval_weight:
+        flops += 3 * 2 * batch * batch * dimension
+    if rating_weight:
+        fans = [2 * dimension, *layers, 1]
+        forward = 2 * batch * sum(fan_in * fan_out for fan_in, fan_out in zip(fans, fans[1:]))
+        flops += 3 * forward
+    return flops
+
+
+def measured_steps(tf, prepared, rating_weight: float, retrieval_weight: float, model_config, train_config) -> list[float]:
+    from sweep.model import build_model
+    from sweep.trial import _batches
+
+    tf.keras.utils.set_random_seed(0)
+    model = build_model(model_config, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
+                        rating_weight, retrieval_weight)
+    optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
+    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
+
+    @tf.function(input_signature=signature, autograph=False)
+    def step(user_ids, title_ids, ratings):  # sweep.trial.train's step
+        with tf.GradientTape() as tape:
+            rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
+            total = model.rating_weight * rating_loss + model.retrieval_weight * retrieval_loss
+        gradients = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients([(g, v) for g, v in zip(gradients, model.trainable_variables) if g is not None])
+        return total
+
+    batches = [batch for batch in _batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
+    seconds = []
+    for epoch in range(train_config.epochs):
+        for batch in batches:
+            started = time.perf_counter()
+            step(*batch).numpy()
+            seconds.append(time.perf_counter() - started)
+    return seconds[1:]  # the first traces the graph
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    tf = sweep.import_tensorflow()
+    from sweep.config import DataConfig, ModelConfig, TrainConfig
+    from sweep.config import run as run_config
+    from sweep.data.prepared import load_prepared
+    from sweep.model import SOFTMAX_BLOCK_ROWS
+
+    model_config, train_config = ModelConfig(), TrainConfig()
+    batch, dimension = train_config.batch_size, model_config.embedding_dimension
+    shapes = {
+        "softmax block scores (256x32 @ 32x8192)": ((SOFTMAX_BLOCK_ROWS, dimension), (dimension, batch)),
+        "softmax block gradient (256x8192 @ 8192x32)": ((SOFTMAX_BLOCK_ROWS, batch), (batch, dimension)),
+        "rating layer (8192x256 @ 256x128)": ((batch, 256), (256, 128)),
+        "large square (2048x2048 @ 2048x2048)": ((2048, 2048), (2048, 2048)),
+    }
+    throughput = {name: matmul_throughput(tf, *shape) for name, shape in shapes.items()}
+    softmax_rate = statistics.fmean([throughput[name] for name in list(shapes)[:2]])
+    rating_rate = throughput["rating layer (8192x256 @ 256x128)"]
+    peak_rate = throughput["large square (2048x2048 @ 2048x2048)"]  # the machine's float32 peak, near enough
+    prepared = load_prepared(DataConfig(), run_config.data_dir())
+    rows = {}
+    for rating_weight, retrieval_weight in PAIRS:
+        softmax = step_flops(0.0, retrieval_weight, batch, dimension, model_config.rating_layers)
+        rating = step_flops(rating_weight, 0.0, batch, dimension, model_config.rating_layers)
+        at_shapes = softmax / (softmax_rate * 1e9) + rating / (rating_rate * 1e9)
+        at_peak = (softmax + rating) / (peak_rate * 1e9)
+        seconds = measured_steps(tf, prepared, rating_weight, retrieval_weight, model_config, train_config)
+        median = statistics.median(seconds)
+        rows[f"{rating_weight:g},{retrieval_weight:g}"] = {
+            "gflop_per_step": (softmax + rating) / 1e9, "floor_seconds_at_peak": at_peak,
+            "floor_seconds_at_step_shapes": at_shapes, "median_step_seconds": median,
+            "times_floor_at_peak": median / at_peak, "times_floor_at_step_shapes": median / at_shapes,
+            "achieved_gflops": (softmax + rating) / median / 1e9, "steps_timed": len(seconds)}
+    print("| shape | GFLOP/s |\n|---|---|")
+    for name, rate in throughput.items():
+        print(f"| {name} | {rate:.1f} |")
+    print("\n| pair | GFLOP per step | measured step (s) | achieved GFLOP/s | floor at peak (s) | × floor at peak | "
+          "× floor at the step's shapes |\n|---|---|---|---|---|---|---|")
+    for pair, row in rows.items():
+        print(f"| ({pair}) | {row['gflop_per_step']:.2f} | {row['median_step_seconds']:.4f} | {row['achieved_gflops']:.1f} | "
+              f"{row['floor_seconds_at_peak']:.4f} | {row['times_floor_at_peak']:.2f} | "
+              f"{row['times_floor_at_step_shapes']:.2f} |")
+    if args.out:
+        args.out.write_text(json.dumps({"matmul_gflops": throughput, "pairs": rows}, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
