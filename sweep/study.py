@@ -193,6 +193,38 @@ def fail_stale_trials(study) -> None:
     import optuna
 
     optuna.storages.fail_stale_trials(study)
+    fail_trials_that_never_beat(study)
+
+
+def fail_trials_that_never_beat(study) -> None:
+    """Optuna's heartbeat check skips a RUNNING trial with no heartbeat at all, which a worker leaves
+    when it dies (or loses its database) between creating a trial and its first beat: such a
+    trial would stay RUNNING forever. Past the grace period since it started, fail and retry it
+    as a stale one. (Its start time is the creating worker's clock, compared with this one's.)"""
+    import datetime
+
+    import optuna
+    import sqlalchemy
+
+    storage = study._storage
+    backend = getattr(storage, "_backend", storage)  # Optuna wraps an RDBStorage in its cache
+    if getattr(backend, "heartbeat_interval", None) is None:  # a reader's storage keeps no heartbeats
+        return
+    grace = backend.grace_period or 2 * backend.heartbeat_interval
+    with backend.engine.connect() as connection:
+        beating = {row[0] for row in connection.execute(sqlalchemy.text("SELECT trial_id FROM trial_heartbeats"))}
+    now, retry = datetime.datetime.now(), storage.get_heartbeat_stale_trial_callback()
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        started = trial.datetime_start
+        if trial._trial_id in beating or started is None or (now - started).total_seconds() <= grace:
+            continue
+        try:
+            if not storage.set_trial_state_values(trial._trial_id, state=optuna.trial.TrialState.FAIL):
+                continue
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # another worker failed it first
+        if retry is not None:
+            retry(study, storage.get_trial(trial._trial_id))
 
 
 def count_states(study) -> dict:

@@ -180,3 +180,23 @@ def test_a_retry_trains_its_originals_seeds_even_when_the_original_died_before_r
     retry = study.ask()
     assert retry.number == 2 and origin_trial(retry) == 0
     assert origin_trial(study.ask()) == 3  # a first attempt is its own origin
+
+
+def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_failed_and_retried(tmp_path):
+    import time
+
+    from sweep.study import fail_stale_trials
+
+    storage = optuna.storages.RDBStorage(
+        f"sqlite:///{tmp_path / 'h.db'}", heartbeat_interval=1, grace_period=1,
+        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
+    study = optuna.create_study(storage=storage, directions=["maximize", "minimize"])
+    orphan = study.ask()  # created RUNNING, and no heartbeat ever recorded (its worker died at once)
+    orphan.set_user_attr("origin_trial", orphan.number)
+    fail_stale_trials(study)
+    assert study.trials[0].state.name == "RUNNING"  # within the grace period it may still be starting
+    time.sleep(1.2)
+    fail_stale_trials(study)
+    states = [trial.state.name for trial in study.trials]
+    assert states == ["FAIL", "WAITING"]  # failed, and its retry enqueued with its origin
+    assert study.trials[1].user_attrs["origin_trial"] == 0
