@@ -56,7 +56,7 @@ def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
     from sweep.data.prepared import prepare
     from sweep.data.split import load_split
     from sweep.model import build_model
-    from sweep.trial import _batches, evaluate
+    from sweep.trial import _batches, evaluate, training_step
 
     timings = {}
     started = time.perf_counter()
@@ -72,17 +72,7 @@ def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
     config = TrainConfig()
     tf.keras.utils.set_random_seed(0)
     model = build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 1.0, 1.0)
-    optimizer = tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate)
-    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
-
-    @tf.function(input_signature=signature, autograph=False)
-    def step(user_ids, title_ids, ratings):
-        with tf.GradientTape() as tape:
-            rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
-            total = rating_loss + retrieval_loss
-        gradients = tape.gradient(total, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return total
+    step = training_step(model, tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate))
 
     started = time.perf_counter()
     batches = _batches(prepared.train, config, 0)
@@ -91,7 +81,7 @@ def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
     step_seconds = []
     for user_ids, title_ids, ratings in batches[:max_steps]:
         began = time.perf_counter()
-        step(user_ids, title_ids, ratings).numpy()
+        step(user_ids, title_ids, ratings)[0].numpy()
         step_seconds.append(time.perf_counter() - began)
     measured = step_seconds[1:] or step_seconds  # the first step traces the graph
     whole_epoch = len(step_seconds) == steps_per_epoch

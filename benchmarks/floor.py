@@ -58,29 +58,20 @@ def step_flops(rating_weight: float, retrieval_weight: float, batch: int, dimens
 
 def measured_steps(tf, prepared, rating_weight: float, retrieval_weight: float, model_config, train_config) -> list[float]:
     from sweep.model import build_model
-    from sweep.trial import _batches
+    from sweep.trial import _batches, training_step
 
     tf.keras.utils.set_random_seed(0)
     model = build_model(model_config, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
                         rating_weight, retrieval_weight)
     optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
-    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
-
-    @tf.function(input_signature=signature, autograph=False)
-    def step(user_ids, title_ids, ratings):  # sweep.trial.train's step
-        with tf.GradientTape() as tape:
-            rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
-            total = model.rating_weight * rating_loss + model.retrieval_weight * retrieval_loss
-        gradients = tape.gradient(total, model.trainable_variables)
-        optimizer.apply_gradients([(g, v) for g, v in zip(gradients, model.trainable_variables) if g is not None])
-        return total
+    step = training_step(model, optimizer)
 
     batches = [batch for batch in _batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
     seconds = []
     for epoch in range(train_config.epochs):
         for batch in batches:
             started = time.perf_counter()
-            step(*batch).numpy()
+            step(*batch)[0].numpy()
             seconds.append(time.perf_counter() - started)
     return seconds[1:]  # the first traces the graph
 
