@@ -7,18 +7,25 @@ Each stage runs in a fresh process, so its peak resident memory is its own:
 1. fetch: generate, normalize, checksum and cache the tables (`sweep data fetch`);
 2. train: load, split (permutation, 80/20), prepare, then train the tutorial's joint model
    (batch 8192, Adagrad 0.1) for an epoch — or, past `--max-steps`, for that many steps,
-   the epoch's time then estimated from their median step — and evaluate top-k over all
+   the epoch's time then estimated from their median step; the first step's graph tracing,
+   once per process, is kept apart (`trace_seconds`) — and evaluate top-k over all
    movies and RMSE on up to `--eval-rows` test rows (the full test set's time estimated
    from them).
 
     scripts/bench-scale [--sizes 100k 1m 20m] [--max-steps 120] [--out benchmarks/results/data-scale.json]
+
+With `--growth`, the same two stages run along two axes instead of the releases: the
+number of ratings (100K, 1M, 10M; 1,682 movies, MovieLens 100K's 106 ratings per user)
+and the number of movies (1,682, 20K, 100K; 1M ratings), and the results go with the
+log-log slope between neighbouring sizes (1 is linear growth, 2 quadratic) and a plot:
+
+    scripts/bench-scale --growth --out benchmarks/results/cost-growth.json --plot benchmarks/results/cost-growth.png
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -33,6 +40,19 @@ SIZES = {  # the releases' documented counts
     "25m": {"ratings": 25_000_095, "users": 162_541, "movies": 62_423},
 }
 GIB = 2**30
+GROWTH = {  # axis -> its sizes; (1M ratings, 1,682 movies) sits on both
+    "ratings": [{"ratings": n, "users": n // 106, "movies": 1_682} for n in (100_000, 1_000_000, 10_000_000)],
+    "movies": [{"ratings": 1_000_000, "users": 1_000_000 // 106, "movies": n} for n in (1_682, 20_000, 100_000)],
+}
+GROWTH_MEASURES = {  # name -> (label, how to read it from a size's results)
+    "epoch_seconds": ("one training epoch (s)", lambda r: r["train"]["epoch_seconds"]),
+    "eval_seconds": ("evaluate the test split (s)", lambda r: r["train"]["eval_seconds"]),
+    "ready_seconds": ("load + split + prepare (s)",
+                      lambda r: r["train"]["load_seconds"] + r["train"]["split_seconds"] + r["train"]["prepare_seconds"]),
+    "fetch_seconds": ("fetch and cache (s)", lambda r: r["fetch"]["seconds"]),
+    "train_peak_gib": ("peak memory while training (GiB)", lambda r: r["train"]["peak_memory_gib"]),
+    "fetch_peak_gib": ("peak memory while fetching (GiB)", lambda r: r["fetch"]["peak_memory_gib"]),
+}
 
 
 def fetch_stage(size: dict, data_dir: Path) -> dict:
@@ -88,7 +108,10 @@ def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
     timings.update({
         "steps_per_epoch": steps_per_epoch, "steps_timed": len(step_seconds),
         "median_step_seconds": statistics.median(measured),
-        "epoch_seconds": sum(step_seconds) if whole_epoch else statistics.median(measured) * steps_per_epoch,
+        # the first step traces the graph once per process: counted as a typical step, its extra time kept apart
+        "epoch_seconds": (sum(measured) + statistics.median(measured) if whole_epoch and len(step_seconds) > 1
+                          else statistics.median(measured) * steps_per_epoch),
+        "trace_seconds": step_seconds[0] - statistics.median(measured),
         "epoch_measured_whole": whole_epoch,
     })
     test_rows = len(prepared.test["user_id"])
@@ -104,18 +127,119 @@ def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
     return timings
 
 
+def measure_size(size: dict, max_steps: int, eval_rows: int) -> dict:
+    """Both stages of one size, each in a fresh process, on a temporary data directory."""
+    with tempfile.TemporaryDirectory(prefix="sweep-scale-") as directory:
+        data_dir = Path(directory)
+        fetched = fetch_stage(size, data_dir)
+        output = subprocess.run([sys.executable, "-m", "benchmarks.data_scale", "--train-stage", str(data_dir),
+                                 "--max-steps", str(max_steps), "--eval-rows", str(eval_rows)],
+                                check=True, capture_output=True, text=True).stdout
+    return {"size": size, "fetch": fetched, "train": json.loads(output.strip().splitlines()[-1])}
+
+
+def slopes(points: list[tuple[float, float]]) -> list[float]:
+    """Log-log slope between neighbouring (size, cost) points: 1 is linear growth, 2 quadratic."""
+    import math
+
+    return [math.log(b / a) / math.log(x2 / x1) for (x1, a), (x2, b) in zip(points, points[1:])]
+
+
+def growth(args) -> dict:
+    measured = {}
+    axes = {}
+    for axis, sizes in GROWTH.items():
+        axes[axis] = []
+        for size in sizes:
+            key = f"{size['ratings']}-{size['users']}-{size['movies']}"
+            if key not in measured:
+                measured[key] = measure_size(size, args.max_steps, args.eval_rows)
+                print(f"{axis}: {size} measured", file=sys.stderr, flush=True)
+            axes[axis].append(key)
+    results = {"max_steps": args.max_steps, "eval_rows": args.eval_rows, "sizes": measured, "axes": {}}
+    for axis, keys in axes.items():
+        results["axes"][axis] = {"sizes": keys, "measures": {}}
+        for name, (_, read) in GROWTH_MEASURES.items():
+            points = [(measured[key]["size"][axis], read(measured[key])) for key in keys]
+            results["axes"][axis]["measures"][name] = {"values": [value for _, value in points],
+                                                       "slopes": slopes(points)}
+    return results
+
+
+def print_growth(results: dict) -> None:
+    for axis, data in results["axes"].items():
+        sizes = [results["sizes"][key]["size"] for key in data["sizes"]]
+        print(f"\nalong the number of {axis}:\n| measure | " + " | ".join(f"{size[axis]:,}" for size in sizes)
+              + " | log-log slopes |\n|---|" + "---|" * (len(sizes) + 1))
+        for name, (label, _) in GROWTH_MEASURES.items():
+            measure = data["measures"][name]
+            print(f"| {label} | " + " | ".join(f"{value:.3g}" for value in measure["values"]) + " | "
+                  + ", ".join(f"{slope:.2f}" for slope in measure["slopes"]) + " |")
+
+
+def plot_growth(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = {"time (s)": ["epoch_seconds", "eval_seconds", "ready_seconds", "fetch_seconds"],
+              "peak memory (GiB)": ["train_peak_gib", "fetch_peak_gib"]}
+    figure, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
+    for column, (axis, data) in enumerate(results["axes"].items()):
+        xs = [results["sizes"][key]["size"][axis] for key in data["sizes"]]
+        for row, (ylabel, names) in enumerate(groups.items()):
+            panel = axes[row][column]
+            for name in names:
+                values = data["measures"][name]["values"]
+                line, = panel.plot(xs, values, marker="o", label=GROWTH_MEASURES[name][0].rsplit(" (", 1)[0])
+                slope = data["measures"][name]["slopes"][-1]
+                panel.annotate(f"slope {slope:.2f}", (xs[-1], values[-1]), textcoords="offset points",
+                               xytext=(-6, 6), ha="right", fontsize=8, color=line.get_color())
+            base = data["measures"][names[0]]["values"][0]
+            panel.plot(xs, [base * x / xs[0] for x in xs], ls="--", color="grey", lw=1,
+                       label="linear from the smallest (slope 1)")
+            panel.plot(xs, [base * (x / xs[0]) ** 2 for x in xs], ls=":", color="grey", lw=1,
+                       label="quadratic from the smallest (slope 2)")
+            panel.set_xscale("log")
+            panel.set_yscale("log")
+            top = max(max(data["measures"][name]["values"]) for name in names)
+            panel.set_ylim(bottom=min(min(data["measures"][name]["values"]) for name in names) / 2, top=top * 4)
+            panel.set_xticks(xs, [f"{x:,}" for x in xs])
+            panel.minorticks_off()
+            fixed = "movies" if axis == "ratings" else "ratings"
+            panel.set_xlabel(f"number of {axis} ({results['sizes'][data['sizes'][0]]['size'][fixed]:,} {fixed})")
+            panel.set_ylabel(ylabel)
+            panel.grid(alpha=0.3)
+            panel.legend(fontsize=7, loc="upper left")
+    figure.suptitle("How the trial's cost grows (synthetic data, 2 CPU cores; log-log)")
+    figure.savefig(path, dpi=110)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["100k", "1m", "20m"], choices=list(SIZES))
     parser.add_argument("--max-steps", type=int, default=120, help="train at most this many steps per size")
     parser.add_argument("--eval-rows", type=int, default=200_000, help="evaluate at most this many test rows")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
+    parser.add_argument("--growth", action="store_true", help="measure along ratings and movies instead of releases")
+    parser.add_argument("--plot", type=Path, default=None, help="with --growth: draw the growth here (PNG)")
     parser.add_argument("--train-stage", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.train_stage:
         print(json.dumps(train_stage(args.train_stage, args.max_steps, args.eval_rows)))
         return 0
-    results = {"machine": {"cpus": os.cpu_count()}, "max_steps": args.max_steps, "eval_rows": args.eval_rows,
+    if args.growth:
+        results = growth(args)
+        print_growth(results)
+        if args.plot:
+            plot_growth(results, args.plot)
+        if args.out:
+            from benchmarks.machine import write_result
+
+            write_result(args.out, results)
+        return 0
+    results = {"max_steps": args.max_steps, "eval_rows": args.eval_rows,
                "sizes": {}}
     print("| size | ratings | users | movies | fetch s | fetch peak GiB | load+split+prepare s | step s | "
           "epoch s | evaluate s | train peak GiB |")
@@ -137,7 +261,9 @@ def main(argv=None) -> int:
               f"{trained['median_step_seconds']:.3f} | {epoch} | {evaluated} | {trained['peak_memory_gib']:.2f} |",
               flush=True)
     if args.out:
-        args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+        from benchmarks.machine import write_result
+
+        write_result(args.out, results)
     return 0
 
 

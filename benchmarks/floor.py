@@ -21,7 +21,6 @@ on the cached MovieLens 100K split, one pair at a time.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -43,6 +42,27 @@ def matmul_throughput(tf, shape_a, shape_b, repeats: int = 30) -> float:
         product(a, b).numpy()
         seconds.append(time.perf_counter() - started)
     return 2 * shape_a[0] * shape_a[1] * shape_b[1] / statistics.median(seconds) / 1e9
+
+
+def block_seconds(tf, rows: int, batch: int, dimension: int, with_softmax: bool, repeats: int = 100) -> float:
+    """Median seconds of one softmax block's score product, alone or with its exponentials and row sums:
+    if adding them costs little, the product is bound by writing the block, not by its arithmetic."""
+    queries, candidates = tf.random.normal([rows, dimension]), tf.random.normal([batch, dimension])
+
+    def forward(q, c):
+        scores = tf.matmul(q, c, transpose_b=True)
+        if not with_softmax:
+            return scores
+        return tf.reduce_sum(tf.exp(scores - tf.reduce_max(scores, axis=1, keepdims=True)), axis=1)
+
+    compiled = tf.function(forward)
+    compiled(queries, candidates).numpy()
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        compiled(queries, candidates).numpy()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
 
 
 def step_flops(rating_weight: float, retrieval_weight: float, batch: int, dimension: int, layers) -> float:
@@ -76,6 +96,46 @@ def measured_steps(tf, prepared, rating_weight: float, retrieval_weight: float, 
     return seconds[1:]  # the first traces the graph
 
 
+def block_rows_sweep(tf, prepared, model_config, train_config, rows_tried=(64, 128, 256, 512)) -> dict:
+    """The joint step's median seconds with the softmax in blocks of other sizes, and compiled by XLA
+    (a few steps: it is slow), to show the shipped choice is this machine's fastest."""
+    import sweep.model as model_module
+    from sweep.model import build_model
+    from sweep.trial import _batches
+
+    shipped = model_module.SOFTMAX_BLOCK_ROWS
+    results = {}
+    try:
+        for rows in rows_tried:
+            model_module.SOFTMAX_BLOCK_ROWS = rows  # read when the step is traced
+            results[f"{rows} rows"] = statistics.median(
+                measured_steps(tf, prepared, 1.0, 1.0, model_config, train_config))
+    finally:
+        model_module.SOFTMAX_BLOCK_ROWS = shipped
+    tf.keras.utils.set_random_seed(0)
+    model = build_model(model_config, len(prepared.user_vocabulary), len(prepared.title_vocabulary), 1.0, 1.0)
+    optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
+
+    @tf.function(jit_compile=True)
+    def xla_step(user_ids, title_ids, ratings):
+        with tf.GradientTape() as tape:
+            rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
+            total = rating_loss + retrieval_loss
+        gradients = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return total
+
+    batches = [batch for batch in _batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
+    xla_step(*batches[0]).numpy()  # compiles
+    seconds = []
+    for batch in batches[1:6]:
+        started = time.perf_counter()
+        xla_step(*batch).numpy()
+        seconds.append(time.perf_counter() - started)
+    results[f"{shipped} rows, XLA-compiled step"] = statistics.median(seconds)
+    return {"shipped_rows": shipped, "joint_step_seconds": results}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
@@ -95,6 +155,8 @@ def main(argv=None) -> int:
         "large square (2048x2048 @ 2048x2048)": ((2048, 2048), (2048, 2048)),
     }
     throughput = {name: matmul_throughput(tf, *shape) for name, shape in shapes.items()}
+    block = {"score_product_seconds": block_seconds(tf, SOFTMAX_BLOCK_ROWS, batch, dimension, False),
+             "with_exponentials_and_row_sums_seconds": block_seconds(tf, SOFTMAX_BLOCK_ROWS, batch, dimension, True)}
     softmax_rate = statistics.fmean([throughput[name] for name in list(shapes)[:2]])
     rating_rate = throughput["rating layer (8192x256 @ 256x128)"]
     peak_rate = throughput["large square (2048x2048 @ 2048x2048)"]  # the machine's float32 peak, near enough
@@ -112,9 +174,14 @@ def main(argv=None) -> int:
             "floor_seconds_at_step_shapes": at_shapes, "median_step_seconds": median,
             "times_floor_at_peak": median / at_peak, "times_floor_at_step_shapes": median / at_shapes,
             "achieved_gflops": (softmax + rating) / median / 1e9, "steps_timed": len(seconds)}
+    alternatives = block_rows_sweep(tf, prepared, model_config, train_config)
     print("| shape | GFLOP/s |\n|---|---|")
     for name, rate in throughput.items():
         print(f"| {name} | {rate:.1f} |")
+    print("alternatives, joint step seconds: " + ", ".join(
+        f"{name} {seconds:.4f}" for name, seconds in alternatives["joint_step_seconds"].items()))
+    print(f"\none softmax block: score product {block['score_product_seconds'] * 1e3:.3f} ms, with exponentials and "
+          f"row sums {block['with_exponentials_and_row_sums_seconds'] * 1e3:.3f} ms")
     print("\n| pair | GFLOP per step | measured step (s) | achieved GFLOP/s | floor at peak (s) | × floor at peak | "
           "× floor at the step's shapes |\n|---|---|---|---|---|---|---|")
     for pair, row in rows.items():
@@ -122,7 +189,10 @@ def main(argv=None) -> int:
               f"{row['floor_seconds_at_peak']:.4f} | {row['times_floor_at_peak']:.2f} | "
               f"{row['times_floor_at_step_shapes']:.2f} |")
     if args.out:
-        args.out.write_text(json.dumps({"matmul_gflops": throughput, "pairs": rows}, indent=2, sort_keys=True) + "\n")
+        from benchmarks.machine import write_result
+
+        write_result(args.out, {"matmul_gflops": throughput, "softmax_block": block, "pairs": rows,
+                                "alternatives": alternatives})
     return 0
 
 

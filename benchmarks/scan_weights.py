@@ -12,7 +12,6 @@ retrieval_weight from 1e-6 to 1, and retrieval_weight = 1 with rating_weight fro
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -48,8 +47,9 @@ def main(argv=None) -> int:
             flush=True,
         )
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"split": "tutorial", "rows": rows}, indent=2) + "\n")
+        from benchmarks.machine import write_result
+
+        write_result(args.out, {"split": "tutorial", "rows": rows})
     return 0
 
 

@@ -3,8 +3,8 @@
 Checked sections and their files: README.md's "What a real sweep shows" against
 reports/tutorial/ (summary.json, summary.md), "Adaptive weighting against the tuned front"
 against reports/methods/, "Tutorial baselines" against reports/baselines/
-(baselines.json, baselines.md), "Performance" against benchmarks/results/bench-trial.json and floor.json,
-"Cost at MovieLens sizes" against benchmarks/results/data-scale.json;
+(baselines.json, baselines.md), "Performance" and "Cost at MovieLens sizes" against
+benchmarks/results/*.json, of which they must also be exactly the rendering (benchmarks/readme.py);
 studies/README.md's weight scan against benchmarks/results/scan-weights.json. The tutorial's
 published figures count as a source too. The committed files must agree with each other.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.readme import GENERATED, RENDERERS, section_bounds
 from sweep.baselines import TUTORIAL, markdown_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,13 +58,15 @@ def found(written: str, values: list[float], texts: str) -> bool:
                for value in values) or written in decimals_in(texts)
 
 
+PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
+                       ("bench-trial", "ablation", "floor", "study-wall", "cost-growth", "samplers")]
 SECTIONS = {
     "What a real sweep shows": (README, ["reports/tutorial/summary.json"], ["reports/tutorial/summary.md"]),
     "Adaptive weighting against the tuned front": (README, ["reports/methods/summary.json"],
                                                    ["reports/methods/summary.md"]),
     "Tutorial baselines": (README, ["reports/baselines/baselines.json"], ["reports/baselines/baselines.md"]),
-    "Performance": (README, ["benchmarks/results/bench-trial.json", "benchmarks/results/floor.json"], []),
-    "Cost at MovieLens sizes": (README, ["benchmarks/results/data-scale.json"], []),
+    "Performance": (README, PERFORMANCE_RESULTS, PERFORMANCE_RESULTS),  # as text too: the machine's version strings
+    "Cost at MovieLens sizes": (README, ["benchmarks/results/data-scale.json"], ["benchmarks/results/data-scale.json"]),
     "Why the weight ranges are what they are": (STUDIES_README, ["benchmarks/results/scan-weights.json",
                                                                  "reports/baselines/baselines.json"], []),
 }
@@ -91,3 +94,10 @@ def test_the_committed_baselines_table_is_rendered_from_its_json():
     document = json.loads((REPO / "reports" / "baselines" / "baselines.json").read_text())
     rendered = markdown_table(document["comparison"], document["summary"], document["context"])
     assert rendered == (REPO / "reports" / "baselines" / "baselines.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("title", GENERATED)
+def test_the_performance_sections_are_exactly_what_the_result_files_render(title):
+    start, end = section_bounds(README, title)
+    assert README[start:end] == RENDERERS[title](), (
+        f"README.md's {title!r} differs from benchmarks/results: run `python -m benchmarks.readme --write`")

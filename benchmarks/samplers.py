@@ -1,0 +1,214 @@
+"""Which sampler finds the front: hypervolume against trials for each sampler, several study seeds.
+
+Each run is one study of `--trials` trials over the demo's search (studies/demo.toml:
+rating weight 0.1–1e4, retrieval weight 1e-3–1, log scale; the tutorial's training
+settings, one training seed per trial, on the tutorial's split), driven by the product's
+own sampler construction and suggestion (sweep.study.make_sampler, sweep.study.suggest),
+without the enqueued tutorial pairs, so every trial is the sampler's choice. After each
+trial the hypervolume of the trials so far is measured from the trivial baselines
+(chance top-100, global-mean RMSE) and divided by the hypervolume of the best front
+known: every trial of every run pooled. Reported per sampler: median and quartiles of
+that share against trials, and the trials each run needed to reach 90 % and 98 % of it
+(median over study seeds; a run that never reached it counts as more than the budget).
+
+Two worker processes share the runs (TensorFlow at one thread each, so they do not
+contend); a run's trials do not depend on which worker runs it. `gp` runs only where
+PyTorch is installed.
+
+    scripts/bench-samplers [--samplers tpe nsga2 random gp] [--seeds 5] [--trials 40]
+        [--out benchmarks/results/samplers.json] [--plot benchmarks/results/samplers.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDY_FILE = ROOT / "studies" / "demo.toml"
+TARGETS = (0.90, 0.98)
+
+
+def run_one(sampler: str, study_seed: int, n_trials: int) -> dict:
+    """One study: the (top-100, RMSE) of every trial, in order. Runs in a worker process."""
+    import optuna
+
+    import sweep
+
+    tf = sweep.import_tensorflow()
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data.prepared import load_prepared
+    from sweep.study import make_sampler, suggest, trial_seeds
+    from sweep.trial import train_and_evaluate
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = load_study_file(STUDY_FILE)
+    spec = replace(spec, study=replace(spec.study, sampler=sampler, seed=study_seed))
+    prepared = load_prepared(spec.data, run_config.data_dir())
+    study = optuna.create_study(directions=["maximize", "minimize"], sampler=make_sampler(spec))
+    trials = []
+    for _ in range(n_trials):
+        trial = study.ask()
+        (rating_weight, retrieval_weight), model_config, train_config = suggest(trial, spec)
+        seed = trial_seeds(study_seed, trial.number, 1)[0]
+        result = train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, train_config, prepared)
+        values = (result["metrics"]["top_100_accuracy"], result["metrics"]["rmse"])
+        study.tell(trial, values)
+        trials.append({"rating_weight": rating_weight, "retrieval_weight": retrieval_weight,
+                       "top_100_accuracy": values[0], "rmse": values[1]})
+    return {"sampler": sampler, "study_seed": study_seed, "trials": trials}
+
+
+def worker(jobs: list[tuple[str, int]], n_trials: int) -> None:
+    for sampler, seed in jobs:
+        started = time.perf_counter()
+        result = run_one(sampler, seed, n_trials)
+        print(json.dumps(result), flush=True)
+        print(f"{sampler} seed {seed}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def trivial_reference() -> dict:
+    """Chance top-100 and global-mean RMSE on the demo's split."""
+    from sweep.baselines import context_baselines
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data.prepared import load_prepared
+    from sweep.report.hypervolume import reference_point
+
+    spec = load_study_file(STUDY_FILE)
+    return reference_point(context_baselines(load_prepared(spec.data, run_config.data_dir()), spec.train.candidates))
+
+
+def analyse(runs: list[dict], reference: dict, n_trials: int) -> dict:
+    from sweep.report.hypervolume import hypervolume
+
+    pooled = [(t["top_100_accuracy"], t["rmse"]) for run in runs for t in run["trials"]]
+    best = hypervolume(pooled, reference)
+    by_sampler: dict[str, dict] = {}
+    for run in runs:
+        points = [(t["top_100_accuracy"], t["rmse"]) for t in run["trials"]]
+        curve = [hypervolume(points[: n + 1], reference) / best for n in range(len(points))]
+        reached = {f"{target:.2f}": next((n + 1 for n, share in enumerate(curve) if share >= target), None)
+                   for target in TARGETS}
+        entry = by_sampler.setdefault(run["sampler"], {"runs": []})
+        entry["runs"].append({"study_seed": run["study_seed"], "share_curve": curve, "trials_to_reach": reached})
+    for sampler, entry in by_sampler.items():
+        curves = np.array([run["share_curve"] for run in entry["runs"]])
+        entry["share_quartiles"] = {name: np.quantile(curves, q, axis=0).tolist()
+                                    for name, q in (("q25", 0.25), ("median", 0.5), ("q75", 0.75))}
+        entry["final_share_median"] = float(np.median(curves[:, -1]))
+        entry["trials_to_reach_median"] = {}
+        for target in TARGETS:
+            key = f"{target:.2f}"
+            # a run that never got there counts as beyond the budget (infinite), so the median stays honest
+            needed = [run["trials_to_reach"][key] or np.inf for run in entry["runs"]]
+            median = float(np.median(needed))
+            entry["trials_to_reach_median"][key] = None if not np.isfinite(median) else median
+            entry.setdefault("runs_reaching", {})[key] = sum(np.isfinite(needed))
+    return {"reference": reference, "best_known_hypervolume": best, "trials_pooled": len(pooled),
+            "trials_per_run": n_trials, "samplers": by_sampler}
+
+
+def winner(analysis: dict, target: str = "0.98") -> str:
+    """The sampler that reaches the target share in the fewest trials (median), ties by final share."""
+    def key(name):
+        entry = analysis["samplers"][name]
+        needed = entry["trials_to_reach_median"][target]
+        return (needed if needed is not None else np.inf, -entry["final_share_median"])
+
+    return min(analysis["samplers"], key=key)
+
+
+def plot(analysis: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    for name, entry in analysis["samplers"].items():
+        quartiles = entry["share_quartiles"]
+        trials = np.arange(1, len(quartiles["median"]) + 1)
+        line, = axis.plot(trials, np.array(quartiles["median"]) * 100, label=f"{name} (median of {len(entry['runs'])} seeds)")
+        axis.fill_between(trials, np.array(quartiles["q25"]) * 100, np.array(quartiles["q75"]) * 100,
+                          color=line.get_color(), alpha=0.15, linewidth=0)
+    for target in TARGETS:
+        axis.axhline(target * 100, color="0.5", linestyle=":", linewidth=0.9)
+        axis.annotate(f"{target:.0%}", (1, target * 100), textcoords="offset points", xytext=(2, 2), fontsize=8,
+                      color="0.4")
+    axis.set_xlabel("trials")
+    axis.set_ylabel("hypervolume, % of the best front known")
+    axis.set_ylim(max(0, axis.get_ylim()[0]), 101)
+    axis.set_xlim(1, analysis["trials_per_run"])
+    axis.grid(alpha=0.3)
+    axis.legend(loc="lower right")
+    axis.set_title("Which sampler finds the front (shaded: quartiles over study seeds)")
+    figure.savefig(path, dpi=110)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samplers", nargs="+", default=["tpe", "nsga2", "random", "gp"])
+    parser.add_argument("--seeds", type=int, default=5, help="study seeds per sampler (0, 1, …)")
+    parser.add_argument("--trials", type=int, default=40, help="trials per study")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
+    parser.add_argument("--plot", type=Path, default=None, help="draw the curves here (PNG)")
+    parser.add_argument("--worker-jobs", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker_jobs:
+        worker([(job.split(":")[0], int(job.split(":")[1])) for job in args.worker_jobs.split(",")], args.trials)
+        return 0
+
+    skipped = {}
+    samplers = []
+    for name in args.samplers:
+        if name == "gp" and importlib.util.find_spec("torch") is None:
+            skipped[name] = "PyTorch is not installed"
+            print("gp skipped: PyTorch is not installed", file=sys.stderr)
+        else:
+            samplers.append(name)
+    jobs = [f"{name}:{seed}" for seed in range(args.seeds) for name in samplers]
+    started = time.perf_counter()
+    processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.samplers", "--trials", str(args.trials),
+                                   "--worker-jobs", ",".join(jobs[index :: args.workers])],
+                                  stdout=subprocess.PIPE, text=True) for index in range(args.workers)]
+    runs = []
+    for process in processes:
+        output, _ = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"a sampler worker failed (exit {process.returncode})")
+        runs += [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    analysis = analyse(runs, trivial_reference(), args.trials)
+    analysis |= {"skipped": skipped, "wall_seconds": time.perf_counter() - started, "study_file": "studies/demo.toml",
+                 "fastest_to_98": winner(analysis, "0.98"), "fastest_to_90": winner(analysis, "0.90"), "runs": runs}
+    print("| sampler | trials to 90 % (median) | runs reaching 90 % | trials to 98 % (median) | runs reaching 98 % | "
+          f"share after {args.trials} (median) |\n|---|---|---|---|---|---|")
+    for name, entry in analysis["samplers"].items():
+        reach = entry["trials_to_reach_median"]
+        print(f"| {name} | {reach['0.90'] or '>' + str(args.trials)} | {entry['runs_reaching']['0.90']}/{len(entry['runs'])} | "
+              f"{reach['0.98'] or '>' + str(args.trials)} | {entry['runs_reaching']['0.98']}/{len(entry['runs'])} | "
+              f"{entry['final_share_median']:.1%} |")
+    print(f"fastest to 98 %: {analysis['fastest_to_98']}; to 90 %: {analysis['fastest_to_90']}")
+    if args.plot:
+        plot(analysis, args.plot)
+    if args.out:
+        from benchmarks.machine import write_result
+
+        write_result(args.out, analysis)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

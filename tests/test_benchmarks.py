@@ -1,0 +1,70 @@
+"""The benchmarks' own arithmetic: ABBA order, growth slopes, trials to reach a share of the front.
+
+The benchmarks measure; these tests check what they compute from the measurements, on
+inputs whose answers are known by hand. No timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.bench_trial import abba_order
+from benchmarks.data_scale import slopes
+from benchmarks.samplers import analyse, winner
+
+REFERENCE = {"top_100_accuracy": 0.0, "rmse": 2.0}
+
+
+def test_abba_alternates_which_implementation_goes_first():
+    orders = [abba_order(repeat) for repeat in range(4)]
+    assert orders == [("reference", "sweep"), ("sweep", "reference"), ("reference", "sweep"), ("sweep", "reference")]
+    # over an even number of repeats each goes first equally often
+    assert sum(order[0] == "reference" for order in orders) == 2
+
+
+def test_growth_slopes_read_1_for_linear_and_2_for_quadratic():
+    assert slopes([(10, 3.0), (100, 30.0), (1000, 300.0)]) == pytest.approx([1.0, 1.0])
+    assert slopes([(10, 1.0), (100, 100.0)]) == pytest.approx([2.0])
+    assert slopes([(10, 5.0), (1000, 5.0)]) == pytest.approx([0.0])
+
+
+def run(sampler: str, seed: int, points: list[tuple[float, float]]) -> dict:
+    return {"sampler": sampler, "study_seed": seed,
+            "trials": [{"top_100_accuracy": top, "rmse": rmse} for top, rmse in points]}
+
+
+def test_trials_to_reach_count_from_the_pooled_best_front():
+    # Reference (0, 2). The pooled front is (0.2, 1.0) alone: area 0.2 * 1.0 = 0.2.
+    # Run "a": (0.1, 1.0) has area 0.1 (50 %), then (0.2, 1.0) makes it 100 % at trial 2.
+    # Run "b": (0.19, 1.0) is 95 %: above 90 % at trial 1, never 98 %.
+    runs = [run("a", 0, [(0.1, 1.0), (0.2, 1.0)]), run("b", 0, [(0.19, 1.0), (0.05, 1.5)])]
+    analysis = analyse(runs, REFERENCE, n_trials=2)
+    assert analysis["best_known_hypervolume"] == pytest.approx(0.2)
+    a, b = analysis["samplers"]["a"], analysis["samplers"]["b"]
+    assert a["runs"][0]["share_curve"] == pytest.approx([0.5, 1.0])
+    assert a["trials_to_reach_median"] == {"0.90": 2.0, "0.98": 2.0}
+    assert b["trials_to_reach_median"] == {"0.90": 1.0, "0.98": None}  # never reached: no number, not the budget
+    assert b["runs_reaching"] == {"0.90": 1, "0.98": 0}
+    assert winner(analysis, "0.98") == "a" and winner(analysis, "0.90") == "b"
+
+
+def test_a_sampler_that_misses_the_target_in_most_runs_has_no_median():
+    # Three seeds: one reaches 98 % at trial 1, two never do: the median is "beyond the budget".
+    best = run("best", 0, [(0.2, 1.0)])
+    runs = [best, run("x", 0, [(0.2, 1.0)]), run("x", 1, [(0.1, 1.0)]), run("x", 2, [(0.1, 1.0)])]
+    analysis = analyse(runs, REFERENCE, n_trials=1)
+    assert analysis["samplers"]["x"]["trials_to_reach_median"]["0.98"] is None
+    assert analysis["samplers"]["x"]["runs_reaching"]["0.98"] == 1
+
+
+def test_the_default_sampler_is_the_one_the_committed_benchmark_found_fastest():
+    from pathlib import Path
+
+    from sweep.config import StudySettings
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "samplers.json"
+    if not results.exists():
+        pytest.skip("no committed sampler benchmark")
+    assert StudySettings(name="x").sampler == json.loads(results.read_text())["fastest_to_98"]
