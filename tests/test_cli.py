@@ -53,3 +53,14 @@ def test_a_bad_command_line_is_one_error_line(argv):
     result = subprocess.run([sys.executable, "-m", "sweep", *argv], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("sweep: error: ")
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path):
+    # `sweep studies | head -0`: the pipe is closed before the command writes; like Unix tools it
+    # stops with 141 (128 + SIGPIPE) and says nothing, instead of a BrokenPipeError traceback.
+    process = subprocess.Popen([sys.executable, "-m", "sweep", "studies", "--storage", f"sqlite:///{tmp_path}/s.db"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader is gone before the first line
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141, stderr
+    assert stderr == ""
