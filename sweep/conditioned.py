@@ -1,0 +1,199 @@
+"""One model for every weight pair: the tutorial's model conditioned on (rating_weight, retrieval_weight).
+
+Loss-conditional training ("You Only Train Once", Dosovitskiy & Djolonga, ICLR 2020):
+the network is told the weight pair it should serve and is trained on pairs drawn from
+the study's search distribution, so after one training any pair in that range can be
+evaluated without retraining. The choices, and why:
+
+- **What is conditioned.** The user tower gets a FiLM scale and shift (1 + γ, β) computed
+  by a small MLP from the log-weights, and the rating MLP gets the log-weights as two
+  extra inputs. The movie tower is shared and unconditioned, so every query of every pair
+  scores one set of candidate vectors (retrieval stays one matrix product). The FiLM
+  MLP's last layer starts at zero: at initialization the model is the tutorial's.
+- **A pair per example, not per batch.** The rating loss is a mean over the batch and the
+  in-batch softmax a sum over its queries, so weighting each example's term by its own
+  pair is exact: an example contributes what it would in a batch trained at its pair.
+  Drawing one pair per batch makes each step's gradient scale jump by orders of
+  magnitude, and Adagrad's accumulators remember the largest.
+- **Log-uniform draws** over the ranges the study searches, as its sampler sees them.
+
+Import this module only where a model is trained: it imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+import sweep
+
+sweep.import_tensorflow()
+
+import tensorflow as tf  # noqa: E402
+
+from sweep.model import SOFTMAX_BLOCK_ROWS  # noqa: E402
+
+
+class ConditionedModel(tf.keras.Model):
+    """The tutorial's towers and tasks, conditioned on the loss weights (or not, when `conditioned` is false)."""
+
+    def __init__(self, user_vocabulary_size: int, title_vocabulary_size: int, embedding_dimension: int = 32,
+                 rating_layers: tuple[int, ...] = (256, 128), activation: str = "relu",
+                 conditioning_width: int = 64, conditioned: bool = True):
+        super().__init__()
+        self.conditioned = conditioned
+        self.movie_embedding = tf.keras.layers.Embedding(title_vocabulary_size + 1, embedding_dimension)
+        self.user_embedding = tf.keras.layers.Embedding(user_vocabulary_size + 1, embedding_dimension)
+        self.rating_model = tf.keras.Sequential(
+            [tf.keras.layers.Dense(units, activation=activation) for units in rating_layers] + [tf.keras.layers.Dense(1)])
+        # The tutorial's build order first (movies, users, rating MLP): with conditioning off and
+        # the same seed, the initial weights are the tutorial's; the FiLM MLP draws after them.
+        self.movie_embedding.build((None,))
+        self.user_embedding.build((None,))
+        self.rating_model.build((None, 2 * embedding_dimension + (2 if conditioned else 0)))
+        self.film = tf.keras.Sequential([
+            tf.keras.layers.Dense(conditioning_width, activation="relu"),
+            tf.keras.layers.Dense(2 * embedding_dimension, kernel_initializer="zeros"),
+        ])
+        if conditioned:
+            self.film.build((None, 2))
+
+    def user_vectors(self, user_ids: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
+        """User embeddings, scaled and shifted for each row's weight pair (features: log10 weights, [B, 2])."""
+        vectors = self.user_embedding(user_ids)
+        if not self.conditioned:
+            return vectors
+        scale, shift = tf.split(self.film(features), 2, axis=1)
+        return vectors * (1.0 + scale) + shift
+
+    def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
+        inputs = [user_vectors, movie_vectors] + ([features] if self.conditioned else [])
+        return tf.squeeze(self.rating_model(tf.concat(inputs, axis=1)), axis=1)
+
+    def weighted_losses(self, user_ids, title_ids, ratings, weights) -> tuple[tf.Tensor, tf.Tensor]:
+        """(rating term, retrieval term) of a batch whose row i is trained at weights[i] = (rating, retrieval):
+        mean_i w_r,i (r_i - p_i)² and Σ_i w_t,i CE_i. With every row at (a, b) they are a·MSE and b·ΣCE."""
+        features = log_weight_features(weights)
+        users = self.user_vectors(user_ids, features)
+        movies = self.movie_embedding(title_ids)
+        squared_errors = tf.square(tf.cast(ratings, users.dtype) - self.predict_rating(users, movies, features))
+        rating_term = tf.reduce_mean(weights[:, 0] * squared_errors)
+        retrieval_term = weighted_softmax_loss(users, movies, weights[:, 1])
+        return rating_term, retrieval_term
+
+    def at(self, rating_weight: float, retrieval_weight: float) -> "FixedPair":
+        """The model serving one weight pair, shaped like the static model for `sweep.trial.evaluate`."""
+        return FixedPair(self, rating_weight, retrieval_weight)
+
+
+class FixedPair:
+    """A conditioned model at one weight pair: user_embedding, movie_embedding and predict_rating as the
+    static model has them, so evaluation and serving need no second code path."""
+
+    def __init__(self, model: ConditionedModel, rating_weight: float, retrieval_weight: float):
+        self.model = model
+        self.weights = (float(rating_weight), float(retrieval_weight))
+        self.movie_embedding = model.movie_embedding
+
+    def _features(self, rows) -> tf.Tensor:
+        return log_weight_features(tf.fill([rows, 2], 1.0) * tf.constant(self.weights, tf.float32))
+
+    def user_embedding(self, user_ids: tf.Tensor) -> tf.Tensor:
+        return self.model.user_vectors(user_ids, self._features(tf.shape(user_ids)[0]))
+
+    def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor) -> tf.Tensor:
+        return self.model.predict_rating(user_vectors, movie_vectors, self._features(tf.shape(user_vectors)[0]))
+
+
+def log_weight_features(weights: tf.Tensor) -> tf.Tensor:
+    """What the network sees of a pair: its base-10 logarithms (the pairs span decades)."""
+    return tf.math.log(tf.cast(weights, tf.float32)) / math.log(10.0)
+
+
+def weighted_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights: tf.Tensor) -> tf.Tensor:
+    """Σ_i w_i · CE_i, CE_i the in-batch softmax cross-entropy of query i (its own candidate the positive);
+    with every w_i = 1 it is sweep.model.in_batch_softmax_loss. Blocked the same way, for the same reason."""
+    return _blocked_weighted_softmax_loss(queries, candidates, tf.cast(row_weights, queries.dtype))
+
+
+@tf.custom_gradient
+def _blocked_weighted_softmax_loss(queries, candidates, row_weights):
+    n_rows = tf.shape(queries)[0]
+    n_blocks = (n_rows + SOFTMAX_BLOCK_ROWS - 1) // SOFTMAX_BLOCK_ROWS
+
+    def one_block(index, loss, query_gradient, candidate_gradient):
+        rows = slice(index * SOFTMAX_BLOCK_ROWS, (index + 1) * SOFTMAX_BLOCK_ROWS)
+        block, weights = queries[rows], row_weights[rows][:, None]
+        scores = tf.matmul(block, candidates, transpose_b=True)
+        row_max = tf.reduce_max(scores, axis=1, keepdims=True)
+        exponentials = tf.exp(scores - row_max)
+        row_sum = tf.reduce_sum(exponentials, axis=1, keepdims=True)
+        loss += tf.reduce_sum(weights * (tf.math.log(row_sum) + row_max))
+        scale = weights / row_sum  # each row's softmax, times its weight, folded into the matmuls
+        query_gradient = query_gradient.write(index, tf.matmul(exponentials, candidates) * scale)
+        candidate_gradient += tf.matmul(exponentials, block * scale, transpose_a=True)
+        return index + 1, loss, query_gradient, candidate_gradient
+
+    _, loss, query_gradient, candidate_gradient = tf.while_loop(
+        lambda index, *_: index < n_blocks,
+        one_block,
+        (tf.constant(0), tf.constant(0.0, queries.dtype),
+         tf.TensorArray(queries.dtype, size=n_blocks, infer_shape=False), tf.zeros_like(candidates)),
+    )
+    weights = row_weights[:, None]
+    loss -= tf.reduce_sum(weights * queries * candidates)  # the positives, on the diagonal
+    query_gradient = query_gradient.concat() - weights * candidates
+    candidate_gradient -= weights * queries
+
+    def gradient(upstream):
+        return upstream * query_gradient, upstream * candidate_gradient, None  # the weights are data
+
+    return loss, gradient
+
+
+def draw_weights(rng: np.random.Generator, ranges: dict[str, tuple[float, float]], rows: int) -> np.ndarray:
+    """`rows` weight pairs, each weight log-uniform over its (low, high): the study's search distribution."""
+    columns = []
+    for name in ("rating_weight", "retrieval_weight"):
+        low, high = ranges[name]
+        columns.append(np.exp(rng.uniform(math.log(low), math.log(high), size=rows)))
+    return np.stack(columns, axis=1).astype(np.float32)
+
+
+def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], epochs: int,
+                      ranges: dict[str, tuple[float, float]], seed: int) -> list[dict]:
+    """Adagrad over the batches, every row at its own freshly drawn weight pair; per-epoch losses and seconds."""
+    rng = np.random.default_rng(seed)
+    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32),
+                 tf.TensorSpec([None, 2], tf.float32)]
+
+    @tf.function(input_signature=signature, autograph=False)
+    def step(user_ids, title_ids, ratings, weights):
+        with tf.GradientTape() as tape:
+            rating_term, retrieval_term = model.weighted_losses(user_ids, title_ids, ratings, weights)
+            total = rating_term + retrieval_term
+        variables = model.trainable_variables
+        gradients = tape.gradient(total, variables)
+        optimizer.apply_gradients([(g, v) for g, v in zip(gradients, variables) if g is not None])
+        return total, rating_term, retrieval_term
+
+    history = []
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        sums, rows = np.zeros(3), 0
+        for user_ids, title_ids, ratings in batches:
+            size = int(user_ids.shape[0])
+            losses = np.array([float(loss.numpy()) for loss in
+                               step(user_ids, title_ids, ratings, tf.constant(draw_weights(rng, ranges, size)))])
+            if not np.all(np.isfinite(losses)):
+                from sweep.trial import TrialFailed
+
+                raise TrialFailed("non-finite loss", f"conditioned training, epoch {epoch + 1}")
+            sums += losses * size
+            rows += size
+        total, rating, retrieval = sums / rows
+        history.append({"total_loss": total, "rating_loss": rating, "retrieval_loss": retrieval,
+                        "seconds": time.perf_counter() - started})
+    return history
