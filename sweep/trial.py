@@ -13,6 +13,7 @@ once per process, not once per trial). Metrics are computed only at evaluation, 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from typing import Protocol
@@ -69,18 +70,23 @@ def train_and_evaluate(
     from sweep.weighting import make_weighting
 
     started = time.perf_counter()
-    tf.keras.utils.set_random_seed(seed)
     weighting = None if method is None else make_weighting(method, train_config.learning_rate)
     if weighting is not None:
         rating_weight = retrieval_weight = 1.0  # both tasks computed; the method sets each step's weights
-    model = build_model(model_config, len(data.user_vocabulary), len(data.title_vocabulary),
-                        rating_weight, retrieval_weight)
-    optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
+    sizes = (len(data.user_vocabulary), len(data.title_vocabulary))
+    if weighting is None:  # before the seed is set: building the worker's traced model draws numbers of its own
+        traced = traced_training(model_config, *sizes, rating_weight != 0.0, retrieval_weight != 0.0,
+                                 train_config.learning_rate)
+    tf.keras.utils.set_random_seed(seed)
+    model = build_model(model_config, *sizes, rating_weight, retrieval_weight)  # the seed's initial weights
     build_seconds = time.perf_counter() - started
 
     if weighting is None:
-        epochs = train(model, optimizer, data.train, train_config, seed)
+        traced.start(model, rating_weight, retrieval_weight)
+        epochs = run_epochs(traced.step, _batches(data.train, train_config, seed), train_config.epochs)
+        traced.copy_trained_weights_to(model)
     else:
+        optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
         epochs = train_adaptive(model, optimizer, data.train, train_config, seed, weighting)
     evaluation_started = time.perf_counter()
     metrics = evaluate(model, data.test, data.candidates[train_config.candidates], train_config.eval_batch_size)
@@ -105,9 +111,10 @@ def train_and_evaluate(
     return result
 
 
-def training_step(model, optimizer):
-    """One Adagrad step on a batch of ids with the model's fixed weights, compiled once:
-    returns (total, rating, retrieval) losses. The benchmarks time this very step."""
+def training_step(model, optimizer, loss_weights=None):
+    """One Adagrad step on a batch of ids, compiled once: returns (total, rating, retrieval) losses.
+    The loss weights are the model's, or read from `loss_weights` (a [2] variable) at every call,
+    so one traced step serves every pair with the same zero pattern. The benchmarks time this very step."""
     import tensorflow as tf
 
     signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)]
@@ -116,7 +123,10 @@ def training_step(model, optimizer):
     def step(user_ids, title_ids, ratings):
         with tf.GradientTape() as tape:
             rating_loss, retrieval_loss = model.task_losses(user_ids, title_ids, ratings)
-            total_loss = model.rating_weight * rating_loss + model.retrieval_weight * retrieval_loss
+            if loss_weights is None:
+                total_loss = model.rating_weight * rating_loss + model.retrieval_weight * retrieval_loss
+            else:
+                total_loss = loss_weights[0] * rating_loss + loss_weights[1] * retrieval_loss
         variables = model.trainable_variables
         gradients = tape.gradient(total_loss, variables)
         optimizer.apply_gradients(
@@ -127,13 +137,55 @@ def training_step(model, optimizer):
     return step
 
 
+class TracedTraining:
+    """A worker's model, optimizer and traced step for one model shape and zero pattern, reused by
+    every trial: tracing the step costs about 0.4 s, a tenth of a trial; re-initializing, milliseconds.
+    Each trial copies in its own freshly built model's initial weights and resets Adagrad's state,
+    so it trains exactly what a new model and optimizer would (tests/test_faithful.py holds it)."""
+
+    def __init__(self, model, optimizer):
+        import tensorflow as tf
+
+        self.model, self.optimizer = model, optimizer
+        self.loss_weights = tf.Variable([model.rating_weight, model.retrieval_weight], trainable=False)
+        self.step = training_step(model, optimizer, self.loss_weights)
+
+    def start(self, initial, rating_weight: float, retrieval_weight: float) -> None:
+        import tensorflow as tf
+
+        for variable, value in zip(self.model.trainable_variables, initial.trainable_variables):
+            variable.assign(value)
+        for variable in self.optimizer.variables:  # iterations -> 0, accumulators -> their initial value
+            start = 0 if variable is self.optimizer.iterations else self.optimizer.initial_accumulator_value
+            variable.assign(tf.fill(tf.shape(variable), tf.cast(start, variable.dtype)))
+        self.loss_weights.assign([rating_weight, retrieval_weight])
+
+    def copy_trained_weights_to(self, model) -> None:
+        for variable, value in zip(model.trainable_variables, self.model.trainable_variables):
+            variable.assign(value)
+
+
+@functools.lru_cache(maxsize=8)
+def traced_training(model_config: ModelConfig, n_users: int, n_titles: int, rating_on: bool, retrieval_on: bool,
+                    learning_rate: float) -> TracedTraining:
+    """The worker's TracedTraining for this shape, zero pattern and learning rate (built on first use)."""
+    import tensorflow as tf
+
+    from sweep.model import build_model
+
+    model = build_model(model_config, n_users, n_titles, float(rating_on), float(retrieval_on))
+    return TracedTraining(model, tf.keras.optimizers.Adagrad(learning_rate=learning_rate))
+
+
 def train(model, optimizer, train_data: dict, config: TrainConfig, seed: int) -> list[dict]:
     """Adagrad over the shuffled batches (one order for all epochs, as the tutorial's cache gives)."""
-    batches = _batches(train_data, config, seed)
-    step = training_step(model, optimizer)
+    return run_epochs(training_step(model, optimizer), _batches(train_data, config, seed), config.epochs)
 
+
+def run_epochs(step, batches: list[tuple], epochs: int) -> list[dict]:
+    """The step over every batch, `epochs` times; per epoch the batch-size-weighted mean losses and seconds."""
     history = []
-    for epoch in range(config.epochs):
+    for epoch in range(epochs):
         epoch_started = time.perf_counter()
         sums = np.zeros(3)
         rows = 0

@@ -198,3 +198,24 @@ def test_evaluation_in_blocks_of_candidates_counts_exactly_what_one_block_does(t
     whole = evaluate(trained["model"], prepared.test, prepared.candidates["all_entries"], 4096)
     monkeypatch.setattr(trial, "CANDIDATE_BLOCK", 7)  # 400 candidates: 58 blocks, the last one short
     assert evaluate(trained["model"], prepared.test, prepared.candidates["all_entries"], 4096) == whole
+
+
+def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimizer_do(prepared):
+    # train_and_evaluate reuses one traced step per zero pattern (trial.traced_training), resetting
+    # the weights and Adagrad's accumulators per trial; `train` builds everything anew.
+    from sweep.model import build_model
+    from sweep.trial import train, traced_training
+
+    traced_training.cache_clear()
+    first = train_and_evaluate(3.0, 0.5, 1, ModelConfig(), FAST, prepared)
+    train_and_evaluate(40.0, 0.01, 2, ModelConfig(), FAST, prepared)  # same pattern: the same traced step, dirtied
+    again = train_and_evaluate(3.0, 0.5, 1, ModelConfig(), FAST, prepared)
+    assert traced_training.cache_info().currsize == 1 and traced_training.cache_info().hits == 2
+
+    tf.keras.utils.set_random_seed(1)
+    model = build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 3.0, 0.5)
+    history = train(model, tf.keras.optimizers.Adagrad(learning_rate=FAST.learning_rate), prepared.train, FAST, 1)
+    fresh = evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)
+    for result in (first, again):
+        assert result["metrics"] == fresh
+        assert [epoch["total_loss"] for epoch in result["epochs"]] == [epoch["total_loss"] for epoch in history]
