@@ -77,4 +77,11 @@ def write_result(path: Path, results: dict) -> None:
         **results,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=_plain) + "\n")
+
+
+def _plain(value):
+    """NumPy scalars and arrays as JSON numbers and lists (a benchmark's statistics are often NumPy's)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -115,7 +115,7 @@ def analyse(runs: list[dict], reference: dict, n_trials: int) -> dict:
             needed = [run["trials_to_reach"][key] or np.inf for run in entry["runs"]]
             median = float(np.median(needed))
             entry["trials_to_reach_median"][key] = None if not np.isfinite(median) else median
-            entry.setdefault("runs_reaching", {})[key] = sum(np.isfinite(needed))
+            entry.setdefault("runs_reaching", {})[key] = int(sum(np.isfinite(needed)))
     return {"reference": reference, "best_known_hypervolume": best, "trials_pooled": len(pooled),
             "trials_per_run": n_trials, "samplers": by_sampler}
 

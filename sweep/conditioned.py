@@ -33,7 +33,7 @@ sweep.import_tensorflow()
 
 import tensorflow as tf  # noqa: E402
 
-from sweep.model import SOFTMAX_BLOCK_ROWS  # noqa: E402
+from sweep.model import in_batch_softmax_loss  # noqa: E402
 
 
 class ConditionedModel(tf.keras.Model):
@@ -113,44 +113,8 @@ def log_weight_features(weights: tf.Tensor) -> tf.Tensor:
 
 
 def weighted_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights: tf.Tensor) -> tf.Tensor:
-    """Σ_i w_i · CE_i, CE_i the in-batch softmax cross-entropy of query i (its own candidate the positive);
-    with every w_i = 1 it is sweep.model.in_batch_softmax_loss. Blocked the same way, for the same reason."""
-    return _blocked_weighted_softmax_loss(queries, candidates, tf.cast(row_weights, queries.dtype))
-
-
-@tf.custom_gradient
-def _blocked_weighted_softmax_loss(queries, candidates, row_weights):
-    n_rows = tf.shape(queries)[0]
-    n_blocks = (n_rows + SOFTMAX_BLOCK_ROWS - 1) // SOFTMAX_BLOCK_ROWS
-
-    def one_block(index, loss, query_gradient, candidate_gradient):
-        rows = slice(index * SOFTMAX_BLOCK_ROWS, (index + 1) * SOFTMAX_BLOCK_ROWS)
-        block, weights = queries[rows], row_weights[rows][:, None]
-        scores = tf.matmul(block, candidates, transpose_b=True)
-        row_max = tf.reduce_max(scores, axis=1, keepdims=True)
-        exponentials = tf.exp(scores - row_max)
-        row_sum = tf.reduce_sum(exponentials, axis=1, keepdims=True)
-        loss += tf.reduce_sum(weights * (tf.math.log(row_sum) + row_max))
-        scale = weights / row_sum  # each row's softmax, times its weight, folded into the matmuls
-        query_gradient = query_gradient.write(index, tf.matmul(exponentials, candidates) * scale)
-        candidate_gradient += tf.matmul(exponentials, block * scale, transpose_a=True)
-        return index + 1, loss, query_gradient, candidate_gradient
-
-    _, loss, query_gradient, candidate_gradient = tf.while_loop(
-        lambda index, *_: index < n_blocks,
-        one_block,
-        (tf.constant(0), tf.constant(0.0, queries.dtype),
-         tf.TensorArray(queries.dtype, size=n_blocks, infer_shape=False), tf.zeros_like(candidates)),
-    )
-    weights = row_weights[:, None]
-    loss -= tf.reduce_sum(weights * queries * candidates)  # the positives, on the diagonal
-    query_gradient = query_gradient.concat() - weights * candidates
-    candidate_gradient -= weights * queries
-
-    def gradient(upstream):
-        return upstream * query_gradient, upstream * candidate_gradient, None  # the weights are data
-
-    return loss, gradient
+    """Σ_i w_i · CE_i, CE_i the in-batch softmax cross-entropy of query i (its own candidate the positive)."""
+    return in_batch_softmax_loss(queries, candidates, row_weights)
 
 
 def draw_weights(rng: np.random.Generator, ranges: dict[str, tuple[float, float]], rows: int) -> np.ndarray:

@@ -104,35 +104,41 @@ def mean_squared_error(ratings: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.square(tf.cast(ratings, predictions.dtype) - predictions))
 
 
-def in_batch_softmax_loss(query_embeddings: tf.Tensor, candidate_embeddings: tf.Tensor) -> tf.Tensor:
+def in_batch_softmax_loss(query_embeddings: tf.Tensor, candidate_embeddings: tf.Tensor,
+                          row_weights: tf.Tensor | None = None) -> tf.Tensor:
     """TFRS's Retrieval task loss: softmax cross-entropy of each query against every
-    candidate in the batch (its own is the positive), summed over the batch.
+    candidate in the batch (its own is the positive), summed over the batch — each query's
+    term times its row weight when given (sweep.conditioned trains each row at its own pair).
 
     Computed in blocks of query rows so the B x B score matrix never exists whole: each
     block's scores stay in the CPU cache, and the gradient is accumulated in the same
-    pass (training always needs it), which on a CPU halves the time of a step.
+    pass (training always needs it), which on a CPU halves the time of a step. Weights of
+    exactly 1 change no bit of the unweighted loss or its gradients.
     """
-    return _blocked_softmax_loss(query_embeddings, candidate_embeddings)
+    if row_weights is None:
+        row_weights = tf.ones(tf.shape(query_embeddings)[:1], query_embeddings.dtype)
+    return _blocked_softmax_loss(query_embeddings, candidate_embeddings, tf.cast(row_weights, query_embeddings.dtype))
 
 
 SOFTMAX_BLOCK_ROWS = 256  # 256 x 8192 float32 scores = 8 MiB: fits the L3 cache; measured fastest here
 
 
 @tf.custom_gradient
-def _blocked_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor):
+def _blocked_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights: tf.Tensor):
     n_rows = tf.shape(queries)[0]
     n_blocks = (n_rows + SOFTMAX_BLOCK_ROWS - 1) // SOFTMAX_BLOCK_ROWS
 
     def one_block(index, loss, query_gradient, candidate_gradient):
-        block = queries[index * SOFTMAX_BLOCK_ROWS : (index + 1) * SOFTMAX_BLOCK_ROWS]
+        rows = slice(index * SOFTMAX_BLOCK_ROWS, (index + 1) * SOFTMAX_BLOCK_ROWS)
+        block, weights = queries[rows], row_weights[rows][:, None]
         scores = tf.matmul(block, candidates, transpose_b=True)
         row_max = tf.reduce_max(scores, axis=1, keepdims=True)
         exponentials = tf.exp(scores - row_max)
         row_sum = tf.reduce_sum(exponentials, axis=1, keepdims=True)
-        loss += tf.reduce_sum(tf.math.log(row_sum) + row_max)
-        inverse = 1.0 / row_sum  # softmax = exponentials * inverse, folded into the matmuls
-        query_gradient = query_gradient.write(index, tf.matmul(exponentials, candidates) * inverse)
-        candidate_gradient += tf.matmul(exponentials, block * inverse, transpose_a=True)
+        loss += tf.reduce_sum(weights * (tf.math.log(row_sum) + row_max))
+        scale = weights / row_sum  # each row's softmax (times its weight), folded into the matmuls
+        query_gradient = query_gradient.write(index, tf.matmul(exponentials, candidates) * scale)
+        candidate_gradient += tf.matmul(exponentials, block * scale, transpose_a=True)
         return index + 1, loss, query_gradient, candidate_gradient
 
     _, loss, query_gradient, candidate_gradient = tf.while_loop(
@@ -146,12 +152,13 @@ def _blocked_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor):
         ),
     )
     # The positives sit on the diagonal: subtract their scores and their one-hot gradients.
-    loss -= tf.reduce_sum(queries * candidates)
-    query_gradient = query_gradient.concat() - candidates
-    candidate_gradient -= queries
+    weights = row_weights[:, None]
+    loss -= tf.reduce_sum(weights * queries * candidates)
+    query_gradient = query_gradient.concat() - weights * candidates
+    candidate_gradient -= weights * queries
 
     def gradient(upstream):
-        return upstream * query_gradient, upstream * candidate_gradient
+        return upstream * query_gradient, upstream * candidate_gradient, None  # the weights are data
 
     return loss, gradient
 
