@@ -194,7 +194,7 @@ def main(argv=None) -> int:
     if args.out:
         from benchmarks.machine import write_result
 
-        write_result(args.out, {"pairs_order": [f"{a:g},{b:g}" for a, b in PAIRS], "rows": rows,
+        write_result(args.out, {"pairs_order": [f"{a:g},{b:g}" for a, b in PAIRS], "rows": rows, "row_order": list(rows),
                                 "batch_size": train_config.batch_size})
     return 0
 

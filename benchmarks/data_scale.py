@@ -167,7 +167,8 @@ def growth(args) -> dict:
 
 
 def print_growth(results: dict) -> None:
-    for axis, data in results["axes"].items():
+    for axis in GROWTH:
+        data = results["axes"][axis]
         sizes = [results["sizes"][key]["size"] for key in data["sizes"]]
         print(f"\nalong the number of {axis}:\n| measure | " + " | ".join(f"{size[axis]:,}" for size in sizes)
               + " | log-log slopes |\n|---|" + "---|" * (len(sizes) + 1))
@@ -186,7 +187,8 @@ def plot_growth(results: dict, path: Path) -> None:
     groups = {"time (s)": ["epoch_seconds", "eval_seconds", "ready_seconds", "fetch_seconds"],
               "peak memory (GiB)": ["train_peak_gib", "fetch_peak_gib"]}
     figure, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
-    for column, (axis, data) in enumerate(results["axes"].items()):
+    for column, axis in enumerate(GROWTH):
+        data = results["axes"][axis]
         xs = [results["sizes"][key]["size"][axis] for key in data["sizes"]]
         for row, (ylabel, names) in enumerate(groups.items()):
             panel = axes[row][column]

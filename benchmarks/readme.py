@@ -50,7 +50,8 @@ def side_by_side(trial: dict) -> list[str]:
         "| pair | tutorial's code, median [min–max] | sweep, median [min–max] | ratio of totals |",
         "|---|---|---|---|",
     ]
-    for key, pair in trial["pairs"].items():
+    for key in PAIR_NAMES:
+        pair = trial["pairs"][key]
         reference, ours = pair["seconds"]["reference"], pair["seconds"]["sweep"]
         lines.append(f"| {PAIR_NAMES[key]} | {reference['median']:.1f} s [{reference['min']:.1f}–{reference['max']:.1f}] | "
                      f"{ours['median']:.2f} s [{ours['min']:.2f}–{ours['max']:.2f}] | {pair['speedup_of_totals']:.1f}× |")
@@ -75,14 +76,17 @@ def side_by_side(trial: dict) -> list[str]:
     top_k = max(m["same_seed_max_abs_difference"] for pair in trial["pairs"].values()
                 for name, m in pair["metrics"].items() if name != "rmse")
     rmse = max(pair["metrics"]["rmse"]["same_seed_max_abs_difference"] for pair in trial["pairs"].values())
-    tops = ", ".join(f"{p['metrics']['top_100_accuracy']['sweep_mean']:.4f} vs "
-                     f"{p['metrics']['top_100_accuracy']['reference_mean']:.4f}" for p in trial["pairs"].values())
-    rmses = ", ".join(f"{p['metrics']['rmse']['sweep_mean']:.4f} vs {p['metrics']['rmse']['reference_mean']:.4f}"
-                      for p in trial["pairs"].values())
+    def versus(metric):
+        return ", ".join(f"{PAIR_NAMES[key]} {trial['pairs'][key]['metrics'][metric]['sweep_mean']:.4f} vs "
+                         f"{trial['pairs'][key]['metrics'][metric]['reference_mean']:.4f}" for key in PAIR_NAMES)
+
+    rmse_text = "below 1e-4" if rmse < 1e-4 else f"{rmse:.4f}"
     lines += [
+        "",
         f"Metrics, sweep vs the tutorial's code: every one of the {len(metrics)} means lies within "
-        f"{worst:.1f} of the reference's seed standard deviation (top-100 accuracy {tops}; RMSE {rmses}), and "
-        f"seed for seed the largest difference is {top_k:.4f} in any top-k accuracy and {rmse:.4f} in RMSE.",
+        f"{worst:.1f} of the reference's seed standard deviation (top-100 accuracy {versus('top_100_accuracy')}; "
+        f"RMSE {versus('rmse')}), and seed for seed the largest difference is {top_k:.4f} in any top-k accuracy "
+        f"and {rmse_text} in RMSE.",
     ]
     return lines
 
@@ -101,7 +105,8 @@ def ablation_table(ablation: dict) -> list[str]:
         "| switched off | " + " | ".join(f"{PAIR_NAMES[key]} step | ×" for key in pairs) + " |",
         "|---|" + "---|---|" * len(pairs),
     ]
-    for name, by_pair in ablation["rows"].items():
+    for name in ablation["row_order"]:
+        by_pair = ablation["rows"][name]
         cells = []
         for key in pairs:
             row = by_pair[key]
@@ -161,7 +166,7 @@ def floor_section(floor: dict, study: dict | None) -> list[str]:
 
 
 def growth_section(growth: dict) -> list[str]:
-    from benchmarks.data_scale import GROWTH_MEASURES
+    from benchmarks.data_scale import GROWTH, GROWTH_MEASURES
 
     lines = [
         "### How cost grows",
@@ -174,7 +179,8 @@ def growth_section(growth: dict) -> list[str]:
         "![How cost grows](benchmarks/results/cost-growth.png)",
     ]
     steepest = []
-    for axis, data in growth["axes"].items():
+    for axis in GROWTH:
+        data = growth["axes"][axis]
         sizes = [growth["sizes"][key]["size"][axis] for key in data["sizes"]]
         lines += ["", f"| along {axis} | " + " | ".join(f"{size:,}" for size in sizes) + " | slopes |",
                   "|---|" + "---|" * (len(sizes) + 1)]
