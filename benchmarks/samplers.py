@@ -13,10 +13,13 @@ that share against trials, and the trials each run needed to reach 90 % and 98 %
 
 Two worker processes share the runs (TensorFlow at one thread each, so they do not
 contend); a run's trials do not depend on which worker runs it. `gp` runs only where
-PyTorch is installed.
+PyTorch is installed. NSGA-II's first generation is random draws (the random sampler's,
+seed for seed), so its population is a quarter of the budget (sweep.study.nsga2_population):
+a population as large as the study would make it random search.
 
     scripts/bench-samplers [--samplers tpe nsga2 random gp] [--seeds 5] [--trials 40]
         [--out benchmarks/results/samplers.json] [--plot benchmarks/results/samplers.png]
+        [--reuse benchmarks/results/samplers.json]   # rerun only the samplers named, keep the others' runs
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def run_one(sampler: str, study_seed: int, n_trials: int) -> dict:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     spec = load_study_file(STUDY_FILE)
-    spec = replace(spec, study=replace(spec.study, sampler=sampler, seed=study_seed))
+    spec = replace(spec, study=replace(spec.study, sampler=sampler, seed=study_seed, n_trials=n_trials))
     prepared = load_prepared(spec.data, run_config.data_dir())
     study = optuna.create_study(directions=["maximize", "minimize"], sampler=make_sampler(spec))
     trials = []
@@ -116,6 +119,12 @@ def analyse(runs: list[dict], reference: dict, n_trials: int) -> dict:
             median = float(np.median(needed))
             entry["trials_to_reach_median"][key] = None if not np.isfinite(median) else median
             entry.setdefault("runs_reaching", {})[key] = int(sum(np.isfinite(needed)))
+    sequences = {}
+    for run in runs:
+        sequences.setdefault(run["sampler"], {})[run["study_seed"]] = run["trials"]
+    for sampler, entry in by_sampler.items():  # e.g. NSGA-II's first generation is the random sampler's draws
+        entry["identical_to"] = [other for other in by_sampler if other != sampler
+                                 and sequences[other] == sequences[sampler]]
     return {"reference": reference, "best_known_hypervolume": best, "trials_pooled": len(pooled),
             "trials_per_run": n_trials, "samplers": by_sampler}
 
@@ -140,7 +149,9 @@ def plot(analysis: dict, path: Path) -> None:
     for name, entry in analysis["samplers"].items():
         quartiles = entry["share_quartiles"]
         trials = np.arange(1, len(quartiles["median"]) + 1)
-        line, = axis.plot(trials, np.array(quartiles["median"]) * 100, label=f"{name} (median of {len(entry['runs'])} seeds)")
+        same = f", the same trials as {', '.join(entry['identical_to'])}" if entry["identical_to"] else ""
+        line, = axis.plot(trials, np.array(quartiles["median"]) * 100, label=f"{name} (median of {len(entry['runs'])} "
+                          f"seeds{same})", linestyle="--" if same and name > min(entry["identical_to"]) else "-")
         axis.fill_between(trials, np.array(quartiles["q25"]) * 100, np.array(quartiles["q75"]) * 100,
                           color=line.get_color(), alpha=0.15, linewidth=0)
     for target in TARGETS:
@@ -165,6 +176,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument("--plot", type=Path, default=None, help="draw the curves here (PNG)")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="take the runs of samplers not in --samplers from this earlier result file "
+                             "(a run depends only on its sampler and seed, not on when it ran)")
     parser.add_argument("--worker-jobs", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker_jobs:
@@ -190,7 +204,13 @@ def main(argv=None) -> int:
         if process.returncode:
             raise SystemExit(f"a sampler worker failed (exit {process.returncode})")
         runs += [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    reused = []
+    if args.reuse:
+        earlier = json.loads(args.reuse.read_text())
+        reused = sorted({run["sampler"] for run in earlier["runs"] if run["sampler"] not in samplers})
+        runs += [run for run in earlier["runs"] if run["sampler"] in reused]
     analysis = analyse(runs, trivial_reference(), args.trials)
+    analysis["reused_runs_of"] = reused
     analysis |= {"skipped": skipped, "wall_seconds": time.perf_counter() - started, "study_file": "studies/demo.toml",
                  "fastest_to_98": winner(analysis, "0.98"), "fastest_to_90": winner(analysis, "0.90"), "runs": runs}
     print("| sampler | trials to 90 % (median) | runs reaching 90 % | trials to 98 % (median) | runs reaching 98 % | "

@@ -120,7 +120,7 @@ def in_batch_softmax_loss(query_embeddings: tf.Tensor, candidate_embeddings: tf.
     return _blocked_softmax_loss(query_embeddings, candidate_embeddings, tf.cast(row_weights, query_embeddings.dtype))
 
 
-SOFTMAX_BLOCK_ROWS = 256  # 256 x 8192 float32 scores = 8 MiB: fits the L3 cache; measured fastest here
+SOFTMAX_BLOCK_ROWS = 256  # 256 x 8192 float32 scores = 8 MiB, in the L3 cache; 128-512 time alike (benchmarks/floor.py)
 
 
 @tf.custom_gradient

@@ -86,6 +86,12 @@ def trainer_provenance(target: str) -> dict:
     return {"target": target, "module": module_name, "version": str(version), "real": target == DEFAULT_TRAINER}
 
 
+def nsga2_population(n_trials: int) -> int:
+    """NSGA-II's generation size: a quarter of the budget (at least 4 generations), between 8 and 50.
+    Its first generation is random draws, so a population as large as the study is random search."""
+    return max(8, min(50, n_trials // 4))
+
+
 def make_sampler(spec: StudySpec, salt: int = 0):
     """The study file's sampler, seeded from the study seed (salted per worker and per resume)."""
     import optuna
@@ -94,8 +100,8 @@ def make_sampler(spec: StudySpec, salt: int = 0):
     name = spec.study.sampler
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=5)
-    if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=seed)
+    if name == "nsga2":  # Optuna's default population (50) would leave a 40-trial study one random generation
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=nsga2_population(spec.study.n_trials))
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "grid":
