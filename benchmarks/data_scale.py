@@ -180,6 +180,7 @@ def print_growth(results: dict) -> None:
 
 def plot_growth(results: dict, path: Path) -> None:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -193,11 +194,10 @@ def plot_growth(results: dict, path: Path) -> None:
         for row, (ylabel, names) in enumerate(groups.items()):
             panel = axes[row][column]
             for name in names:
-                values = data["measures"][name]["values"]
-                line, = panel.plot(xs, values, marker="o", label=GROWTH_MEASURES[name][0].rsplit(" (", 1)[0])
-                slope = data["measures"][name]["slopes"][-1]
-                panel.annotate(f"slope {slope:.2f}", (xs[-1], values[-1]), textcoords="offset points",
-                               xytext=(-6, 6), ha="right", fontsize=8, color=line.get_color())
+                measure = data["measures"][name]
+                slopes_text = ", ".join(f"{slope:.2f}" for slope in measure["slopes"])
+                panel.plot(xs, measure["values"], marker="o",
+                           label=f"{GROWTH_MEASURES[name][0].rsplit(' (', 1)[0]} (slopes {slopes_text})")
             base = data["measures"][names[0]]["values"][0]
             panel.plot(xs, [base * x / xs[0] for x in xs], ls="--", color="grey", lw=1,
                        label="linear from the smallest (slope 1)")
@@ -209,6 +209,7 @@ def plot_growth(results: dict, path: Path) -> None:
             panel.set_ylim(bottom=min(min(data["measures"][name]["values"]) for name in names) / 2, top=top * 4)
             panel.set_xticks(xs, [f"{x:,}" for x in xs])
             panel.minorticks_off()
+            panel.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
             fixed = "movies" if axis == "ratings" else "ratings"
             panel.set_xlabel(f"number of {axis} ({results['sizes'][data['sizes'][0]]['size'][fixed]:,} {fixed})")
             panel.set_ylabel(ylabel)

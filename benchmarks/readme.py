@@ -91,6 +91,15 @@ def side_by_side(trial: dict) -> list[str]:
     return lines
 
 
+def losses_checked(ablation: dict) -> str:
+    """What the run found when it compared each variant's first-batch losses with the harness's."""
+    differing = [f"{name} {PAIR_NAMES[key]}" for name, by_pair in ablation["rows"].items()
+                 for key, row in by_pair.items() if row is not None and not row["first_batch_losses_match"]]
+    if not differing:
+        return "Every variant's first-batch losses equal the harness's (to 1e-4, checked in the run)."
+    return "First-batch losses differ from the harness's for: " + ", ".join(differing) + "."
+
+
 def ablation_table(ablation: dict) -> list[str]:
     pairs = ablation["pairs_order"]
     lines = [
@@ -99,8 +108,8 @@ def ablation_table(ablation: dict) -> list[str]:
         "`scripts/bench-ablation --out benchmarks/results/ablation.json` switches each of the five",
         "changes off alone (the tutorial's way back, the other four kept) and times a training step",
         "of 8,192 rows on the tutorial's split (median over the 3 epochs' full batches); × is against",
-        "the harness's step in the same run. Every variant's first-batch losses equal the harness's",
-        "(checked in the run). Keras's `fit` loop is not in these steps: the side-by-side above has it.",
+        "the harness's step in the same run. " + losses_checked(ablation) + " Keras's `fit` loop is not in",
+        "these steps: the side-by-side above has it.",
         "",
         "| switched off | " + " | ".join(f"{PAIR_NAMES[key]} step | ×" for key in pairs) + " |",
         "|---|" + "---|---|" * len(pairs),
@@ -110,8 +119,13 @@ def ablation_table(ablation: dict) -> list[str]:
         cells = []
         for key in pairs:
             row = by_pair[key]
-            cells += ["—", "—"] if row is None else [f"{row['median_step_seconds']:.3f} s", f"{row['times_harness']:.2f}"]
+            cells += ["—", "—"] if row is None else [f"{row['median_step_seconds']:.4f} s", f"{row['times_harness']:.2f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    single = {name: by_pair["1,1"]["times_harness"] for name, by_pair in ablation["rows"].items()
+              if by_pair.get("1,1") and name not in ("harness (every change on)", "all five off")}
+    costliest = max(single, key=single.get)
+    lines += ["", f"For the joint pair the costliest change to undo is \"{costliest}\" ({single[costliest]:.2f}× the "
+                  f"harness's step); all five undone together cost {ablation['rows']['all five off']['1,1']['times_harness']:.2f}×."]
     return lines
 
 
