@@ -60,6 +60,9 @@ def found(written: str, values: list[float], texts: str) -> bool:
 
 PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
                        ("bench-trial", "ablation", "floor", "study-wall", "cost-growth", "samplers")]
+# The performance section writes some results in other units than their files: seconds as
+# milliseconds or minutes, shares as percentages.
+UNIT_SCALES = {"Performance": (1000, 1 / 60, 100)}
 SECTIONS = {
     "What a real sweep shows": (README, ["reports/tutorial/summary.json"], ["reports/tutorial/summary.md"]),
     "Adaptive weighting against the tuned front": (README, ["reports/methods/summary.json"],
@@ -76,6 +79,7 @@ SECTIONS = {
 def test_every_figure_in_a_results_section_is_in_its_result_files(title):
     document, data_files, text_files = SECTIONS[title]
     values = PUBLISHED + [number for name in data_files for number in numbers_of(json.loads((REPO / name).read_text()))]
+    values += [value * scale for value in values for scale in UNIT_SCALES.get(title, ())]
     texts = "\n".join((REPO / name).read_text(encoding="utf-8") for name in text_files)
     text = section(title, document)
     figures = decimals_in(text)
