@@ -303,7 +303,7 @@ def performance() -> str:
         lines += [*growth_section(load("cost-growth.json")), ""]
     if (RESULTS / "samplers.json").exists():
         lines += [*samplers_section(load("samplers.json")), ""]
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n") + "\n\n"  # a blank line before the next section
 
 
 def cost_at_sizes() -> str:
@@ -348,9 +348,8 @@ def cost_at_sizes() -> str:
         f"computation hashes its rows for the fingerprint (most of the {trained['split_seconds']:.2f} s at the largest "
         "size); later runs read",
         "the rows and the fingerprint from the split cache.",
-        "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n"  # a blank line before the next section
 
 
 RENDERERS = {"Performance": performance, "Cost at MovieLens sizes": cost_at_sizes}
