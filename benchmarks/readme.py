@@ -145,13 +145,13 @@ def floor_section(floor: dict, study: dict | None) -> list[str]:
         "|---|---|",
         *(f"| {name} | {rate:.1f} |" for name, rate in rates.items()),
         "",
-        "| pair | GFLOP per step | step | achieved GFLOP/s | floor at the large square's rate | × floor |",
-        "|---|---|---|---|---|---|",
+        "| pair | GFLOP per step | step | achieved GFLOP/s | share of the large square's rate | floor at that rate | × floor |",
+        "|---|---|---|---|---|---|---|",
     ]
     for key in PAIR_NAMES:
         row = floor["pairs"][key]
         lines.append(f"| {PAIR_NAMES[key]} | {row['gflop_per_step']:.2f} | {row['median_step_seconds']:.4f} s | "
-                     f"{row['achieved_gflops']:.1f} | {row['floor_seconds_at_peak']:.4f} s | "
+                     f"{row['achieved_gflops']:.1f} | {row['achieved_gflops'] / peak:.0%} | {row['floor_seconds_at_peak']:.4f} s | "
                      f"{row['times_floor_at_peak']:.2f} |")
     reached = "reached" if joint["times_floor_at_peak"] <= 1.5 else "not reached"
     block = floor["softmax_block"]
