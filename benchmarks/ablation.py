@@ -33,12 +33,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 import sweep
+from benchmarks.floor import time_steps
 
 PAIRS = ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0))
 CHANGES = {  # row name -> the switches that put the tutorial's way back
@@ -117,16 +117,6 @@ def applies(switches: dict, pair: tuple[float, float]) -> bool:
     if set(switches) == {"softmax"}:
         return pair[1] != 0.0
     return True
-
-
-def time_steps(step, batches, epochs: int) -> list[float]:
-    seconds = []
-    for _ in range(epochs):
-        for batch in batches:
-            started = time.perf_counter()
-            step(*batch)[0].numpy()
-            seconds.append(time.perf_counter() - started)
-    return seconds[1:]
 
 
 def main(argv=None) -> int:

@@ -34,19 +34,35 @@ PAIRS = ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0))
 def matmul_throughput(tf, shape_a, shape_b, repeats: int = 30) -> float:
     """GFLOP/s of a float32 matmul of these shapes (median of repeats, after a warm-up)."""
     a, b = tf.random.normal(shape_a), tf.random.normal(shape_b)
-    product = tf.function(lambda x, y: tf.matmul(x, y))
-    product(a, b).numpy()
+    seconds = median_seconds(tf.function(lambda x, y: tf.matmul(x, y)), (a, b), repeats)
+    return 2 * shape_a[0] * shape_a[1] * shape_b[1] / seconds / 1e9
+
+
+def median_seconds(compiled, arguments: tuple, repeats: int) -> float:
+    """Median wall time of a compiled call (its result fetched), after one warm-up call that traces it."""
+    compiled(*arguments).numpy()
     seconds = []
     for _ in range(repeats):
         started = time.perf_counter()
-        product(a, b).numpy()
+        compiled(*arguments).numpy()
         seconds.append(time.perf_counter() - started)
-    return 2 * shape_a[0] * shape_a[1] * shape_b[1] / statistics.median(seconds) / 1e9
+    return statistics.median(seconds)
+
+
+def time_steps(step, batches: list[tuple], epochs: int) -> list[float]:
+    """Seconds of every training step over `epochs` passes of the batches, the first (which traces) left out."""
+    seconds = []
+    for _ in range(epochs):
+        for batch in batches:
+            started = time.perf_counter()
+            step(*batch)[0].numpy()
+            seconds.append(time.perf_counter() - started)
+    return seconds[1:]
 
 
 def block_seconds(tf, rows: int, batch: int, dimension: int, with_softmax: bool, repeats: int = 100) -> float:
-    """Median seconds of one softmax block's score product, alone or with its exponentials and row sums:
-    if adding them costs little, the product is bound by writing the block, not by its arithmetic."""
+    """Median seconds of one softmax block's score product, alone or with its row maxima, exponentials
+    and row sums: what the elementwise passes the FLOP count leaves out add to a block."""
     queries, candidates = tf.random.normal([rows, dimension]), tf.random.normal([batch, dimension])
 
     def forward(q, c):
@@ -55,14 +71,7 @@ def block_seconds(tf, rows: int, batch: int, dimension: int, with_softmax: bool,
             return scores
         return tf.reduce_sum(tf.exp(scores - tf.reduce_max(scores, axis=1, keepdims=True)), axis=1)
 
-    compiled = tf.function(forward)
-    compiled(queries, candidates).numpy()
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        compiled(queries, candidates).numpy()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+    return median_seconds(tf.function(forward), (queries, candidates), repeats)
 
 
 def step_flops(rating_weight: float, retrieval_weight: float, batch: int, dimension: int, layers) -> float:
@@ -87,13 +96,7 @@ def measured_steps(tf, prepared, rating_weight: float, retrieval_weight: float, 
     step = training_step(model, optimizer)
 
     batches = [batch for batch in _batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
-    seconds = []
-    for epoch in range(train_config.epochs):
-        for batch in batches:
-            started = time.perf_counter()
-            step(*batch)[0].numpy()
-            seconds.append(time.perf_counter() - started)
-    return seconds[1:]  # the first traces the graph
+    return time_steps(step, batches, train_config.epochs)
 
 
 def block_rows_sweep(tf, prepared, model_config, train_config, rows_tried=(64, 128, 256, 512)) -> dict:
