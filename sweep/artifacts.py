@@ -44,8 +44,9 @@ def open_store(path: Path):
     return AtomicFileSystemArtifactStore(str(path))
 
 
-def pack_model(model, data, model_config, weights: tuple[float, float]) -> bytes:
-    """The model's weights and what is needed to rebuild and query it, as .npz bytes."""
+def pack_model(model, data, model_config, weights: tuple[float, float], conditioned: dict | None = None) -> bytes:
+    """The model's weights and what is needed to rebuild and query it, as .npz bytes. A weight-conditioned
+    model (sweep.conditioned) carries `conditioned`: its conditioning width, trained ranges, zero share."""
     metadata = {
         "rating_weight": weights[0],
         "retrieval_weight": weights[1],
@@ -54,6 +55,8 @@ def pack_model(model, data, model_config, weights: tuple[float, float]) -> bytes
         "activation": model_config.activation,
         "split_fingerprint": data.split_fingerprint,
     }
+    if conditioned is not None:
+        metadata["conditioned"] = conditioned
     arrays = {f"weight_{index}": value for index, value in enumerate(model.get_weights())}
     with tempfile.TemporaryFile() as buffer:
         np.savez_compressed(
@@ -69,17 +72,26 @@ def pack_model(model, data, model_config, weights: tuple[float, float]) -> bytes
 
 def save_model(study, trial, store, packed: bytes) -> str:
     """Upload the packed model as the trial's artifact; returns its id."""
+    return _upload(trial, store, packed, f"trial-{trial.number}", "(or keep_models = \"none\")")
+
+
+def save_study_model(study, store, packed: bytes, label: str) -> str:
+    """Upload a model that belongs to the study rather than one trial (a conditioned training); returns its id."""
+    return _upload(study, store, packed, label, "")
+
+
+def _upload(owner, store, packed: bytes, label: str, alternative: str) -> str:
     from optuna.artifacts import upload_artifact
 
     try:
         with tempfile.TemporaryDirectory() as directory:
-            path = Path(directory) / f"trial-{trial.number}-model.npz"
+            path = Path(directory) / f"{label}-model.npz"
             path.write_bytes(packed)
-            return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
+            return upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=owner)
     except OSError as error:
         raise SweepError(
-            f"cannot store the model of trial {trial.number} in {store._base_path} ({error.strerror or error}); "
-            f"free some space, or choose another --artifacts (or keep_models = \"none\")"
+            f"cannot store the model of {label.replace('-', ' ')} in {store._base_path} ({error.strerror or error}); "
+            f"free some space, or choose another --artifacts {alternative}".rstrip()
         ) from error
 
 

@@ -224,7 +224,26 @@ def _loaded_model(args):
 
     study = load_study(args.study, _storage(args))
     trial_number = serve.choose_trial(study, args.trial)
-    return study, serve.load_model(study, trial_number)
+    return study, serve.load_model(study, trial_number, _weights(args.weights))
+
+
+def _weights(text: str | None) -> tuple[float, float] | None:
+    """--weights R,T as two floats (a conditioned study's model serves any pair it was trained for)."""
+    if text is None:
+        return None
+    try:
+        rating, retrieval = (float(part) for part in text.split(","))
+    except ValueError:
+        raise sweep.UsageError(f"--weights {text!r}: expected two numbers RATING,RETRIEVAL, e.g. 20,0.1") from None
+    return rating, retrieval
+
+
+def _served(loaded) -> str:
+    """Which model answered: the trial, and for a conditioned model the pair it served."""
+    if loaded.conditioned is None:
+        return f"trial {loaded.trial_number}"
+    return (f"conditioned model at weights ({loaded.metadata['rating_weight']:g}, "
+            f"{loaded.metadata['retrieval_weight']:g})")
 
 
 def command_predict(args) -> int:
@@ -233,9 +252,10 @@ def command_predict(args) -> int:
     _, loaded = _loaded_model(args)
     rating = serve.predict(loaded, args.user, args.movie)
     if args.json:
-        print(json.dumps({"trial": loaded.trial_number, "user": args.user, "movie": args.movie, "rating": rating}))
+        print(json.dumps({"trial": loaded.trial_number, "weights": _pair(loaded), "user": args.user,
+                          "movie": args.movie, "rating": rating}))
     else:
-        print(f"{rating:.3f}  (predicted rating of {args.movie!r} by user {args.user}, trial {loaded.trial_number})")
+        print(f"{rating:.3f}  (predicted rating of {args.movie!r} by user {args.user}, {_served(loaded)})")
     return 0
 
 
@@ -247,10 +267,10 @@ def command_recommend(args) -> int:
     seen = serve.seen_titles(study, args.user, data_dir) if args.exclude_seen else set()
     ranked = serve.recommend(loaded, args.user, args.k, exclude=seen)
     if args.json:
-        print(json.dumps({"trial": loaded.trial_number, "user": args.user,
+        print(json.dumps({"trial": loaded.trial_number, "weights": _pair(loaded), "user": args.user,
                           "recommendations": [{"title": t, "score": s} for t, s in ranked]}, ensure_ascii=False))
         return 0
-    print(f"top {len(ranked)} for user {args.user} (trial {loaded.trial_number}{', seen titles excluded' if seen else ''}):")
+    print(f"top {len(ranked)} for user {args.user} ({_served(loaded)}{', seen titles excluded' if seen else ''}):")
     for rank, (title, score) in enumerate(ranked, start=1):
         print(f"{rank:3d}. {score:8.3f}  {title}")
     return 0
@@ -262,9 +282,17 @@ def command_export(args) -> int:
     paths.output_directory(args.out, "--out")
     _, loaded = _loaded_model(args)
     serve.export(loaded, args.out)
+    if loaded.conditioned is not None:
+        print(f"wrote a SavedModel of study {args.study}'s conditioned model to {args.out} (tf.saved_model.load: "
+              ".recommend(user_ids, k, weights), .predict(user_ids, movie_titles, weights); weights = [R, T])")
+        return 0
     print(f"wrote a SavedModel of trial {loaded.trial_number} to {args.out} "
           "(tf.saved_model.load: .recommend(user_ids, k), .predict(user_ids, movie_titles))")
     return 0
+
+
+def _pair(loaded) -> list[float]:
+    return [loaded.metadata["rating_weight"], loaded.metadata["retrieval_weight"]]
 
 
 def _storage(args) -> str:
@@ -385,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("study", help="the study's name")
         sub.add_argument("--storage", default=None, help=storage_help)
         sub.add_argument("--trial", type=int, default=None, help="trial number (default: the knee point of the front)")
+        sub.add_argument("--weights", default=None, metavar="R,T",
+                         help="a conditioned study's model at this (rating, retrieval) weight pair, e.g. 20,0.1")
     for sub in (predict, recommend):
         sub.add_argument("--user", required=True, help="a user id, e.g. 42")
         sub.add_argument("--json", action="store_true")

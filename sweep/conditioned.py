@@ -15,7 +15,14 @@ evaluated without retraining. The choices, and why:
   pair is exact: an example contributes what it would in a batch trained at its pair.
   Drawing one pair per batch makes each step's gradient scale jump by orders of
   magnitude, and Adagrad's accumulators remember the largest.
+  `draws = "batch"` (one pair per batch, as YOTO draws) is kept for comparison.
 - **Log-uniform draws** over the ranges the study searches, as its sampler sees them.
+- **Exact zeros** (the tutorial's (1, 0) and (0, 1)): with `zero_share`, that share of
+  examples trains one task alone. What the network sees of a pair is four numbers: the two
+  log10-weights (0 for a zero weight) and an indicator per zero weight. A task trained alone
+  under Adagrad barely depends on its weight's scale, so (1, 0) and (50, 0) are one model.
+- **COSMOS's cosine term** (optional, `cosine_weight`): minus λ times the cosine between the
+  batch's two mean losses and its mean weight pair, pulling the losses toward the pair.
 
 Import this module only where a model is trained: it imports TensorFlow.
 """
@@ -52,16 +59,16 @@ class ConditionedModel(tf.keras.Model):
         # the same seed, the initial weights are the tutorial's; the FiLM MLP draws after them.
         self.movie_embedding.build((None,))
         self.user_embedding.build((None,))
-        self.rating_model.build((None, 2 * embedding_dimension + (2 if conditioned else 0)))
+        self.rating_model.build((None, 2 * embedding_dimension + (FEATURES if conditioned else 0)))
         self.film = tf.keras.Sequential([
             tf.keras.layers.Dense(conditioning_width, activation="relu"),
             tf.keras.layers.Dense(2 * embedding_dimension, kernel_initializer="zeros"),
         ])
         if conditioned:
-            self.film.build((None, 2))
+            self.film.build((None, FEATURES))
 
     def user_vectors(self, user_ids: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
-        """User embeddings, scaled and shifted for each row's weight pair (features: log10 weights, [B, 2])."""
+        """User embeddings, scaled and shifted for each row's weight pair (features: `log_weight_features`)."""
         vectors = self.user_embedding(user_ids)
         if not self.conditioned:
             return vectors
@@ -72,16 +79,24 @@ class ConditionedModel(tf.keras.Model):
         inputs = [user_vectors, movie_vectors] + ([features] if self.conditioned else [])
         return tf.squeeze(self.rating_model(tf.concat(inputs, axis=1)), axis=1)
 
-    def weighted_losses(self, user_ids, title_ids, ratings, weights) -> tuple[tf.Tensor, tf.Tensor]:
-        """(rating term, retrieval term) of a batch whose row i is trained at weights[i] = (rating, retrieval):
-        mean_i w_r,i (r_i - p_i)² and Σ_i w_t,i CE_i. With every row at (a, b) they are a·MSE and b·ΣCE."""
+    def weighted_losses(self, user_ids, title_ids, ratings, weights,
+                        cosine_weight: float = 0.0) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """(rating term, retrieval term, cosine term) of a batch whose row i is trained at weights[i] =
+        (rating, retrieval): mean_i w_r,i (r_i - p_i)², Σ_i w_t,i CE_i, and (when cosine_weight > 0)
+        -cosine_weight · cos((MSE, mean CE), mean pair). With every row at (a, b) the first two
+        are a·MSE and b·ΣCE."""
         features = log_weight_features(weights)
         users = self.user_vectors(user_ids, features)
         movies = self.movie_embedding(title_ids)
         squared_errors = tf.square(tf.cast(ratings, users.dtype) - self.predict_rating(users, movies, features))
         rating_term = tf.reduce_mean(weights[:, 0] * squared_errors)
         retrieval_term = weighted_softmax_loss(users, movies, weights[:, 1])
-        return rating_term, retrieval_term
+        cosine_term = tf.constant(0.0)
+        if cosine_weight:
+            rows = tf.cast(tf.shape(user_ids)[0], users.dtype)
+            losses = tf.stack([tf.reduce_mean(squared_errors), in_batch_softmax_loss(users, movies) / rows])
+            cosine_term = -cosine_weight * _cosine(losses, tf.reduce_mean(weights, axis=0))
+        return rating_term, retrieval_term, cosine_term
 
     def at(self, rating_weight: float, retrieval_weight: float) -> "FixedPair":
         """The model serving one weight pair, shaped like the static model for `sweep.trial.evaluate`."""
@@ -107,9 +122,20 @@ class FixedPair:
         return self.model.predict_rating(user_vectors, movie_vectors, self._features(tf.shape(user_vectors)[0]))
 
 
+FEATURES = 4  # log10 rating weight, log10 retrieval weight, rating weight is 0, retrieval weight is 0
+
+
 def log_weight_features(weights: tf.Tensor) -> tf.Tensor:
-    """What the network sees of a pair: its base-10 logarithms (the pairs span decades)."""
-    return tf.math.log(tf.cast(weights, tf.float32)) / math.log(10.0)
+    """What the network sees of a pair: its base-10 logarithms (the pairs span decades), and for
+    an exact zero a 0 in its place and a 1 in that weight's indicator."""
+    weights = tf.cast(weights, tf.float32)
+    zero = tf.equal(weights, 0.0)
+    logs = tf.math.log(tf.where(zero, tf.ones_like(weights), weights)) / math.log(10.0)
+    return tf.concat([logs, tf.cast(zero, tf.float32)], axis=1)
+
+
+def _cosine(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    return tf.reduce_sum(a * b) / (tf.norm(a) * tf.norm(b) + 1e-12)
 
 
 def weighted_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights: tf.Tensor) -> tf.Tensor:
@@ -117,18 +143,26 @@ def weighted_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights
     return in_batch_softmax_loss(queries, candidates, row_weights)
 
 
-def draw_weights(rng: np.random.Generator, ranges: dict[str, tuple[float, float]], rows: int) -> np.ndarray:
-    """`rows` weight pairs, each weight log-uniform over its (low, high): the study's search distribution."""
+def draw_weights(rng: np.random.Generator, ranges: dict[str, tuple[float, float]], rows: int,
+                 zero_share: float = 0.0) -> np.ndarray:
+    """`rows` weight pairs, each weight log-uniform over its (low, high): the study's search distribution;
+    with `zero_share`, that share of rows has one weight (either, equally often) set to exactly 0."""
     columns = []
     for name in ("rating_weight", "retrieval_weight"):
         low, high = ranges[name]
         columns.append(np.exp(rng.uniform(math.log(low), math.log(high), size=rows)))
-    return np.stack(columns, axis=1).astype(np.float32)
+    pairs = np.stack(columns, axis=1)
+    if zero_share:
+        zeroed = rng.random(rows) < zero_share
+        pairs[zeroed, rng.integers(0, 2, size=rows)[zeroed]] = 0.0
+    return pairs.astype(np.float32)
 
 
 def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], epochs: int,
-                      ranges: dict[str, tuple[float, float]], seed: int) -> list[dict]:
-    """Adagrad over the batches, every row at its own freshly drawn weight pair; per-epoch losses and seconds."""
+                      ranges: dict[str, tuple[float, float]], seed: int, draws: str = "example",
+                      zero_share: float = 0.0, cosine_weight: float = 0.0) -> list[dict]:
+    """Adagrad over the batches, every row (or, with draws = "batch", every batch) at a freshly drawn
+    weight pair; per-epoch losses and seconds."""
     rng = np.random.default_rng(seed)
     signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32),
                  tf.TensorSpec([None, 2], tf.float32)]
@@ -136,8 +170,9 @@ def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], 
     @tf.function(input_signature=signature, autograph=False)
     def step(user_ids, title_ids, ratings, weights):
         with tf.GradientTape() as tape:
-            rating_term, retrieval_term = model.weighted_losses(user_ids, title_ids, ratings, weights)
-            total = rating_term + retrieval_term
+            rating_term, retrieval_term, cosine_term = model.weighted_losses(user_ids, title_ids, ratings, weights,
+                                                                             cosine_weight)
+            total = rating_term + retrieval_term + cosine_term
         variables = model.trainable_variables
         gradients = tape.gradient(total, variables)
         optimizer.apply_gradients([(g, v) for g, v in zip(gradients, variables) if g is not None])
@@ -149,8 +184,10 @@ def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], 
         sums, rows = np.zeros(3), 0
         for user_ids, title_ids, ratings in batches:
             size = int(user_ids.shape[0])
+            pairs = draw_weights(rng, ranges, size if draws == "example" else 1, zero_share)
+            pairs = np.broadcast_to(pairs, (size, 2))
             losses = np.array([float(loss.numpy()) for loss in
-                               step(user_ids, title_ids, ratings, tf.constant(draw_weights(rng, ranges, size)))])
+                               step(user_ids, title_ids, ratings, tf.constant(pairs))])
             if not np.all(np.isfinite(losses)):
                 from sweep.trial import TrialFailed
 

@@ -3,6 +3,9 @@
 The default trial is the knee point of the study's front (the report's rule). The
 exported SavedModel needs only TensorFlow: `tf.saved_model.load(DIR)` gives
 `recommend(user_ids, k)` -> {titles, scores} and `predict(user_ids, movie_titles)` -> ratings.
+A conditioned study's model serves any weight pair it was trained for (`--weights R,T`; by
+default the trial's pair), and its export takes the pair as an input:
+`recommend(user_ids, k, weights)` and `predict(user_ids, movie_titles, weights)`, weights = [R, T].
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class LoadedModel:
     titles: dict
     title_list: list
     metadata: dict
+    conditioned: object = None  # the weight-conditioned model (sweep.conditioned) that `model` serves a pair of
 
 
 def choose_trial(study, trial_number: int | None) -> int:
@@ -52,7 +56,8 @@ def trials_with_models(study) -> list[int]:
             if t.state.name == "COMPLETE" and MODEL_ATTR in t.user_attrs and t.number not in removed]
 
 
-def load_model(study, trial_number: int) -> LoadedModel:
+def load_model(study, trial_number: int, weights: tuple[float, float] | None = None) -> LoadedModel:
+    """The trial's model; of a conditioned study, at `weights` when given (else at the trial's pair)."""
     trial = next(t for t in study.get_trials(deepcopy=False) if t.number == trial_number)
     if trial_number not in trials_with_models(study):
         available = trials_with_models(study)
@@ -63,13 +68,26 @@ def load_model(study, trial_number: int) -> LoadedModel:
         )
     store = open_store(Path(study.user_attrs.get("artifacts") or DEFAULT_ARTIFACTS))
     packed = load_packed(store, trial.user_attrs[MODEL_ATTR])
-    from sweep.model import build_model
+    meta, conditioned = packed["metadata"], None
+    if "conditioned" in meta:
+        from sweep.conditioned_study import check_servable, rebuild
 
-    meta = packed["metadata"]
-    model_config = ModelConfig(meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"])
-    model = build_model(model_config, len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
-                        meta["rating_weight"], meta["retrieval_weight"])
-    model.set_weights(packed["weights"])
+        if weights is not None:
+            check_servable(weights, meta["conditioned"])
+        pair = weights or (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
+        conditioned = rebuild(packed)
+        model = conditioned.at(*pair)
+        meta = {**meta, "rating_weight": pair[0], "retrieval_weight": pair[1]}
+    else:
+        if weights is not None:
+            raise UsageError(f"--weights: study {study.study_name!r} trained one model per weight pair, so it serves "
+                             "only its trials' pairs; choose one with --trial (a conditioned study serves any pair)")
+        from sweep.model import build_model
+
+        model_config = ModelConfig(meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"])
+        model = build_model(model_config, len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
+                            meta["rating_weight"], meta["retrieval_weight"])
+        model.set_weights(packed["weights"])
     return LoadedModel(
         trial_number=trial_number,
         model=model,
@@ -77,6 +95,7 @@ def load_model(study, trial_number: int) -> LoadedModel:
         titles=vocabulary_index(packed["title_vocabulary"]),
         title_list=packed["title_vocabulary"],
         metadata=meta,
+        conditioned=conditioned,
     )
 
 
@@ -140,22 +159,12 @@ def export(loaded: LoadedModel, out: Path) -> None:
     import tensorflow as tf
 
     model = loaded.model
-    titles = loaded.title_list
-
-    def table(index: dict):
-        initializer = tf.lookup.KeyValueTensorInitializer(
-            tf.constant(list(index)), tf.constant(list(index.values()), dtype=tf.int64))
-        return tf.lookup.StaticHashTable(initializer, default_value=OUT_OF_VOCABULARY)
 
     class Serving(tf.Module):
         def __init__(self):
             super().__init__()
             self.model = model
-            self.user_table = table(loaded.users)
-            self.title_table = table(loaded.titles)
-            self.titles = tf.constant(titles)
-            title_ids = tf.constant([loaded.titles[title] for title in titles])
-            self.title_embeddings = tf.Variable(model.movie_embedding(title_ids), trainable=False)
+            _attach_lookups(self, loaded, model.movie_embedding)
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([], tf.int32)])
         def recommend(self, user_ids, k):
@@ -169,8 +178,58 @@ def export(loaded: LoadedModel, out: Path) -> None:
             movie_embeddings = self.model.movie_embedding(self.title_table.lookup(movie_titles))
             return {"ratings": self.model.predict_rating(user_embeddings, movie_embeddings)}
 
-    serving = Serving()
+    serving = Serving() if loaded.conditioned is None else _conditioned_serving(loaded)
     try:
         tf.saved_model.save(serving, str(out), signatures={"recommend": serving.recommend, "predict": serving.predict})
     except OSError as error:
         raise SweepError(f"cannot write the SavedModel to {out} ({error})") from error
+
+
+def _attach_lookups(module, loaded: LoadedModel, movie_embedding) -> None:
+    """What both exports hold besides the model: id tables, the titles and their (fixed) embeddings."""
+    import tensorflow as tf
+
+    def table(index: dict):
+        initializer = tf.lookup.KeyValueTensorInitializer(
+            tf.constant(list(index)), tf.constant(list(index.values()), dtype=tf.int64))
+        return tf.lookup.StaticHashTable(initializer, default_value=OUT_OF_VOCABULARY)
+
+    module.user_table = table(loaded.users)
+    module.title_table = table(loaded.titles)
+    module.titles = tf.constant(loaded.title_list)
+    title_ids = tf.constant([loaded.titles[title] for title in loaded.title_list])
+    module.title_embeddings = tf.Variable(movie_embedding(title_ids), trainable=False)
+
+
+def _conditioned_serving(loaded: LoadedModel):
+    """The SavedModel module of a conditioned model: the weight pair is an input of both signatures
+    (the movie tower is not conditioned, so the candidates' embeddings are computed once)."""
+    import tensorflow as tf
+
+    from sweep.conditioned import log_weight_features
+
+    model = loaded.conditioned
+
+    class ConditionedServing(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+            _attach_lookups(self, loaded, model.movie_embedding)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([], tf.int32),
+                                      tf.TensorSpec([2], tf.float32)])
+        def recommend(self, user_ids, k, weights):
+            features = log_weight_features(tf.ones([tf.shape(user_ids)[0], 2]) * weights[None, :])
+            queries = self.model.user_vectors(self.user_table.lookup(user_ids), features)
+            scores, indices = tf.math.top_k(tf.matmul(queries, self.title_embeddings, transpose_b=True), k=k)
+            return {"titles": tf.gather(self.titles, indices), "scores": scores}
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string),
+                                      tf.TensorSpec([2], tf.float32)])
+        def predict(self, user_ids, movie_titles, weights):
+            features = log_weight_features(tf.ones([tf.shape(user_ids)[0], 2]) * weights[None, :])
+            users = self.model.user_vectors(self.user_table.lookup(user_ids), features)
+            movies = self.model.movie_embedding(self.title_table.lookup(movie_titles))
+            return {"ratings": self.model.predict_rating(users, movies, features)}
+
+    return ConditionedServing()

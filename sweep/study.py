@@ -144,7 +144,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
     study.set_metric_names(list(spec.study.objectives))  # so Optuna's own tools (the dashboard) name them
     for key, value in provenance.items():
         study.set_user_attr(key, value)
-    if spec.enqueue_tutorial_pairs:
+    if spec.enqueue_tutorial_pairs and spec.study.method == "sweep":  # a conditioned study evaluates them itself
         for published in TUTORIAL:
             study.enqueue_trial(
                 {},

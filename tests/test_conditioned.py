@@ -39,7 +39,7 @@ def test_with_conditioning_off_and_one_pair_it_is_the_tutorials_model(prepared, 
     conditioned = ConditionedModel(*sizes(prepared), conditioned=False)
     rating_loss, retrieval_loss = tutorial.task_losses(user_ids, title_ids, ratings)
     weights = tf.constant(np.tile(pair, (int(user_ids.shape[0]), 1)), tf.float32)
-    rating_term, retrieval_term = conditioned.weighted_losses(user_ids, title_ids, ratings, weights)
+    rating_term, retrieval_term, _ = conditioned.weighted_losses(user_ids, title_ids, ratings, weights)
     assert float(rating_term) == pytest.approx(pair[0] * float(rating_loss), rel=1e-5)
     assert float(retrieval_term) == pytest.approx(pair[1] * float(retrieval_loss), rel=1e-5)
 

@@ -116,6 +116,10 @@ OBJECTIVES = ("top_100_accuracy", "rmse")  # the tutorial's two headline figures
 METHODS = ("uncertainty", "dwa", "dwa-epochs", "gradnorm", "normalized")
 WEIGHTS = ("rating_weight", "retrieval_weight")
 KEEP_MODELS = ("all", "pareto", "none")
+# How a study gets its points: "sweep" trains one model per weight pair (and seed); "conditioned"
+# trains one weight-conditioned model per seed and evaluates it at any number of pairs (sweep.conditioned).
+STUDY_METHODS = ("sweep", "conditioned")
+DRAWS = ("example", "batch")
 # Besides the two weights, any numeric model or train setting may be searched.
 SEARCHABLE = {
     "learning_rate": ("train", float),
@@ -162,6 +166,24 @@ class StudySettings:
     directions: tuple[str, ...] = tuple(DIRECTION[metric] for metric in OBJECTIVES)
     max_failed_trials: int | None = None  # stop once this many trials failed; None: n_trials
     keep_models: str = "all"  # trained weights kept as artifacts: all | pareto (when finished) | none
+    method: str = "sweep"  # one of STUDY_METHODS
+
+
+@dataclass(frozen=True)
+class ConditionedConfig:
+    """`[conditioned]`: one weight-conditioned training per seed (study.replicates seeds), then
+    evaluation at the tutorial's pairs, a named study's pairs and a grid. Training draws each
+    weight log-uniformly over the study's [search] ranges; `grid` and `pairs_of` choose only
+    what is evaluated, so changing them re-evaluates the stored models without retraining."""
+
+    epochs: int = 9  # the tutorial's 3 epochs, three times: about three static trainings' time
+    conditioning_width: int = 64  # hidden units of the MLP from the log-weights to FiLM's scale and shift
+    draws: str = "example"  # a pair per example (exact, the default) or one pair per batch
+    cosine_weight: float = 0.0  # COSMOS's cosine term between the two losses and the pair; 0: off
+    batch_size: int | None = None  # None: train.batch_size
+    zero_share: float = 0.0  # share of examples trained with one weight exactly 0 (half each way)
+    grid: int = 9  # evaluate a grid x grid log grid over the search ranges (0: none)
+    pairs_of: str | None = None  # also evaluate every weight pair of this (per-pair) study in the storage
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,7 @@ class StudySpec:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
+    conditioned: ConditionedConfig | None = None  # [conditioned], when study.method = "conditioned"
 
     def identity(self) -> dict:
         """What defines the study's results; run controls (n_trials, timeout, limits) are not part of it."""
@@ -185,6 +208,12 @@ class StudySpec:
         identity = {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
         if not self.methods:  # studies from before the methods existed keep their hash
             identity.pop("methods")
+        if self.study.method == "sweep":  # and so do studies from before conditioned training
+            identity["study"].pop("method")
+            identity.pop("conditioned")
+        else:  # what is evaluated is not what was trained: a new grid reuses the stored models
+            identity["conditioned"] = {key: value for key, value in identity["conditioned"].items()
+                                       if key not in ("grid", "pairs_of")}
         return identity
 
     @property
@@ -216,7 +245,7 @@ def load_study_file(path) -> StudySpec:
 
 
 def parse_study(raw: dict) -> StudySpec:
-    _only(raw, "", ("study", "search", "baselines", "model", "train", "data"))
+    _only(raw, "", ("study", "search", "baselines", "model", "train", "data", "conditioned"))
     study_table = _table(raw, "study", required=True)
     if "name" not in study_table:
         raise UsageError("study.name: missing (every study needs a name)")
@@ -245,9 +274,40 @@ def parse_study(raw: dict) -> StudySpec:
     data = _dataclass(DataConfig, {"split": default_split(data_table.get("dataset", DataConfig.dataset)), **data_table},
                       "data")
     _check_data(data)
+    conditioned = _conditioned(raw, study, search, methods)
     return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, methods=tuple(methods),
-                     margins=margins, model=model,
-                     train=train, data=data)
+                     margins=margins, model=model, train=train, data=data, conditioned=conditioned)
+
+
+def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...], methods) -> ConditionedConfig | None:
+    """The [conditioned] table of a conditioned study (defaults when absent); an error anywhere else."""
+    if study.method != "conditioned":
+        if "conditioned" in raw:
+            raise UsageError('[conditioned]: only for study.method = "conditioned"')
+        return None
+    config = _dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned")
+    for name in ("epochs", "conditioning_width"):
+        if getattr(config, name) < 1:
+            raise UsageError(f"conditioned.{name}: must be at least 1")
+    if config.batch_size is not None and config.batch_size < 2:
+        raise UsageError("conditioned.batch_size: must be at least 2 (the in-batch softmax needs negatives)")
+    if config.grid < 0 or config.grid == 1:
+        raise UsageError("conditioned.grid: 0 (no grid) or at least 2 points per weight")
+    if config.draws not in DRAWS:
+        raise UsageError(f"conditioned.draws: unknown {config.draws!r} (choose {' or '.join(DRAWS)})")
+    if config.cosine_weight < 0:
+        raise UsageError("conditioned.cosine_weight: must be 0 (off) or positive")
+    if not 0 <= config.zero_share < 1:
+        raise UsageError("conditioned.zero_share: must be at least 0 and below 1")
+    if config.pairs_of is not None and config.pairs_of == study.name:
+        raise UsageError("conditioned.pairs_of: names this study itself; name a per-pair study (e.g. \"tutorial\")")
+    extra = [item.name for item in search if item.name not in WEIGHTS]
+    if extra or any(item.values is not None or not item.log for item in search):
+        raise UsageError(f"search.{(extra or [next(i.name for i in search if i.values is not None or not i.log)])[0]}: "
+                         "a conditioned study draws only the two weights, each over a log range (low and high)")
+    if methods:
+        raise UsageError("baselines.methods: adaptive methods train per pair; run them in a sweep study")
+    return config
 
 
 def _margin(table: dict, key: str, default: float) -> float:
@@ -362,6 +422,11 @@ def _check_study(study: StudySettings) -> None:
         raise UsageError("study.timeout: must be positive (omit it for no limit)")
     if study.sampler not in SAMPLERS:
         raise UsageError(f"study.sampler: unknown sampler {study.sampler!r} (choose {', '.join(SAMPLERS)})")
+    if study.method not in STUDY_METHODS:
+        raise UsageError(f"study.method: unknown method {study.method!r} (choose {' or '.join(STUDY_METHODS)})")
+    if study.method == "conditioned" and study.keep_models == "none":
+        raise UsageError('study.keep_models: a conditioned study keeps its trained models (they serve every pair); '
+                         'use "all"')
     if study.keep_models not in KEEP_MODELS:
         raise UsageError(f"study.keep_models: unknown value {study.keep_models!r} (choose {', '.join(KEEP_MODELS)})")
     if study.replicates < 1:

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from sweep import SweepError
+from sweep.config import METHODS
 from sweep.report import hypervolume, methods, page, plots, summary
 from sweep.report.table import trials_frame, write_csv
 
@@ -61,7 +62,7 @@ def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
             study_name=found.study_name, storage=storage)
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         points += [(t.user_attrs["metrics"]["top_100_accuracy"], t.user_attrs["metrics"]["rmse"])
-                   for t in complete if "metrics" in t.user_attrs and not t.user_attrs.get("method")]
+                   for t in complete if "metrics" in t.user_attrs and t.user_attrs.get("method") not in METHODS]
         pooled += 1
     return np.array(points, dtype=float).reshape(-1, 2), pooled
 
@@ -120,11 +121,14 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
                                           volumes[name], judged))
         sections.append(summary.markdown(name, frame, attrs, knees[name], compared, study_health, command,
                                          volumes[name], judged).replace("\n# ", "\n## "))
-    text = f"# Comparison of {', '.join(names)}\n\n" + "\n".join(section.replace("# Study", "## Study", 1) for section in sections)
+    side_by_side = summary.side_by_side(names, frames, studies, volumes)
+    text = (f"# Comparison of {', '.join(names)}\n\n" + "\n".join(side_by_side["lines"]) + "\n"
+            + "\n".join(section.replace("# Study", "## Study", 1) for section in sections))
     title = "studies " + " vs ".join(names) + (f" — NOT MEASUREMENTS: {', '.join(stand_ins)} by a stand-in trainer"
                                               if stand_ins else "")
     steps = {key: value for study in studies for key, value in methods.weight_steps(study).items()}
-    _write_all(out, frames, context, title, text, {"studies": documents}, knees, next(iter(volumes.values())),
+    _write_all(out, frames, context, title, text, {"studies": documents, "side_by_side": side_by_side["rows"]}, knees,
+               next(iter(volumes.values())),
                command, combined=pd.concat(frames.values(), ignore_index=True), steps=steps)
     return {"studies": len(frames)}
 

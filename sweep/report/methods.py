@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sweep import verdicts
+from sweep.config import METHODS
 from sweep.pareto import bootstrap_means
 from sweep.report.hypervolume import hypervolume
 
@@ -139,7 +140,7 @@ def weight_steps(study) -> dict:
     """{(study, trial number): [each seed's per-step [rating, retrieval] weights]} of the study's method trials."""
     return {(study.study_name, trial.number): [run["weighting"]["steps"] for run in trial.user_attrs.get("runs", [])
                                                if "weighting" in run]
-            for trial in study.get_trials(deepcopy=False) if trial.user_attrs.get("method")}
+            for trial in study.get_trials(deepcopy=False) if trial.user_attrs.get("method") in METHODS}
 
 
 def has_methods(frame: pd.DataFrame) -> bool:

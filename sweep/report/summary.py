@@ -134,6 +134,7 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
         lines += _front_under_noise(frame)
     if volume and study_health["complete"]:
         lines += hypervolume_lines(volume)
+    lines += compute_lines(compute(frame, study_attrs))
     lines += methods.markdown_lines(judged or [])
     lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
     lines += [
@@ -156,6 +157,69 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     return "\n".join(lines)
 
 
+def compute(frame: pd.DataFrame, study_attrs: dict) -> dict:
+    """What the study's COMPLETE points cost: trainings, seconds training them, seconds evaluating them.
+    A per-pair study trains every pair and seed; a conditioned one trains once per seed (its `trainings`)."""
+    complete = frame[frame["state"] == "COMPLETE"]
+    trainings = study_attrs.get("trainings")
+    evaluate_seconds = float(complete["evaluate_seconds"].sum()) if "evaluate_seconds" in complete else math.nan
+    if trainings is not None:
+        return {"method": "conditioned", "pairs": len(complete), "trainings": len(trainings),
+                "training_seconds": float(sum(item["seconds"]["train"] for item in trainings)),
+                "evaluation_seconds": evaluate_seconds}
+    return {"method": "sweep", "pairs": len(complete),
+            "trainings": int(complete["n_seeds"].sum()) if len(complete) else 0,
+            "training_seconds": float(complete["train_seconds"].sum()) if "train_seconds" in complete else math.nan,
+            "evaluation_seconds": evaluate_seconds}
+
+
+def side_by_side(names: list[str], frames: dict, studies: list, volumes: dict) -> dict:
+    """The studies' fronts in one table: hypervolume (each from its own split's reference point; one
+    point when they share a split), its ratio to the first study's, and what each front cost."""
+    rows = []
+    for study in studies:
+        name = study.study_name
+        spent = compute(frames[name], study.user_attrs)
+        rows.append({"study": name, **spent, "front": int(frames[name]["pareto"].sum()) if len(frames[name]) else 0,
+                     "hypervolume": volumes[name]["hypervolume"], "reference": volumes[name]["reference"]})
+    first = rows[0]
+    for row in rows:
+        row["hypervolume_ratio"] = row["hypervolume"] / first["hypervolume"] if first["hypervolume"] > 0 else math.nan
+        row["training_seconds_ratio"] = (row["training_seconds"] / first["training_seconds"]
+                                         if first["training_seconds"] > 0 else math.nan)
+    same = len({json.dumps(row["reference"], sort_keys=True) for row in rows}) == 1
+    reference = first["reference"]
+    lines = ["## Side by side", "",
+             f"| study | how | weight pairs | on the front | trainings | training s | hypervolume | × {first['study']}'s "
+             f"hypervolume | × {first['study']}'s training time |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        how = "conditioned: one model per seed" if row["method"] == "conditioned" else "one model per pair and seed"
+        lines.append(f"| {row['study']} | {how} | {row['pairs']} | {row['front']} | {row['trainings']} | "
+                     f"{row['training_seconds']:.1f} | {row['hypervolume']:.4g} | {_ratio(row['hypervolume_ratio'])} | "
+                     f"{_ratio(row['training_seconds_ratio'])} |")
+    lines += ["", (f"Hypervolume from one reference point for all: top-100 accuracy {reference['top_100_accuracy']:.4f}, "
+                   f"RMSE {reference['rmse']:.4f} ({reference['source']})." if same else
+                   "The studies' splits differ, so each hypervolume is measured from its own reference point."),
+              "Training seconds are the wall time of the training loops only (no evaluation, no data loading).", ""]
+    return {"rows": rows, "lines": lines}
+
+
+def _ratio(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.3f}"
+
+
+def compute_lines(spent: dict) -> list[str]:
+    if not spent["pairs"]:
+        return []
+    how = ("one conditioned model per seed, every pair evaluated from it" if spent["method"] == "conditioned"
+           else "one model per weight pair and seed")
+    return ["## Compute", "",
+            f"{spent['pairs']} weight pairs from {spent['trainings']} trainings ({how}): "
+            f"{spent['training_seconds']:.1f} s training, {spent['evaluation_seconds']:.1f} s evaluating "
+            "(wall seconds of the processes that ran them; failed trials not counted).", ""]
+
+
 def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str,
              volume: dict | None = None, judged: list | None = None) -> dict:
     """What the summary says, as data (summary.json): every figure a README may quote, traceable."""
@@ -167,6 +231,7 @@ def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     return _json_safe({
         "study": name,
         "training_seconds": float((complete["seconds"] * complete["n_seeds"]).sum()),  # every seed's build, fit, evaluate
+        "compute": compute(frame, study_attrs),
         "front": front[columns].to_dict("records"),
         "knee": knee,
         "knee_interval": knee_interval(frame, knee) if knee is not None else None,

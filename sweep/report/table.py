@@ -3,8 +3,9 @@
 Weights come from the trial attributes `rating_weight` and `retrieval_weight`, which every
 trial carries (sampled and enqueued alike). The `pareto` column marks the trials on the
 front of the study's objectives among COMPLETE trials of static weights (an adaptive
-weighting method's trial, `method` set, is judged against that front, never part of it); `model_stored` whether `sweep
-predict/recommend/export` can use the trial's model; `p_pareto` (with two or more seeds) is
+weighting method's trial, `method` set, is judged against that front, never part of it; a
+conditioned study's trial, `conditioned` true, is a fixed pair served by its one model and is
+part of it); `model_stored` whether `sweep predict/recommend/export` can use the trial's model; `p_pareto` (with two or more seeds) is
 the share of bootstrap resamples of every trial's seed runs in which the trial is on it.
 """
 
@@ -16,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sweep.config import METRICS, recorded_objectives
+from sweep.config import METHODS, METRICS, recorded_objectives
 from sweep.pareto import pareto_front, pareto_probability
 
 FLOAT_FORMAT = "%.8g"
@@ -42,7 +43,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
             "state": trial.state.name,
             "fail_reason": attrs.get("fail_reason", "worker lost (no heartbeat)" if trial.state.name == "FAIL" else ""),
             "tutorial_pair": attrs.get("tutorial_pair", ""),
-            "method": attrs.get("method", ""),
+            "method": attrs.get("method", "") if attrs.get("method") in METHODS else "",
             "rating_weight": rating,
             "retrieval_weight": retrieval,
             "log10_weight_ratio": _log_ratio(rating, retrieval),
@@ -65,7 +66,10 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
             [[run["metrics"][name] for name in objectives] for run in runs]
             or [[means.get(name, math.nan) for name in objectives]], dtype=float)
         row["seconds"] = attrs.get("seconds", math.nan)
+        row["train_seconds"] = sum(run.get("seconds", {}).get("train", 0.0) for run in runs)  # every seed's
+        row["evaluate_seconds"] = sum(run.get("seconds", {}).get("evaluate", 0.0) for run in runs)
         row["model_stored"] = "model_artifact" in attrs and trial.number not in removed
+        row["conditioned"] = attrs.get("method") == "conditioned"  # evaluated from the study's conditioned models
         row["values"] = json.dumps(trial.values) if trial.values else ""
         rows.append(row)
     frame = pd.DataFrame(rows)

@@ -1,0 +1,263 @@
+"""`sweep run` for a conditioned study: one training per seed, then any number of weight pairs
+evaluated from those models, each stored as a COMPLETE trial of the study.
+
+A per-pair study asks Optuna's sampler for pairs; a conditioned study knows its pairs up front:
+the tutorial's three, every pair of a named per-pair study (`[conditioned] pairs_of`, like for
+like) and a log grid over the search ranges. Each stored trial carries what a per-pair trial
+carries (weights, seeds, per-seed metrics, their mean and std, the model) plus `method =
+"conditioned"` and `trainings` (the stored models it was evaluated from), so `sweep report`,
+`compare`, `predict`, `recommend` and `export` read it unchanged. The trainings are recorded
+on the study (`trainings`: seed, model, epochs, seconds); running again trains only the seeds
+that are missing and evaluates only the pairs not yet stored, so a denser grid costs no training.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import statistics
+import time
+
+import numpy as np
+
+from sweep import SweepError, UsageError
+from sweep.baselines import TUTORIAL
+from sweep.config import METRICS, WEIGHTS, StudySpec
+from sweep.config.run import RunOptions
+from sweep.data.prepared import load_prepared
+from sweep.storage import open_storage
+from sweep.study import create_or_load, package_versions, trial_seeds
+
+TRAININGS_ATTR = "trainings"
+
+
+def search_ranges(spec: StudySpec) -> dict[str, tuple[float, float]]:
+    """The (low, high) of each weight: what training draws from, and the grid's extent."""
+    return {item.name: (item.low, item.high) for item in spec.search if item.name in WEIGHTS}
+
+
+def training_seeds(spec: StudySpec) -> list[int]:
+    """One seed per training (study.replicates of them), derived from the study seed."""
+    return trial_seeds(spec.study.seed, 0, spec.study.replicates)
+
+
+def grid_pairs(ranges: dict, points: int) -> list[tuple[float, float]]:
+    """points × points pairs, each weight log-spaced over its range, ends included."""
+    if points == 0:
+        return []
+    ratings = np.geomspace(*ranges["rating_weight"], points)
+    retrievals = np.geomspace(*ranges["retrieval_weight"], points)
+    return [(float(r), float(t)) for r in ratings for t in retrievals]
+
+
+def planned_pairs(spec: StudySpec, storage) -> list[dict]:
+    """Every pair the study evaluates, once each, in order: the tutorial's, the named study's, the grid.
+    A pair with a zero weight is left out unless the model trained single-task examples (zero_share)."""
+    pairs = []
+    if spec.enqueue_tutorial_pairs:
+        pairs += [{"pair": (p.rating_weight, p.retrieval_weight), "source": "tutorial", "tutorial_pair": p.name}
+                  for p in TUTORIAL]
+    if spec.conditioned.pairs_of:
+        pairs += [{"pair": pair, "source": f"pairs of {spec.conditioned.pairs_of}"}
+                  for pair in study_pairs(spec.conditioned.pairs_of, storage)]
+    pairs += [{"pair": pair, "source": "grid"} for pair in grid_pairs(search_ranges(spec), spec.conditioned.grid)]
+    unique, seen = [], set()
+    for item in pairs:
+        key = pair_key(item["pair"])
+        if 0.0 in key and not spec.conditioned.zero_share:  # never trained single-task: nothing to serve there
+            continue
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
+
+
+def study_pairs(name: str, storage) -> list[tuple[float, float]]:
+    """The weight pairs of a stored per-pair study's COMPLETE trials (its adaptive methods' excluded)."""
+    import optuna
+
+    try:
+        other = optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        raise UsageError(f"conditioned.pairs_of: no study named {name!r} in this storage; run it first "
+                         "or remove the key") from None
+    if other.user_attrs.get("spec") and '"method":"conditioned"' in other.user_attrs["spec"]:
+        raise UsageError(f"conditioned.pairs_of: {name!r} is itself a conditioned study; name a per-pair study")
+    return [(float(t.user_attrs["rating_weight"]), float(t.user_attrs["retrieval_weight"]))
+            for t in other.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+            if not t.user_attrs.get("method") and "rating_weight" in t.user_attrs]
+
+
+def pair_key(pair) -> tuple[float, float]:
+    return (round(float(pair[0]), 12), round(float(pair[1]), 12))
+
+
+def check_servable(pair: tuple[float, float], metadata: dict) -> None:
+    """A pair the conditioned model was trained for: each weight in its range, or exactly 0 when it
+    trained single-task examples. (The report's like-for-like pairs may lie outside; serving may not.)"""
+    ranges, zeros = metadata["ranges"], metadata.get("zero_share", 0.0) > 0
+    if not all(math.isfinite(w) and w >= 0 for w in pair) or pair == (0.0, 0.0):
+        raise UsageError(f"--weights {pair[0]:g},{pair[1]:g}: weights must be finite, non-negative, not both 0")
+    for weight, name in zip(pair, WEIGHTS):
+        low, high = ranges[name]
+        if weight == 0 and zeros:
+            continue
+        if not low <= weight <= high:
+            hint = " or 0" if zeros else ""
+            raise UsageError(f"--weights: {name} {weight:g} is outside the range the model was trained on "
+                             f"[{low:g}, {high:g}]{hint}; choose a weight inside it")
+
+
+def run(spec: StudySpec, options: RunOptions, progress) -> int:
+    """Train the missing seeds, evaluate the pairs not yet stored, store each pair as a trial."""
+    if options.workers != 1:
+        raise UsageError("--workers: a conditioned study trains its few models one after another; drop --workers")
+    prepared = load_prepared(spec.data, options.data_dir)  # before touching the storage
+    storage = open_storage(options.storage, options.heartbeat, options.outage_seconds)
+    pairs = planned_pairs(spec, storage)  # a bad pairs_of fails before the study exists
+    study = create_or_load(spec, storage, prepared, options)
+    study.set_user_attr("n_trials", len(pairs))
+    from sweep.artifacts import open_store
+
+    store = open_store(study.user_attrs.get("artifacts") or options.artifacts)
+    progress.note(f"study {spec.study.name!r} ({spec.hash[:19]}…): conditioned, {spec.study.replicates} training(s), "
+                  f"{len(pairs)} weight pairs")
+    models = trained_models(study, spec, prepared, store, progress)
+    stored = {pair_key((t.user_attrs["rating_weight"], t.user_attrs["retrieval_weight"]))
+              for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"}
+    todo = [item for item in pairs if pair_key(item["pair"]) not in stored]
+    if not todo:
+        progress.say(f"study {spec.study.name!r} is complete: {len(pairs)} weight pairs evaluated; nothing to do")
+        return 0
+    trainings = study.user_attrs[TRAININGS_ATTR]
+    started = time.perf_counter()
+    for index, item in enumerate(todo, start=1):
+        store_pair(study, spec, prepared, models, trainings, item)
+        if index % 25 == 0 or index == len(todo):
+            progress.say(f"evaluated {index}/{len(todo)} weight pairs ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def trained_models(study, spec: StudySpec, prepared, store, progress) -> list:
+    """The study's conditioned model for each seed: loaded when already trained, else trained and stored."""
+    from sweep.artifacts import load_packed, pack_model, save_study_model
+
+    recorded = list(study.user_attrs.get(TRAININGS_ATTR, []))
+    models = []
+    for index, seed in enumerate(training_seeds(spec)):
+        done = next((item for item in recorded if item["seed"] == seed), None)
+        if done is not None:
+            models.append(rebuild(load_packed(store, done["artifact"])))
+            continue
+        progress.say(f"training {index + 1}/{spec.study.replicates} (seed {seed}): {spec.conditioned.epochs} epochs")
+        model, history, seconds = train_one(spec, prepared, seed)
+        progress.say(f"  trained in {seconds['train']:.1f} s; last epoch's losses: rating term "
+                     f"{history[-1]['rating_loss']:.4g}, retrieval term {history[-1]['retrieval_loss']:.4g}")
+        packed = pack_model(model, prepared, spec.model, (math.nan, math.nan), conditioned=model_metadata(spec))
+        artifact = save_study_model(study, store, packed, f"training-{index}-seed-{seed}")
+        recorded.append({"seed": seed, "artifact": artifact, "epochs": history, "seconds": seconds,
+                         "worker": f"{socket.gethostname()}:{os.getpid()}"})
+        study.set_user_attr(TRAININGS_ATTR, recorded)
+        models.append(model)
+    return models
+
+
+def model_metadata(spec: StudySpec) -> dict:
+    """What rebuilding and serving the conditioned model needs beyond the static model's metadata."""
+    return {"conditioning_width": spec.conditioned.conditioning_width, "ranges": search_ranges(spec),
+            "zero_share": spec.conditioned.zero_share}
+
+
+def train_one(spec: StudySpec, prepared, seed: int):
+    """One conditioned training: (model, per-epoch history, seconds {build, train, total})."""
+    from dataclasses import replace
+
+    import tensorflow as tf
+
+    from sweep.conditioned import ConditionedModel, train_conditioned
+    from sweep.trial import _batches
+
+    config = spec.conditioned
+    started = time.perf_counter()
+    tf.keras.utils.set_random_seed(seed)
+    model = ConditionedModel(len(prepared.user_vocabulary), len(prepared.title_vocabulary),
+                             spec.model.embedding_dimension, spec.model.rating_layers, spec.model.activation,
+                             conditioning_width=config.conditioning_width)
+    optimizer = tf.keras.optimizers.Adagrad(learning_rate=spec.train.learning_rate)
+    train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
+    batches = _batches(prepared.train, train_config, seed)
+    built = time.perf_counter()
+    history = train_conditioned(model, optimizer, batches, config.epochs, search_ranges(spec), seed,
+                                draws=config.draws, zero_share=config.zero_share, cosine_weight=config.cosine_weight)
+    ended = time.perf_counter()
+    return model, history, {"build": built - started, "train": ended - built, "total": ended - started}
+
+
+def rebuild(packed: dict):
+    """A stored conditioned model, ready to serve any pair (`model.at(rating, retrieval)`)."""
+    from sweep.conditioned import ConditionedModel
+
+    meta = packed["metadata"]
+    model = ConditionedModel(len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
+                             meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"],
+                             conditioning_width=meta["conditioned"]["conditioning_width"])
+    model.set_weights(packed["weights"])
+    return model
+
+
+def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_config) -> list[dict]:
+    """Each training's metrics at one pair, with the seconds its evaluation took."""
+    from sweep.trial import evaluate
+
+    runs = []
+    for model in models:
+        started = time.perf_counter()
+        metrics = evaluate(model.at(*pair), prepared.test, prepared.candidates[train_config.candidates],
+                           train_config.eval_batch_size)
+        runs.append({"metrics": metrics, "seconds": {"evaluate": time.perf_counter() - started}})
+    return runs
+
+
+def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[dict], item: dict) -> None:
+    """Evaluate one pair from every training and add it to the study as a COMPLETE trial."""
+    import optuna
+
+    from sweep.artifacts import MODEL_ATTR
+
+    runs = evaluate_pair(models, item["pair"], prepared, spec.train)
+    bad = [name for run in runs for name, value in run["metrics"].items() if not math.isfinite(value)]
+    if bad:
+        raise SweepError(f"the conditioned model gives a non-finite {bad[0]} at weights {item['pair']}")
+    for run, training in zip(runs, trainings):
+        run["seed"] = training["seed"]
+    means = {name: statistics.fmean(run["metrics"][name] for run in runs) for name in METRICS}
+    stds = {name: statistics.stdev([run["metrics"][name] for run in runs]) if len(runs) > 1 else 0.0
+            for name in METRICS}
+    attrs = {
+        "method": "conditioned",
+        "source": item["source"],
+        "rating_weight": item["pair"][0],
+        "retrieval_weight": item["pair"][1],
+        "in_trained_range": in_range(item["pair"], search_ranges(spec), spec.conditioned.zero_share),
+        "trainings": [training["artifact"] for training in trainings],
+        "seeds": [training["seed"] for training in trainings],
+        "runs": runs,
+        "metrics": means,
+        "metrics_std": stds,
+        "seconds": statistics.fmean(run["seconds"]["evaluate"] for run in runs),
+        "spec_hash": spec.hash,
+        "split_fingerprint": prepared.split_fingerprint,
+        "versions": package_versions(),
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+        MODEL_ATTR: trainings[0]["artifact"],  # what predict/recommend/export serve at this pair
+    }
+    if "tutorial_pair" in item:
+        attrs["tutorial_pair"] = item["tutorial_pair"]
+    study.add_trial(optuna.trial.create_trial(values=[means[name] for name in spec.study.objectives],
+                                              user_attrs=attrs, state=optuna.trial.TrialState.COMPLETE))
+
+
+def in_range(pair, ranges: dict, zero_share: float) -> bool:
+    return all((weight == 0 and zero_share > 0) or ranges[name][0] <= weight <= ranges[name][1]
+               for weight, name in zip(pair, WEIGHTS))
