@@ -184,7 +184,7 @@ def train_one(spec: StudySpec, prepared, seed: int):
     model = ConditionedModel(len(prepared.user_vocabulary), len(prepared.title_vocabulary),
                              spec.model.embedding_dimension, spec.model.rating_layers, spec.model.activation,
                              conditioning_width=config.conditioning_width)
-    optimizer = tf.keras.optimizers.Adagrad(learning_rate=spec.train.learning_rate)
+    optimizer = tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate or spec.train.learning_rate)
     train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
     batches = _batches(prepared.train, train_config, seed)
     built = time.perf_counter()

@@ -128,3 +128,53 @@ def test_the_shipped_study_files_are_valid(name):
     spec = load_study_file(REPO / "studies" / f"{name}.toml")
     assert spec.study.name == name
     assert spec.enqueue_tutorial_pairs
+
+
+CONDITIONED = study_text("cond", study={"method": "conditioned", "replicates": 3},
+                         search={"rating_weight": {"low": 10.0, "high": 60.0},
+                                 "retrieval_weight": {"low": 0.01, "high": 0.3}},
+                         conditioned={"epochs": 6, "batch_size": 4096, "grid": 5, "pairs_of": "tutorial"})
+
+
+def test_a_conditioned_study_reads_its_own_keys_and_a_per_pair_study_has_none():
+    spec = parse_study(__import__("tomllib").loads(CONDITIONED))
+    assert spec.study.method == "conditioned" and spec.conditioned.epochs == 6
+    assert (spec.conditioned.batch_size, spec.conditioned.grid, spec.conditioned.pairs_of) == (4096, 5, "tutorial")
+    assert spec.conditioned.draws == "example" and spec.conditioned.cosine_weight == 0.0  # the defaults
+    assert parse_study(__import__("tomllib").loads(VALID)).conditioned is None
+
+
+def test_what_a_conditioned_study_evaluates_is_not_part_of_its_hash_but_what_it_trains_is(tmp_path):
+    base = load_study_file(write(tmp_path, CONDITIONED)).hash
+    assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 12"))).hash == base
+    assert load_study_file(write(tmp_path, CONDITIONED.replace('pairs_of = "tutorial"', ""))).hash == base
+    assert load_study_file(write(tmp_path, CONDITIONED.replace("epochs = 6", "epochs = 7"))).hash != base
+    assert load_study_file(write(tmp_path, CONDITIONED.replace("batch_size = 4096", "batch_size = 2048"))).hash != base
+
+
+def test_per_pair_studies_keep_the_hash_they_had_before_conditioned_studies_existed(tmp_path):
+    # The identity of a per-pair study has neither study.method nor a conditioned section.
+    identity = load_study_file(write(tmp_path, VALID)).identity()
+    assert "method" not in identity["study"] and "conditioned" not in identity
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda t: t.replace('method = "conditioned"', 'method = "hypernetwork"'), "study.method"),
+    (lambda t: t.replace("epochs = 6", "epochs = 0"), "conditioned.epochs"),
+    (lambda t: t.replace("grid = 5", "grid = 1"), "conditioned.grid"),
+    (lambda t: t.replace("grid = 5", 'draws = "epoch"'), "conditioned.draws"),
+    (lambda t: t.replace("grid = 5", "zero_share = 1.0"), "conditioned.zero_share"),
+    (lambda t: t.replace("grid = 5", "cosine_weight = -1.0"), "conditioned.cosine_weight"),
+    (lambda t: t.replace("grid = 5", "learning_rate = 0.0"), "conditioned.learning_rate"),
+    (lambda t: t.replace("batch_size = 4096", "batch_size = 1"), "conditioned.batch_size"),
+    (lambda t: t.replace('pairs_of = "tutorial"', 'pairs_of = "cond"'), "conditioned.pairs_of"),
+    (lambda t: t.replace("grid = 5", "width = 5"), "conditioned.width"),
+    (lambda t: t.replace('method = "conditioned"', 'keep_models = "none"\nmethod = "conditioned"'), "study.keep_models"),
+    (lambda t: t + '\n[search.learning_rate]\nlow = 0.01\nhigh = 0.5\n', "search.learning_rate"),
+    (lambda t: t.replace('method = "conditioned"', 'method = "sweep"'), "[conditioned]"),
+])
+def test_bad_conditioned_input_is_one_error_naming_the_key(tmp_path, edit, key):
+    path = write(tmp_path, edit(CONDITIONED))
+    with pytest.raises(UsageError) as error:
+        load_study_file(path)
+    assert key in str(error.value) and "\n" not in str(error.value)

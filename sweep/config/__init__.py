@@ -181,6 +181,7 @@ class ConditionedConfig:
     draws: str = "example"  # a pair per example (exact, the default) or one pair per batch
     cosine_weight: float = 0.0  # COSMOS's cosine term between the two losses and the pair; 0: off
     batch_size: int | None = None  # None: train.batch_size
+    learning_rate: float | None = None  # Adagrad's; None: train.learning_rate
     zero_share: float = 0.0  # share of examples trained with one weight exactly 0 (half each way)
     grid: int = 9  # evaluate a grid x grid log grid over the search ranges (0: none)
     pairs_of: str | None = None  # also evaluate every weight pair of this (per-pair) study in the storage
@@ -291,6 +292,8 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
             raise UsageError(f"conditioned.{name}: must be at least 1")
     if config.batch_size is not None and config.batch_size < 2:
         raise UsageError("conditioned.batch_size: must be at least 2 (the in-batch softmax needs negatives)")
+    if config.learning_rate is not None and not (math.isfinite(config.learning_rate) and config.learning_rate > 0):
+        raise UsageError("conditioned.learning_rate: must be a positive finite number")
     if config.grid < 0 or config.grid == 1:
         raise UsageError("conditioned.grid: 0 (no grid) or at least 2 points per weight")
     if config.draws not in DRAWS:

@@ -202,7 +202,7 @@ def side_by_side(names: list[str], frames: dict, studies: list, volumes: dict) -
                    f"RMSE {reference['rmse']:.4f} ({reference['source']})." if same else
                    "The studies' splits differ, so each hypervolume is measured from its own reference point."),
               "Training seconds are the wall time of the training loops only (no evaluation, no data loading).", ""]
-    return {"rows": rows, "lines": lines}
+    return {"rows": _json_safe(rows), "lines": lines}
 
 
 def _ratio(value: float) -> str:
