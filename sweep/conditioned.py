@@ -6,10 +6,16 @@ the study's search distribution, so after one training any pair in that range ca
 evaluated without retraining. The choices, and why:
 
 - **What is conditioned.** The user tower gets a FiLM scale and shift (1 + γ, β) computed
-  by a small MLP from the log-weights, and the rating MLP gets the log-weights as two
-  extra inputs. The movie tower is shared and unconditioned, so every query of every pair
-  scores one set of candidate vectors (retrieval stays one matrix product). The FiLM
-  MLP's last layer starts at zero: at initialization the model is the tutorial's.
+  by a small MLP from the log-weights, and the rating MLP gets the log-weights as extra
+  inputs. The movie tower is shared and unconditioned, so every query of every pair
+  scores one set of candidate vectors (retrieval stays one matrix product). Conditioning
+  it would add nothing to retrieval anyway: a per-dimension scale of the candidates, taken
+  from the query's pair, is the same scale of the query, and a shift adds the same amount
+  to every candidate's score. The FiLM MLP's last layer starts at zero, so at
+  initialization the model is the tutorial's; `conditioning_width` 0 leaves FiLM out
+  (only the rating MLP sees the pair, one retrieval serves all). A narrow FiLM (16 units)
+  gives the best fronts measured of widths 0, 4, 16, 64 and 256 (benchmarks/conditioned.py);
+  at 256 the seeds' models disagree most about which pair gives what.
 - **A pair per example, not per batch.** The rating loss is a mean over the batch and the
   in-batch softmax a sum over its queries, so weighting each example's term by its own
   pair is exact: an example contributes what it would in a batch trained at its pair.
@@ -48,7 +54,7 @@ class ConditionedModel(tf.keras.Model):
 
     def __init__(self, user_vocabulary_size: int, title_vocabulary_size: int, embedding_dimension: int = 32,
                  rating_layers: tuple[int, ...] = (256, 128), activation: str = "relu",
-                 conditioning_width: int = 64, conditioned: bool = True):
+                 conditioning_width: int = 16, conditioned: bool = True):
         super().__init__()
         self.conditioned = conditioned
         self.movie_embedding = tf.keras.layers.Embedding(title_vocabulary_size + 1, embedding_dimension)
@@ -60,17 +66,18 @@ class ConditionedModel(tf.keras.Model):
         self.movie_embedding.build((None,))
         self.user_embedding.build((None,))
         self.rating_model.build((None, 2 * embedding_dimension + (FEATURES if conditioned else 0)))
-        self.film = tf.keras.Sequential([
-            tf.keras.layers.Dense(conditioning_width, activation="relu"),
-            tf.keras.layers.Dense(2 * embedding_dimension, kernel_initializer="zeros"),
-        ])
-        if conditioned:
+        self.film = None  # conditioning_width 0: only the rating MLP sees the pair; retrieval is one for all pairs
+        if conditioned and conditioning_width > 0:
+            self.film = tf.keras.Sequential([
+                tf.keras.layers.Dense(conditioning_width, activation="relu"),
+                tf.keras.layers.Dense(2 * embedding_dimension, kernel_initializer="zeros"),
+            ])
             self.film.build((None, FEATURES))
 
     def user_vectors(self, user_ids: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
         """User embeddings, scaled and shifted for each row's weight pair (features: `log_weight_features`)."""
         vectors = self.user_embedding(user_ids)
-        if not self.conditioned:
+        if self.film is None:
             return vectors
         scale, shift = tf.split(self.film(features), 2, axis=1)
         return vectors * (1.0 + scale) + shift

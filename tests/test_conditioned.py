@@ -9,7 +9,8 @@ import sweep  # noqa: F401
 import tensorflow as tf
 
 from sweep import data
-from sweep.conditioned import ConditionedModel, draw_weights, train_conditioned, weighted_softmax_loss
+from sweep.conditioned import (ConditionedModel, draw_weights, log_weight_features, train_conditioned,
+                                weighted_softmax_loss)
 from sweep.config import TrainConfig
 from sweep.data.prepared import prepare
 from sweep.model import MultiTaskModel
@@ -104,3 +105,45 @@ def test_a_pair_evaluates_the_same_for_the_same_seed_and_differently_across_pair
     at_rating_end = evaluate(model.at(1e4, 1e-3), prepared.test, candidates, 4096)
     at_retrieval_end = evaluate(model.at(0.1, 1.0), prepared.test, candidates, 4096)
     assert at_rating_end != at_retrieval_end  # one training, two trade-offs
+
+
+def test_without_film_only_the_rating_sees_the_pair(prepared):
+    # conditioning_width 0: one set of user vectors for every pair; the rating MLP still reads the pair.
+    tf.keras.utils.set_random_seed(0)
+    model = ConditionedModel(*sizes(prepared), conditioning_width=0)
+    assert model.film is None
+    ids, titles = tf.constant([1, 2, 3]), tf.constant([4, 5, 6])
+    low, high = model.at(2.0, 0.02), model.at(100.0, 0.2)
+    assert np.array_equal(low.user_embedding(ids).numpy(), high.user_embedding(ids).numpy())
+    users, movies = low.user_embedding(ids), model.movie_embedding(titles)
+    assert not np.allclose(low.predict_rating(users, movies).numpy(), high.predict_rating(users, movies).numpy())
+
+
+def test_a_zero_share_of_rows_trains_one_task_alone_half_each_way():
+    pairs = draw_weights(np.random.default_rng(1), RANGES, 40_000, zero_share=0.1)
+    rating_zero, retrieval_zero = pairs[:, 0] == 0, pairs[:, 1] == 0
+    assert not (rating_zero & retrieval_zero).any()
+    assert rating_zero.mean() == pytest.approx(0.05, abs=0.005) and retrieval_zero.mean() == pytest.approx(0.05, abs=0.005)
+
+
+def test_a_zero_weight_is_seen_as_an_indicator_not_a_logarithm():
+    features = log_weight_features(tf.constant([[100.0, 0.0], [0.0, 0.01], [10.0, 1.0]])).numpy()
+    np.testing.assert_allclose(features, [[2, 0, 0, 1], [0, -2, 1, 0], [1, 0, 0, 0]], atol=1e-6)
+
+
+def test_the_cosine_term_is_minus_its_weight_times_the_cosine_of_losses_and_mean_pair(prepared):
+    user_ids, title_ids, ratings = _batches(prepared.train, FAST, seed=0)[0]
+    model = ConditionedModel(*sizes(prepared))
+    weights = tf.constant(draw_weights(np.random.default_rng(2), RANGES, int(user_ids.shape[0])))
+    rating_term, retrieval_term, cosine_term = model.weighted_losses(user_ids, title_ids, ratings, weights, 0.5)
+    # the plain losses, computed whole: MSE and the mean softmax cross-entropy over the batch's scores
+    features = log_weight_features(weights)
+    users, movies = model.user_vectors(user_ids, features), model.movie_embedding(title_ids)
+    mse = float(tf.reduce_mean(tf.square(ratings - model.predict_rating(users, movies, features))))
+    scores = tf.matmul(users, movies, transpose_b=True)
+    labels = tf.range(int(user_ids.shape[0]))
+    mean_ce = float(tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=scores)))
+    losses = np.array([mse, mean_ce])
+    mean_pair = weights.numpy().mean(axis=0)
+    expected = -0.5 * losses @ mean_pair / (np.linalg.norm(losses) * np.linalg.norm(mean_pair))
+    assert float(cosine_term) == pytest.approx(expected, rel=1e-4)

@@ -123,7 +123,7 @@ def test_the_grid_sampler_needs_values_and_only_it_takes_them():
         parse_study({"study": {"name": "g"}, "search": grid})
 
 
-@pytest.mark.parametrize("name", ["demo", "tutorial", "beyond"])
+@pytest.mark.parametrize("name", ["demo", "tutorial", "beyond", "conditioned"])
 def test_the_shipped_study_files_are_valid(name):
     spec = load_study_file(REPO / "studies" / f"{name}.toml")
     assert spec.study.name == name
@@ -169,6 +169,7 @@ def test_per_pair_studies_keep_the_hash_they_had_before_conditioned_studies_exis
     (lambda t: t.replace("batch_size = 4096", "batch_size = 1"), "conditioned.batch_size"),
     (lambda t: t.replace('pairs_of = "tutorial"', 'pairs_of = "cond"'), "conditioned.pairs_of"),
     (lambda t: t.replace("grid = 5", "width = 5"), "conditioned.width"),
+    (lambda t: t.replace("grid = 5", "conditioning_width = -1"), "conditioned.conditioning_width"),
     (lambda t: t.replace('method = "conditioned"', 'keep_models = "none"\nmethod = "conditioned"'), "study.keep_models"),
     (lambda t: t + '\n[search.learning_rate]\nlow = 0.01\nhigh = 0.5\n', "search.learning_rate"),
     (lambda t: t.replace('method = "conditioned"', 'method = "sweep"'), "[conditioned]"),

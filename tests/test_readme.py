@@ -2,7 +2,8 @@
 
 Checked sections and their files: README.md's "What a real sweep shows" against
 reports/tutorial/ (summary.json, summary.md), "Adaptive weighting against the tuned front"
-against reports/methods/, "Tutorial baselines" against reports/baselines/
+against reports/methods/, "The whole front from one training" against benchmarks/results/conditioned.json
+and reports/compare-tutorial-conditioned/summary.json (of which it must be exactly the rendering), "Tutorial baselines" against reports/baselines/
 (baselines.json, baselines.md), "Performance" and "Cost at MovieLens sizes" against
 benchmarks/results/*.json, of which they must also be exactly the rendering (benchmarks/readme.py);
 studies/README.md's weight scan against benchmarks/results/scan-weights.json. The tutorial's
@@ -62,12 +63,14 @@ PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
                        ("bench-trial", "ablation", "floor", "study-wall", "cost-growth", "samplers")]
 # The performance section writes some results in other units than their files: seconds as
 # milliseconds or minutes, shares as percentages.
-UNIT_SCALES = {"Performance": (1000, 1 / 60, 100)}
+UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one training": (100,)}
+ONE_TRAINING = ["benchmarks/results/conditioned.json", "reports/compare-tutorial-conditioned/summary.json"]
 SECTIONS = {
     "What a real sweep shows": (README, ["reports/tutorial/summary.json"], ["reports/tutorial/summary.md"]),
     "Adaptive weighting against the tuned front": (README, ["reports/methods/summary.json"],
                                                    ["reports/methods/summary.md"]),
     "Tutorial baselines": (README, ["reports/baselines/baselines.json"], ["reports/baselines/baselines.md"]),
+    "The whole front from one training": (README, ONE_TRAINING, ONE_TRAINING),
     "Performance": (README, PERFORMANCE_RESULTS, PERFORMANCE_RESULTS),  # as text too: the machine's version strings
     "Cost at MovieLens sizes": (README, ["benchmarks/results/data-scale.json"], ["benchmarks/results/data-scale.json"]),
     "Why the weight ranges are what they are": (STUDIES_README, ["benchmarks/results/scan-weights.json",

@@ -177,7 +177,7 @@ class ConditionedConfig:
     what is evaluated, so changing them re-evaluates the stored models without retraining."""
 
     epochs: int = 9  # the tutorial's 3 epochs, three times: about three static trainings' time
-    conditioning_width: int = 64  # hidden units of the MLP from the log-weights to FiLM's scale and shift
+    conditioning_width: int = 16  # hidden units of the MLP from the log-weights to FiLM's scale and shift; 0: no FiLM
     draws: str = "example"  # a pair per example (exact, the default) or one pair per batch
     cosine_weight: float = 0.0  # COSMOS's cosine term between the two losses and the pair; 0: off
     batch_size: int | None = None  # None: train.batch_size
@@ -287,9 +287,10 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
             raise UsageError('[conditioned]: only for study.method = "conditioned"')
         return None
     config = _dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned")
-    for name in ("epochs", "conditioning_width"):
-        if getattr(config, name) < 1:
-            raise UsageError(f"conditioned.{name}: must be at least 1")
+    if config.epochs < 1:
+        raise UsageError("conditioned.epochs: must be at least 1")
+    if config.conditioning_width < 0:
+        raise UsageError("conditioned.conditioning_width: must be 0 (no FiLM: only the rating MLP sees the pair) or more")
     if config.batch_size is not None and config.batch_size < 2:
         raise UsageError("conditioned.batch_size: must be at least 2 (the in-batch softmax needs negatives)")
     if config.learning_rate is not None and not (math.isfinite(config.learning_rate) and config.learning_rate > 0):

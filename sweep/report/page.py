@@ -36,7 +36,7 @@ TABLE_COLUMNS = [  # (column, heading, description)
     ("pareto", "front", "on the Pareto front of the mean objectives"),
     ("p_pareto", "P(front)", "share of bootstrap resamples of the seeds in which the trial is on the front"),
     *[(metric, metric, "mean over seeds; ± one standard deviation") for metric in METRICS],
-    ("n_seeds", "seeds", "number of seeds trained"),
+    ("n_seeds", "seeds", "number of seeds trained (a conditioned study: trainings it was evaluated from)"),
     ("seconds", "seconds", "mean seconds per seed (build, train, evaluate)"),
     ("fail_reason", "failure", "why the trial failed"),
 ]
@@ -95,7 +95,11 @@ def point_details(frames: dict[str, pd.DataFrame], points: list, knees: dict, co
         method = row.get("method", "")
         badges = [label for label, holds in (("on the front", bool(row["pareto"])), ("knee", knees.get(study) == number),
                                              (f"tutorial {row['tutorial_pair']}", bool(row["tutorial_pair"])),
-                                             (f"method {method}: weights where its training ended", bool(method)))
+                                             (f"method {method}: weights where its training ended", bool(method)),
+                                             ("from the conditioned model" + (
+                                                 "" if row.get("in_trained_range") is not False
+                                                 else ", outside the ranges it was trained on"),
+                                              bool(row.get("conditioned", False))))
                   if holds]
         details[f"point-{index}"] = {
             "study": study, "study_note": f"study {study}" if several else "", "number": int(number),
