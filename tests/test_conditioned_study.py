@@ -82,11 +82,15 @@ def test_a_denser_grid_evaluates_only_the_new_pairs_and_trains_nothing(studies, 
     assert len(after.trials) == len(old) + 16 - 4  # a 4 x 4 grid shares its four corners with 3 x 3
 
 
-def test_evaluation_of_a_pair_is_deterministic_per_seed(studies, synthetic_dir):
-    result = sweep(studies, synthetic_dir, "run", str(conditioned_file(studies, "again", pairs_of=None)), "--quiet")
-    assert result.returncode == 0, result.stderr
+def test_evaluation_of_a_pair_is_deterministic_per_seed_and_the_stored_models_evaluate_as_trained(studies,
+                                                                                                  synthetic_dir):
+    # "cond" evaluates its 4 x 4 grid from the models it stored (a second run: no training);
+    # "again", the same spec under another name, trains the same seeds and evaluates in memory.
+    for path in (conditioned_file(studies, "cond", grid=4), conditioned_file(studies, "again", grid=4, pairs_of=None)):
+        result = sweep(studies, synthetic_dir, "run", str(path), "--quiet")
+        assert result.returncode == 0, result.stderr
     first, again = pairs(load(studies, "cond")), pairs(load(studies, "again"))
-    assert set(again) <= set(first)
+    assert set(again) <= set(first) and len(again) == 3 + 16
     for pair, trial in again.items():
         assert trial.user_attrs["metrics"] == first[pair].user_attrs["metrics"]
     values = {json.dumps(trial.user_attrs["metrics"], sort_keys=True) for trial in again.values()}
