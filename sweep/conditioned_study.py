@@ -16,18 +16,17 @@ from __future__ import annotations
 import math
 import os
 import socket
-import statistics
 import time
 
 import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL
-from sweep.config import METRICS, WEIGHTS, StudySpec
+from sweep.config import WEIGHTS, StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.storage import open_storage
-from sweep.study import create_or_load, package_versions, trial_seeds
+from sweep.study import aggregate, create_or_load, package_versions, trial_seeds
 
 TRAININGS_ATTR = "trainings"
 
@@ -215,7 +214,8 @@ def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_confi
         started = time.perf_counter()
         metrics = evaluate(model.at(*pair), prepared.test, prepared.candidates[train_config.candidates],
                            train_config.eval_batch_size)
-        runs.append({"metrics": metrics, "seconds": {"evaluate": time.perf_counter() - started}})
+        seconds = time.perf_counter() - started
+        runs.append({"metrics": metrics, "seconds": {"evaluate": seconds, "total": seconds}})
     return runs
 
 
@@ -231,9 +231,7 @@ def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[d
         raise SweepError(f"the conditioned model gives a non-finite {bad[0]} at weights {item['pair']}")
     for run, training in zip(runs, trainings):
         run["seed"] = training["seed"]
-    means = {name: statistics.fmean(run["metrics"][name] for run in runs) for name in METRICS}
-    stds = {name: statistics.stdev([run["metrics"][name] for run in runs]) if len(runs) > 1 else 0.0
-            for name in METRICS}
+    result = aggregate(runs, spec.study.objectives)  # as a per-pair trial's seeds: mean, std, objective values
     attrs = {
         "method": "conditioned",
         "source": item["source"],
@@ -243,9 +241,9 @@ def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[d
         "trainings": [training["artifact"] for training in trainings],
         "seeds": [training["seed"] for training in trainings],
         "runs": runs,
-        "metrics": means,
-        "metrics_std": stds,
-        "seconds": statistics.fmean(run["seconds"]["evaluate"] for run in runs),
+        "metrics": result["metrics"],
+        "metrics_std": result["metrics_std"],
+        "seconds": result["seconds"],
         "spec_hash": spec.hash,
         "split_fingerprint": prepared.split_fingerprint,
         "versions": package_versions(),
@@ -254,7 +252,7 @@ def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[d
     }
     if "tutorial_pair" in item:
         attrs["tutorial_pair"] = item["tutorial_pair"]
-    study.add_trial(optuna.trial.create_trial(values=[means[name] for name in spec.study.objectives],
+    study.add_trial(optuna.trial.create_trial(values=result["values"],
                                               user_attrs=attrs, state=optuna.trial.TrialState.COMPLETE))
 
 

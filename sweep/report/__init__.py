@@ -121,7 +121,7 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
                                           volumes[name], judged))
         sections.append(summary.markdown(name, frame, attrs, knees[name], compared, study_health, command,
                                          volumes[name], judged).replace("\n# ", "\n## "))
-    side_by_side = summary.side_by_side(names, frames, studies, volumes)
+    side_by_side = summary.side_by_side(frames, studies, volumes)
     text = (f"# Comparison of {', '.join(names)}\n\n" + "\n".join(side_by_side["lines"]) + "\n"
             + "\n".join(section.replace("# Study", "## Study", 1) for section in sections))
     title = "studies " + " vs ".join(names) + (f" — NOT MEASUREMENTS: {', '.join(stand_ins)} by a stand-in trainer"

@@ -173,7 +173,7 @@ def compute(frame: pd.DataFrame, study_attrs: dict) -> dict:
             "evaluation_seconds": evaluate_seconds}
 
 
-def side_by_side(names: list[str], frames: dict, studies: list, volumes: dict) -> dict:
+def side_by_side(frames: dict, studies: list, volumes: dict) -> dict:
     """The studies' fronts in one table: hypervolume (each from its own split's reference point; one
     point when they share a split), its ratio to the first study's, and what each front cost."""
     rows = []
