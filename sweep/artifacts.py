@@ -18,8 +18,7 @@ import numpy as np
 
 from sweep import SweepError
 from sweep.config.run import ARTIFACTS_VARIABLE
-
-MODEL_ATTR = "model_artifact"
+from sweep.record import MODEL_ATTR  # noqa: F401  (the attribute is the record's; re-exported)
 
 
 def open_store(path: Path):

@@ -129,11 +129,11 @@ def run_tutorial_models(prepared_by_split: dict, seeds: list[int], trainer: Call
             for published in TUTORIAL:
                 result = trainer(published.rating_weight, published.retrieval_weight, seed, ModelConfig(), train_config,
                                  prepared)
-                runs[published.name].append({"split_seed": split_seed, "seed": seed, **result["metrics"]})
+                runs[published.name].append({"split_seed": split_seed, "seed": seed, **result.metrics})
                 progress(
                     f"{published.name:15s} split {split_seed} seed {seed}: top-100 "
-                    f"{result['metrics']['top_100_accuracy']:.4f}, RMSE {result['metrics']['rmse']:.4f} "
-                    f"({result['seconds']['total']:.1f} s)"
+                    f"{result.metrics['top_100_accuracy']:.4f}, RMSE {result.metrics['rmse']:.4f} "
+                    f"({result.seconds.total:.1f} s)"
                 )
     return runs
 

@@ -26,7 +26,8 @@ from sweep.config import WEIGHTS, StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.storage import open_storage
-from sweep.study import aggregate, create_or_load, package_versions, trial_seeds
+from sweep.record import CONDITIONED, Provenance, Run, Seconds, Summary, TrialRecord
+from sweep.study import create_or_load, package_versions, trial_seeds
 
 TRAININGS_ATTR = "trainings"
 
@@ -205,17 +206,17 @@ def rebuild(packed: dict):
     return model
 
 
-def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_config) -> list[dict]:
+def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_config, trainings: list[dict]) -> list[Run]:
     """Each training's metrics at one pair, with the seconds its evaluation took."""
     from sweep.trial import evaluate
 
     runs = []
-    for model in models:
+    for model, training in zip(models, trainings):
         started = time.perf_counter()
         metrics = evaluate(model.at(*pair), prepared.test, prepared.candidates[train_config.candidates],
                            train_config.eval_batch_size)
         seconds = time.perf_counter() - started
-        runs.append({"metrics": metrics, "seconds": {"evaluate": seconds, "total": seconds}})
+        runs.append(Run(training["seed"], metrics, Seconds(evaluate=seconds, total=seconds)))
     return runs
 
 
@@ -223,37 +224,24 @@ def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[d
     """Evaluate one pair from every training and add it to the study as a COMPLETE trial."""
     import optuna
 
-    from sweep.artifacts import MODEL_ATTR
-
-    runs = evaluate_pair(models, item["pair"], prepared, spec.train)
-    bad = [name for run in runs for name, value in run["metrics"].items() if not math.isfinite(value)]
+    runs = evaluate_pair(models, item["pair"], prepared, spec.train, trainings)
+    bad = [name for run in runs for name, value in run.metrics.items() if not math.isfinite(value)]
     if bad:
         raise SweepError(f"the conditioned model gives a non-finite {bad[0]} at weights {item['pair']}")
-    for run, training in zip(runs, trainings):
-        run["seed"] = training["seed"]
-    result = aggregate(runs, spec.study.objectives)  # as a per-pair trial's seeds: mean, std, objective values
-    attrs = {
-        "method": "conditioned",
-        "source": item["source"],
-        "rating_weight": item["pair"][0],
-        "retrieval_weight": item["pair"][1],
-        "in_trained_range": in_range(item["pair"], search_ranges(spec), spec.conditioned.zero_share),
-        "trainings": [training["artifact"] for training in trainings],
-        "seeds": [training["seed"] for training in trainings],
-        "runs": runs,
-        "metrics": result["metrics"],
-        "metrics_std": result["metrics_std"],
-        "seconds": result["seconds"],
-        "spec_hash": spec.hash,
-        "split_fingerprint": prepared.split_fingerprint,
-        "versions": package_versions(),
-        "worker": f"{socket.gethostname()}:{os.getpid()}",
-        MODEL_ATTR: trainings[0]["artifact"],  # what predict/recommend/export serve at this pair
-    }
-    if "tutorial_pair" in item:
-        attrs["tutorial_pair"] = item["tutorial_pair"]
-    study.add_trial(optuna.trial.create_trial(values=result["values"],
-                                              user_attrs=attrs, state=optuna.trial.TrialState.COMPLETE))
+    summary = Summary.of(runs)  # as a per-pair trial's seeds: mean, std, objective values
+    record = TrialRecord(
+        CONDITIONED, item["pair"][0], item["pair"][1],
+        seeds=tuple(training["seed"] for training in trainings), runs=tuple(runs), summary=summary,
+        provenance=Provenance(spec.hash, prepared.split_fingerprint, package_versions(),
+                              f"{socket.gethostname()}:{os.getpid()}"),
+        model_key=trainings[0]["artifact"],  # what predict/recommend/export serve at this pair
+        tutorial_pair=item.get("tutorial_pair"),
+        conditioned={"source": item["source"],
+                     "in_trained_range": in_range(item["pair"], search_ranges(spec), spec.conditioned.zero_share),
+                     "trainings": [training["artifact"] for training in trainings]},
+    )
+    study.add_trial(optuna.trial.create_trial(values=summary.values(spec.study.objectives),
+                                              user_attrs=record.to_attrs(), state=optuna.trial.TrialState.COMPLETE))
 
 
 def in_range(pair, ranges: dict, zero_share: float) -> bool:

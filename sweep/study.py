@@ -20,7 +20,6 @@ import logging
 import os
 import platform
 import socket
-import statistics
 import time
 from dataclasses import replace
 
@@ -28,8 +27,9 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL, context_baselines
-from sweep.config import METRICS, SEARCHABLE, StudySpec, canonical_json
+from sweep.config import SEARCHABLE, StudySpec, canonical_json
 from sweep.config.run import DEFAULT_TRAINER, TRAINER_VARIABLE, RunOptions
+from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
 from sweep.storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -240,15 +240,6 @@ def count_states(study) -> dict:
     return counts
 
 
-def aggregate(runs: list[dict], objectives) -> dict:
-    """A trial's result from its seeds' runs: the mean and std of every metric, and its objective values."""
-    means = {name: statistics.fmean(run["metrics"][name] for run in runs) for name in METRICS}
-    stds = {name: statistics.stdev([run["metrics"][name] for run in runs]) if len(runs) > 1 else 0.0
-            for name in METRICS}
-    return {"metrics": means, "metrics_std": stds, "values": [means[name] for name in objectives],
-            "seconds": statistics.fmean(run["seconds"]["total"] for run in runs)}
-
-
 def origin_trial(trial) -> int:
     """The number of the trial this one retries (itself if none), so a retry trains its original's seeds.
 
@@ -271,28 +262,26 @@ def origin_trial(trial) -> int:
 def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
     """The function Optuna calls: one weight pair, `replicates` seeds, mean metrics as values.
     With a store, the first seed's trained model is kept as the trial's artifact."""
-    from sweep.artifacts import MODEL_ATTR, pack_model, save_model
+    from sweep.artifacts import pack_model, save_model
     from sweep.trial import TrialFailed
 
     def objective(trial):
         attrs = trial.user_attrs
         method = attrs.get("method")
         if method:
-            weights = (1.0, 1.0)  # the method sets each step's weights; the trial records where they ended
+            kind, weights = METHOD, (1.0, 1.0)  # the method sets each step's weights; the trial records where they ended
             model_config, train_config = spec.model, spec.train
         elif "tutorial_pair" in attrs:
-            weights = (attrs["rating_weight"], attrs["retrieval_weight"])
+            kind, weights = PAIR, (attrs["rating_weight"], attrs["retrieval_weight"])
             model_config, train_config = spec.model, spec.train
         else:
-            weights, model_config, train_config = suggest(trial, spec)
-            trial.set_user_attr("rating_weight", weights[0])
-            trial.set_user_attr("retrieval_weight", weights[1])
+            kind, (weights, model_config, train_config) = PAIR, suggest(trial, spec)
         origin = origin_trial(trial)
         seeds = attrs.get("seeds") or trial_seeds(spec.study.seed, origin, spec.study.replicates)
-        for key, value in (("origin_trial", origin), ("seeds", seeds), ("spec_hash", spec.hash),
-                           ("split_fingerprint", prepared.split_fingerprint), ("versions", package_versions()),
-                           ("worker", worker)):
-            trial.set_user_attr(key, value)
+        started = TrialRecord(kind, weights[0], weights[1], seeds=tuple(seeds), origin_trial=origin,
+                              provenance=Provenance(spec.hash, prepared.split_fingerprint, package_versions(), worker),
+                              tutorial_pair=attrs.get("tutorial_pair"), method=method or None)
+        set_attrs(trial, started.to_attrs(), previous=attrs)  # before training: a failed trial still says what it was
         runs = []
         try:
             packed = None
@@ -301,11 +290,9 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
                 extra = {"method": method} if method else {}
                 result = trainer(weights[0], weights[1], seed, model_config, train_config, prepared, keep_model=keep,
                                  **extra)
-                runs.append({"seed": seed, "metrics": result["metrics"], "seconds": result["seconds"],
-                             "epochs": result.get("epochs", []), **({"weighting": result["weighting"]}
-                                                                    if "weighting" in result else {})})
-                if keep and "model" in result:
-                    packed = pack_model(result.pop("model"), prepared, model_config, weights)
+                runs.append(Run.of(seed, result))
+                if keep and result.model is not None:
+                    packed = pack_model(result.model, prepared, model_config, weights)
         except TrialFailed as failure:
             trial.set_user_attr("fail_reason", failure.reason)
             trial.set_user_attr("fail_detail", str(failure))
@@ -318,23 +305,28 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
             trial.set_user_attr("fail_reason", f"error: {type(error).__name__}")
             trial.set_user_attr("fail_detail", str(error)[:500])
             raise TrialFailed(f"error: {type(error).__name__}", str(error)) from error
-        result = aggregate(runs, spec.study.objectives)
-        trial.set_user_attr("runs", runs)
+        finished = replace(started, runs=tuple(runs), summary=Summary.of(runs))
         if method:  # where the weights ended: the geometric mean over seeds (they spread over decades)
-            final = np.exp(np.mean(np.log([run["weighting"]["final"] for run in runs]), axis=0))
-            trial.set_user_attr("rating_weight", float(final[0]))
-            trial.set_user_attr("retrieval_weight", float(final[1]))
-        for key in ("metrics", "metrics_std", "seconds"):
-            trial.set_user_attr(key, result[key])
+            final = np.exp(np.mean(np.log([run.weighting.final for run in runs]), axis=0))
+            finished = replace(finished, rating_weight=float(final[0]), retrieval_weight=float(final[1]))
         if packed is not None:
             try:
-                trial.set_user_attr(MODEL_ATTR, save_model(trial.study, trial, store, packed))
+                finished = replace(finished, model_key=save_model(trial.study, trial, store, packed))
             except SweepError:  # e.g. a full disk: the trial fails with its reason, the worker stops
                 trial.set_user_attr("fail_reason", "model not stored")
                 raise
-        return result["values"]
+        set_attrs(trial, finished.to_attrs(), previous=started.to_attrs())
+        return finished.summary.values(spec.study.objectives)
 
     return objective
+
+
+def set_attrs(trial, attrs: dict, previous: dict | None = None) -> None:
+    """Store a record's attributes on a running trial, skipping those already stored unchanged."""
+    previous = previous or {}
+    for key, value in attrs.items():
+        if previous.get(key, object()) != value:
+            trial.set_user_attr(key, value)
 
 
 def suggest(trial, spec: StudySpec):

@@ -23,6 +23,7 @@ import numpy as np
 from sweep import SweepError, import_tensorflow
 from sweep.config import TOP_K, ModelConfig, TrainConfig
 from sweep.data.prepared import PreparedData
+from sweep.record import EpochLosses, Seconds, TrainResult, WeightingTrace
 
 
 class TrialFailed(SweepError):
@@ -37,13 +38,11 @@ class Trainer(Protocol):
     """The contract between a study and what trains one weight pair (`train_and_evaluate` below).
 
     Called with the two loss weights, one training seed, the model and training configs
-    and the worker's prepared split; returns {"metrics": {name: float for every
-    config.METRICS}, "epochs": [{"total_loss", "rating_loss", "retrieval_loss",
-    "seconds"} per epoch], "seconds": {"build", "train", "evaluate", "total"}}, plus
-    "model" (the trained Keras model) when keep_model is true. With `method` (one of
-    config.METHODS) the weights adapt during training instead (the two given are
-    ignored) and the result adds "weighting": {"method", "steps": the [rating, retrieval]
-    weights each step used, "final": the weights training ended at}. An unusable result
+    and the worker's prepared split; returns a `record.TrainResult`: every config.METRICS
+    value, each epoch's losses, the seconds spent, and the trained Keras model when
+    keep_model is true. With `method` (one of config.METHODS) the weights adapt during
+    training instead (the two given are ignored) and the result carries the weights each
+    step used (`record.WeightingTrace`). An unusable result
     raises TrialFailed; any other exception fails the trial as a crash. A trainer knows
     nothing of Optuna. The study records which trainer made it (config.run.DEFAULT_TRAINER
     or $SWEEP_TRAINER), so numbers from a stand-in are never taken for real ones.
@@ -51,7 +50,7 @@ class Trainer(Protocol):
 
     def __call__(self, rating_weight: float, retrieval_weight: float, seed: int, model_config: ModelConfig,
                  train_config: TrainConfig, data: PreparedData, keep_model: bool = False,
-                 method: str | None = None) -> dict: ...
+                 method: str | None = None) -> TrainResult: ...
 
 
 def train_and_evaluate(
@@ -63,7 +62,7 @@ def train_and_evaluate(
     data: PreparedData,
     keep_model: bool = False,
     method: str | None = None,
-) -> dict:
+) -> TrainResult:
     """Metrics, per-epoch losses and wall times of one trained model; raises TrialFailed."""
     tf = import_tensorflow()
     from sweep.model import build_model
@@ -94,21 +93,10 @@ def train_and_evaluate(
     bad = [name for name, value in metrics.items() if not math.isfinite(value)]
     if bad:
         raise TrialFailed("non-finite metric", ", ".join(bad))
-    result = {
-        "metrics": metrics,
-        "epochs": epochs,
-        "seconds": {
-            "build": build_seconds,
-            "train": sum(epoch["seconds"] for epoch in epochs),
-            "evaluate": evaluate_seconds,
-            "total": time.perf_counter() - started,
-        },
-    }
-    if weighting is not None:
-        result["weighting"] = {"method": method, "steps": weighting.steps, "final": weighting.steps[-1]}
-    if keep_model:
-        result["model"] = model
-    return result
+    seconds = Seconds(build=build_seconds, train=sum(epoch.seconds for epoch in epochs), evaluate=evaluate_seconds,
+                      total=time.perf_counter() - started)
+    trace = None if weighting is None else WeightingTrace(method, weighting.steps)
+    return TrainResult(metrics, epochs, seconds, model if keep_model else None, trace)
 
 
 def training_step(model, optimizer, loss_weights=None):
@@ -177,12 +165,12 @@ def traced_training(model_config: ModelConfig, n_users: int, n_titles: int, rati
     return TracedTraining(model, tf.keras.optimizers.Adagrad(learning_rate=learning_rate))
 
 
-def train(model, optimizer, train_data: dict, config: TrainConfig, seed: int) -> list[dict]:
+def train(model, optimizer, train_data: dict, config: TrainConfig, seed: int) -> list[EpochLosses]:
     """Adagrad over the shuffled batches (one order for all epochs, as the tutorial's cache gives)."""
     return run_epochs(training_step(model, optimizer), _batches(train_data, config, seed), config.epochs)
 
 
-def run_epochs(step, batches: list[tuple], epochs: int) -> list[dict]:
+def run_epochs(step, batches: list[tuple], epochs: int) -> list[EpochLosses]:
     """The step over every batch, `epochs` times; per epoch the batch-size-weighted mean losses and seconds."""
     history = []
     for epoch in range(epochs):
@@ -197,18 +185,11 @@ def run_epochs(step, batches: list[tuple], epochs: int) -> list[dict]:
             sums += losses * size  # batch-size-weighted, as Keras averages a loss over an epoch
             rows += size
         total, rating, retrieval = sums / rows
-        history.append(
-            {
-                "total_loss": total,
-                "rating_loss": rating,
-                "retrieval_loss": retrieval,
-                "seconds": time.perf_counter() - epoch_started,
-            }
-        )
+        history.append(EpochLosses(total, rating, retrieval, time.perf_counter() - epoch_started))
     return history
 
 
-def train_adaptive(model, optimizer, train_data: dict, config: TrainConfig, seed: int, weighting) -> list[dict]:
+def train_adaptive(model, optimizer, train_data: dict, config: TrainConfig, seed: int, weighting) -> list[EpochLosses]:
     """As `train`, with the loss weights an input of each step, set between steps by `weighting`
     (sweep.weighting) from the losses (and shared-layer gradient norms) it measured."""
     import tensorflow as tf
@@ -254,9 +235,8 @@ def train_adaptive(model, optimizer, train_data: dict, config: TrainConfig, seed
         weighting.after_epoch(np.array([rating, retrieval]))
         if not np.all(np.isfinite(weighting.weights)):
             raise TrialFailed("non-finite weights", f"{weighting.name}, epoch {epoch + 1}")
-        history.append({"total_loss": total, "rating_loss": rating, "retrieval_loss": retrieval,
-                        "seconds": time.perf_counter() - epoch_started,
-                        "weights": weighting.steps[-1]})  # what the epoch's last step used
+        history.append(EpochLosses(total, rating, retrieval, time.perf_counter() - epoch_started,
+                                   tuple(weighting.steps[-1])))  # what the epoch's last step used
     return history
 
 

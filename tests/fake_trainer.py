@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sweep.record import EpochLosses, Seconds, TrainResult, WeightingTrace
 from sweep.trial import TrialFailed
 
 _calls = {"count": 0}
@@ -51,19 +52,16 @@ def train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, trai
     time.sleep(float(os.environ.get("SWEEP_FAKE_DELAY", "0")))
     if str(_calls["count"]) == os.environ.get("SWEEP_FAKE_NONFINITE_CALL"):
         raise TrialFailed("non-finite loss", "epoch 1")
-    epochs = [{"total_loss": 1.0, "rating_loss": 1.0, "retrieval_loss": 0.0, "seconds": 0.0}] * train_config.epochs
-    result = {
-        "metrics": expected_metrics(rating_weight, retrieval_weight),
-        "epochs": epochs,
-        "seconds": {"build": 0.0, "train": 0.0, "evaluate": 0.0, "total": 0.0},
-    }
+    epochs = [EpochLosses(total_loss=1.0, rating_loss=1.0, retrieval_loss=0.0, seconds=0.0)] * train_config.epochs
+    weighting = None
     if method is not None:  # from (1, 1) toward the method's pair, geometrically, one step per epoch, ending there
         steps = [[float(w ** ((i + 1) / train_config.epochs)) for w in METHOD_WEIGHTS[method]]
                  for i in range(train_config.epochs)]
-        result["weighting"] = {"method": method, "steps": steps, "final": steps[-1]}
+        weighting = WeightingTrace(method, steps)
+    model = None
     if keep_model and os.environ.get("SWEEP_FAKE_KEEP_MODEL"):
-        result["model"] = StandInModel(rating_weight, retrieval_weight)
-    return result
+        model = StandInModel(rating_weight, retrieval_weight)
+    return TrainResult(expected_metrics(rating_weight, retrieval_weight), epochs, Seconds(), model, weighting)
 
 
 class StandInModel:

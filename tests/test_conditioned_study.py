@@ -61,7 +61,7 @@ def test_every_planned_pair_is_one_complete_trial_evaluated_from_both_trainings(
     assert len(cond.trials) == len(stored)  # each pair once
     assert {(round(r, 9), round(t, 9)) for r, t in stored} == {(round(r, 9), round(t, 9)) for r, t in expected}
     for trial in cond.trials:
-        assert trial.state == optuna.trial.TrialState.COMPLETE and trial.user_attrs["method"] == "conditioned"
+        assert trial.state == optuna.trial.TrialState.COMPLETE and trial.user_attrs["kind"] == "conditioned"
         assert trial.user_attrs["trainings"] == [item["artifact"] for item in trainings]
         assert [run["seed"] for run in trial.user_attrs["runs"]] == [item["seed"] for item in trainings]
         runs = [run["metrics"]["rmse"] for run in trial.user_attrs["runs"]]

@@ -17,7 +17,7 @@ import sweep
 from sweep import data
 from sweep.config import METRICS, load_study_file
 from sweep.config.run import DEFAULT_TRAINER
-from sweep.study import aggregate, is_complete, origin_trial, suggest, trainer_provenance, trial_seeds
+from sweep.study import is_complete, origin_trial, suggest, trainer_provenance, trial_seeds
 from sweep.trial import Trainer, train_and_evaluate
 from sweep.data import sources, synthetic
 from sweep.data.cache import store
@@ -37,20 +37,6 @@ def test_trial_seeds_are_reproducible_distinct_and_keep_their_prefix_with_more_r
     assert len(set(seeds)) == 3 and all(0 <= seed < 2**31 for seed in seeds)
     assert trial_seeds(1, 7, 5)[:3] == seeds  # more replicates later add seeds, never change the first ones
     assert trial_seeds(1, 8, 3) != seeds and trial_seeds(2, 7, 3) != seeds
-
-
-def run_with(seconds: float, **metrics) -> dict:
-    return {"metrics": {name: metrics.get(name, 0.5) for name in METRICS}, "seconds": {"total": seconds}}
-
-
-def test_aggregate_takes_each_metrics_mean_and_sample_std_and_the_objectives_values():
-    result = aggregate([run_with(2.0, rmse=1.0, top_100_accuracy=0.2), run_with(4.0, rmse=3.0, top_100_accuracy=0.4)],
-                       ("top_100_accuracy", "rmse"))
-    assert result["metrics"]["rmse"] == 2.0 and result["metrics_std"]["rmse"] == pytest.approx(math.sqrt(2))
-    assert result["metrics"]["top_100_accuracy"] == pytest.approx(0.3)
-    assert result["metrics_std"]["top_100_accuracy"] == pytest.approx(math.sqrt(0.02))
-    assert result["values"] == [pytest.approx(0.3), 2.0] and result["seconds"] == 3.0
-    assert aggregate([run_with(1.0, rmse=1.5)], ("rmse",))["metrics_std"]["rmse"] == 0.0  # one seed: no spread
 
 
 def test_suggest_puts_each_searched_setting_in_its_own_section(tmp_path):

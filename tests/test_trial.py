@@ -58,18 +58,18 @@ def test_prepare_uses_string_lookups_convention(synthetic_dataset, prepared):
 
 
 def test_result_reports_every_top_k_rmse_losses_per_task_and_times(trained):
-    assert set(trained["metrics"]) == {f"top_{k}_accuracy" for k in TOP_K} | {"rmse"}
-    assert len(trained["epochs"]) == FAST.epochs
-    for epoch in trained["epochs"]:
-        assert epoch["total_loss"] == pytest.approx(epoch["rating_loss"] + epoch["retrieval_loss"], rel=1e-5)
-        assert epoch["seconds"] > 0
-    assert set(trained["seconds"]) == {"build", "train", "evaluate", "total"}
-    accuracies = [trained["metrics"][f"top_{k}_accuracy"] for k in TOP_K]
+    assert set(trained.metrics) == {f"top_{k}_accuracy" for k in TOP_K} | {"rmse"}
+    assert len(trained.epochs) == FAST.epochs
+    for epoch in trained.epochs:
+        assert epoch.total_loss == pytest.approx(epoch.rating_loss + epoch.retrieval_loss, rel=1e-5)
+        assert epoch.seconds > 0
+    assert trained.seconds.total >= trained.seconds.build + trained.seconds.train + trained.seconds.evaluate > 0
+    accuracies = [trained.metrics[f"top_{k}_accuracy"] for k in TOP_K]
     assert accuracies == sorted(accuracies)  # top-k accuracy cannot fall as k grows
 
 
 def test_brute_force_evaluation_equals_tfrs_factorized_top_k(trained, prepared):
-    model = trained["model"]
+    model = trained.model
     ours = evaluate(model, prepared.test, prepared.candidates["all_entries"], batch_size=4096)
     theirs = factorized_top_k(model, prepared.test, prepared.candidates["all_entries"])
     n_test = len(prepared.test["user_id"])
@@ -78,15 +78,15 @@ def test_brute_force_evaluation_equals_tfrs_factorized_top_k(trained, prepared):
 
 
 def test_rmse_is_the_root_of_the_mean_squared_error_over_the_test_split(trained, prepared):
-    model = trained["model"]
+    model = trained.model
     test = prepared.test
     predictions = model.predict_rating(model.user_embedding(test["user_id"]), model.movie_embedding(test["movie_title"]))
     expected = math.sqrt(float(np.mean((predictions.numpy() - test["user_rating"]) ** 2)))
-    assert trained["metrics"]["rmse"] == pytest.approx(expected, rel=1e-5)
+    assert trained.metrics["rmse"] == pytest.approx(expected, rel=1e-5)
 
 
 def test_duplicated_titles_take_slots_so_all_entries_ranks_no_better_than_unique(trained, prepared):
-    model = trained["model"]
+    model = trained.model
     all_entries = evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)
     unique = evaluate(model, prepared.test, prepared.candidates["unique_titles"], 4096)
     assert all(all_entries[f"top_{k}_accuracy"] <= unique[f"top_{k}_accuracy"] for k in TOP_K)
@@ -95,24 +95,24 @@ def test_duplicated_titles_take_slots_so_all_entries_ranks_no_better_than_unique
 def test_a_trained_model_beats_an_untrained_one_on_both_tasks(prepared):
     untrained = train_and_evaluate(1.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=0), prepared)
     trained = train_and_evaluate(1.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=5, batch_size=512), prepared)
-    assert trained["metrics"]["top_100_accuracy"] > 1.5 * untrained["metrics"]["top_100_accuracy"]
-    assert trained["metrics"]["rmse"] < untrained["metrics"]["rmse"] - 0.5
+    assert trained.metrics["top_100_accuracy"] > 1.5 * untrained.metrics["top_100_accuracy"]
+    assert trained.metrics["rmse"] < untrained.metrics["rmse"] - 0.5
 
 
 def test_a_zero_weight_leaves_that_task_untrained(prepared):
     result = train_and_evaluate(0.0, 1.0, 0, ModelConfig(), FAST, prepared, keep_model=True)
     untouched = train_and_evaluate(0.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=0), prepared, keep_model=True)
-    for after, before in zip(result["model"].rating_model.get_weights(), untouched["model"].rating_model.get_weights()):
+    for after, before in zip(result.model.rating_model.get_weights(), untouched.model.rating_model.get_weights()):
         np.testing.assert_array_equal(after, before)
-    assert all(epoch["rating_loss"] == 0.0 for epoch in result["epochs"])
+    assert all(epoch.rating_loss == 0.0 for epoch in result.epochs)
 
 
 def test_same_seed_same_metrics_in_one_process(prepared):
     first = train_and_evaluate(1.0, 0.5, 7, ModelConfig(), FAST, prepared)
     second = train_and_evaluate(1.0, 0.5, 7, ModelConfig(), FAST, prepared)
     other = train_and_evaluate(1.0, 0.5, 8, ModelConfig(), FAST, prepared)
-    assert first["metrics"] == second["metrics"]
-    assert first["metrics"] != other["metrics"]
+    assert first.metrics == second.metrics
+    assert first.metrics != other.metrics
 
 
 def test_same_seed_same_metrics_in_fresh_processes(synthetic_dir):
@@ -126,7 +126,7 @@ def test_same_seed_same_metrics_in_fresh_processes(synthetic_dir):
         dataset = data.load({str(synthetic_dir)!r}, "synthetic")
         prepared = prepare(dataset, data.load_split(dataset, seed=42))
         result = train_and_evaluate(0.5, 1.0, 3, ModelConfig(), TrainConfig(epochs=2, batch_size=1024), prepared)
-        print(json.dumps(result["metrics"]))
+        print(json.dumps(result.metrics))
         """
     )
     runs = [
@@ -155,7 +155,7 @@ def test_one_short_real_trial_learns_retrieval_above_chance(real_dataset):
     prepared = prepare(real_dataset, data.load_split(real_dataset, seed=42))
     result = train_and_evaluate(0.0, 1.0, 0, ModelConfig(), TrainConfig(epochs=1), prepared)
     chance = 100 / len(real_dataset.movies)
-    assert result["metrics"]["top_100_accuracy"] > 1.5 * chance
+    assert result.metrics["top_100_accuracy"] > 1.5 * chance
 
 
 def test_with_fixed_weights_the_adaptive_step_trains_the_same_model_as_the_static_one(prepared):
@@ -172,7 +172,7 @@ def test_with_fixed_weights_the_adaptive_step_trains_the_same_model_as_the_stati
             history = train_adaptive(model, optimizer, prepared.train, FAST, 3, Weighting(0.7, 0.2))
         else:
             history = train(model, optimizer, prepared.train, FAST, 3)
-        results.append(([epoch["total_loss"] for epoch in history],
+        results.append(([epoch.total_loss for epoch in history],
                         evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)))
     assert results[0] == results[1]
 
@@ -180,11 +180,11 @@ def test_with_fixed_weights_the_adaptive_step_trains_the_same_model_as_the_stati
 @pytest.mark.parametrize("method", ["uncertainty", "dwa", "dwa-epochs", "gradnorm", "normalized"])
 def test_each_adaptive_method_trains_and_records_the_weights_of_every_step(prepared, method):
     result = train_and_evaluate(5.0, 5.0, 0, ModelConfig(), FAST, prepared, method=method)
-    steps = result["weighting"]["steps"]
+    steps = result.weighting.steps
     batches = math.ceil(len(prepared.train["user_id"]) / FAST.batch_size)
-    assert result["weighting"]["method"] == method and len(steps) == FAST.epochs * batches
-    assert result["weighting"]["final"] == steps[-1] == result["epochs"][-1]["weights"]
-    assert all(math.isfinite(value) for value in result["metrics"].values())
+    assert result.weighting.method == method and len(steps) == FAST.epochs * batches
+    assert result.weighting.final == steps[-1] == list(result.epochs[-1].weights)
+    assert all(math.isfinite(value) for value in result.metrics.values())
     first = {"uncertainty": [0.5, 1.0], "dwa": [1.0, 1.0], "dwa-epochs": [1.0, 1.0], "gradnorm": [1.0, 1.0]}
     if method in first:  # the given (5, 5) are ignored: each method starts where its paper does
         assert steps[0] == first[method]
@@ -195,9 +195,9 @@ def test_each_adaptive_method_trains_and_records_the_weights_of_every_step(prepa
 def test_evaluation_in_blocks_of_candidates_counts_exactly_what_one_block_does(trained, prepared, monkeypatch):
     from sweep import trial
 
-    whole = evaluate(trained["model"], prepared.test, prepared.candidates["all_entries"], 4096)
+    whole = evaluate(trained.model, prepared.test, prepared.candidates["all_entries"], 4096)
     monkeypatch.setattr(trial, "CANDIDATE_BLOCK", 7)  # 400 candidates: 58 blocks, the last one short
-    assert evaluate(trained["model"], prepared.test, prepared.candidates["all_entries"], 4096) == whole
+    assert evaluate(trained.model, prepared.test, prepared.candidates["all_entries"], 4096) == whole
 
 
 def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimizer_do(prepared):
@@ -217,5 +217,5 @@ def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimize
     history = train(model, tf.keras.optimizers.Adagrad(learning_rate=FAST.learning_rate), prepared.train, FAST, 1)
     fresh = evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)
     for result in (first, again):
-        assert result["metrics"] == fresh
-        assert [epoch["total_loss"] for epoch in result["epochs"]] == [epoch["total_loss"] for epoch in history]
+        assert result.metrics == fresh
+        assert [epoch.total_loss for epoch in result.epochs] == [epoch.total_loss for epoch in history]

@@ -1,0 +1,242 @@
+"""What a trial is: the one record every writer stores and every reader reads.
+
+A trainer returns a `TrainResult` for one seed; a study keeps each seed's `Run` and their
+summary in a `TrialRecord`, stored as Optuna user attributes (`to_attrs` / `from_attrs`, so
+optuna-dashboard and old storages read the same names). Three kinds of trial exist:
+
+- "pair": fixed weights, sampled by Optuna or one of the tutorial's pairs;
+- "method": an adaptive weighting method (sweep.weighting) whose weights move during training;
+  its stored weights are where training ended, and it is judged against the front, never on it;
+- "conditioned": a fixed pair evaluated from a conditioned study's models (sweep.conditioned).
+
+`counts_for_front` is the one rule for which trials form the front; reports, the live
+progress, serving and the hypervolume all ask it, or read the table column it fills.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass, field
+
+from sweep.config import METHODS, METRICS
+
+PAIR, METHOD, CONDITIONED = "pair", "method", "conditioned"
+KINDS = (PAIR, METHOD, CONDITIONED)
+MODEL_ATTR = "model_artifact"  # the trial's stored model (sweep.artifacts)
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """Wall seconds of one seed's trial: building the model, training, evaluating, and all of it."""
+
+    build: float = 0.0
+    train: float = 0.0
+    evaluate: float = 0.0
+    total: float = 0.0
+
+
+@dataclass(frozen=True)
+class EpochLosses:
+    """One epoch's batch-size-weighted mean losses; `weights` are the last step's when they adapt."""
+
+    total_loss: float
+    rating_loss: float
+    retrieval_loss: float
+    seconds: float
+    weights: tuple[float, float] | None = None
+
+    def to_attr(self) -> dict:
+        item = {"total_loss": self.total_loss, "rating_loss": self.rating_loss,
+                "retrieval_loss": self.retrieval_loss, "seconds": self.seconds}
+        if self.weights is not None:
+            item["weights"] = list(self.weights)
+        return item
+
+    @classmethod
+    def from_attr(cls, item: dict) -> EpochLosses:
+        weights = item.get("weights")
+        return cls(float(item["total_loss"]), float(item["rating_loss"]), float(item["retrieval_loss"]),
+                   float(item.get("seconds", 0.0)), None if weights is None else (float(weights[0]), float(weights[1])))
+
+
+@dataclass(frozen=True)
+class WeightingTrace:
+    """An adaptive method's weights: the [rating, retrieval] pair each step used, and where they ended."""
+
+    method: str
+    steps: list[list[float]]
+
+    @property
+    def final(self) -> list[float]:
+        return self.steps[-1]
+
+    def to_attr(self) -> dict:
+        return {"method": self.method, "steps": self.steps, "final": self.final}
+
+    @classmethod
+    def from_attr(cls, item: dict) -> WeightingTrace:
+        return cls(item["method"], [list(step) for step in item["steps"]])
+
+
+@dataclass
+class TrainResult:
+    """What a trainer (sweep.trial.Trainer) returns for one weight pair and seed."""
+
+    metrics: dict[str, float]
+    epochs: list[EpochLosses]
+    seconds: Seconds
+    model: object | None = None  # the trained Keras model, when asked to keep it
+    weighting: WeightingTrace | None = None  # only when an adaptive method set the weights
+
+
+@dataclass(frozen=True)
+class Run:
+    """One seed of a trial as stored."""
+
+    seed: int
+    metrics: dict[str, float]
+    seconds: Seconds
+    epochs: tuple[EpochLosses, ...] = ()
+    weighting: WeightingTrace | None = None
+
+    @classmethod
+    def of(cls, seed: int, result: TrainResult) -> Run:
+        return cls(seed, dict(result.metrics), result.seconds, tuple(result.epochs), result.weighting)
+
+    def to_attr(self) -> dict:
+        item = {"seed": self.seed, "metrics": self.metrics, "seconds": asdict(self.seconds),
+                "epochs": [epoch.to_attr() for epoch in self.epochs]}
+        if self.weighting is not None:
+            item["weighting"] = self.weighting.to_attr()
+        return item
+
+    @classmethod
+    def from_attr(cls, item: dict) -> Run:
+        seconds = item.get("seconds", {})
+        return cls(int(item.get("seed", -1)), {k: float(v) for k, v in item["metrics"].items()},
+                   Seconds(**{k: float(seconds.get(k, 0.0)) for k in ("build", "train", "evaluate", "total")}),
+                   tuple(EpochLosses.from_attr(epoch) for epoch in item.get("epochs", [])),
+                   WeightingTrace.from_attr(item["weighting"]) if "weighting" in item else None)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced a trial's numbers: the spec, the split, the packages and the worker."""
+
+    spec_hash: str
+    split_fingerprint: str
+    versions: dict
+    worker: str
+
+    def to_attrs(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A trial's seeds summarised: the mean and standard deviation of every metric, mean seconds."""
+
+    metrics: dict[str, float]
+    metrics_std: dict[str, float]
+    seconds: float
+
+    @classmethod
+    def of(cls, runs: list[Run]) -> Summary:
+        means = {name: statistics.fmean(run.metrics[name] for run in runs) for name in METRICS}
+        stds = {name: statistics.stdev([run.metrics[name] for run in runs]) if len(runs) > 1 else 0.0
+                for name in METRICS}
+        return cls(means, stds, statistics.fmean(run.seconds.total for run in runs))
+
+    def values(self, objectives) -> list[float]:
+        """The objective values Optuna stores, in the study's objective order."""
+        return [self.metrics[name] for name in objectives]
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """A trial as the study stores it (see the module docstring for the kinds)."""
+
+    kind: str
+    rating_weight: float
+    retrieval_weight: float
+    seeds: tuple[int, ...] = ()
+    runs: tuple[Run, ...] = ()
+    summary: Summary | None = None
+    provenance: Provenance | None = None
+    model_key: str | None = None
+    tutorial_pair: str | None = None
+    method: str | None = None  # the adaptive method of a "method" trial
+    origin_trial: int | None = None  # the trial a retry repeats (its seeds)
+    conditioned: dict = field(default_factory=dict)  # source, in_trained_range, trainings of a "conditioned" trial
+
+    def to_attrs(self) -> dict:
+        """The Optuna user attributes of this record (names kept from older storages)."""
+        attrs: dict = {"kind": self.kind, "rating_weight": self.rating_weight, "retrieval_weight": self.retrieval_weight}
+        if self.seeds:
+            attrs["seeds"] = list(self.seeds)
+        if self.runs:
+            attrs["runs"] = [run.to_attr() for run in self.runs]
+        if self.summary is not None:
+            attrs.update(metrics=self.summary.metrics, metrics_std=self.summary.metrics_std,
+                         seconds=self.summary.seconds)
+        if self.provenance is not None:
+            attrs.update(self.provenance.to_attrs())
+        if self.model_key is not None:
+            attrs[MODEL_ATTR] = self.model_key
+        if self.tutorial_pair is not None:
+            attrs["tutorial_pair"] = self.tutorial_pair
+        if self.method is not None:
+            attrs["method"] = self.method
+        if self.origin_trial is not None:
+            attrs["origin_trial"] = self.origin_trial
+        attrs.update(self.conditioned)
+        return attrs
+
+    @classmethod
+    def from_attrs(cls, attrs: dict) -> TrialRecord:
+        """The record of stored attributes, including storages written before `kind` was stored."""
+        runs = tuple(Run.from_attr(item) for item in attrs.get("runs", []))
+        summary = None
+        if "metrics" in attrs:
+            summary = Summary(dict(attrs["metrics"]), dict(attrs.get("metrics_std", {})),
+                              float(attrs.get("seconds", math.nan)))
+        provenance = None
+        if "spec_hash" in attrs:
+            provenance = Provenance(attrs["spec_hash"], attrs.get("split_fingerprint", ""), attrs.get("versions", {}),
+                                    attrs.get("worker", ""))
+        method = attrs.get("method") if attrs.get("method") in METHODS else None
+        return cls(
+            kind=kind_of(attrs),
+            rating_weight=float(attrs.get("rating_weight", math.nan)),
+            retrieval_weight=float(attrs.get("retrieval_weight", math.nan)),
+            seeds=tuple(attrs.get("seeds", ())),
+            runs=runs,
+            summary=summary,
+            provenance=provenance,
+            model_key=attrs.get(MODEL_ATTR),
+            tutorial_pair=attrs.get("tutorial_pair"),
+            method=method,
+            origin_trial=attrs.get("origin_trial"),
+            conditioned={key: attrs[key] for key in CONDITIONED_ATTRS if key in attrs},
+        )
+
+
+CONDITIONED_ATTRS = ("source", "in_trained_range", "trainings")
+
+
+def kind_of(attrs: dict) -> str:
+    """A stored trial's kind: its `kind` attribute, or for older storages what its `method` said."""
+    if attrs.get("kind") in KINDS:
+        return attrs["kind"]
+    method = attrs.get("method")
+    if method == CONDITIONED:
+        return CONDITIONED
+    return METHOD if method else PAIR
+
+
+def counts_for_front(state: str, attrs: dict) -> bool:
+    """Whether a trial is one of the points the front is made of: a COMPLETE trial of fixed weights
+    (sampled, the tutorial's, or a pair of a conditioned model). An adaptive method's trial is
+    judged against that front, never part of it: its weights moved during training."""
+    return state == "COMPLETE" and kind_of(attrs) != METHOD
