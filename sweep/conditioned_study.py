@@ -26,7 +26,7 @@ from sweep.config import WEIGHTS, StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.storage import open_storage
-from sweep.record import CONDITIONED, Provenance, Run, Seconds, Summary, TrialRecord
+from sweep.record import CONDITIONED, counts_for_front, Provenance, Run, Seconds, Summary, TrialRecord
 from sweep.study import create_or_load, package_versions, trial_seeds
 
 TRAININGS_ATTR = "trainings"
@@ -86,7 +86,7 @@ def study_pairs(name: str, storage) -> list[tuple[float, float]]:
         raise UsageError(f"conditioned.pairs_of: {name!r} is itself a conditioned study; name a per-pair study")
     return [(float(t.user_attrs["rating_weight"]), float(t.user_attrs["retrieval_weight"]))
             for t in other.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-            if not t.user_attrs.get("method") and "rating_weight" in t.user_attrs]
+            if counts_for_front(t.state.name, t.user_attrs) and "rating_weight" in t.user_attrs]
 
 
 def pair_key(pair) -> tuple[float, float]:

@@ -8,6 +8,7 @@ import threading
 import numpy as np
 
 from sweep.pareto import pareto_front
+from sweep.record import METHOD, counts_for_front, kind_of
 
 
 def trial_line(trial) -> str:
@@ -15,7 +16,7 @@ def trial_line(trial) -> str:
     attrs = trial.user_attrs
     weights = f"rating_weight={attrs.get('rating_weight', float('nan')):.4g} retrieval_weight={attrs.get('retrieval_weight', float('nan')):.4g}"
     label = (f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs
-             else f" [method {attrs['method']}: weights where training ended]" if attrs.get("method") else "")
+             else f" [method {attrs['method']}: weights where training ended]" if kind_of(attrs) == METHOD else "")
     if trial.state.name == "COMPLETE":
         metrics = attrs.get("metrics", {})
         return (
@@ -65,7 +66,7 @@ class Progress:
                 return
             complete = [t for t in trials if t.state.name == "COMPLETE"]
             self._bar.n = min(len(complete), self._bar.total)
-            static = [t for t in complete if not t.user_attrs.get("method")]  # the front is of fixed weights
+            static = [t for t in complete if counts_for_front(t.state.name, t.user_attrs)]
             if static:
                 values = np.array([t.values for t in static], dtype=float)
                 metrics = [t.user_attrs.get("metrics", {}) for t in complete]

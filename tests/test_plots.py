@@ -33,7 +33,7 @@ def frame_of(rows) -> pd.DataFrame:
         pair, p_pareto = rest[0] if rest else "", rest[1] if len(rest) > 1 else math.nan
         records.append({"number": number, "state": "COMPLETE", "rmse": rmse, "top_100_accuracy": top,
                         "rmse_std": 0.01, "top_100_accuracy_std": 0.005, "log10_weight_ratio": ratio,
-                        "tutorial_pair": pair, "p_pareto": p_pareto})
+                        "tutorial_pair": pair, "p_pareto": p_pareto, "counts_for_front": True})
     return pd.DataFrame(records)
 
 

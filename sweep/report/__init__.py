@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 
 from sweep import SweepError
-from sweep.config import METHODS
 from sweep.report import hypervolume, methods, page, plots, summary
+from sweep.record import counts_for_front
 from sweep.report.table import trials_frame, write_csv
 
 FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.md", "summary.json", "index.html")
@@ -62,7 +62,7 @@ def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
             study_name=found.study_name, storage=storage)
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         points += [(t.user_attrs["metrics"]["top_100_accuracy"], t.user_attrs["metrics"]["rmse"])
-                   for t in complete if "metrics" in t.user_attrs and t.user_attrs.get("method") not in METHODS]
+                   for t in complete if "metrics" in t.user_attrs and counts_for_front(t.state.name, t.user_attrs)]
         pooled += 1
     return np.array(points, dtype=float).reshape(-1, 2), pooled
 

@@ -40,9 +40,8 @@ def hypervolume(points, reference: dict) -> float:
 
 
 def static_trials(frame: pd.DataFrame) -> pd.Series:
-    """COMPLETE trials of fixed weights (an adaptive method's trial is measured against them, apart)."""
-    static = frame["state"] == "COMPLETE"
-    return static & (frame["method"] == "") if "method" in frame else static
+    """The trials the front is made of (the table's `counts_for_front`, sweep.record's one rule)."""
+    return frame["counts_for_front"].astype(bool)
 
 
 def complete_points(frame: pd.DataFrame) -> np.ndarray:

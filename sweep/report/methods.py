@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sweep import verdicts
-from sweep.config import METHODS
 from sweep.pareto import bootstrap_means
+from sweep.record import METHOD, TrialRecord, kind_of
 from sweep.report.hypervolume import hypervolume
 
 OBJECTIVES = ("top_100_accuracy", "rmse")
@@ -46,7 +46,7 @@ def assess(frame: pd.DataFrame, reference: dict, steps_by_trial: dict | None = N
     """One judgement per COMPLETE method trial, in the order the study ran them (with `steps_by_trial`,
     see `weight_steps`, also the range its weights and their ratio took over training)."""
     complete = frame[frame["state"] == "COMPLETE"]
-    static = complete[complete["method"] == ""]
+    static = complete[complete["counts_for_front"].astype(bool)]
     methods = complete[complete["method"] != ""]
     if methods.empty or static.empty:
         return []
@@ -138,9 +138,9 @@ def _differences(verdict: dict) -> str:
 
 def weight_steps(study) -> dict:
     """{(study, trial number): [each seed's per-step [rating, retrieval] weights]} of the study's method trials."""
-    return {(study.study_name, trial.number): [run["weighting"]["steps"] for run in trial.user_attrs.get("runs", [])
-                                               if "weighting" in run]
-            for trial in study.get_trials(deepcopy=False) if trial.user_attrs.get("method") in METHODS}
+    return {(study.study_name, trial.number): [run.weighting.steps for run in TrialRecord.from_attrs(trial.user_attrs).runs
+                                               if run.weighting is not None]
+            for trial in study.get_trials(deepcopy=False) if kind_of(trial.user_attrs) == METHOD}
 
 
 def has_methods(frame: pd.DataFrame) -> bool:

@@ -58,7 +58,7 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
 def _static(frame: pd.DataFrame) -> pd.DataFrame:
     """The COMPLETE trials of fixed weights: the ones the front, its line and the colour scale are made of."""
     complete = _complete(frame)
-    return complete[complete["method"] == ""] if "method" in complete else complete
+    return complete[complete["counts_for_front"].astype(bool)]
 
 
 def _limits(frames: dict, context: dict | None):

@@ -1,11 +1,10 @@
 """A study's trials as one table: one row per trial, failed ones included, stable for diffs.
 
 Weights come from the trial attributes `rating_weight` and `retrieval_weight`, which every
-trial carries (sampled and enqueued alike). The `pareto` column marks the trials on the
-front of the study's objectives among COMPLETE trials of static weights (an adaptive
-weighting method's trial, `method` set, is judged against that front, never part of it; a
-conditioned study's trial, `conditioned` true, is a fixed pair served by its one model and is
-part of it); `model_stored` whether `sweep predict/recommend/export` can use the trial's model; `p_pareto` (with two or more seeds) is
+trial carries (sampled and enqueued alike). `counts_for_front` says which trials the front is made of
+(sweep.record.counts_for_front: COMPLETE trials of fixed weights, a conditioned model's pairs
+included; an adaptive method's trial is judged against the front, never on it), and `pareto`
+marks the ones on it; `model_stored` whether `sweep predict/recommend/export` can use the trial's model; `p_pareto` (with two or more seeds) is
 the share of bootstrap resamples of every trial's seed runs in which the trial is on it.
 """
 
@@ -17,13 +16,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from sweep.config import METHODS, METRICS, recorded_objectives
+from sweep.config import METRICS, recorded_objectives
 from sweep.pareto import pareto_front, pareto_probability
+from sweep.record import CONDITIONED, TrialRecord, counts_for_front
 
 FLOAT_FORMAT = "%.8g"
 LEADING_COLUMNS = [
     "study", "number", "state", "fail_reason", "tutorial_pair", "method", "rating_weight", "retrieval_weight",
-    "log10_weight_ratio", "origin_trial",
+    "log10_weight_ratio", "origin_trial", "counts_for_front",
 ]
 
 
@@ -36,41 +36,42 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         if trial.state.name == "WAITING":
             continue
         attrs = trial.user_attrs
-        rating, retrieval = attrs.get("rating_weight", math.nan), attrs.get("retrieval_weight", math.nan)
+        record = TrialRecord.from_attrs(attrs)
         row = {
             "study": study_label or study.study_name,
             "number": trial.number,
             "state": trial.state.name,
             "fail_reason": attrs.get("fail_reason", "worker lost (no heartbeat)" if trial.state.name == "FAIL" else ""),
-            "tutorial_pair": attrs.get("tutorial_pair", ""),
-            "method": attrs.get("method", "") if attrs.get("method") in METHODS else "",
-            "rating_weight": rating,
-            "retrieval_weight": retrieval,
-            "log10_weight_ratio": _log_ratio(rating, retrieval),
+            "tutorial_pair": record.tutorial_pair or "",
+            "method": record.method or "",
+            "rating_weight": record.rating_weight,
+            "retrieval_weight": record.retrieval_weight,
+            "log10_weight_ratio": _log_ratio(record.rating_weight, record.retrieval_weight),
             "origin_trial": attrs.get("origin_trial", trial.number),
+            "counts_for_front": counts_for_front(trial.state.name, attrs),
         }
         for name, value in sorted(trial.params.items()):
             if name not in ("rating_weight", "retrieval_weight"):
                 row[f"param_{name}"] = value
-        means, stds = attrs.get("metrics", {}), attrs.get("metrics_std", {})
+        summary = record.summary if trial.state.name == "COMPLETE" else None
         for metric in METRICS:
-            row[metric] = means.get(metric, math.nan) if trial.state.name == "COMPLETE" else math.nan
-            row[f"{metric}_std"] = stds.get(metric, math.nan) if trial.state.name == "COMPLETE" else math.nan
-        runs = attrs.get("runs", [])
-        row["seeds"] = " ".join(str(seed) for seed in attrs.get("seeds", []))
+            row[metric] = summary.metrics.get(metric, math.nan) if summary else math.nan
+            row[f"{metric}_std"] = summary.metrics_std.get(metric, math.nan) if summary else math.nan
+        runs = record.runs
+        row["seeds"] = " ".join(str(seed) for seed in record.seeds)
         row["n_seeds"] = len(runs)
         for index, run in enumerate(runs):
             for metric in ("top_100_accuracy", "rmse"):
-                row[f"seed{index}_{metric}"] = run["metrics"][metric]
+                row[f"seed{index}_{metric}"] = run.metrics[metric]
         objective_runs[trial.number] = np.array(
-            [[run["metrics"][name] for name in objectives] for run in runs]
-            or [[means.get(name, math.nan) for name in objectives]], dtype=float)
-        row["seconds"] = attrs.get("seconds", math.nan)
-        row["train_seconds"] = sum(run.get("seconds", {}).get("train", 0.0) for run in runs)  # every seed's
-        row["evaluate_seconds"] = sum(run.get("seconds", {}).get("evaluate", 0.0) for run in runs)
-        row["model_stored"] = "model_artifact" in attrs and trial.number not in removed
-        row["conditioned"] = attrs.get("method") == "conditioned"  # evaluated from the study's conditioned models
-        row["in_trained_range"] = attrs.get("in_trained_range", "")  # a conditioned pair inside the drawn ranges
+            [[run.metrics[name] for name in objectives] for run in runs]
+            or [[summary.metrics.get(name, math.nan) if summary else math.nan for name in objectives]], dtype=float)
+        row["seconds"] = summary.seconds if record.summary else math.nan
+        row["train_seconds"] = sum(run.seconds.train for run in runs)  # every seed's
+        row["evaluate_seconds"] = sum(run.seconds.evaluate for run in runs)
+        row["model_stored"] = record.model_key is not None and trial.number not in removed
+        row["conditioned"] = record.kind == CONDITIONED  # evaluated from the study's conditioned models
+        row["in_trained_range"] = record.conditioned.get("in_trained_range", "")  # a conditioned pair inside the drawn ranges
         row["values"] = json.dumps(trial.values) if trial.values else ""
         rows.append(row)
     frame = pd.DataFrame(rows)
@@ -78,7 +79,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         metric_columns = [column for metric in METRICS for column in (metric, f"{metric}_std")]
         columns = LEADING_COLUMNS + ["pareto", "p_pareto"] + metric_columns + ["n_seeds", "seconds", "seeds", "values"]
         return pd.DataFrame({column: pd.Series(dtype=bool if column == "pareto" else object) for column in columns})
-    complete = (frame["state"] == "COMPLETE") & (frame["method"] == "")  # the front is the static weights
+    complete = frame["counts_for_front"].astype(bool)
     directions = [direction.name.lower() for direction in study.directions]
     front = np.zeros(len(frame), dtype=bool)
     chance = np.full(len(frame), math.nan)
