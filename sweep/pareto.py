@@ -1,7 +1,8 @@
 """The Pareto front: the trials no other trial beats on every objective at once.
 
 `pareto_front` is used by the live progress and by the reports; `pareto_probability`
-asks how sure a trial's place on the front is, given its seeds' spread. A point dominates
+asks how sure a trial's place on the front is, given its seeds' spread; `knee` is the one
+front point served when the user names none (`sweep predict/recommend/export`, the report). A point dominates
 another if it is at least as good on every objective and strictly better on one.
 Points with a NaN anywhere are never on the front (and dominate nothing); exact
 duplicates do not dominate each other, so both stay on the front.
@@ -47,3 +48,69 @@ def pareto_probability(runs: list[np.ndarray], directions, resamples: int = BOOT
     """Per trial, the share of bootstrap resamples of every trial's seed runs in which it is on the front."""
     means = bootstrap_means(runs, resamples, seed)
     return np.mean([pareto_front(sample, directions) for sample in means], axis=0)
+
+
+FALLBACK_REFERENCE = {"top_100_accuracy": 0.0, "rmse": 5.0}  # ratings run 1-5: no RMSE exceeds 4
+
+
+def trivial_reference(objectives, context: dict | None) -> list[float]:
+    """Per objective, what doing nothing scores: chance top-k accuracy (a random ranking of the
+    candidates) and the RMSE of always predicting the training mean (the study's recorded
+    `context_baselines`). Studies recorded before those baselines fall back to (0, 5)."""
+    reference = []
+    for objective in objectives:
+        if objective == "rmse":
+            key, fallback = "global_mean_rmse", FALLBACK_REFERENCE["rmse"]
+        else:
+            key, fallback = f"chance_{objective}", 0.0
+        reference.append(float(context[key]) if context and key in context else fallback)
+    return reference
+
+
+def knee(points, directions, reference) -> int | None:
+    """Index of the point a user should serve by default: the front point whose gains over the
+    trivial baselines (`reference`), multiplied across objectives, are largest: the one that
+    dominates the largest box beyond doing nothing. Unlike a distance to the ideal point after
+    scaling each objective over the front's own span, it cannot pick a near-chance model because
+    one objective happens to span little. A point that fails to beat the reference on any
+    objective gains nothing; when no point beats it on all, the largest summed relative gain
+    decides. Ties go to the earlier point. None without a valid point."""
+    values = np.asarray(points, dtype=float).reshape(len(points), len(directions))
+    if not len(values):
+        return None
+    on_front = pareto_front(values, directions)
+    if not on_front.any():
+        return None
+    signs = np.array([1.0 if direction == "maximize" else -1.0 for direction in directions])
+    gains = (values - np.asarray(reference, dtype=float)) * signs  # > 0 where a point beats doing nothing
+    area = np.where(on_front, np.prod(np.clip(gains, 0.0, None), axis=1), -np.inf)
+    if area.max() > 0:
+        return int(np.argmax(area))  # argmax takes the first of equals
+    scale = np.abs(np.asarray(reference, dtype=float))
+    relative = np.where(on_front, (gains / np.where(scale > 0, scale, 1.0)).sum(axis=1), -np.inf)
+    return int(np.argmax(relative))
+
+
+def front_points(trials, objectives) -> tuple[list[int], np.ndarray]:
+    """The trial numbers and objective means of a study's trials that count for the front (sweep.record)."""
+    from sweep.record import counts_for_front
+
+    numbers, points = [], []
+    for trial in trials:
+        metrics = trial.user_attrs.get("metrics", {})
+        if counts_for_front(trial.state.name, trial.user_attrs) and all(name in metrics for name in objectives):
+            numbers.append(trial.number)
+            points.append([float(metrics[name]) for name in objectives])
+    return numbers, np.array(points, dtype=float).reshape(-1, len(objectives))
+
+
+def study_knee(study) -> int | None:
+    """The knee trial of a stored study, on the objectives and directions it was run with, measured
+    from its recorded trivial baselines. Reads only the study's trials: no table, no bootstrap."""
+    from sweep.config import recorded_objectives
+
+    objectives = recorded_objectives(study.metric_names, study.user_attrs)
+    directions = [direction.name.lower() for direction in study.directions]
+    numbers, points = front_points(study.get_trials(deepcopy=False), objectives)
+    index = knee(points, directions, trivial_reference(objectives, study.user_attrs.get("context_baselines")))
+    return None if index is None else numbers[index]

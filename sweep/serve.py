@@ -1,6 +1,6 @@
 """Use a trial's trained model: predict a rating, recommend titles, export a SavedModel.
 
-The default trial is the knee point of the study's front (the report's rule). The
+The default trial is the knee point of the study's front (sweep.pareto.knee, the report's rule). The
 exported SavedModel needs only TensorFlow: `tf.saved_model.load(DIR)` gives
 `recommend(user_ids, k)` -> {titles, scores} and `predict(user_ids, movie_titles)` -> ratings.
 A conditioned study's model serves any weight pair it was trained for (`--weights R,T`; by
@@ -41,10 +41,9 @@ def choose_trial(study, trial_number: int | None) -> int:
         if trial_number not in {t.number for t in study.get_trials(deepcopy=False)}:
             raise UsageError(f"study {study.study_name!r} has no trial {trial_number}")
         return trial_number
-    from sweep.report.summary import study_knee
-    from sweep.report.table import trials_frame
+    from sweep.pareto import study_knee
 
-    knee = study_knee(study, trials_frame(study))
+    knee = study_knee(study)
     if knee is None:
         raise SweepError(f"study {study.study_name!r} has no COMPLETE trials yet; run it first or pass --trial")
     return knee

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sweep.pareto import pareto_front
+from sweep.pareto import knee, pareto_front, trivial_reference
 
 DIRECTIONS = ("maximize", "minimize")
 
@@ -85,3 +89,71 @@ def test_one_seed_trials_keep_their_place():
 
     runs = [np.array([[0.3, 1.0]]), np.array([[0.2, 1.1]]), np.array([[0.1, 0.9]])]
     assert list(pareto_probability(runs, ("maximize", "minimize"))) == [1.0, 0.0, 1.0]
+
+
+# --- the knee: the front point a user is served when they name none ---------------------------
+
+DEMO_REFERENCE = (0.0595, 1.1248)  # chance top-100 over 1,682 movies, the global mean's RMSE
+
+
+def test_the_knee_of_the_demo_is_the_accurate_model_not_the_near_chance_one():
+    """The demo's front: trial 6 is barely above chance (box 0.0064 x 0.1641 = 0.00105), trial 9
+    is the model a person would pick (0.2364 x 0.1495 = 0.0353). Scaling each objective over the
+    front's own span chose trial 6, because RMSE spans only 0.015 there."""
+    points = [(0.0659, 0.9607), (0.2959, 0.9753), (0.2100, 1.0900)]
+    assert knee(points, DIRECTIONS, DEMO_REFERENCE) == 1
+
+
+def test_the_knee_maximises_the_box_beyond_the_reference():
+    points = [(0.1, 0.5), (0.3, 1.0), (0.5, 1.5), (0.29, 1.01)]  # the last is dominated by the second
+    assert knee(points, DIRECTIONS, (0.0, 2.0)) == 1  # boxes 0.1*1.5=0.15, 0.3*1.0=0.30, 0.5*0.5=0.25
+    assert knee(points, DIRECTIONS, (0.0, 1.1)) == 0  # boxes 0.06, 0.03, none: the reference decides
+
+
+def test_the_knee_ignores_a_point_that_does_not_beat_doing_nothing_on_both():
+    # (0.9, 2.5) has the best accuracy but an RMSE worse than the global mean: no box at all
+    assert knee([(0.9, 2.5), (0.2, 1.0)], DIRECTIONS, (0.0, 2.0)) == 1
+
+
+def test_with_no_point_beating_the_reference_on_both_the_largest_relative_gain_decides():
+    # relative gains: (0.3-0.1)/0.1 + (2-2.2)/2 = 1.9 against (0.05-0.1)/0.1 + (2-1.5)/2 = -0.25
+    assert knee([(0.3, 2.2), (0.05, 1.5)], DIRECTIONS, (0.1, 2.0)) == 0
+
+
+def test_the_knee_breaks_ties_by_order_and_has_nothing_to_say_without_points():
+    assert knee([(0.2, 1.0), (0.2, 1.0)], DIRECTIONS, (0.0, 2.0)) == 0
+    assert knee([], DIRECTIONS, (0.0, 2.0)) is None
+    assert knee([(np.nan, 1.0)], DIRECTIONS, (0.0, 2.0)) is None
+
+
+def test_the_reference_is_what_doing_nothing_scores_or_the_fixed_fallback():
+    context = {"chance_top_100_accuracy": 0.06, "chance_top_10_accuracy": 0.006, "global_mean_rmse": 1.12}
+    assert trivial_reference(("top_100_accuracy", "rmse"), context) == [0.06, 1.12]
+    assert trivial_reference(("rmse", "top_10_accuracy"), context) == [1.12, 0.006]
+    assert trivial_reference(("top_100_accuracy", "rmse"), None) == [0.0, 5.0]
+
+
+def test_choosing_the_default_trial_to_serve_loads_no_reporting_library(tmp_path):
+    """`sweep predict` picks its default trial from the study alone: no matplotlib, Jinja2 or
+    markdown-it, and no bootstrap (a fresh interpreter, so no other test's imports count)."""
+    script = f"""
+import sys
+import optuna
+from sweep.cli import main
+from sweep.serve import choose_trial
+try:
+    main(["predict", "--help"])
+except SystemExit:
+    pass
+study = optuna.create_study(study_name="s", storage="sqlite:///{tmp_path / 's.db'}", directions=["maximize", "minimize"])
+study.set_user_attr("context_baselines", {{"chance_top_100_accuracy": 0.0595, "global_mean_rmse": 1.1248}})
+for top, rmse in ((0.0659, 0.9607), (0.2959, 0.9753), (0.2100, 1.0900)):
+    study.add_trial(optuna.trial.create_trial(values=[top, rmse], user_attrs={{
+        "metrics": {{"top_100_accuracy": top, "rmse": rmse}}, "rating_weight": 1.0, "retrieval_weight": 1.0}}))
+print(choose_trial(study, None), sorted(m for m in ("matplotlib", "jinja2", "markdown_it", "sweep.report")
+                                        if m in sys.modules))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "1 []"

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from sweep.report import FILES
-from sweep.report.summary import knee_point
 from tests.helpers import REPO, study_file, sweep_cli, sweep_run
 from tests.test_pareto import brute_force
 
@@ -124,20 +123,14 @@ def test_the_report_never_imports_tensorflow(finished, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_the_knee_is_the_front_point_closest_to_the_ideal():
-    frame = pd.DataFrame({"number": [0, 1, 2, 3], "pareto": [True, True, True, False],
-                          "top_100_accuracy": [0.06, 0.22, 0.24, 0.1], "rmse": [1.10, 1.12, 3.7, 2.0]})
-    # scaled goodness: trial 0 (0, 1), trial 1 (0.89, 0.99), trial 2 (1, 0): trial 1 is nearest (1, 1)
-    assert knee_point(frame, ("top_100_accuracy", "rmse"), ("maximize", "minimize")) == 1
-
-
 def test_compare_finds_each_studys_knee_on_that_studys_own_objectives(tmp_path):
-    """On (top-10, RMSE) the three trials form a front whose knee is trial 1; on the default
-    (top-100, RMSE) trial 2 dominates trial 1 and the knee would be trial 0."""
+    """No baselines recorded, so the knee is measured from (0, 5). On (top-10, RMSE) the boxes are
+    0.02·4, 0.10·4.1 and 0.05·4.2: the knee is trial 1. On the default (top-100, RMSE) trial 2
+    dominates trial 1, and trial 0's box (0.20·4) beats trial 2's (0.10·4.2): it would be trial 0."""
     storage = f"sqlite:///{tmp_path / 'k.db'}"
     study = optuna.create_study(study_name="k", storage=storage, directions=["maximize", "minimize"])
     study.set_user_attr("objectives", ["top_10_accuracy", "rmse"])
-    for top_10, top_100, rmse in ((0.10, 0.20, 1.0), (0.05, 0.05, 0.9), (0.02, 0.10, 0.8)):
+    for top_10, top_100, rmse in ((0.02, 0.20, 1.0), (0.10, 0.05, 0.9), (0.05, 0.10, 0.8)):
         metrics = {"top_1_accuracy": 0.0, "top_5_accuracy": 0.0, "top_10_accuracy": top_10, "top_50_accuracy": 0.0,
                    "top_100_accuracy": top_100, "rmse": rmse}
         study.add_trial(optuna.trial.create_trial(values=[top_10, rmse], user_attrs={

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sweep import SweepError
 from sweep.report import hypervolume, methods, page, plots, summary
+from sweep.pareto import study_knee
 from sweep.record import counts_for_front
 from sweep.report.table import trials_frame, write_csv
 
@@ -86,7 +87,7 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
     study = load_study(name, url)
     frame = trials_frame(study)
     attrs = study.user_attrs
-    knee = summary.study_knee(study, frame)
+    knee = study_knee(study)
     volume = _volume(url, {name: frame}, [study])[name]
     study_health = summary.health(frame)
     compared = summary.comparison(frame, attrs)
@@ -114,7 +115,7 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
         name, frame, attrs = study.study_name, frames[study.study_name], study.user_attrs
         stand_ins += [name] if summary.stand_in_trainer(attrs) else []
         context = context or attrs.get("context_baselines")
-        knees[name] = summary.study_knee(study, frame)  # each study's own objectives
+        knees[name] = study_knee(study)  # each study's own objectives
         compared, study_health = summary.comparison(frame, attrs), summary.health(frame)
         judged = methods.assess(frame, volumes[name]["reference"], methods.weight_steps(study))
         documents.append(summary.document(name, frame, attrs, knees[name], compared, study_health, command,

@@ -15,13 +15,13 @@ import math
 import numpy as np
 import pandas as pd
 
-FALLBACK_REFERENCE = {"top_100_accuracy": 0.0, "rmse": 5.0}
-
+from sweep.pareto import FALLBACK_REFERENCE, trivial_reference
 
 def reference_point(context: dict | None) -> dict:
     """The point hypervolume is measured from, and where it comes from (for the plot and summary)."""
+    top, rmse = trivial_reference(("top_100_accuracy", "rmse"), context)
     if context and "chance_top_100_accuracy" in context and "global_mean_rmse" in context:
-        return {"top_100_accuracy": float(context["chance_top_100_accuracy"]), "rmse": float(context["global_mean_rmse"]),
+        return {"top_100_accuracy": top, "rmse": rmse,
                 "source": "trivial baselines: chance top-100 accuracy, global-mean RMSE"}
     return {**FALLBACK_REFERENCE, "source": "fixed point (no baselines recorded with the study)"}
 

@@ -1,8 +1,7 @@
 """What the numbers mean: the front, the knee, the tutorial's claims checked, the study's health.
 
-The knee point is the Pareto-optimal trial closest to the ideal point once each
-objective is scaled to [0, 1] over the front (0 = the front's worst, 1 = its best):
-the trial that gives up least on both at once.
+The knee point (sweep.pareto.knee) is the front point that dominates the largest area
+beyond the trivial baselines: what a user should serve when they name no trial.
 """
 
 from __future__ import annotations
@@ -16,35 +15,10 @@ import numpy as np
 import pandas as pd
 
 from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
-from sweep.config import Margins, recorded_objectives
+from sweep.config import Margins
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means
 from sweep.redact import portable_command, redact
 from sweep.report import methods
-
-
-def study_knee(study, frame: pd.DataFrame):
-    """The knee point of a stored study, on the objectives and directions it was run with."""
-    if frame.empty:
-        return None
-    directions = [direction.name.lower() for direction in study.directions]
-    return knee_point(frame, recorded_objectives(study.metric_names, study.user_attrs), directions)
-
-
-def knee_point(frame: pd.DataFrame, objectives, directions):
-    """The trial number of the recommended knee point, or None without a front."""
-    front = frame[frame["pareto"]]
-    if front.empty:
-        return None
-    scaled = []
-    for objective, direction in zip(objectives, directions):
-        values = front[objective].to_numpy(float)
-        span = values.max() - values.min()
-        goodness = (values - values.min()) / span if span > 0 else np.ones_like(values)
-        scaled.append(goodness if direction == "maximize" else 1.0 - goodness)
-    distance = np.hypot(*[1.0 - column for column in scaled]) if len(scaled) == 2 else np.linalg.norm(
-        1.0 - np.column_stack(scaled), axis=1)
-    order = np.lexsort((front["number"].to_numpy(), distance))  # ties: the earlier trial
-    return int(front["number"].iloc[order[0]])
 
 
 def tutorial_runs(frame: pd.DataFrame) -> dict:
@@ -129,8 +103,8 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
                 f"{_with_std(row.top_100_accuracy, row.top_100_accuracy_std)} | {_with_std(row.rmse, row.rmse_std)} | "
                 f"{_share(row.p_pareto)} | {'**knee**' if row.number == knee else ''} |"
             )
-        lines += ["", f"Recommended knee point: trial {knee} (closest to the ideal point with both objectives "
-                      f"scaled to [0, 1] over the front).{_interval_sentence(knee_interval(frame, knee))}", ""]
+        lines += ["", f"Recommended knee point: trial {knee} (the front point that dominates the largest area "
+                      f"beyond the trivial baselines: chance accuracy and global-mean RMSE).{_interval_sentence(knee_interval(frame, knee))}", ""]
         lines += _front_under_noise(frame)
     if volume and study_health["complete"]:
         lines += hypervolume_lines(volume)
