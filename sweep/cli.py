@@ -161,9 +161,9 @@ def command_run(args) -> int:
         heartbeat=run_config.heartbeat(),
         outage_seconds=run_config.outage_seconds(),
     )
-    from sweep import workers
+    from sweep import kinds
 
-    return workers.run(spec, options, Progress(quiet=args.quiet))
+    return kinds.for_spec(spec).run(spec, options, Progress(quiet=args.quiet))
 
 
 def command_studies(args) -> int:

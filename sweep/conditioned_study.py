@@ -26,6 +26,7 @@ from sweep.config import WEIGHTS, StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.storage import open_storage
+from sweep.kinds import for_study
 from sweep.record import CONDITIONED, counts_for_front, Provenance, Run, Seconds, Summary, TrialRecord
 from sweep.study import create_or_load, package_versions, trial_seeds
 
@@ -82,7 +83,7 @@ def study_pairs(name: str, storage) -> list[tuple[float, float]]:
     except KeyError:
         raise UsageError(f"conditioned.pairs_of: no study named {name!r} in this storage; run it first "
                          "or remove the key") from None
-    if other.user_attrs.get("spec") and '"method":"conditioned"' in other.user_attrs["spec"]:
+    if for_study(other.user_attrs).name == CONDITIONED:
         raise UsageError(f"conditioned.pairs_of: {name!r} is itself a conditioned study; name a per-pair study")
     return [(float(t.user_attrs["rating_weight"]), float(t.user_attrs["retrieval_weight"]))
             for t in other.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))

@@ -22,6 +22,7 @@ from sweep.artifacts import MODEL_ATTR, load_packed, open_store
 from sweep.config import DataConfig, ModelConfig
 from sweep.config.run import DEFAULT_ARTIFACTS
 from sweep.data.prepared import OUT_OF_VOCABULARY, vocabulary_index
+from sweep.kinds import for_model
 
 
 @dataclass
@@ -68,19 +69,16 @@ def load_model(study, trial_number: int, weights: tuple[float, float] | None = N
     store = open_store(Path(study.user_attrs.get("artifacts") or DEFAULT_ARTIFACTS))
     packed = load_packed(store, trial.user_attrs[MODEL_ATTR])
     meta, conditioned = packed["metadata"], None
+    if weights is not None:
+        for_model(meta).check_servable(weights, meta)
     if "conditioned" in meta:
-        from sweep.conditioned_study import check_servable, rebuild
+        from sweep.conditioned_study import rebuild
 
-        if weights is not None:
-            check_servable(weights, meta["conditioned"])
         pair = weights or (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
         conditioned = rebuild(packed)
         model = conditioned.at(*pair)
         meta = {**meta, "rating_weight": pair[0], "retrieval_weight": pair[1]}
     else:
-        if weights is not None:
-            raise UsageError(f"--weights: study {study.study_name!r} trained one model per weight pair, so it serves "
-                             "only its trials' pairs; choose one with --trial (a conditioned study serves any pair)")
         from sweep.model import build_model
 
         model_config = ModelConfig(meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"])

@@ -29,6 +29,7 @@ from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL, context_baselines
 from sweep.config import SEARCHABLE, StudySpec, canonical_json
 from sweep.config.run import DEFAULT_TRAINER, TRAINER_VARIABLE, RunOptions
+from sweep.kinds import KIND_ATTR, for_spec
 from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
 from sweep.storage import open_storage
 
@@ -144,7 +145,16 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
     study.set_metric_names(list(spec.study.objectives))  # so Optuna's own tools (the dashboard) name them
     for key, value in provenance.items():
         study.set_user_attr(key, value)
-    if spec.enqueue_tutorial_pairs and spec.study.method == "sweep":  # a conditioned study evaluates them itself
+    kind = for_spec(spec)
+    study.set_user_attr(KIND_ATTR, kind.name)
+    kind.seed_new_study(study, spec)
+    study.set_user_attr("ready", True)  # last: other processes wait for it
+    return study
+
+
+def enqueue_first_trials(study, spec: StudySpec) -> None:
+    """A new per-pair study's first trials: the tutorial's pairs, then each adaptive weighting method."""
+    if spec.enqueue_tutorial_pairs:
         for published in TUTORIAL:
             study.enqueue_trial(
                 {},
@@ -157,8 +167,6 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
             )
     for method in spec.methods:  # adaptive weighting, trained like the tutorial's pairs
         study.enqueue_trial({}, user_attrs={"method": method}, skip_if_exists=False)
-    study.set_user_attr("ready", True)  # last: other processes wait for it
-    return study
 
 
 def _wait_until_ready(study) -> None:

@@ -157,7 +157,7 @@ class Normalized(Weighting):
 
 
 def make_weighting(method: str, learning_rate: float) -> Weighting:
-    """The update rule of a method named in a study file's `[baselines] methods`."""
+    """The update rule of a method named in a study file's `[weighting] methods`."""
     if method == "uncertainty":
         return Uncertainty(learning_rate)
     if method in ("dwa", "dwa-epochs"):

@@ -45,13 +45,9 @@ def interrupts_raise():
             signal.signal(number, old)
 
 
-def run(spec: StudySpec, options: RunOptions, progress) -> int:
-    """Create or join the study, run `options.workers` workers until it holds n_trials COMPLETE trials
-    (a conditioned study instead trains its seeds and evaluates its pairs: sweep.conditioned_study)."""
-    if spec.study.method == "conditioned":
-        from sweep import conditioned_study
-
-        return conditioned_study.run(spec, options, progress)
+def run_sweep(spec: StudySpec, options: RunOptions, progress) -> int:
+    """`sweep run` of a per-pair study (sweep.kinds): create or join it, and run `options.workers`
+    workers until it holds n_trials COMPLETE trials."""
     n_trials = options.n_trials
     prepared = load_prepared(spec.data, options.data_dir)  # before touching the storage: missing data changes nothing
     storage = open_storage(options.storage, options.heartbeat, options.outage_seconds)

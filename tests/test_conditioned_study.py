@@ -29,7 +29,7 @@ def sweep(root, synthetic_dir, *args):
 def conditioned_file(root, name, **changes):
     """The conditioned study's file, with keys changed (a None leaves the key out)."""
     keys = {key: value for key, value in {**CONDITIONED, **changes}.items() if value is not None}
-    return study_file(root, name, 1, study={"seed": 2, "method": "conditioned", "replicates": 2},
+    return study_file(root, name, 1, study={"seed": 2, "kind": "conditioned", "replicates": 2},
                       train={"batch_size": 1024}, search=SEARCH, conditioned=keys)
 
 

@@ -130,7 +130,7 @@ def test_the_shipped_study_files_are_valid(name):
     assert spec.enqueue_tutorial_pairs
 
 
-CONDITIONED = study_text("cond", study={"method": "conditioned", "replicates": 3},
+CONDITIONED = study_text("cond", study={"kind": "conditioned", "replicates": 3},
                          search={"rating_weight": {"low": 10.0, "high": 60.0},
                                  "retrieval_weight": {"low": 0.01, "high": 0.3}},
                          conditioned={"epochs": 6, "batch_size": 4096, "grid": 5, "pairs_of": "tutorial"})
@@ -138,7 +138,7 @@ CONDITIONED = study_text("cond", study={"method": "conditioned", "replicates": 3
 
 def test_a_conditioned_study_reads_its_own_keys_and_a_per_pair_study_has_none():
     spec = parse_study(__import__("tomllib").loads(CONDITIONED))
-    assert spec.study.method == "conditioned" and spec.conditioned.epochs == 6
+    assert spec.study.kind == "conditioned" and spec.conditioned.epochs == 6
     assert (spec.conditioned.batch_size, spec.conditioned.grid, spec.conditioned.pairs_of) == (4096, 5, "tutorial")
     assert spec.conditioned.draws == "example" and spec.conditioned.cosine_weight == 0.0  # the defaults
     assert parse_study(__import__("tomllib").loads(VALID)).conditioned is None
@@ -153,13 +153,14 @@ def test_what_a_conditioned_study_evaluates_is_not_part_of_its_hash_but_what_it_
 
 
 def test_per_pair_studies_keep_the_hash_they_had_before_conditioned_studies_existed(tmp_path):
-    # The identity of a per-pair study has neither study.method nor a conditioned section.
+    # The identity of a per-pair study has neither study.kind (study.method) nor a conditioned section.
     identity = load_study_file(write(tmp_path, VALID)).identity()
-    assert "method" not in identity["study"] and "conditioned" not in identity
+    assert not {"kind", "method"} & set(identity["study"]) and "conditioned" not in identity
 
 
 @pytest.mark.parametrize("edit, key", [
-    (lambda t: t.replace('method = "conditioned"', 'method = "hypernetwork"'), "study.method"),
+    (lambda t: t.replace('kind = "conditioned"', 'kind = "hypernetwork"'), "study.kind"),
+    (lambda t: t.replace('kind = "conditioned"', 'kind = "conditioned"\nmethod = "conditioned"'), "study.method"),
     (lambda t: t.replace("epochs = 6", "epochs = 0"), "conditioned.epochs"),
     (lambda t: t.replace("grid = 5", "grid = 1"), "conditioned.grid"),
     (lambda t: t.replace("grid = 5", 'draws = "epoch"'), "conditioned.draws"),
@@ -170,12 +171,48 @@ def test_per_pair_studies_keep_the_hash_they_had_before_conditioned_studies_exis
     (lambda t: t.replace('pairs_of = "tutorial"', 'pairs_of = "cond"'), "conditioned.pairs_of"),
     (lambda t: t.replace("grid = 5", "width = 5"), "conditioned.width"),
     (lambda t: t.replace("grid = 5", "conditioning_width = -1"), "conditioned.conditioning_width"),
-    (lambda t: t.replace('method = "conditioned"', 'keep_models = "none"\nmethod = "conditioned"'), "study.keep_models"),
+    (lambda t: t.replace('kind = "conditioned"', 'keep_models = "none"\nkind = "conditioned"'), "study.keep_models"),
     (lambda t: t + '\n[search.learning_rate]\nlow = 0.01\nhigh = 0.5\n', "search.learning_rate"),
-    (lambda t: t.replace('method = "conditioned"', 'method = "sweep"'), "[conditioned]"),
+    (lambda t: t.replace('kind = "conditioned"', 'kind = "sweep"'), "[conditioned]"),
 ])
 def test_bad_conditioned_input_is_one_error_naming_the_key(tmp_path, edit, key):
     path = write(tmp_path, edit(CONDITIONED))
     with pytest.raises(UsageError) as error:
         load_study_file(path)
     assert key in str(error.value) and "\n" not in str(error.value)
+
+
+# The hashes the committed reports recorded for these study files when they were run
+# (reports/compare-tutorial-conditioned/summary.md): renaming keys must not change them.
+RECORDED_HASHES = {
+    "tutorial": "sha256:1aa43ec39252e086ffd28b9f94dec1b63ef6293c98bb6d63967ed797d0d2bc53",
+    "conditioned": "sha256:3f7dea7a3d51fafd5447948edbe22677f7d2ce06e75a0a37ed045c4d86587c58",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED_HASHES))
+def test_renamed_keys_keep_the_hash_stored_studies_were_made_with(name):
+    assert load_study_file(REPO / "studies" / f"{name}.toml").hash == RECORDED_HASHES[name]
+
+
+def test_the_old_name_of_study_kind_still_loads_with_one_deprecation_line(tmp_path, caplog):
+    current = load_study_file(write(tmp_path, CONDITIONED))
+    with caplog.at_level("WARNING", logger="sweep.config"):
+        old = load_study_file(write(tmp_path, CONDITIONED.replace('kind = "conditioned"', 'method = "conditioned"')))
+    assert old == current and old.hash == current.hash
+    assert [record.getMessage() for record in caplog.records] == [
+        "sweep: warning: study.method is deprecated; write study.kind (the old name still works)"]
+
+
+def test_adaptive_methods_named_in_their_old_section_still_load_with_one_deprecation_line(tmp_path, caplog):
+    current = load_study_file(write(tmp_path, VALID + '\n[weighting]\nmethods = ["dwa"]\n'))
+    with caplog.at_level("WARNING", logger="sweep.config"):
+        old = load_study_file(write(tmp_path, VALID + '\n[baselines]\nmethods = ["dwa"]\n'))
+    assert old == current and old.methods == ("dwa",) and old.hash == current.hash
+    assert [record.getMessage() for record in caplog.records] == [
+        "sweep: warning: baselines.methods is deprecated; write weighting.methods (the old name still works)"]
+
+
+def test_an_old_and_a_new_name_for_one_key_are_refused(tmp_path):
+    with pytest.raises(UsageError, match=r"^.*baselines.methods: the old name of weighting.methods"):
+        load_study_file(write(tmp_path, VALID + '\n[baselines]\nmethods = ["dwa"]\n[weighting]\nmethods = ["dwa"]\n'))

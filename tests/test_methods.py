@@ -31,18 +31,18 @@ def spec_of(**sections):
 
 
 def test_a_study_file_names_its_methods_and_an_unknown_one_is_one_line():
-    assert spec_of(baselines={"methods": ["gradnorm", "dwa"]}).methods == ("gradnorm", "dwa")
-    with pytest.raises(UsageError, match=r"^baselines.methods: unknown 'adam' \(known: uncertainty, dwa, "):
-        spec_of(baselines={"methods": ["adam"]})
+    assert spec_of(weighting={"methods": ["gradnorm", "dwa"]}).methods == ("gradnorm", "dwa")
+    with pytest.raises(UsageError, match=r"^weighting.methods: unknown 'adam' \(known: uncertainty, dwa, "):
+        spec_of(weighting={"methods": ["adam"]})
     with pytest.raises(UsageError, match="a method twice"):
-        spec_of(baselines={"methods": ["dwa", "dwa"]})
+        spec_of(weighting={"methods": ["dwa", "dwa"]})
 
 
 def test_methods_change_a_studys_identity_but_none_leaves_older_studies_hash_alone():
     plain = spec_of()
     assert "methods" not in plain.identity()
-    assert spec_of(baselines={"methods": []}).hash == plain.hash
-    assert spec_of(baselines={"methods": ["dwa"]}).hash != plain.hash
+    assert spec_of(weighting={"methods": []}).hash == plain.hash
+    assert spec_of(weighting={"methods": ["dwa"]}).hash != plain.hash
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def methods_study(tmp_path_factory, synthetic_dir):
     root = tmp_path_factory.mktemp("methods")
     storage = f"sqlite:///{root / 'm.db'}"
     path = study_file(root, "m", n_trials=12, search={"retrieval_weight": {"low": 1e-7, "high": 1.0}},
-                      study={"replicates": 2, "seed": 1}, baselines={"methods": list(METHODS)})
+                      study={"replicates": 2, "seed": 1}, weighting={"methods": list(METHODS)})
     result = sweep_run(path, storage, synthetic_dir)
     assert result.returncode == 0, result.stderr
     out = root / "report"

@@ -142,7 +142,7 @@ def test_the_stored_command_line_has_its_credentials_redacted(tmp_path, syntheti
     from sweep import cli, workers
 
     recorded = []
-    monkeypatch.setattr(workers, "run", lambda spec, options, progress: recorded.append(options) or 0)
+    monkeypatch.setattr(workers, "run_sweep", lambda spec, options, progress: recorded.append(options) or 0)
     monkeypatch.setenv("SWEEP_DATA_DIR", str(synthetic_dir))
     assert cli.main(["run", str(study_file(tmp_path)), "--quiet", "--storage", CLOSED]) == 0
     assert recorded[0].command.endswith("--storage 'postgresql://sweep:***@127.0.0.1:1/sweep'")

@@ -12,12 +12,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sweep import UsageError
+
+log = logging.getLogger(__name__)
 
 TOP_K = (1, 5, 10, 50, 100)
 CANDIDATE_SETS = ("all_entries", "unique_titles")
@@ -111,14 +114,17 @@ DIRECTIONS = ("maximize", "minimize")
 METRICS = tuple(f"top_{k}_accuracy" for k in TOP_K) + ("rmse",)
 DIRECTION = {metric: "minimize" if metric == "rmse" else "maximize" for metric in METRICS}  # each metric's better way
 OBJECTIVES = ("top_100_accuracy", "rmse")  # the tutorial's two headline figures
-# Adaptive loss weighting a study may run beside its sweep (`[baselines] methods`; sweep.weighting):
+# Adaptive loss weighting a study may run beside its sweep (`[weighting] methods`; sweep.weighting):
 # `dwa` adapts per training step, `dwa-epochs` per epoch as the DWA paper does.
 METHODS = ("uncertainty", "dwa", "dwa-epochs", "gradnorm", "normalized")
 WEIGHTS = ("rating_weight", "retrieval_weight")
 KEEP_MODELS = ("all", "pareto", "none")
-# How a study gets its points: "sweep" trains one model per weight pair (and seed); "conditioned"
-# trains one weight-conditioned model per seed and evaluates it at any number of pairs (sweep.conditioned).
-STUDY_METHODS = ("sweep", "conditioned")
+# A study's kind, how it gets its points (sweep.kinds): "sweep" trains one model per weight pair
+# (and seed); "conditioned" trains one weight-conditioned model per seed and evaluates it at any
+# number of pairs (sweep.conditioned).
+STUDY_KINDS = ("sweep", "conditioned")
+# Keys renamed in study files: the old name still loads, with one deprecation line.
+RENAMED = {("study", "method"): ("study", "kind"), ("baselines", "methods"): ("weighting", "methods")}
 DRAWS = ("example", "batch")
 # Besides the two weights, any numeric model or train setting may be searched.
 SEARCHABLE = {
@@ -166,7 +172,7 @@ class StudySettings:
     directions: tuple[str, ...] = tuple(DIRECTION[metric] for metric in OBJECTIVES)
     max_failed_trials: int | None = None  # stop once this many trials failed; None: n_trials
     keep_models: str = "all"  # trained weights kept as artifacts: all | pareto (when finished) | none
-    method: str = "sweep"  # one of STUDY_METHODS
+    kind: str = "sweep"  # one of STUDY_KINDS
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,7 @@ class StudySpec:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
-    conditioned: ConditionedConfig | None = None  # [conditioned], when study.method = "conditioned"
+    conditioned: ConditionedConfig | None = None  # [conditioned], when study.kind = "conditioned"
 
     def identity(self) -> dict:
         """What defines the study's results; run controls (n_trials, timeout, limits) are not part of it."""
@@ -209,10 +215,11 @@ class StudySpec:
         identity = {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
         if not self.methods:  # studies from before the methods existed keep their hash
             identity.pop("methods")
-        if self.study.method == "sweep":  # and so do studies from before conditioned training
-            identity["study"].pop("method")
+        kind = identity["study"].pop("kind")
+        if kind == "sweep":  # and so do studies from before conditioned training
             identity.pop("conditioned")
         else:  # what is evaluated is not what was trained: a new grid reuses the stored models
+            identity["study"]["method"] = kind  # the key's name when these studies were first stored: same hash
             identity["conditioned"] = {key: value for key, value in identity["conditioned"].items()
                                        if key not in ("grid", "pairs_of")}
         return identity
@@ -246,7 +253,8 @@ def load_study_file(path) -> StudySpec:
 
 
 def parse_study(raw: dict) -> StudySpec:
-    _only(raw, "", ("study", "search", "baselines", "model", "train", "data", "conditioned"))
+    _only(raw, "", ("study", "search", "baselines", "weighting", "model", "train", "data", "conditioned"))
+    raw = _renamed(raw)
     study_table = _table(raw, "study", required=True)
     if "name" not in study_table:
         raise UsageError("study.name: missing (every study needs a name)")
@@ -256,16 +264,18 @@ def parse_study(raw: dict) -> StudySpec:
     search = tuple(_search_range(name, spec) for name, spec in search_table.items())
     _check_search(search, study)
     baselines = _table(raw, "baselines")
-    _only(baselines, "baselines", ("enqueue", "methods", "margin_top_100", "margin_rmse"))
+    _only(baselines, "baselines", ("enqueue", "margin_top_100", "margin_rmse"))
     enqueue = baselines.get("enqueue", True)
     if not isinstance(enqueue, bool):
         raise UsageError("baselines.enqueue: expected true or false")
-    methods = baselines.get("methods", [])
+    weighting = _table(raw, "weighting")
+    _only(weighting, "weighting", ("methods",))
+    methods = weighting.get("methods", [])
     if not isinstance(methods, list) or not all(isinstance(method, str) for method in methods):
-        raise UsageError(f"baselines.methods: expected a list of names from {', '.join(METHODS)}")
+        raise UsageError(f"weighting.methods: expected a list of names from {', '.join(METHODS)}")
     unknown = [method for method in methods if method not in METHODS]
     if unknown or len(set(methods)) != len(methods):
-        raise UsageError(f"baselines.methods: {'unknown ' + repr(unknown[0]) if unknown else 'a method twice'} "
+        raise UsageError(f"weighting.methods: {'unknown ' + repr(unknown[0]) if unknown else 'a method twice'} "
                          f"(known: {', '.join(METHODS)})")
     margins = Margins(**{metric: _margin(baselines, key, default) for metric, key, default in (
         ("top_100_accuracy", "margin_top_100", Margins.top_100_accuracy), ("rmse", "margin_rmse", Margins.rmse))})
@@ -280,11 +290,30 @@ def parse_study(raw: dict) -> StudySpec:
                      margins=margins, model=model, train=train, data=data, conditioned=conditioned)
 
 
+def _renamed(raw: dict) -> dict:
+    """The study file with renamed keys under their new names; each old name used is one warning line."""
+    raw = {section: dict(table) if isinstance(table, dict) else table for section, table in raw.items()}
+    for (old_section, old_key), (new_section, new_key) in RENAMED.items():
+        table = raw.get(old_section)
+        if not isinstance(table, dict) or old_key not in table:
+            continue
+        target = raw.setdefault(new_section, {})
+        if not isinstance(target, dict):
+            continue  # the new section's own check names the problem
+        if new_key in target:
+            raise UsageError(f"{old_section}.{old_key}: the old name of {new_section}.{new_key}, which is also given; "
+                             "keep only the new name")
+        log.warning("sweep: warning: %s.%s is deprecated; write %s.%s (the old name still works)",
+                    old_section, old_key, new_section, new_key)
+        target[new_key] = table.pop(old_key)
+    return raw
+
+
 def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...], methods) -> ConditionedConfig | None:
     """The [conditioned] table of a conditioned study (defaults when absent); an error anywhere else."""
-    if study.method != "conditioned":
+    if study.kind != "conditioned":
         if "conditioned" in raw:
-            raise UsageError('[conditioned]: only for study.method = "conditioned"')
+            raise UsageError('[conditioned]: only for study.kind = "conditioned"')
         return None
     config = _dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned")
     if config.epochs < 1:
@@ -310,7 +339,7 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
         raise UsageError(f"search.{(extra or [next(i.name for i in search if i.values is not None or not i.log)])[0]}: "
                          "a conditioned study draws only the two weights, each over a log range (low and high)")
     if methods:
-        raise UsageError("baselines.methods: adaptive methods train per pair; run them in a sweep study")
+        raise UsageError("weighting.methods: adaptive methods train per pair; run them in a sweep study")
     return config
 
 
@@ -426,9 +455,9 @@ def _check_study(study: StudySettings) -> None:
         raise UsageError("study.timeout: must be positive (omit it for no limit)")
     if study.sampler not in SAMPLERS:
         raise UsageError(f"study.sampler: unknown sampler {study.sampler!r} (choose {', '.join(SAMPLERS)})")
-    if study.method not in STUDY_METHODS:
-        raise UsageError(f"study.method: unknown method {study.method!r} (choose {' or '.join(STUDY_METHODS)})")
-    if study.method == "conditioned" and study.keep_models == "none":
+    if study.kind not in STUDY_KINDS:
+        raise UsageError(f"study.kind: unknown kind {study.kind!r} (choose {' or '.join(STUDY_KINDS)})")
+    if study.kind == "conditioned" and study.keep_models == "none":
         raise UsageError('study.keep_models: a conditioned study keeps its trained models (they serve every pair); '
                          'use "all"')
     if study.keep_models not in KEEP_MODELS:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
 from sweep.config import Margins
+from sweep.kinds import CONDITIONED, for_study
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means
 from sweep.redact import portable_command, redact
 from sweep.report import methods
@@ -132,19 +133,9 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
 
 
 def compute(frame: pd.DataFrame, study_attrs: dict) -> dict:
-    """What the study's COMPLETE points cost: trainings, seconds training them, seconds evaluating them.
-    A per-pair study trains every pair and seed; a conditioned one trains once per seed (its `trainings`)."""
-    complete = frame[frame["state"] == "COMPLETE"]
-    trainings = study_attrs.get("trainings")
-    evaluate_seconds = float(complete["evaluate_seconds"].sum()) if "evaluate_seconds" in complete else math.nan
-    if trainings is not None:
-        return {"method": "conditioned", "pairs": len(complete), "trainings": len(trainings),
-                "training_seconds": float(sum(item["seconds"]["train"] for item in trainings)),
-                "evaluation_seconds": evaluate_seconds}
-    return {"method": "sweep", "pairs": len(complete),
-            "trainings": int(complete["n_seeds"].sum()) if len(complete) else 0,
-            "training_seconds": float(complete["train_seconds"].sum()) if "train_seconds" in complete else math.nan,
-            "evaluation_seconds": evaluate_seconds}
+    """What the study's COMPLETE points cost, as its kind counts it (sweep.kinds): a per-pair study
+    trains every pair and seed; a conditioned one trains once per seed (its `trainings`)."""
+    return for_study(study_attrs).cost(frame[frame["state"] == "COMPLETE"], study_attrs)
 
 
 def side_by_side(frames: dict, studies: list, volumes: dict) -> dict:
@@ -168,7 +159,7 @@ def side_by_side(frames: dict, studies: list, volumes: dict) -> dict:
              f"hypervolume | × {first['study']}'s training time |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        how = "conditioned: one model per seed" if row["method"] == "conditioned" else "one model per pair and seed"
+        how = "conditioned: one model per seed" if row["kind"] == CONDITIONED else "one model per pair and seed"
         lines.append(f"| {row['study']} | {how} | {row['pairs']} | {row['front']} | {row['trainings']} | "
                      f"{row['training_seconds']:.1f} | {row['hypervolume']:.4g} | {_ratio(row['hypervolume_ratio'])} | "
                      f"{_ratio(row['training_seconds_ratio'])} |")
@@ -186,7 +177,7 @@ def _ratio(value: float) -> str:
 def compute_lines(spent: dict) -> list[str]:
     if not spent["pairs"]:
         return []
-    how = ("one conditioned model per seed, every pair evaluated from it" if spent["method"] == "conditioned"
+    how = ("one conditioned model per seed, every pair evaluated from it" if spent["kind"] == CONDITIONED
            else "one model per weight pair and seed")
     return ["## Compute", "",
             f"{spent['pairs']} weight pairs from {spent['trainings']} trainings ({how}): "
