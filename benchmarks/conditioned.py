@@ -61,11 +61,12 @@ def static_reference(storage: str, name: str) -> dict:
     """The static study's front points, pairs, hypervolume and reference point, from the storage."""
     import optuna
 
+    from sweep.record import counts_for_front
     from sweep.report.hypervolume import hypervolume, reference_point
 
     study = optuna.load_study(study_name=name, storage=storage)
     complete = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-                if not t.user_attrs.get("method")]
+                if counts_for_front(t.state.name, t.user_attrs)]
     points = np.array([[t.user_attrs["metrics"]["top_100_accuracy"], t.user_attrs["metrics"]["rmse"]]
                        for t in complete])
     reference = reference_point(study.user_attrs.get("context_baselines"))

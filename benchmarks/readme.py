@@ -386,7 +386,7 @@ def one_training() -> str:
         "## The whole front from one training",
         "",
         f"A sweep pays one training per weight pair and seed: the tutorial study's front took {static['trainings']}.",
-        "A conditioned study (`method = \"conditioned\"`, studies/README.md) trains one model per seed that is",
+        "A conditioned study (`kind = \"conditioned\"`, studies/README.md) trains one model per seed that is",
         "told the pair it should serve — the tutorial's towers with a FiLM scale and shift of the user tower",
         "from the log-weights, the log-weights also into the rating MLP, every example trained at its own",
         "pair drawn log-uniformly, which weights the loss exactly (`sweep/conditioned.py` gives each choice",
