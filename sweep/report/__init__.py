@@ -13,12 +13,14 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from sweep import SweepError
-from sweep.report import hypervolume, methods, page, plots, summary
-from sweep.pareto import study_knee
 from sweep.record import counts_for_front
+from sweep.report import cost, hypervolume, methods, page, plots, summary
 from sweep.report.table import trials_frame, write_csv
 
 FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.md", "summary.json", "index.html")
@@ -82,60 +84,60 @@ def _volume(url: str, frames: dict, studies: list) -> dict:
     return volumes
 
 
+@dataclass(frozen=True)
+class Rendering:
+    """What a report's files are drawn from: the studies' tables, the texts, and what marks the plots."""
+
+    frames: dict  # study name -> trials table
+    context: dict | None  # the trivial baselines drawn on the plot
+    title: str
+    text: str  # summary.md
+    data: dict  # summary.json
+    knees: dict  # study name -> knee trial
+    volume: dict  # the hypervolume (and its reference point) of the first study
+    command: str
+    steps: dict  # adaptive methods' weights over training
+    table: pd.DataFrame  # trials.csv: every study's table in one
+
+
 def build_report(name: str, url: str, out: Path, command: str) -> dict:
     """Write the report of one study; returns what it found (for the CLI's one-line summary)."""
     study = load_study(name, url)
     frame = trials_frame(study)
-    attrs = study.user_attrs
-    knee = study_knee(study)
-    volume = _volume(url, {name: frame}, [study])[name]
-    study_health = summary.health(frame)
-    compared = summary.comparison(frame, attrs)
-    steps = methods.weight_steps(study)
-    judged = methods.assess(frame, volume["reference"], steps)
-    text = summary.markdown(name, frame, attrs, knee, compared, study_health, command, volume, judged)
-    data = summary.document(name, frame, attrs, knee, compared, study_health, command, volume, judged)
-    stand_in = summary.stand_in_trainer(attrs)
+    found = summary.find(study, frame, _volume(url, {name: frame}, [study])[name])
+    stand_in = summary.stand_in_trainer(found.attrs)
     title = f"study {name}" + (f" — NOT MEASUREMENTS: stand-in trainer {stand_in}" if stand_in else "")
-    _write_all(out, {name: frame}, attrs.get("context_baselines"), title, text, data, {name: knee}, volume, command,
-               steps=steps)
-    return {"health": study_health, "knee": knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0,
+    _write_all(out, Rendering({name: frame}, found.attrs.get("context_baselines"), title,
+                              summary.markdown(found, command), summary.document(found, command), {name: found.knee},
+                              found.volume, command, found.steps, frame))
+    return {"health": found.health, "knee": found.knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0,
             "stand_in": stand_in}
 
 
 def build_comparison(names: list[str], url: str, out: Path, command: str) -> dict:
     """Several studies' fronts on one plot, their trials in one CSV, a summary of each."""
-    import pandas as pd
-
     studies = [load_study(name, url) for name in names]
     frames = {study.study_name: trials_frame(study) for study in studies}
     volumes = _volume(url, frames, studies)
-    sections, documents, context, stand_ins, knees = [], [], None, [], {}
-    for study in studies:
-        name, frame, attrs = study.study_name, frames[study.study_name], study.user_attrs
-        stand_ins += [name] if summary.stand_in_trainer(attrs) else []
-        context = context or attrs.get("context_baselines")
-        knees[name] = study_knee(study)  # each study's own objectives
-        compared, study_health = summary.comparison(frame, attrs), summary.health(frame)
-        judged = methods.assess(frame, volumes[name]["reference"], methods.weight_steps(study))
-        documents.append(summary.document(name, frame, attrs, knees[name], compared, study_health, command,
-                                          volumes[name], judged))
-        sections.append(summary.markdown(name, frame, attrs, knees[name], compared, study_health, command,
-                                         volumes[name], judged).replace("\n# ", "\n## "))
-    side_by_side = summary.side_by_side(frames, studies, volumes)
+    found = [summary.find(study, frames[study.study_name], volumes[study.study_name]) for study in studies]
+    stand_ins = [item.name for item in found if summary.stand_in_trainer(item.attrs)]
+    context = next((item.attrs["context_baselines"] for item in found if item.attrs.get("context_baselines")), None)
+    sections = [summary.markdown(item, command).replace("\n# ", "\n## ") for item in found]
+    side_by_side = cost.side_by_side(frames, studies, volumes)
     text = (f"# Comparison of {', '.join(names)}\n\n" + "\n".join(side_by_side["lines"]) + "\n"
             + "\n".join(section.replace("# Study", "## Study", 1) for section in sections))
     title = "studies " + " vs ".join(names) + (f" — NOT MEASUREMENTS: {', '.join(stand_ins)} by a stand-in trainer"
                                               if stand_ins else "")
-    steps = {key: value for study in studies for key, value in methods.weight_steps(study).items()}
-    _write_all(out, frames, context, title, text, {"studies": documents, "side_by_side": side_by_side["rows"]}, knees,
-               next(iter(volumes.values())),
-               command, combined=pd.concat(frames.values(), ignore_index=True), steps=steps)
+    data = summary.json_safe({"studies": [summary.document(item, command) for item in found],
+                              "side_by_side": side_by_side["rows"]})
+    _write_all(out, Rendering(frames, context, title, text, data, {item.name: item.knee for item in found},
+                              next(iter(volumes.values())), command,
+                              {key: value for item in found for key, value in item.steps.items()},
+                              pd.concat(frames.values(), ignore_index=True)))
     return {"studies": len(frames)}
 
 
-def _write_all(out: Path, frames: dict, context, title: str, text: str, data: dict, knees: dict, volume: dict,
-               command: str, combined=None, steps: dict | None = None) -> None:
+def _write_all(out: Path, view: Rendering) -> None:
     """Write every file into a staging directory beside `out`, then move each into place: a full
     disk or a crash leaves the previous report's files, never half-written ones."""
     try:
@@ -144,23 +146,24 @@ def _write_all(out: Path, frames: dict, context, title: str, text: str, data: di
     except OSError as error:
         raise SweepError(f"cannot write the report to {out} ({error.strerror or error})") from error
     try:
-        figure, points = plots.pareto_figure(frames, context, title, knees, volume["reference"])
+        figure, points = plots.pareto_figure(view.frames, view.context, view.title, view.knees,
+                                             view.volume["reference"])
         plots.save(figure, staging / "pareto.png", staging / "pareto.svg")
-        plots.save(plots.hypervolume_figure(frames, title, volume["reference"], volume["best_stored"]),
-                   staging / "hypervolume.png")
-        table = combined if combined is not None else next(iter(frames.values()))
+        plots.save(plots.hypervolume_figure(view.frames, view.title, view.volume["reference"],
+                                            view.volume["best_stored"]), staging / "hypervolume.png")
+        table = view.table
         written = list(FILES)
         if methods.has_methods(table):
-            plots.save(plots.weights_figure(table, steps or {}, title), staging / WEIGHTS_FILE)
+            plots.save(plots.weights_figure(table, view.steps, view.title), staging / WEIGHTS_FILE)
             written.append(WEIGHTS_FILE)
         elif (out / WEIGHTS_FILE).exists():
             (out / WEIGHTS_FILE).unlink()  # an older report's, of methods this study no longer has
         write_csv(table, staging / "trials.csv")
-        (staging / "summary.md").write_text(text, encoding="utf-8")
-        (staging / "summary.json").write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n",
+        (staging / "summary.md").write_text(view.text, encoding="utf-8")
+        (staging / "summary.json").write_text(json.dumps(view.data, indent=2, sort_keys=True, allow_nan=False) + "\n",
                                               encoding="utf-8")
-        (staging / "index.html").write_text(page.render(text, title, frames, points, knees, command, staging,
-                                                        weights=WEIGHTS_FILE in written),
+        (staging / "index.html").write_text(page.render(view.text, view.title, view.frames, points, view.knees,
+                                                        view.command, staging, weights=WEIGHTS_FILE in written),
                                             encoding="utf-8")
         for name in written:
             os.replace(staging / name, out / name)

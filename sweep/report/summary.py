@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,10 @@ import pandas as pd
 
 from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
 from sweep.config import Margins
-from sweep.kinds import CONDITIONED, for_study
-from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means
+from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
 from sweep.report import methods
+from sweep.report.cost import compute, compute_lines
 
 
 def tutorial_runs(frame: pd.DataFrame) -> dict:
@@ -80,8 +81,32 @@ def trainer_line(study_attrs: dict) -> str:
     return f"`{trainer['target']}` ({trainer['module']} {trainer['version']}; {kind})"
 
 
-def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str,
-             volume: dict | None = None, judged: list | None = None) -> str:
+@dataclass(frozen=True)
+class StudyFindings:
+    """Everything a study's summary says, found once and read by the markdown, the JSON and the page."""
+
+    name: str
+    frame: pd.DataFrame
+    attrs: dict
+    knee: int | None
+    volume: dict | None
+    compared: dict | None
+    health: dict
+    judged: list
+    steps: dict  # adaptive methods' weights over training (methods.weight_steps)
+
+
+def find(study, frame: pd.DataFrame, volume: dict | None) -> StudyFindings:
+    """What a stored study's trials (its trials table `frame`) say, measured against `volume`'s reference."""
+    steps = methods.weight_steps(study)
+    judged = methods.assess(frame, volume["reference"], steps) if volume else []
+    return StudyFindings(study.study_name, frame, study.user_attrs, study_knee(study), volume,
+                         comparison(frame, study.user_attrs), health(frame), judged, steps)
+
+
+def markdown(findings: StudyFindings, command: str) -> str:
+    name, frame, study_attrs, knee = findings.name, findings.frame, findings.attrs, findings.knee
+    study_health, volume, compared, judged = findings.health, findings.volume, findings.compared, findings.judged
     lines = [f"# Study `{name}`", ""]
     stand_in = stand_in_trainer(study_attrs)
     if stand_in:
@@ -132,68 +157,16 @@ def markdown(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, 
     return "\n".join(lines)
 
 
-def compute(frame: pd.DataFrame, study_attrs: dict) -> dict:
-    """What the study's COMPLETE points cost, as its kind counts it (sweep.kinds): a per-pair study
-    trains every pair and seed; a conditioned one trains once per seed (its `trainings`)."""
-    return for_study(study_attrs).cost(frame[frame["state"] == "COMPLETE"], study_attrs)
-
-
-def side_by_side(frames: dict, studies: list, volumes: dict) -> dict:
-    """The studies' fronts in one table: hypervolume (each from its own split's reference point; one
-    point when they share a split), its ratio to the first study's, and what each front cost."""
-    rows = []
-    for study in studies:
-        name = study.study_name
-        spent = compute(frames[name], study.user_attrs)
-        rows.append({"study": name, **spent, "front": int(frames[name]["pareto"].sum()) if len(frames[name]) else 0,
-                     "hypervolume": volumes[name]["hypervolume"], "reference": volumes[name]["reference"]})
-    first = rows[0]
-    for row in rows:
-        row["hypervolume_ratio"] = row["hypervolume"] / first["hypervolume"] if first["hypervolume"] > 0 else math.nan
-        row["training_seconds_ratio"] = (row["training_seconds"] / first["training_seconds"]
-                                         if first["training_seconds"] > 0 else math.nan)
-    same = len({json.dumps(row["reference"], sort_keys=True) for row in rows}) == 1
-    reference = first["reference"]
-    lines = ["## Side by side", "",
-             f"| study | how | weight pairs | on the front | trainings | training s | hypervolume | × {first['study']}'s "
-             f"hypervolume | × {first['study']}'s training time |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        how = "conditioned: one model per seed" if row["kind"] == CONDITIONED else "one model per pair and seed"
-        lines.append(f"| {row['study']} | {how} | {row['pairs']} | {row['front']} | {row['trainings']} | "
-                     f"{row['training_seconds']:.1f} | {row['hypervolume']:.4g} | {_ratio(row['hypervolume_ratio'])} | "
-                     f"{_ratio(row['training_seconds_ratio'])} |")
-    lines += ["", (f"Hypervolume from one reference point for all: top-100 accuracy {reference['top_100_accuracy']:.4f}, "
-                   f"RMSE {reference['rmse']:.4f} ({reference['source']})." if same else
-                   "The studies' splits differ, so each hypervolume is measured from its own reference point."),
-              "Training seconds are the wall time of the training loops only (no evaluation, no data loading).", ""]
-    return {"rows": _json_safe(rows), "lines": lines}
-
-
-def _ratio(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.3f}"
-
-
-def compute_lines(spent: dict) -> list[str]:
-    if not spent["pairs"]:
-        return []
-    how = ("one conditioned model per seed, every pair evaluated from it" if spent["kind"] == CONDITIONED
-           else "one model per weight pair and seed")
-    return ["## Compute", "",
-            f"{spent['pairs']} weight pairs from {spent['trainings']} trainings ({how}): "
-            f"{spent['training_seconds']:.1f} s training, {spent['evaluation_seconds']:.1f} s evaluating "
-            "(wall seconds of the processes that ran them; failed trials not counted).", ""]
-
-
-def document(name: str, frame: pd.DataFrame, study_attrs: dict, knee, compared, study_health: dict, command: str,
-             volume: dict | None = None, judged: list | None = None) -> dict:
+def document(findings: StudyFindings, command: str) -> dict:
     """What the summary says, as data (summary.json): every figure a README may quote, traceable."""
+    name, frame, study_attrs, knee = findings.name, findings.frame, findings.attrs, findings.knee
+    study_health, volume, compared, judged = findings.health, findings.volume, findings.compared, findings.judged
     front = frame[frame["pareto"]].sort_values("rmse")
     columns = ["number", "tutorial_pair", "rating_weight", "retrieval_weight", "top_100_accuracy",
                "top_100_accuracy_std", "rmse", "rmse_std", "p_pareto", "n_seeds"]
     tutorial = frame[(frame["tutorial_pair"] != "") & (frame["state"] == "COMPLETE")]
     complete = frame[frame["state"] == "COMPLETE"]
-    return _json_safe({
+    return json_safe({
         "study": name,
         "training_seconds": float((complete["seconds"] * complete["n_seeds"]).sum()),  # every seed's build, fit, evaluate
         "compute": compute(frame, study_attrs),
@@ -226,12 +199,12 @@ def hypervolume_lines(volume: dict) -> list[str]:
             f"that point; {best}.", ""]
 
 
-def _json_safe(value):
+def json_safe(value):
     """NaN as null and NumPy scalars as plain numbers, for strict JSON."""
     if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
+        return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(item) for item in value]
+        return [json_safe(item) for item in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
