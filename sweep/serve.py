@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from sweep import SweepError, UsageError
-from sweep.artifacts import MODEL_ATTR, load_packed, open_store
-from sweep.config import DataConfig, ModelConfig
+from sweep.artifacts import MODEL_ATTR, load_packed, open_store, rebuild_model
+from sweep.config import DataConfig
 from sweep.config.run import DEFAULT_ARTIFACTS
 from sweep.data.prepared import OUT_OF_VOCABULARY, vocabulary_index
 
@@ -70,24 +70,19 @@ def load_model(study, trial_number: int, weights: tuple[float, float] | None = N
     packed = load_packed(store, trial.user_attrs[MODEL_ATTR])
     meta, conditioned = packed["metadata"], None
     if "conditioned" in meta:
-        from sweep.conditioned_study import check_servable, rebuild
+        from sweep.conditioned_study import check_servable
 
         if weights is not None:
             check_servable(weights, meta["conditioned"])
         pair = weights or (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
-        conditioned = rebuild(packed)
+        conditioned = rebuild_model(packed)
         model = conditioned.at(*pair)
         meta = {**meta, "rating_weight": pair[0], "retrieval_weight": pair[1]}
     else:
         if weights is not None:
             raise UsageError(f"--weights: study {study.study_name!r} trained one model per weight pair, so it serves "
                              "only its trials' pairs; choose one with --trial (a conditioned study serves any pair)")
-        from sweep.model import build_model
-
-        model_config = ModelConfig(meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"])
-        model = build_model(model_config, len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
-                            meta["rating_weight"], meta["retrieval_weight"])
-        model.set_weights(packed["weights"])
+        model = rebuild_model(packed)
     return LoadedModel(
         trial_number=trial_number,
         model=model,

@@ -15,7 +15,8 @@ from sweep import data
 from sweep.config import TOP_K, ModelConfig, TrainConfig
 from sweep.data.prepared import prepare
 from sweep.model import build_model
-from sweep.trial import _batches, train_and_evaluate
+from sweep.training import training_batches
+from sweep.trial import train_and_evaluate
 
 pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
@@ -93,7 +94,7 @@ def batches_fit_trains_on(reference_data, seed, batch_size):
 @pytest.mark.parametrize("batch_size", [8192, 1000])
 def test_same_seed_same_batches_in_the_same_order_as_the_tutorials_fit(prepared, reference_data, batch_size):
     theirs = batches_fit_trains_on(reference_data, SEED, batch_size)
-    ours = _batches(prepared.train, TrainConfig(batch_size=batch_size), SEED)
+    ours = training_batches(prepared.train, TrainConfig(batch_size=batch_size), SEED)
 
     assert [len(batch["user_id"]) for batch in theirs] == [len(batch[0]) for batch in ours]
     users = np.array(prepared.user_vocabulary)
