@@ -126,13 +126,13 @@ def test_same_seed_same_trained_model_and_metrics_as_the_tutorials_code(prepared
                               data=prepared, keep_model=True)
     our_model = ours.model
 
-    for their_weights, our_weights in weight_pairs(theirs.model, our_model):  # equal up to float summation order
+    for their_weights, our_weights in weight_pairs(theirs["model"], our_model):  # equal up to float summation order
         np.testing.assert_allclose(our_weights.numpy(), their_weights.numpy(), atol=1e-5, err_msg=their_weights.name)
 
-    assert ours.metrics["rmse"] == pytest.approx(theirs.metrics["rmse"], abs=1e-4)
+    assert ours.metrics["rmse"] == pytest.approx(theirs["metrics"]["rmse"], abs=1e-4)
     n_test = len(prepared.test["user_id"])
     for k in TOP_K:
-        their_hits = round(theirs.metrics[f"top_{k}_accuracy"] * n_test)
+        their_hits = round(theirs["metrics"][f"top_{k}_accuracy"] * n_test)
         our_hits = round(ours.metrics[f"top_{k}_accuracy"] * n_test)
         undecided = boundary_pairs(our_model, prepared.test, prepared.candidates["all_entries"], k)
         assert abs(our_hits - their_hits) <= undecided, f"top-{k}: {our_hits} vs {their_hits} hits, {undecided} on the boundary"
