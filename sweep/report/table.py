@@ -19,6 +19,7 @@ import pandas as pd
 
 from sweep.config import METHODS, METRICS, recorded_objectives
 from sweep.pareto import pareto_front, pareto_probability
+from sweep.record import CONDITIONED, kind_of
 
 FLOAT_FORMAT = "%.8g"
 LEADING_COLUMNS = [
@@ -69,7 +70,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         row["train_seconds"] = sum(run.get("seconds", {}).get("train", 0.0) for run in runs)  # every seed's
         row["evaluate_seconds"] = sum(run.get("seconds", {}).get("evaluate", 0.0) for run in runs)
         row["model_stored"] = "model_artifact" in attrs and trial.number not in removed
-        row["conditioned"] = attrs.get("method") == "conditioned"  # evaluated from the study's conditioned models
+        row["conditioned"] = kind_of(attrs) == CONDITIONED  # evaluated from the study's conditioned models
         row["in_trained_range"] = attrs.get("in_trained_range", "")  # a conditioned pair inside the drawn ranges
         row["values"] = json.dumps(trial.values) if trial.values else ""
         rows.append(row)
