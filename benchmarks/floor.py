@@ -12,7 +12,7 @@ of B rows, embedding dimension d, rating MLP 2d → 256 → 128 → 1:
 - rating: the MLP's forward (2·B·Σ fan_in·fan_out) and backward (twice that).
 
 A task whose weight is 0 is not computed, so (1, 0) and (0, 1) count one task each. The
-measured step is the harness's own (sweep.trial's), median over the tutorial's 3 epochs
+measured step is the harness's own (sweep.training's), median over the tutorial's 3 epochs
 on the cached MovieLens 100K split, one pair at a time.
 
     PYTHONPATH=. python -m benchmarks.floor [--out benchmarks/results/floor.json]

@@ -93,7 +93,7 @@ def training_step(model, optimizer, weights: str = MODEL_WEIGHTS, gradient_norms
                      ROW_WEIGHTS: [tf.TensorSpec([None, 2], tf.float32)]}[weights]
     shared = [model.user_embedding.embeddings, model.movie_embedding.embeddings] if gradient_norms else []
 
-    def losses(user_ids, title_ids, ratings, *pairs):
+    def batch_losses(user_ids, title_ids, ratings, *pairs):
         if weights == ROW_WEIGHTS:
             rating_term, retrieval_term, cosine_term = model.weighted_losses(user_ids, title_ids, ratings, pairs[0],
                                                                              cosine_weight)
@@ -105,7 +105,7 @@ def training_step(model, optimizer, weights: str = MODEL_WEIGHTS, gradient_norms
     @tf.function(input_signature=ids + weight_inputs, autograph=False)
     def step(*inputs):
         with tf.GradientTape(persistent=gradient_norms) as tape:
-            total_loss, rating_loss, retrieval_loss = losses(*inputs)
+            total_loss, rating_loss, retrieval_loss = batch_losses(*inputs)
         variables = model.trainable_variables
         gradients = tape.gradient(total_loss, variables)
         outputs = (total_loss, rating_loss, retrieval_loss)
