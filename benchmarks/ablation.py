@@ -1,6 +1,6 @@
 """What each of the trial's speed changes buys: each switched off alone, timed in one run.
 
-The harness's training step (sweep.trial.training_step) differs from the tutorial's in
+The harness's training step (sweep.training.training_step) differs from the tutorial's in
 five ways that change no number. Each row turns exactly one of them back into what the
 tutorial does, keeping the other four, and times a training step on the tutorial's
 split for each tutorial pair (median over its 3 epochs' full batches of 8,192, the
@@ -128,11 +128,11 @@ def main(argv=None) -> int:
     from sweep.config import run as run_config
     from sweep.data.prepared import load_prepared
     from sweep.model import build_model
-    from sweep.trial import _batches, training_step
+    from sweep.training import training_batches, training_step
 
     model_config, train_config = ModelConfig(), TrainConfig()
     prepared = load_prepared(DataConfig(), run_config.data_dir())
-    id_batches = [b for b in _batches(prepared.train, train_config, 0) if b[0].shape[0] == train_config.batch_size]
+    id_batches = [b for b in training_batches(prepared.train, train_config, 0) if b[0].shape[0] == train_config.batch_size]
     users, titles = np.array(prepared.user_vocabulary, dtype=object), np.array(prepared.title_vocabulary, dtype=object)
     string_batches = [(tf.constant(users[u.numpy() - 1]), tf.constant(titles[t.numpy() - 1]), r) for u, t, r in id_batches]
 

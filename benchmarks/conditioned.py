@@ -107,11 +107,13 @@ def run_variant(spec, prepared, seeds, static: dict) -> dict:
         model, history, seconds = train_one(spec, prepared, seed)
         models.append(model)
         runs.append({"seed": seed, "train_seconds": seconds["train"],
-                     "last_epoch_losses": {key: history[-1][key] for key in ("rating_loss", "retrieval_loss")}})
+                     "last_epoch_losses": {"rating_loss": history[-1].rating_loss,
+                                           "retrieval_loss": history[-1].retrieval_loss}})
         print(f"  seed {seed}: trained in {seconds['train']:.1f} s", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    metrics = np.array([[[run["metrics"]["top_100_accuracy"], run["metrics"]["rmse"]]
-                         for run in evaluate_pair(models, pair, prepared, spec.train)] for pair in pairs])
+    trainings = [{"seed": seed} for seed in seeds]
+    metrics = np.array([[[run.metrics["top_100_accuracy"], run.metrics["rmse"]]
+                         for run in evaluate_pair(models, pair, prepared, spec.train, trainings)] for pair in pairs])
     evaluate_seconds = time.perf_counter() - started  # pairs x seeds evaluations
     like = np.array([pair in set(static["pairs"]) for pair in pairs])  # the sweep's own pairs only
     for index, run in enumerate(runs):

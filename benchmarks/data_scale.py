@@ -76,7 +76,8 @@ def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
     from sweep.data.prepared import prepare
     from sweep.data.split import load_split
     from sweep.model import build_model
-    from sweep.trial import _batches, evaluate, training_step
+    from sweep.evaluation import evaluate
+    from sweep.training import training_batches, training_step
 
     timings = {}
     started = time.perf_counter()
@@ -95,7 +96,7 @@ def train_stage(data_dir: Path, max_steps: int, eval_rows: int) -> dict:
     step = training_step(model, tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate))
 
     started = time.perf_counter()
-    batches = _batches(prepared.train, config, 0)
+    batches = training_batches(prepared.train, config, 0)
     timings["batching_seconds"] = time.perf_counter() - started
     steps_per_epoch = len(batches)
     step_seconds = []

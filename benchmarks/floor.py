@@ -12,7 +12,7 @@ of B rows, embedding dimension d, rating MLP 2d → 256 → 128 → 1:
 - rating: the MLP's forward (2·B·Σ fan_in·fan_out) and backward (twice that).
 
 A task whose weight is 0 is not computed, so (1, 0) and (0, 1) count one task each. The
-measured step is the harness's own (sweep.trial's), median over the tutorial's 3 epochs
+measured step is the harness's own (sweep.training's), median over the tutorial's 3 epochs
 on the cached MovieLens 100K split, one pair at a time.
 
     PYTHONPATH=. python -m benchmarks.floor [--out benchmarks/results/floor.json]
@@ -87,7 +87,7 @@ def step_flops(rating_weight: float, retrieval_weight: float, batch: int, dimens
 
 def measured_steps(tf, prepared, rating_weight: float, retrieval_weight: float, model_config, train_config) -> list[float]:
     from sweep.model import build_model
-    from sweep.trial import _batches, training_step
+    from sweep.training import training_batches, training_step
 
     tf.keras.utils.set_random_seed(0)
     model = build_model(model_config, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
@@ -95,7 +95,7 @@ def measured_steps(tf, prepared, rating_weight: float, retrieval_weight: float, 
     optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
     step = training_step(model, optimizer)
 
-    batches = [batch for batch in _batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
+    batches = [batch for batch in training_batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
     return time_steps(step, batches, train_config.epochs)
 
 
@@ -104,7 +104,7 @@ def block_rows_sweep(tf, prepared, model_config, train_config, rows_tried=(64, 1
     (a few steps: it is slow), to show the shipped choice is this machine's fastest."""
     import sweep.model as model_module
     from sweep.model import build_model
-    from sweep.trial import _batches
+    from sweep.training import training_batches
 
     shipped = model_module.SOFTMAX_BLOCK_ROWS
     results = {}
@@ -128,7 +128,7 @@ def block_rows_sweep(tf, prepared, model_config, train_config, rows_tried=(64, 1
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         return total
 
-    batches = [batch for batch in _batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
+    batches = [batch for batch in training_batches(prepared.train, train_config, 0) if batch[0].shape[0] == train_config.batch_size]
     xla_step(*batches[0]).numpy()  # compiles
     seconds = []
     for batch in batches[1:6]:

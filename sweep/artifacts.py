@@ -1,5 +1,8 @@
 """Trained models kept as Optuna artifacts: weights, vocabularies and the model config in one .npz.
 
+`pack_model` writes one, `load_packed` reads it back and `rebuild_model` makes it a model again,
+static or weight-conditioned alike: the one path from a stored model to a servable one.
+
 The artifact store is a directory (Optuna's FileSystemArtifactStore): by default
 config.run.DEFAULT_ARTIFACTS beside the default SQLite file, or $SWEEP_ARTIFACTS / --artifacts.
 Its path is recorded on the study, so `sweep predict` finds the models of any study.
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from sweep import SweepError
+from sweep.config import ModelConfig
 from sweep.config.run import ARTIFACTS_VARIABLE
 from sweep.record import MODEL_ATTR  # noqa: F401  (the attribute is the record's; re-exported)
 
@@ -67,6 +71,24 @@ def pack_model(model, data, model_config, weights: tuple[float, float], conditio
         )
         buffer.seek(0)
         return buffer.read()
+
+
+def rebuild_model(packed: dict):
+    """The model a `load_packed` dict holds, its weights restored: the static model at its pair, or the
+    weight-conditioned one (serve a pair with `model.at(rating, retrieval)`). Imports TensorFlow."""
+    meta = packed["metadata"]
+    config = ModelConfig(meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"])
+    sizes = (len(packed["user_vocabulary"]), len(packed["title_vocabulary"]))
+    if "conditioned" in meta:
+        from sweep.conditioned import build_conditioned_model
+
+        model = build_conditioned_model(config, *sizes, meta["conditioned"]["conditioning_width"])
+    else:
+        from sweep.model import build_model
+
+        model = build_model(config, *sizes, meta["rating_weight"], meta["retrieval_weight"])
+    model.set_weights(packed["weights"])
+    return model
 
 
 def save_model(study, trial, store, packed: bytes) -> str:

@@ -29,6 +29,18 @@ evaluated without retraining. The choices, and why:
   under Adagrad barely depends on its weight's scale, so (1, 0) and (50, 0) are one model.
 - **COSMOS's cosine term** (optional, `cosine_weight`): minus λ times the cosine between the
   batch's two mean losses and its mean weight pair, pulling the losses toward the pair.
+- **The tutorial's towers, not a copy.** The model composes sweep.model's `Towers` (its rating
+  MLP given the four numbers as extra inputs) and builds FiLM after them, so with conditioning
+  off and one seed it starts from the tutorial's weights, and its losses at one pair are the
+  tutorial's (tests/test_conditioned.py).
+- **The static training's loop.** `train_conditioned` only draws each example's pair: the
+  step and the epoch loop are sweep.training's, the conditioned training being one more way
+  of supplying a step's weights. Its per-epoch losses are record.EpochLosses whose rating
+  and retrieval losses are the weighted terms the step minimized.
+
+A conditioned study (sweep.conditioned_study) trains one model per seed; sweep.artifacts's
+`rebuild_model` rebuilds a stored one, and `at(rating, retrieval)` serves one pair to
+sweep.evaluation and sweep.serve as if it were a static model.
 
 Import this module only where a model is trained: it imports TensorFlow.
 """
@@ -36,7 +48,6 @@ Import this module only where a model is trained: it imports TensorFlow.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
@@ -46,7 +57,17 @@ sweep.import_tensorflow()
 
 import tensorflow as tf  # noqa: E402
 
-from sweep.model import in_batch_softmax_loss  # noqa: E402
+from sweep.config import ModelConfig  # noqa: E402
+from sweep.model import Towers, in_batch_softmax_loss  # noqa: E402
+from sweep.record import EpochLosses  # noqa: E402
+from sweep.training import ROW_WEIGHTS, TrialFailed, run_epochs, training_step  # noqa: E402
+
+
+def build_conditioned_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
+                            conditioning_width: int) -> "ConditionedModel":
+    """The one way a conditioned model is built, for training and for serving a stored one alike."""
+    return ConditionedModel(user_vocabulary_size, title_vocabulary_size, config.embedding_dimension,
+                            tuple(config.rating_layers), config.activation, conditioning_width=conditioning_width)
 
 
 class ConditionedModel(tf.keras.Model):
@@ -57,15 +78,12 @@ class ConditionedModel(tf.keras.Model):
                  conditioning_width: int = 16, conditioned: bool = True):
         super().__init__()
         self.conditioned = conditioned
-        self.movie_embedding = tf.keras.layers.Embedding(title_vocabulary_size + 1, embedding_dimension)
-        self.user_embedding = tf.keras.layers.Embedding(user_vocabulary_size + 1, embedding_dimension)
-        self.rating_model = tf.keras.Sequential(
-            [tf.keras.layers.Dense(units, activation=activation) for units in rating_layers] + [tf.keras.layers.Dense(1)])
-        # The tutorial's build order first (movies, users, rating MLP): with conditioning off and
-        # the same seed, the initial weights are the tutorial's; the FiLM MLP draws after them.
-        self.movie_embedding.build((None,))
-        self.user_embedding.build((None,))
-        self.rating_model.build((None, 2 * embedding_dimension + (FEATURES if conditioned else 0)))
+        # The tutorial's towers, built first and in its order: with conditioning off and the same
+        # seed, the initial weights are the tutorial's; the FiLM MLP draws after them.
+        self.towers = Towers(user_vocabulary_size, title_vocabulary_size, embedding_dimension, rating_layers,
+                             activation, extra_rating_inputs=FEATURES if conditioned else 0)
+        self.movie_embedding, self.user_embedding = self.towers.movie_embedding, self.towers.user_embedding
+        self.rating_model = self.towers.rating_model
         self.film = None  # conditioning_width 0: only the rating MLP sees the pair; retrieval is one for all pairs
         if conditioned and conditioning_width > 0:
             self.film = tf.keras.Sequential([
@@ -83,8 +101,7 @@ class ConditionedModel(tf.keras.Model):
         return vectors * (1.0 + scale) + shift
 
     def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
-        inputs = [user_vectors, movie_vectors] + ([features] if self.conditioned else [])
-        return tf.squeeze(self.rating_model(tf.concat(inputs, axis=1)), axis=1)
+        return self.towers.predict_rating(user_vectors, movie_vectors, *([features] if self.conditioned else []))
 
     def weighted_losses(self, user_ids, title_ids, ratings, weights,
                         cosine_weight: float = 0.0) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
@@ -106,7 +123,7 @@ class ConditionedModel(tf.keras.Model):
         return rating_term, retrieval_term, cosine_term
 
     def at(self, rating_weight: float, retrieval_weight: float) -> "FixedPair":
-        """The model serving one weight pair, shaped like the static model for `sweep.trial.evaluate`."""
+        """The model serving one weight pair, shaped like the static model for `sweep.evaluation.evaluate`."""
         return FixedPair(self, rating_weight, retrieval_weight)
 
 
@@ -167,41 +184,17 @@ def draw_weights(rng: np.random.Generator, ranges: dict[str, tuple[float, float]
 
 def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], epochs: int,
                       ranges: dict[str, tuple[float, float]], seed: int, draws: str = "example",
-                      zero_share: float = 0.0, cosine_weight: float = 0.0) -> list[dict]:
+                      zero_share: float = 0.0, cosine_weight: float = 0.0) -> list[EpochLosses]:
     """Adagrad over the batches, every row (or, with draws = "batch", every batch) at a freshly drawn
-    weight pair; per-epoch losses and seconds."""
+    weight pair; per epoch the mean (total, rating term, retrieval term) and seconds (sweep.training's loop)."""
     rng = np.random.default_rng(seed)
-    signature = [tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32),
-                 tf.TensorSpec([None, 2], tf.float32)]
+    step = training_step(model, optimizer, ROW_WEIGHTS, cosine_weight=cosine_weight)
 
-    @tf.function(input_signature=signature, autograph=False)
-    def step(user_ids, title_ids, ratings, weights):
-        with tf.GradientTape() as tape:
-            rating_term, retrieval_term, cosine_term = model.weighted_losses(user_ids, title_ids, ratings, weights,
-                                                                             cosine_weight)
-            total = rating_term + retrieval_term + cosine_term
-        variables = model.trainable_variables
-        gradients = tape.gradient(total, variables)
-        optimizer.apply_gradients([(g, v) for g, v in zip(gradients, variables) if g is not None])
-        return total, rating_term, retrieval_term
+    def weights_for_batch(rows: int) -> tf.Tensor:
+        pairs = draw_weights(rng, ranges, rows if draws == "example" else 1, zero_share)
+        return tf.constant(np.broadcast_to(pairs, (rows, 2)))
 
-    history = []
-    for epoch in range(epochs):
-        started = time.perf_counter()
-        sums, rows = np.zeros(3), 0
-        for user_ids, title_ids, ratings in batches:
-            size = int(user_ids.shape[0])
-            pairs = draw_weights(rng, ranges, size if draws == "example" else 1, zero_share)
-            pairs = np.broadcast_to(pairs, (size, 2))
-            losses = np.array([float(loss.numpy()) for loss in
-                               step(user_ids, title_ids, ratings, tf.constant(pairs))])
-            if not np.all(np.isfinite(losses)):
-                from sweep.trial import TrialFailed
-
-                raise TrialFailed("non-finite loss", f"conditioned training, epoch {epoch + 1}")
-            sums += losses * size
-            rows += size
-        total, rating, retrieval = sums / rows
-        history.append({"total_loss": total, "rating_loss": rating, "retrieval_loss": retrieval,
-                        "seconds": time.perf_counter() - started})
-    return history
+    try:
+        return run_epochs(step, batches, epochs, weights_for_batch)
+    except TrialFailed as failure:
+        raise TrialFailed(failure.reason, f"conditioned training, {failure.detail}") from None

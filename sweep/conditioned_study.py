@@ -142,22 +142,23 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
 
 def trained_models(study, spec: StudySpec, prepared, store, progress) -> list:
     """The study's conditioned model for each seed: loaded when already trained, else trained and stored."""
-    from sweep.artifacts import load_packed, pack_model, save_study_model
+    from sweep.artifacts import load_packed, pack_model, rebuild_model, save_study_model
 
     recorded = list(study.user_attrs.get(TRAININGS_ATTR, []))
     models = []
     for index, seed in enumerate(training_seeds(spec)):
         done = next((item for item in recorded if item["seed"] == seed), None)
         if done is not None:
-            models.append(rebuild(load_packed(store, done["artifact"])))
+            models.append(rebuild_model(load_packed(store, done["artifact"])))
             continue
         progress.say(f"training {index + 1}/{spec.study.replicates} (seed {seed}): {spec.conditioned.epochs} epochs")
         model, history, seconds = train_one(spec, prepared, seed)
         progress.say(f"  trained in {seconds['train']:.1f} s; last epoch's losses: rating term "
-                     f"{history[-1]['rating_loss']:.4g}, retrieval term {history[-1]['retrieval_loss']:.4g}")
+                     f"{history[-1].rating_loss:.4g}, retrieval term {history[-1].retrieval_loss:.4g}")
         packed = pack_model(model, prepared, spec.model, (math.nan, math.nan), conditioned=model_metadata(spec))
         artifact = save_study_model(study, store, packed, f"training-{index}-seed-{seed}")
-        recorded.append({"seed": seed, "artifact": artifact, "epochs": history, "seconds": seconds,
+        recorded.append({"seed": seed, "artifact": artifact, "epochs": [epoch.to_attr() for epoch in history],
+                         "seconds": seconds,
                          "worker": f"{socket.gethostname()}:{os.getpid()}"})
         study.set_user_attr(TRAININGS_ATTR, recorded)
         models.append(model)
@@ -171,23 +172,22 @@ def model_metadata(spec: StudySpec) -> dict:
 
 
 def train_one(spec: StudySpec, prepared, seed: int):
-    """One conditioned training: (model, per-epoch history, seconds {build, train, total})."""
+    """One conditioned training: (model, per-epoch record.EpochLosses, seconds {build, train, total})."""
     from dataclasses import replace
 
     import tensorflow as tf
 
-    from sweep.conditioned import ConditionedModel, train_conditioned
-    from sweep.trial import _batches
+    from sweep.conditioned import build_conditioned_model, train_conditioned
+    from sweep.training import training_batches
 
     config = spec.conditioned
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
-    model = ConditionedModel(len(prepared.user_vocabulary), len(prepared.title_vocabulary),
-                             spec.model.embedding_dimension, spec.model.rating_layers, spec.model.activation,
-                             conditioning_width=config.conditioning_width)
+    model = build_conditioned_model(spec.model, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
+                                    config.conditioning_width)
     optimizer = tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate or spec.train.learning_rate)
     train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
-    batches = _batches(prepared.train, train_config, seed)
+    batches = training_batches(prepared.train, train_config, seed)
     built = time.perf_counter()
     history = train_conditioned(model, optimizer, batches, config.epochs, search_ranges(spec), seed,
                                 draws=config.draws, zero_share=config.zero_share, cosine_weight=config.cosine_weight)
@@ -195,21 +195,9 @@ def train_one(spec: StudySpec, prepared, seed: int):
     return model, history, {"build": built - started, "train": ended - built, "total": ended - started}
 
 
-def rebuild(packed: dict):
-    """A stored conditioned model, ready to serve any pair (`model.at(rating, retrieval)`)."""
-    from sweep.conditioned import ConditionedModel
-
-    meta = packed["metadata"]
-    model = ConditionedModel(len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
-                             meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"],
-                             conditioning_width=meta["conditioned"]["conditioning_width"])
-    model.set_weights(packed["weights"])
-    return model
-
-
 def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_config, trainings: list[dict]) -> list[Run]:
     """Each training's metrics at one pair, with the seconds its evaluation took."""
-    from sweep.trial import evaluate
+    from sweep.evaluation import evaluate
 
     runs = []
     for model, training in zip(models, trainings):

@@ -40,6 +40,9 @@ class StudyKind(Protocol):
     def check_servable(self, pair: tuple[float, float], metadata: dict) -> None:
         """Raise UsageError unless a model of this kind (its packed `metadata`) serves `pair` (`--weights`)."""
 
+    def rebuild(self, packed: dict, pair: tuple[float, float]) -> tuple:
+        """A stored model (sweep.artifacts) ready to serve `pair`, and the conditioned model behind it (or None)."""
+
     def cost(self, complete, study_attrs: dict) -> dict:
         """What the study's COMPLETE trials (`complete`, the trials table's rows) cost: trainings and seconds."""
 
@@ -62,6 +65,11 @@ class PerPairKind:
     def check_servable(self, pair: tuple[float, float], metadata: dict) -> None:
         raise UsageError("--weights: this study trained one model per weight pair, so it serves only its trials' "
                          "pairs; choose one with --trial (a conditioned study serves any pair)")
+
+    def rebuild(self, packed: dict, pair: tuple[float, float]) -> tuple:
+        from sweep.artifacts import rebuild_model
+
+        return rebuild_model(packed), None  # trained at its own pair: `pair` is that pair
 
     def cost(self, complete, study_attrs: dict) -> dict:
         return {"kind": SWEEP, "pairs": len(complete),
@@ -87,6 +95,12 @@ class ConditionedKind:
         from sweep.conditioned_study import check_servable
 
         check_servable(pair, metadata["conditioned"])
+
+    def rebuild(self, packed: dict, pair: tuple[float, float]) -> tuple:
+        from sweep.artifacts import rebuild_model
+
+        conditioned = rebuild_model(packed)
+        return conditioned.at(*pair), conditioned
 
     def cost(self, complete, study_attrs: dict) -> dict:
         trainings = study_attrs.get("trainings", [])

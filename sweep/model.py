@@ -10,10 +10,15 @@ differ for speed, none of which changes a number:
   tutorial's StringLookup convention: vocabulary[i] -> i + 1, unknown -> 0);
 - the retrieval loss uses sparse labels 0..B-1 instead of a dense B x B identity;
 - a task whose weight is exactly 0 is not computed at all during training;
-- metrics are computed only at evaluation (see `sweep.trial`), never per batch.
+- metrics are computed only at evaluation (see `sweep.evaluation`), never per batch.
 
 Its random draws are the tutorial's too: with the same seed it starts from the same
-weights and (see `sweep.trial`) sees the same batches as the tutorial's code.
+weights and (see `sweep.training`) sees the same batches as the tutorial's code.
+
+The three towers (movie embedding, user embedding, rating MLP) are one layer, `Towers`,
+built in the tutorial's order; the weight-conditioned model (sweep.conditioned) composes
+the same towers, so both start from the tutorial's weights for a seed. Training either
+is sweep.training's; rebuilding a stored one is sweep.artifacts's `rebuild_model`.
 
 Import this module only where a model is trained: it imports TensorFlow.
 """
@@ -44,8 +49,37 @@ def build_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary
     )
 
 
+class Towers(tf.keras.layers.Layer):
+    """The tutorial's three towers: movie embedding, user embedding, rating MLP over the two vectors
+    (and `extra_rating_inputs` more numbers: sweep.conditioned gives it the weight pair).
+
+    An unseeded Keras initializer draws its seed when its layer is built, so they are built here,
+    in the tutorial's order (movies, users, rating MLP): after the same
+    tf.keras.utils.set_random_seed(seed), the initial weights are the tutorial's, and a model
+    adding layers of its own builds them after these.
+    """
+
+    def __init__(self, user_vocabulary_size: int, title_vocabulary_size: int, embedding_dimension: int = 32,
+                 rating_layers: tuple[int, ...] = (256, 128), activation: str = "relu", extra_rating_inputs: int = 0):
+        super().__init__()
+        # +1: index 0 is the out-of-vocabulary bucket, as with the tutorial's StringLookup.
+        self.movie_embedding = tf.keras.layers.Embedding(title_vocabulary_size + 1, embedding_dimension)
+        self.user_embedding = tf.keras.layers.Embedding(user_vocabulary_size + 1, embedding_dimension)
+        self.rating_model = tf.keras.Sequential(
+            [tf.keras.layers.Dense(units, activation=activation) for units in rating_layers]
+            + [tf.keras.layers.Dense(1)]
+        )
+        self.movie_embedding.build((None,))
+        self.user_embedding.build((None,))
+        self.rating_model.build((None, 2 * embedding_dimension + extra_rating_inputs))
+
+    def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor, *extra: tf.Tensor) -> tf.Tensor:
+        """Predicted ratings, shape [batch]."""
+        return tf.squeeze(self.rating_model(tf.concat([user_vectors, movie_vectors, *extra], axis=1)), axis=1)
+
+
 class MultiTaskModel(tfrs.models.Model):
-    """Rating + retrieval over shared embeddings; the loss weights are fixed at construction."""
+    """Rating + retrieval over the tutorial's towers; the loss weights are fixed at construction."""
 
     def __init__(
         self,
@@ -60,23 +94,14 @@ class MultiTaskModel(tfrs.models.Model):
         super().__init__()
         self.rating_weight = float(rating_weight)
         self.retrieval_weight = float(retrieval_weight)
-        # +1: index 0 is the out-of-vocabulary bucket, as with the tutorial's StringLookup.
-        self.movie_embedding = tf.keras.layers.Embedding(title_vocabulary_size + 1, embedding_dimension)
-        self.user_embedding = tf.keras.layers.Embedding(user_vocabulary_size + 1, embedding_dimension)
-        self.rating_model = tf.keras.Sequential(
-            [tf.keras.layers.Dense(units, activation=activation) for units in rating_layers]
-            + [tf.keras.layers.Dense(1)]
-        )
-        # An unseeded Keras initializer draws its seed when its layer is built, so build in
-        # the tutorial's order (movies, users, rating MLP): after the same
-        # tf.keras.utils.set_random_seed(seed), the initial weights are the tutorial's.
-        self.movie_embedding.build((None,))
-        self.user_embedding.build((None,))
-        self.rating_model.build((None, 2 * embedding_dimension))
+        self.towers = Towers(user_vocabulary_size, title_vocabulary_size, embedding_dimension, rating_layers, activation)
+        # The towers' layers under the names evaluation, serving and the tests read (weights counted once).
+        self.movie_embedding, self.user_embedding = self.towers.movie_embedding, self.towers.user_embedding
+        self.rating_model = self.towers.rating_model
 
     def predict_rating(self, user_embeddings: tf.Tensor, movie_embeddings: tf.Tensor) -> tf.Tensor:
         """Predicted ratings, shape [batch]."""
-        return tf.squeeze(self.rating_model(tf.concat([user_embeddings, movie_embeddings], axis=1)), axis=1)
+        return self.towers.predict_rating(user_embeddings, movie_embeddings)
 
     def task_losses(self, user_ids: tf.Tensor, title_ids: tf.Tensor, ratings: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(rating_loss, retrieval_loss) for one batch; a task weighted exactly 0 is skipped (returns 0)."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.artifacts import MODEL_ATTR, load_packed, open_store
-from sweep.config import DataConfig, ModelConfig
+from sweep.config import DataConfig
 from sweep.config.run import DEFAULT_ARTIFACTS
 from sweep.data.prepared import OUT_OF_VOCABULARY, vocabulary_index
 from sweep.kinds import for_model
@@ -68,23 +68,14 @@ def load_model(study, trial_number: int, weights: tuple[float, float] | None = N
         )
     store = open_store(Path(study.user_attrs.get("artifacts") or DEFAULT_ARTIFACTS))
     packed = load_packed(store, trial.user_attrs[MODEL_ATTR])
-    meta, conditioned = packed["metadata"], None
+    meta = packed["metadata"]
+    kind = for_model(meta)
     if weights is not None:
-        for_model(meta).check_servable(weights, meta)
-    if "conditioned" in meta:
-        from sweep.conditioned_study import rebuild
-
-        pair = weights or (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
-        conditioned = rebuild(packed)
-        model = conditioned.at(*pair)
+        kind.check_servable(weights, meta)
+    pair = weights or (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
+    model, conditioned = kind.rebuild(packed, pair)
+    if conditioned is not None:
         meta = {**meta, "rating_weight": pair[0], "retrieval_weight": pair[1]}
-    else:
-        from sweep.model import build_model
-
-        model_config = ModelConfig(meta["embedding_dimension"], tuple(meta["rating_layers"]), meta["activation"])
-        model = build_model(model_config, len(packed["user_vocabulary"]), len(packed["title_vocabulary"]),
-                            meta["rating_weight"], meta["retrieval_weight"])
-        model.set_weights(packed["weights"])
     return LoadedModel(
         trial_number=trial_number,
         model=model,

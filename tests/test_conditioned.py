@@ -14,7 +14,8 @@ from sweep.conditioned import (ConditionedModel, draw_weights, log_weight_featur
 from sweep.config import TrainConfig
 from sweep.data.prepared import prepare
 from sweep.model import MultiTaskModel
-from sweep.trial import _batches, evaluate
+from sweep.evaluation import evaluate
+from sweep.training import training_batches
 
 pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
@@ -33,7 +34,7 @@ def sizes(prepared):
 
 @pytest.mark.parametrize("pair", [(1.0, 1.0), (16.77, 0.1013), (0.3, 0.002)])
 def test_with_conditioning_off_and_one_pair_it_is_the_tutorials_model(prepared, pair):
-    user_ids, title_ids, ratings = _batches(prepared.train, FAST, seed=0)[0]
+    user_ids, title_ids, ratings = training_batches(prepared.train, FAST, seed=0)[0]
     tf.keras.utils.set_random_seed(0)
     tutorial = MultiTaskModel(*sizes(prepared), *pair)
     tf.keras.utils.set_random_seed(0)
@@ -89,7 +90,7 @@ def trained_then_evaluated(prepared, seed, pair):
     tf.keras.utils.set_random_seed(seed)
     model = ConditionedModel(*sizes(prepared))
     optimizer = tf.keras.optimizers.Adagrad(learning_rate=0.1)
-    history = train_conditioned(model, optimizer, _batches(prepared.train, FAST, seed), FAST.epochs, RANGES, seed)
+    history = train_conditioned(model, optimizer, training_batches(prepared.train, FAST, seed), FAST.epochs, RANGES, seed)
     return history, evaluate(model.at(*pair), prepared.test, prepared.candidates["all_entries"], 4096)
 
 
@@ -97,10 +98,10 @@ def test_a_pair_evaluates_the_same_for_the_same_seed_and_differently_across_pair
     history, first = trained_then_evaluated(prepared, 3, (10.0, 0.1))
     _, again = trained_then_evaluated(prepared, 3, (10.0, 0.1))
     assert first == again
-    assert all(np.isfinite(epoch["total_loss"]) for epoch in history)
+    assert all(np.isfinite(epoch.total_loss) for epoch in history)
     tf.keras.utils.set_random_seed(3)
     model = ConditionedModel(*sizes(prepared))
-    train_conditioned(model, tf.keras.optimizers.Adagrad(0.1), _batches(prepared.train, FAST, 3), 1, RANGES, 3)
+    train_conditioned(model, tf.keras.optimizers.Adagrad(0.1), training_batches(prepared.train, FAST, 3), 1, RANGES, 3)
     candidates = prepared.candidates["all_entries"]
     at_rating_end = evaluate(model.at(1e4, 1e-3), prepared.test, candidates, 4096)
     at_retrieval_end = evaluate(model.at(0.1, 1.0), prepared.test, candidates, 4096)
@@ -132,7 +133,7 @@ def test_a_zero_weight_is_seen_as_an_indicator_not_a_logarithm():
 
 
 def test_the_cosine_term_is_minus_its_weight_times_the_cosine_of_losses_and_mean_pair(prepared):
-    user_ids, title_ids, ratings = _batches(prepared.train, FAST, seed=0)[0]
+    user_ids, title_ids, ratings = training_batches(prepared.train, FAST, seed=0)[0]
     model = ConditionedModel(*sizes(prepared))
     weights = tf.constant(draw_weights(np.random.default_rng(2), RANGES, int(user_ids.shape[0])))
     rating_term, retrieval_term, cosine_term = model.weighted_losses(user_ids, title_ids, ratings, weights, 0.5)

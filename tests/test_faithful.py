@@ -15,7 +15,8 @@ from sweep import data
 from sweep.config import TOP_K, ModelConfig, TrainConfig
 from sweep.data.prepared import prepare
 from sweep.model import build_model
-from sweep.trial import _batches, train_and_evaluate
+from sweep.training import training_batches
+from sweep.trial import train_and_evaluate
 
 pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
@@ -93,7 +94,7 @@ def batches_fit_trains_on(reference_data, seed, batch_size):
 @pytest.mark.parametrize("batch_size", [8192, 1000])
 def test_same_seed_same_batches_in_the_same_order_as_the_tutorials_fit(prepared, reference_data, batch_size):
     theirs = batches_fit_trains_on(reference_data, SEED, batch_size)
-    ours = _batches(prepared.train, TrainConfig(batch_size=batch_size), SEED)
+    ours = training_batches(prepared.train, TrainConfig(batch_size=batch_size), SEED)
 
     assert [len(batch["user_id"]) for batch in theirs] == [len(batch[0]) for batch in ours]
     users = np.array(prepared.user_vocabulary)
@@ -125,13 +126,13 @@ def test_same_seed_same_trained_model_and_metrics_as_the_tutorials_code(prepared
                               data=prepared, keep_model=True)
     our_model = ours.model
 
-    for their_weights, our_weights in weight_pairs(theirs.model, our_model):  # equal up to float summation order
+    for their_weights, our_weights in weight_pairs(theirs["model"], our_model):  # equal up to float summation order
         np.testing.assert_allclose(our_weights.numpy(), their_weights.numpy(), atol=1e-5, err_msg=their_weights.name)
 
-    assert ours.metrics["rmse"] == pytest.approx(theirs.metrics["rmse"], abs=1e-4)
+    assert ours.metrics["rmse"] == pytest.approx(theirs["metrics"]["rmse"], abs=1e-4)
     n_test = len(prepared.test["user_id"])
     for k in TOP_K:
-        their_hits = round(theirs.metrics[f"top_{k}_accuracy"] * n_test)
+        their_hits = round(theirs["metrics"][f"top_{k}_accuracy"] * n_test)
         our_hits = round(ours.metrics[f"top_{k}_accuracy"] * n_test)
         undecided = boundary_pairs(our_model, prepared.test, prepared.candidates["all_entries"], k)
         assert abs(our_hits - their_hits) <= undecided, f"top-{k}: {our_hits} vs {their_hits} hits, {undecided} on the boundary"

@@ -1,7 +1,7 @@
 """The package's layers, read from its source: every import statement, lazy ones included.
 
-report never reaches into training; the trainer and the data know nothing of studies;
-Optuna stays in the modules that run or read studies; nothing imports the CLI.
+report never reaches into training; the trainer, training, evaluation, the models and the
+data know nothing of studies; evaluation knows nothing of training; Optuna stays in the modules that run or read studies; nothing imports the CLI.
 """
 
 from __future__ import annotations
@@ -57,13 +57,19 @@ def test_the_walk_sees_the_whole_package_and_lazy_imports():
 
 def test_report_never_imports_the_model_the_trial_or_tensorflow():
     report = [module for module in MODULES if within(module, "sweep.report")]
-    assert offenders(report, ["sweep.model", "sweep.trial", "tensorflow", "tensorflow_recommenders"]) == {}
+    assert offenders(report, ["sweep.model", "sweep.conditioned", "sweep.trial", "sweep.training", "sweep.evaluation",
+                              "tensorflow", "tensorflow_recommenders"]) == {}
 
 
-@pytest.mark.parametrize("layer", ["sweep.trial", "sweep.model", "sweep.data"])
+@pytest.mark.parametrize("layer", ["sweep.trial", "sweep.training", "sweep.evaluation", "sweep.model",
+                                   "sweep.conditioned", "sweep.data"])
 def test_training_and_data_know_nothing_of_studies_or_optuna(layer):
     modules = [module for module in MODULES if within(module, layer)]
     assert offenders(modules, ["sweep.study", "sweep.workers", "optuna"]) == {}
+
+
+def test_evaluation_knows_nothing_of_how_a_model_was_built_or_trained():
+    assert offenders(["sweep.evaluation"], ["sweep.training", "sweep.trial", "sweep.model", "sweep.conditioned"]) == {}
 
 
 def test_only_the_modules_that_run_or_read_studies_import_optuna():

@@ -19,7 +19,8 @@ import tensorflow_recommenders as tfrs
 from sweep import data
 from sweep.config import TOP_K, ModelConfig, TrainConfig
 from sweep.data.prepared import prepare
-from sweep.trial import TrialFailed, evaluate, train_and_evaluate
+from sweep.evaluation import evaluate
+from sweep.trial import TrialFailed, train_and_evaluate
 
 pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
@@ -160,7 +161,7 @@ def test_one_short_real_trial_learns_retrieval_above_chance(real_dataset):
 
 def test_with_fixed_weights_the_adaptive_step_trains_the_same_model_as_the_static_one(prepared):
     from sweep.model import build_model
-    from sweep.trial import train, train_adaptive
+    from sweep.training import train, train_adaptive, training_batches
     from sweep.weighting import Weighting
 
     results = []
@@ -168,10 +169,11 @@ def test_with_fixed_weights_the_adaptive_step_trains_the_same_model_as_the_stati
         tf.keras.utils.set_random_seed(3)
         model = build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 0.7, 0.2)
         optimizer = tf.keras.optimizers.Adagrad(learning_rate=FAST.learning_rate)
+        batches = training_batches(prepared.train, FAST, 3)
         if adaptive:
-            history = train_adaptive(model, optimizer, prepared.train, FAST, 3, Weighting(0.7, 0.2))
+            history = train_adaptive(model, optimizer, batches, FAST.epochs, Weighting(0.7, 0.2))
         else:
-            history = train(model, optimizer, prepared.train, FAST, 3)
+            history = train(model, optimizer, batches, FAST.epochs)
         results.append(([epoch.total_loss for epoch in history],
                         evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)))
     assert results[0] == results[1]
@@ -193,18 +195,18 @@ def test_each_adaptive_method_trains_and_records_the_weights_of_every_step(prepa
 
 
 def test_evaluation_in_blocks_of_candidates_counts_exactly_what_one_block_does(trained, prepared, monkeypatch):
-    from sweep import trial
+    from sweep import evaluation
 
     whole = evaluate(trained.model, prepared.test, prepared.candidates["all_entries"], 4096)
-    monkeypatch.setattr(trial, "CANDIDATE_BLOCK", 7)  # 400 candidates: 58 blocks, the last one short
+    monkeypatch.setattr(evaluation, "CANDIDATE_BLOCK", 7)  # 400 candidates: 58 blocks, the last one short
     assert evaluate(trained.model, prepared.test, prepared.candidates["all_entries"], 4096) == whole
 
 
 def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimizer_do(prepared):
-    # train_and_evaluate reuses one traced step per zero pattern (trial.traced_training), resetting
+    # train_and_evaluate reuses one traced step per zero pattern (training.traced_training), resetting
     # the weights and Adagrad's accumulators per trial; `train` builds everything anew.
     from sweep.model import build_model
-    from sweep.trial import train, traced_training
+    from sweep.training import train, traced_training, training_batches
 
     traced_training.cache_clear()
     first = train_and_evaluate(3.0, 0.5, 1, ModelConfig(), FAST, prepared)
@@ -214,7 +216,8 @@ def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimize
 
     tf.keras.utils.set_random_seed(1)
     model = build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 3.0, 0.5)
-    history = train(model, tf.keras.optimizers.Adagrad(learning_rate=FAST.learning_rate), prepared.train, FAST, 1)
+    history = train(model, tf.keras.optimizers.Adagrad(learning_rate=FAST.learning_rate),
+                    training_batches(prepared.train, FAST, 1), FAST.epochs)
     fresh = evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)
     for result in (first, again):
         assert result.metrics == fresh
