@@ -296,7 +296,22 @@ DATASET_HELP = ("movielens-100k (default) | movielens-1m | movielens-20m | movie
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line like every other error."""
+    """argparse, but a usage error is one line like every other error; and its options and
+    subcommands stay in view (`arguments`, `commands`), so a test can try every flag there is."""
+
+    def __init__(self, *args, **kwargs):
+        self.arguments, self.commands = [], {}
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        self.arguments.append(action)
+        return action
+
+    def add_subparsers(self, **kwargs):
+        action = super().add_subparsers(**kwargs)
+        self.commands = action.choices  # filled by add_parser
+        return action
 
     def error(self, message):
         self.exit(2, f"sweep: error: {one_line(message)} (see `{self.prog} --help`)\n")
@@ -317,12 +332,14 @@ def number(valid: Range):
 
 def weight_pair(text: str) -> tuple[float, float]:
     """--weights R,T: two loss weights, not both 0 (a conditioned study's model serves any pair it was trained for)."""
+    expected = f"expected two weights RATING,RETRIEVAL (e.g. 20,0.1), each {WEIGHT.describe()}, not both 0"
     parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected two weights RATING,RETRIEVAL, e.g. 20,0.1, got {text!r}")
-    pair = tuple(number(WEIGHT)(part) for part in parts)
-    if pair == (0.0, 0.0):
-        raise argparse.ArgumentTypeError(f"expected weights not both 0 (a pair with no loss has no model), got {text!r}")
+    try:
+        pair = tuple(WEIGHT.parse(part) for part in parts)
+    except SweepError:
+        pair = ()
+    if len(pair) != 2 or pair == (0.0, 0.0):
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}")
     return pair
 
 

@@ -288,7 +288,7 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
         if "conditioned" in raw:
             raise UsageError('[conditioned]: only for study.method = "conditioned"')
         return None
-    config = check_ranges(_dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned"), "conditioned")
+    config = _dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned")
     if config.draws not in DRAWS:
         raise UsageError(f"conditioned.draws: unknown {config.draws!r} (choose {' or '.join(DRAWS)})")
     if config.pairs_of is not None and config.pairs_of == study.name:
@@ -303,8 +303,7 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
 
 
 def _margin(table: dict, key: str, metric: str) -> float:
-    where = f"baselines.{key}"
-    return range_of(Margins, metric).check(_scalar(table.get(key, getattr(Margins, metric)), float, where), where)
+    return _scalar(table.get(key, getattr(Margins, metric)), float, f"baselines.{key}", range_of(Margins, metric))
 
 
 def _table(raw: dict, key: str, required: bool = False) -> dict:
@@ -327,11 +326,13 @@ def _only(table: dict, where: str, allowed) -> None:
 def _dataclass(cls, table: dict, where: str):
     fields = {item.name: item for item in dataclasses.fields(cls)}
     _only(table, where, fields)
-    return cls(**{key: _typed(value, fields[key].type, f"{where}.{key}") for key, value in table.items()})
+    return cls(**{key: _typed(value, fields[key].type, f"{where}.{key}", fields[key].metadata.get("range"))
+                  for key, value in table.items()})
 
 
-def _typed(value, annotation: str, where: str):
-    """Check a TOML value against a field's annotation (given as a string under __future__ annotations)."""
+def _typed(value, annotation: str, where: str, valid: Range | None = None):
+    """Check a TOML value against a field's annotation (given as a string under __future__ annotations)
+    and, for a number, against the field's range."""
     optional = "None" in annotation
     if value is None and optional:
         return None
@@ -339,12 +340,13 @@ def _typed(value, annotation: str, where: str):
         if not isinstance(value, list):
             raise UsageError(f"{where}: expected a list")
         item_type = int if "int" in annotation else str
-        return tuple(_scalar(item, item_type, f"{where}[{index}]") for index, item in enumerate(value))
+        return tuple(_scalar(item, item_type, f"{where}[{index}]", valid) for index, item in enumerate(value))
     base = annotation.replace(" | None", "").strip()
-    return _scalar(value, {"int": int, "float": float, "str": str, "bool": bool}[base], where)
+    return _scalar(value, {"int": int, "float": float, "str": str, "bool": bool}[base], where, valid)
 
 
-def _scalar(value, kind, where: str):
+def _scalar(value, kind, where: str, valid: Range | None = None):
+    """The value as `kind`; a number must also lie in `valid`, and any bad number is refused naming that range."""
     if kind is bool:
         if not isinstance(value, bool):
             raise UsageError(f"{where}: expected true or false, got {value!r}")
@@ -353,15 +355,12 @@ def _scalar(value, kind, where: str):
         if not isinstance(value, str):
             raise UsageError(f"{where}: expected a string, got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UsageError(f"{where}: expected a number, got {value!r}")
-    if not math.isfinite(value):
-        raise UsageError(f"{where}: must be finite, got {value!r}")
-    if kind is int:
-        if isinstance(value, float) and not value.is_integer():
-            raise UsageError(f"{where}: expected a whole number, got {value!r}")
-        return int(value)
-    return float(value)
+    expected = valid.describe() if valid else "a whole number" if kind is int else "a finite number"
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or (kind is int and not float(value).is_integer())):
+        raise UsageError(f"{where}: expected {expected}, got {value!r}")
+    number = int(value) if kind is int else float(value)
+    return valid.check(number, where, shown=repr(value)) if valid else number
 
 
 def _search_range(name: str, spec) -> SearchRange:
@@ -378,8 +377,7 @@ def _search_range(name: str, spec) -> SearchRange:
     if "values" in spec:
         if not isinstance(spec["values"], list) or not spec["values"]:
             raise UsageError(f"{where}.values: expected a non-empty list of numbers")
-        values = tuple(valid.check(_scalar(v, kind, f"{where}.values[{i}]"), f"{where}.values[{i}]")
-                       for i, v in enumerate(spec["values"]))
+        values = tuple(_scalar(v, kind, f"{where}.values[{i}]", valid) for i, v in enumerate(spec["values"]))
         low, high = (spec.get("low"), spec.get("high"))
         if low is not None or high is not None:
             raise UsageError(f"{where}: give either values or low/high, not both")
@@ -387,7 +385,7 @@ def _search_range(name: str, spec) -> SearchRange:
     for key in ("low", "high"):
         if key not in spec:
             raise UsageError(f"{where}.{key}: missing")
-    low, high = (valid.check(_scalar(spec[key], kind, f"{where}.{key}"), f"{where}.{key}") for key in ("low", "high"))
+    low, high = (_scalar(spec[key], kind, f"{where}.{key}", valid) for key in ("low", "high"))
     if low > high:
         raise UsageError(f"{where}: low ({low}) is greater than high ({high})")
     if log and low <= 0:
@@ -407,7 +405,6 @@ def _check_study(study: StudySettings) -> None:
     if not study.name or not study.name[0].isalnum() or not all(c.isalnum() or c in "-_." for c in study.name):
         raise UsageError(f"study.name: {study.name!r} must start with a letter or digit and use only letters, digits, "
                          "'-', '_' or '.' (it names the study's report directory)")
-    check_ranges(study, "study")
     if study.sampler not in SAMPLERS:
         raise UsageError(f"study.sampler: unknown sampler {study.sampler!r} (choose {', '.join(SAMPLERS)})")
     if study.method not in STUDY_METHODS:
@@ -445,7 +442,6 @@ def _check_data(data: DataConfig) -> None:
         raise UsageError(f"data.dataset: unknown dataset {data.dataset!r} (choose one of {', '.join(DATASETS)})")
     if data.source not in ("auto", "tfds", "grouplens", "pypi", "archive", "synthetic"):
         raise UsageError(f"data.source: unknown source {data.source!r}")
-    check_ranges(data, "data")
     check_split(data, "data")
 
 
