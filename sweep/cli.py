@@ -376,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     split = data_commands.add_parser("split", help="the train/test split: sizes, fingerprint, its first rows")
     split.add_argument("--split", default=None, help="tutorial (movielens-100k's default: the tutorial's exact split) "
                                                      "| permutation")
-    split.add_argument("--split-seed", type=number(range_of(DataConfig, "split_seed")), default=DataConfig.split_seed, help="the permutation's seed (the tutorial's split: 42)")
+    split.add_argument("--split-seed", type=number(range_of(DataConfig, "split_seed")), default=DataConfig.split_seed,
+                       help="the permutation's seed (the tutorial's split: 42)")
     split.add_argument("--dataset", default="movielens-100k", help=DATASET_HELP)
     split.add_argument("--json", action="store_true", help="print it as JSON")
     split.set_defaults(handler=command_data_split)
@@ -385,7 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     base = commands.add_parser(
         "baselines", help="the tutorial's three models over several seeds, against its published figures"
     )
-    base.add_argument("--seeds", type=number(SEED_COUNT), default=10, help="training seeds per model (default 10: verdicts need 3, intervals narrow with more)")
+    base.add_argument("--seeds", type=number(SEED_COUNT), default=10,
+                      help="training seeds per model (default 10: verdicts need 3, intervals narrow with more)")
     base.add_argument("--split", default=None, help="tutorial (movielens-100k's default) | permutation")
     base.add_argument("--split-seeds", type=number(range_of(DataConfig, "split_seed")), nargs="+", default=None,
                       help="permutation splits to run over, for split-to-split noise (default: the one split)")
@@ -403,10 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
     storage_help = "Optuna RDB URL (default: $SWEEP_STORAGE, else sqlite:///studies/sweep.db)"
     run = commands.add_parser("run", help="run (or resume) the Optuna study a study file describes")
     run.add_argument("study_file", type=Path, help="a study file, e.g. studies/demo.toml")
-    run.add_argument("--trials", type=number(range_of(StudySettings, "n_trials")), default=None, help="COMPLETE trials the study should hold (default: the file's n_trials)")
-    run.add_argument("--workers", type=number(range_of(run_config.RunOptions, "workers")), default=1, help="worker processes on this machine (default 1)")
+    run.add_argument("--trials", type=number(range_of(StudySettings, "n_trials")), default=None,
+                     help="COMPLETE trials the study should hold (default: the file's n_trials)")
+    run.add_argument("--workers", type=number(range_of(run_config.RunOptions, "workers")), default=1,
+                     help="worker processes on this machine (default 1)")
     run.add_argument("--storage", default=None, help=storage_help)
-    run.add_argument("--timeout", type=number(range_of(StudySettings, "timeout")), default=None, help="stop starting trials after this many seconds")
+    run.add_argument("--timeout", type=number(range_of(StudySettings, "timeout")), default=None,
+                     help="stop starting trials after this many seconds")
     run.add_argument("--quiet", action="store_true", help="no progress bar or per-trial lines")
     run.add_argument("--artifacts", default=None,
                      help="directory for trained models (default: $SWEEP_ARTIFACTS, else studies/artifacts); "
@@ -434,7 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (predict, recommend, export):
         sub.add_argument("study", help="the study's name")
         sub.add_argument("--storage", default=None, help=storage_help)
-        sub.add_argument("--trial", type=number(TRIAL_NUMBER), default=None, help="trial number (default: the knee point of the front)")
+        sub.add_argument("--trial", type=number(TRIAL_NUMBER), default=None,
+                         help="trial number (default: the knee point of the front)")
         sub.add_argument("--weights", type=weight_pair, default=None, metavar="R,T",
                          help="a conditioned study's model at this (rating, retrieval) weight pair, e.g. 20,0.1")
     for sub in (predict, recommend):

@@ -49,7 +49,7 @@ class Range:
         return above and below
 
     def describe(self) -> str:
-        """The range in words, as an error line and --help show it."""
+        """The range in words, as the error line for a number outside it shows it."""
         if self.whole:
             text = f"a whole number from {self.low:,} to {self.high:,}"
         elif math.isinf(self.high):
