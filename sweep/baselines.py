@@ -10,7 +10,7 @@ import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -94,7 +94,7 @@ def _rmse(truth: np.ndarray, predictions) -> float:
     return float(np.sqrt(np.mean((truth - predictions) ** 2)))
 
 
-def tutorial_baselines(prepared_by_split: dict, seeds: list[int], trainer: Callable, train_config: TrainConfig,
+def tutorial_baselines(prepared_by_split: dict, seeds: Sequence[int], trainer: Callable, train_config: TrainConfig,
                        margins: dict, progress: Callable[[str], None]) -> dict:
     """`sweep baselines`: the tutorial's models over seeds and splits, summarized, compared with its
     published figures, with the context baselines of the first split; "table" is the Markdown."""
@@ -120,7 +120,7 @@ def write_baselines(document: dict, out: Path) -> list[Path]:
     return [markdown, data]
 
 
-def run_tutorial_models(prepared_by_split: dict, seeds: list[int], trainer: Callable, train_config: TrainConfig,
+def run_tutorial_models(prepared_by_split: dict, seeds: Sequence[int], trainer: Callable, train_config: TrainConfig,
                         progress: Callable[[str], None]) -> dict:
     """Metrics of the three tutorial pairs for every (split seed, seed): {name: [run, ...]}."""
     runs = {published.name: [] for published in TUTORIAL}

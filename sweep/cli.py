@@ -16,8 +16,9 @@ from pathlib import Path
 
 import sweep
 from sweep import SweepError, paths
-from sweep.config import DataConfig, Margins, TrainConfig, check_split, check_train, default_split
+from sweep.config import DataConfig, Margins, StudySettings, TrainConfig, check_split, check_train, default_split
 from sweep.config import run as run_config
+from sweep.config.ranges import COUNT, SEED_COUNT, TRIAL_NUMBER, WEIGHT, Range, range_of
 
 REPORTS = Path("reports")  # default reports go to reports/<name>/ under the current directory
 
@@ -107,8 +108,6 @@ def command_baselines(args) -> int:
     from sweep.data import load_prepared
     from sweep.trial import train_and_evaluate
 
-    if args.seeds < 1:
-        raise sweep.UsageError("--seeds must be at least 1")
     data.dataset_for_source("auto", args.dataset)  # an unknown name is one line
     train_config = check_train(TrainConfig(candidates=args.candidates), where="--candidates")
     split = args.split or ("permutation" if args.split_seeds else default_split(args.dataset))
@@ -119,9 +118,7 @@ def command_baselines(args) -> int:
         paths.output_directory(args.out, "--out")
     prepared_by_split = {config.split_seed: load_prepared(config, data_dir) for config in configs}
     margins = {"top_100_accuracy": args.margin_top_100, "rmse": args.margin_rmse}
-    if min(margins.values()) <= 0:
-        raise sweep.UsageError("--margin-top-100 and --margin-rmse must be positive")
-    document = baselines.tutorial_baselines(prepared_by_split, list(range(args.seeds)), train_and_evaluate,
+    document = baselines.tutorial_baselines(prepared_by_split, range(args.seeds), train_and_evaluate,
                                             train_config, margins, progress=_say)
     if args.out:
         written = baselines.write_baselines(document, args.out)
@@ -141,21 +138,15 @@ def command_run(args) -> int:
     from sweep.progress import Progress
 
     spec = load_study_file(args.study_file)
-    if args.workers < 1:
-        raise sweep.UsageError("--workers must be at least 1")
-    if args.trials is not None and args.trials < 1:
-        raise sweep.UsageError("--trials must be at least 1")
-    if args.timeout is not None and args.timeout <= 0:
-        raise sweep.UsageError("--timeout must be positive")
     storage = run_config.storage_url(args.storage)
     paths.sqlite_database(storage, "--storage", write=True)
     options = run_config.RunOptions(
         storage=storage,
         data_dir=paths.input_directory(run_config.data_dir(args.data_dir), "--data-dir"),
         artifacts=paths.output_directory(run_config.artifact_dir(args.artifacts), "--artifacts"),
-        n_trials=args.trials or spec.study.n_trials,
+        n_trials=spec.study.n_trials if args.trials is None else args.trials,
         workers=args.workers,
-        timeout=args.timeout or spec.study.timeout,
+        timeout=spec.study.timeout if args.timeout is None else args.timeout,
         command=_command_line(args),
         trainer=run_config.trainer_target(),
         heartbeat=run_config.heartbeat(),
@@ -224,18 +215,7 @@ def _loaded_model(args):
 
     study = load_study(args.study, _storage(args))
     trial_number = serve.choose_trial(study, args.trial)
-    return study, serve.load_model(study, trial_number, _weights(args.weights))
-
-
-def _weights(text: str | None) -> tuple[float, float] | None:
-    """--weights R,T as two floats (a conditioned study's model serves any pair it was trained for)."""
-    if text is None:
-        return None
-    try:
-        rating, retrieval = (float(part) for part in text.split(","))
-    except ValueError:
-        raise sweep.UsageError(f"--weights {text!r}: expected two numbers RATING,RETRIEVAL, e.g. 20,0.1") from None
-    return rating, retrieval
+    return study, serve.load_model(study, trial_number, args.weights)
 
 
 def _served(loaded) -> str:
@@ -316,10 +296,51 @@ DATASET_HELP = ("movielens-100k (default) | movielens-1m | movielens-20m | movie
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line like every other error."""
+    """argparse, but a usage error is one line like every other error; and its options and
+    subcommands stay in view (`arguments`, `commands`), so a test can try every flag there is."""
+
+    def __init__(self, *args, **kwargs):
+        self.arguments, self.commands = [], {}
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        self.arguments.append(action)
+        return action
+
+    def add_subparsers(self, **kwargs):
+        action = super().add_subparsers(**kwargs)
+        self.commands = action.choices  # filled by add_parser
+        return action
 
     def error(self, message):
         self.exit(2, f"sweep: error: {one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def number(valid: Range):
+    """An argparse type: the text as a number in `valid`, else argparse's one error line naming the
+    flag and the range it accepts. Every numeric flag takes one (sweep.config.ranges)."""
+
+    def parse(text: str):
+        try:
+            return valid.parse(text)
+        except SweepError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
+
+
+def weight_pair(text: str) -> tuple[float, float]:
+    """--weights R,T: two loss weights, not both 0 (a conditioned study's model serves any pair it was trained for)."""
+    expected = f"expected two weights RATING,RETRIEVAL (e.g. 20,0.1), each {WEIGHT.describe()}, not both 0"
+    parts = text.split(",")
+    try:
+        pair = tuple(WEIGHT.parse(part) for part in parts)
+    except SweepError:
+        pair = ()
+    if len(pair) != 2 or pair == (0.0, 0.0):
+        raise argparse.ArgumentTypeError(f"{expected}, got {text!r}")
+    return pair
 
 
 def one_line(message: str) -> str:
@@ -344,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a release's zip you downloaded, e.g. ml-1m.zip (its dataset is read from its layout)")
     fetch.add_argument("--force", action="store_true", help="fetch again even if a verified copy is cached")
     for key in ("ratings", "users", "movies"):
-        fetch.add_argument(f"--{key}", type=int, default=None, help=f"synthetic data: how many {key}")
+        fetch.add_argument(f"--{key}", type=number(COUNT), default=None, help=f"synthetic data: how many {key}")
     fetch.set_defaults(handler=command_data_fetch)
     info = data_commands.add_parser("info", help="describe the cached dataset")
     info.add_argument("--json", action="store_true", help="print the manifest as JSON")
@@ -355,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     split = data_commands.add_parser("split", help="the train/test split: sizes, fingerprint, its first rows")
     split.add_argument("--split", default=None, help="tutorial (movielens-100k's default: the tutorial's exact split) "
                                                      "| permutation")
-    split.add_argument("--split-seed", type=int, default=42, help="the permutation's seed (the tutorial's split: 42)")
+    split.add_argument("--split-seed", type=number(range_of(DataConfig, "split_seed")), default=DataConfig.split_seed,
+                       help="the permutation's seed (the tutorial's split: 42)")
     split.add_argument("--dataset", default="movielens-100k", help=DATASET_HELP)
     split.add_argument("--json", action="store_true", help="print it as JSON")
     split.set_defaults(handler=command_data_split)
@@ -364,15 +386,17 @@ def build_parser() -> argparse.ArgumentParser:
     base = commands.add_parser(
         "baselines", help="the tutorial's three models over several seeds, against its published figures"
     )
-    base.add_argument("--seeds", type=int, default=10, help="training seeds per model (default 10: verdicts need 3, intervals narrow with more)")
+    base.add_argument("--seeds", type=number(SEED_COUNT), default=10,
+                      help="training seeds per model (default 10: verdicts need 3, intervals narrow with more)")
     base.add_argument("--split", default=None, help="tutorial (movielens-100k's default) | permutation")
-    base.add_argument("--split-seeds", type=int, nargs="+", default=None,
+    base.add_argument("--split-seeds", type=number(range_of(DataConfig, "split_seed")), nargs="+", default=None,
                       help="permutation splits to run over, for split-to-split noise (default: the one split)")
     base.add_argument("--candidates", default="all_entries", help="all_entries (the tutorial's, default) | unique_titles")
     base.add_argument("--dataset", default="movielens-100k", help="movielens-100k (default) | synthetic")
-    base.add_argument("--margin-top-100", type=float, default=Margins.top_100_accuracy,
+    base.add_argument("--margin-top-100", type=number(range_of(Margins, "top_100_accuracy")),
+                      default=Margins.top_100_accuracy,
                       help=f"how far joint may trail retrieval-only in top-100 and still be close (default {Margins.top_100_accuracy})")
-    base.add_argument("--margin-rmse", type=float, default=Margins.rmse,
+    base.add_argument("--margin-rmse", type=number(range_of(Margins, "rmse")), default=Margins.rmse,
                       help=f"how far joint may trail ratings-only in RMSE and still be close (default {Margins.rmse})")
     base.add_argument("--json", action="store_true", help="print every run and the comparison as JSON")
     base.add_argument("--out", type=Path, default=None, help="also write baselines.md and baselines.json here")
@@ -381,10 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
     storage_help = "Optuna RDB URL (default: $SWEEP_STORAGE, else sqlite:///studies/sweep.db)"
     run = commands.add_parser("run", help="run (or resume) the Optuna study a study file describes")
     run.add_argument("study_file", type=Path, help="a study file, e.g. studies/demo.toml")
-    run.add_argument("--trials", type=int, default=None, help="COMPLETE trials the study should hold (default: the file's n_trials)")
-    run.add_argument("--workers", type=int, default=1, help="worker processes on this machine (default 1)")
+    run.add_argument("--trials", type=number(range_of(StudySettings, "n_trials")), default=None,
+                     help="COMPLETE trials the study should hold (default: the file's n_trials)")
+    run.add_argument("--workers", type=number(range_of(run_config.RunOptions, "workers")), default=1,
+                     help="worker processes on this machine (default 1)")
     run.add_argument("--storage", default=None, help=storage_help)
-    run.add_argument("--timeout", type=float, default=None, help="stop starting trials after this many seconds")
+    run.add_argument("--timeout", type=number(range_of(StudySettings, "timeout")), default=None,
+                     help="stop starting trials after this many seconds")
     run.add_argument("--quiet", action="store_true", help="no progress bar or per-trial lines")
     run.add_argument("--artifacts", default=None,
                      help="directory for trained models (default: $SWEEP_ARTIFACTS, else studies/artifacts); "
@@ -412,15 +439,16 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (predict, recommend, export):
         sub.add_argument("study", help="the study's name")
         sub.add_argument("--storage", default=None, help=storage_help)
-        sub.add_argument("--trial", type=int, default=None, help="trial number (default: the knee point of the front)")
-        sub.add_argument("--weights", default=None, metavar="R,T",
+        sub.add_argument("--trial", type=number(TRIAL_NUMBER), default=None,
+                         help="trial number (default: the knee point of the front)")
+        sub.add_argument("--weights", type=weight_pair, default=None, metavar="R,T",
                          help="a conditioned study's model at this (rating, retrieval) weight pair, e.g. 20,0.1")
     for sub in (predict, recommend):
         sub.add_argument("--user", required=True, help="a user id, e.g. 42")
         sub.add_argument("--json", action="store_true")
     predict.add_argument("--movie", required=True, help='a title as in MovieLens, e.g. "Dances with Wolves (1990)"')
     predict.set_defaults(handler=command_predict)
-    recommend.add_argument("-k", type=int, default=10, help="how many titles (default 10)")
+    recommend.add_argument("-k", type=number(COUNT), default=10, help="how many titles (default 10)")
     recommend.add_argument("--exclude-seen", action="store_true", help="leave out titles the user rated in training")
     recommend.add_argument("--data-dir", type=Path, default=None, help="cache directory (for --exclude-seen)")
     recommend.set_defaults(handler=command_recommend)

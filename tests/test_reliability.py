@@ -12,11 +12,13 @@ from __future__ import annotations
 import errno
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import optuna
@@ -24,8 +26,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sweep import UsageError
 from sweep.report import plots
 from sweep.report.table import trials_frame
+from tests import numeric_inputs as numbers
 from tests.fake_trainer import expected_metrics
 from tests.helpers import REPO, by_state, environment, study_file, study_text, sweep_cli, sweep_run, sweep_start, trials, wait_for_calls
 from tests.test_pareto import brute_force
@@ -354,22 +358,24 @@ def test_a_full_disk_while_writing_a_report_keeps_the_previous_one_whole(small_d
 # 3e. Strange input, generated -------------------------------------------------------------------
 
 STUDY_FILES = 300  # generated study files per run
-COMMAND_LINES = 400  # generated command lines per run, over every subcommand
 generated = {"study files": 0, "command lines": 0}
 
 scalars = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=True, allow_infinity=True),
-    st.booleans(), st.text(max_size=12), st.sampled_from([0, 1, -1, 1e-320, 1e308, 2**63, "", "tpe", "grid", "all"]),
+    st.booleans(), st.text(max_size=12),
+    st.sampled_from([0, 1, -1, 1e-320, 1e308, 2**63, 2**63 - 1, 2**32, 0.5, "", "10 s", "tpe", "grid", "all"]),
 )
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                        st.dictionaries(st.text(max_size=8), inner, max_size=3)),
                       max_leaves=8)
-KNOWN_KEYS = ["name", "seed", "n_trials", "timeout", "sampler", "replicates", "objectives", "directions",
-              "max_failed_trials", "keep_models", "low", "high", "log", "values", "enqueue", "embedding_dimension",
-              "rating_layers", "activation", "epochs", "batch_size", "learning_rate", "shuffle_buffer",
-              "eval_batch_size", "candidates", "dataset", "source", "split_seed", "train_size", "test_size"]
+# every numeric key (found as numeric_inputs finds them), and the others
+KNOWN_KEYS = sorted({key.rsplit(".", 1)[1] for key in numbers.numeric_keys()} | {
+    "name", "sampler", "objectives", "directions", "keep_models", "method", "log", "enqueue", "methods", "activation",
+    "candidates", "dataset", "source", "split", "draws", "pairs_of"})
 SECTIONS = ["study", "search", "search.rating_weight", "search.retrieval_weight", "search.learning_rate", "search.x",
-            "model", "train", "data", "baselines", "extra"]
+            "model", "train", "data", "baselines", "conditioned", "extra"]
+BASES = [study_text(study={"replicates": 2}),  # a per-pair study, and a conditioned one
+         study_text(study={"replicates": 2, "method": "conditioned"}, conditioned={"grid": 3, "zero_share": 0.1})]
 
 
 def toml_literal(value) -> str:
@@ -394,7 +400,7 @@ def study_documents(draw) -> str:
     or, now and then, plain garbage."""
     if draw(st.integers(0, 9)) == 0:
         return draw(st.text(max_size=200))
-    lines = study_text(study={"replicates": 2}).splitlines()
+    lines = draw(st.sampled_from(BASES)).splitlines()
     for _ in range(draw(st.integers(1, 4))):
         action = draw(st.sampled_from(["set", "add", "drop", "section"]))
         if action == "drop" and lines:
@@ -429,43 +435,54 @@ def test_generated_study_files_end_in_success_or_one_error_line(tmp_path, docume
         assert "no synthetic dataset" in result.stderr or "no movielens-100k dataset" in result.stderr
 
 
-FLAGS = {
-    "data fetch": ["--source", "--force", "--data-dir"],
-    "data info": ["--json", "--source", "--data-dir"],
-    "baselines": ["--seeds", "--split-seeds", "--candidates", "--dataset", "--json", "--out", "--data-dir"],
-    "run": ["--trials", "--workers", "--storage", "--timeout", "--quiet", "--artifacts", "--data-dir"],
-    "studies": ["--storage", "--json"],
-    "report": ["--storage", "--out"],
-    "compare": ["--storage", "--out"],
-    "predict": ["--storage", "--trial", "--user", "--movie", "--json"],
-    "recommend": ["--storage", "--trial", "--user", "--json", "-k", "--exclude-seen", "--data-dir"],
-    "export": ["--storage", "--trial", "--out"],
-}
+def subcommand_flags() -> dict[str, list[str]]:
+    """Every option of every subcommand, read from the parser: a new flag is generated at once."""
+    from sweep.cli import build_parser
+
+    return {command: [action.option_strings[0] for action in parser.arguments
+                      if action.option_strings and action.option_strings[0] != "-h"]
+            for command, parser in numbers.leaf_parsers(build_parser()).items()}
+
+
+SUBCOMMAND_FLAGS = subcommand_flags()
+# The generated command lines come in groups, one around each numeric flag of each subcommand and one
+# for each subcommand without any: every flag meets the edge values in every run.
+TARGETS = sorted(numbers.FLAGS) + sorted(command for command, flags in SUBCOMMAND_FLAGS.items()
+                                         if not any(f"{command} {flag}" in numbers.FLAGS for flag in flags))
+LINES_PER_TARGET = 20
+COMMAND_LINES = LINES_PER_TARGET * len(TARGETS)  # generated command lines per run
 
 
 @st.composite
-def command_lines(draw, places: dict) -> list[str]:
-    """A subcommand with random flags and values: numbers out of range, Unicode, NUL bytes, paths that
-    are files, missing or unwritable, storage URLs that go nowhere."""
-    command = draw(st.sampled_from(sorted(FLAGS)))
+def command_lines(draw, places: dict, target: str) -> list[str]:
+    """The target's subcommand with random flags and values around the target flag, which gets an edge
+    value (nan, ±inf, -1, 0, 1e308, 2**63, 1e99999, spaces, a unit) as `--flag value` or `--flag=value`;
+    Unicode, NUL bytes, paths that are files, missing or unwritable, storage URLs that go nowhere."""
+    command, flag = target.rsplit(" ", 1) if target in numbers.FLAGS else (target, None)
     argv = command.split()
     tokens = st.one_of(
-        st.sampled_from(FLAGS[command]),
-        st.text(max_size=12),
+        st.sampled_from(SUBCOMMAND_FLAGS[command]).map(lambda flag: [flag]),
+        st.text(max_size=12).map(lambda text: [text]),
         st.sampled_from(["0", "-1", "1e9", "nan", "inf", "99999999999999999999", "..", "/", "a\x00b", "--help",
-                         "s", "synthetic", "movielens-100k", "unique_titles", "bogus"]),
-        st.sampled_from(sorted(places.values())),
+                         "s", "synthetic", "movielens-100k", "unique_titles", "bogus"]).map(lambda text: [text]),
+        st.sampled_from(sorted(places.values())).map(lambda text: [text]),
     )
-    argv += draw(st.lists(tokens, max_size=7))
+    chunks = draw(st.lists(tokens, max_size=7))
+    if flag:
+        text, joined = draw(st.sampled_from(numbers.flag_texts(numbers.FLAGS[target]))), draw(st.booleans())
+        chunks.insert(draw(st.integers(0, len(chunks))), [f"{flag}={text}"] if joined else [flag, text])
+    for chunk in chunks:
+        argv += chunk
     if command == "data fetch":  # never the network: only the synthetic source or nonsense
         argv += ["--source", draw(st.sampled_from(["synthetic", "nowhere", ""]))]
     return argv
 
 
-@pytest.mark.slow  # 400 command lines: seconds the quick loop cannot spare
-@settings(max_examples=COMMAND_LINES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.slow  # 440 command lines: seconds the quick loop cannot spare
+@pytest.mark.parametrize("target", TARGETS)
+@settings(max_examples=LINES_PER_TARGET, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_generated_command_lines_end_in_success_or_one_error_line(tmp_path, data):
+def test_generated_command_lines_end_in_success_or_one_error_line(tmp_path, data, target):
     generated["command lines"] += 1
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -475,7 +492,7 @@ def test_generated_command_lines_end_in_success_or_one_error_line(tmp_path, data
                   "study": str(scratch / "study.toml"), "dir": str(scratch),
                   "sqlite": f"sqlite:///{scratch}/s.db", "sqlite-dir": f"sqlite:///{scratch}",
                   "postgres": "postgresql://u:pw@127.0.0.1:1/x", "odd-url": "mysql+nothing://?", "proc": "/proc/x"}
-        argv = data.draw(command_lines(places))
+        argv = data.draw(command_lines(places, target))
         empty = scratch / "data"  # the data dir: empty, so nothing ever trains
         result = sweep_cli(argv, empty, cwd=scratch, SWEEP_STORAGE=f"sqlite:///{scratch}/default.db")
     assert ends_well(result), (argv, result.returncode, result.stderr)
@@ -486,6 +503,115 @@ def test_the_generated_cases_all_ran():
     if generated["study files"] == 0 or generated["command lines"] == 0:
         pytest.skip("run with the generators to count their cases")
     assert generated["study files"] >= STUDY_FILES and generated["command lines"] >= COMMAND_LINES
+
+
+# 3f. Numbers that mean nothing, refused before any work -----------------------------------------------
+
+PARSED = {  # each subcommand with its required arguments, to parse one more flag
+    "data fetch": ["data", "fetch"], "data split": ["data", "split"], "baselines": ["baselines"], "run": ["run", "s.toml"],
+    "predict": ["predict", "s", "--user", "1", "--movie", "x"], "recommend": ["recommend", "s", "--user", "1"],
+    "export": ["export", "s", "--out", "x"],
+}
+WORK = {  # each subcommand as it would do work with a valid number: train, fetch, cache, write or serve
+    "data fetch": ["data", "fetch", "--source", "synthetic", "--data-dir", "{data}"],  # a size makes new data
+    "data split": ["data", "split", "--dataset", "synthetic", "--data-dir", "{data}", "--split-seed", "7"],
+    "baselines": ["baselines", "--dataset", "synthetic", "--seeds", "1", "--data-dir", "{data}", "--out", "{world}/b"],
+    "run": ["run", "{study}", "--storage", "{storage}", "--quiet", "--data-dir", "{data}", "--artifacts",
+            "{artifacts}", "--trials", "8"],
+    "predict": ["predict", "s", "--storage", "{storage}", "--user", "1", "--movie", "x"],
+    "recommend": ["recommend", "s", "--storage", "{storage}", "--user", "1", "--exclude-seen", "--data-dir", "{data}"],
+    "export": ["export", "s", "--storage", "{storage}", "--out", "{world}/exported"],
+}
+FLAG_CASES = sum(len(numbers.flag_texts(number)) for number in numbers.FLAGS.values())
+KEY_CASES = len(numbers.KEYS) * len(numbers.TOML_EDGES)
+
+
+def test_every_numeric_flag_and_study_file_key_is_stated_and_has_a_command_to_try_it_in():
+    assert set(numbers.numeric_flags()) == set(numbers.FLAGS)
+    assert numbers.numeric_keys() == set(numbers.KEYS)
+    assert {flag.rsplit(" ", 1)[0] for flag in numbers.FLAGS} == set(PARSED) == set(WORK)
+    assert set(numbers.FLAGS) <= set(TARGETS)  # and generated command lines built around it
+
+
+@pytest.mark.parametrize("flag", sorted(numbers.FLAGS))
+def test_a_numeric_flag_honours_what_it_accepts_and_refuses_the_rest_in_one_line(flag, capsys):
+    from sweep.cli import build_parser
+
+    command, option = flag.rsplit(" ", 1)
+    action = numbers.numeric_flags()[flag]
+    for text in [*numbers.flag_texts(numbers.FLAGS[flag]), "1,2" if numbers.FLAGS[flag].pair else "2"]:
+        expected = numbers.FLAGS[flag].from_text(text)
+        try:
+            parsed = getattr(build_parser().parse_args([*PARSED[command], f"{option}={text}"]), action.dest)
+        except SystemExit as refused:
+            line = capsys.readouterr().err
+            assert expected is None, (text, line)
+            assert refused.code == 2 and line.count("\n") == 1, (text, line)
+            assert line.startswith(f"sweep: error: argument {option}: expected ") and repr(text) in line, line
+        else:
+            assert parsed == ([expected] if action.nargs == "+" else expected), (text, parsed)
+            assert type(expected) is type(parsed if action.nargs != "+" else parsed[0])
+
+
+@pytest.mark.parametrize("key", sorted(numbers.KEYS))
+def test_a_study_file_number_is_honoured_or_refused_naming_its_key_and_range(key):
+    from sweep.config import parse_study
+
+    for text in numbers.TOML_EDGES:
+        document = numbers.study_with(key, text)
+        expected = numbers.KEYS[key].from_toml(tomllib.loads(f"value = {text}")["value"])
+        try:
+            spec = parse_study(tomllib.loads(document))
+        except UsageError as error:
+            assert expected is None, (text, str(error))
+            assert str(error).startswith(f"{key}") and ": expected " in str(error), (text, str(error))
+        else:
+            assert expected is not None, (text, document)
+            assert numbers.read_back(spec, key) == expected and type(numbers.read_back(spec, key)) is type(expected)
+
+
+def files_and_bytes(root: Path) -> dict:
+    return {str(path.relative_to(root)): path.read_bytes() if path.is_file() else None for path in root.rglob("*")}
+
+
+def test_a_refused_number_trains_nothing_and_writes_nothing(tmp_path, synthetic_dir, monkeypatch):
+    """Every refused flag value and study-file number, each in a command that would otherwise work:
+    one line, exit 2, no trainer called, the storage, data cache and artifacts byte-identical."""
+    world, inputs = tmp_path / "world", tmp_path / "inputs"
+    inputs.mkdir()
+    places = {"world": world, "data": world / "data", "storage": f"sqlite:///{world / 'studies.db'}",
+              "artifacts": world / "artifacts", "study": study_file(inputs)}
+    shutil.copytree(synthetic_dir, places["data"])
+    made = sweep_run(places["study"], places["storage"], places["data"], "--artifacts", places["artifacts"],
+                     SWEEP_FAKE_KEEP_MODEL=1)
+    assert made.returncode == 0 and len(trials(places["storage"])) == 6, made.stderr
+    before = files_and_bytes(world)
+    assert any(name.endswith(".npy") for name in before) and any("artifacts/" in name for name in before)
+    for trainer in ("sweep.trial.train_and_evaluate", "sweep.conditioned_study.train_one"):
+        monkeypatch.setattr(trainer, numbers.trainer_that_must_not_run)
+    refuse = {"SWEEP_TRAINER": "tests.numeric_inputs:trainer_that_must_not_run"}
+
+    def refused(argv, *names):
+        result = sweep_cli([arg.format(**places) for arg in argv], places["data"], cwd=world, **refuse)
+        assert result.returncode == 2 and one_error_line(result, *names, "expected"), (argv, result.stderr)
+        assert files_and_bytes(world) == before, argv
+
+    tried = 0
+    for flag, number in numbers.FLAGS.items():
+        command, option = flag.rsplit(" ", 1)
+        for text in numbers.flag_texts(number):
+            if number.from_text(text) is None:
+                refused([*WORK[command], f"{option}={text}"], f"argument {option}: ")
+                tried += 1
+    for key, number in numbers.KEYS.items():
+        for text in numbers.TOML_EDGES:
+            if number.from_toml(tomllib.loads(f"value = {text}")["value"]) is None:
+                path = inputs / "fresh.toml"  # a new study: a valid file would train it
+                path.write_text(numbers.study_with(key, text, name="fresh"))
+                refused(["run", str(path), "--storage", "{storage}", "--quiet", "--data-dir", "{data}", "--artifacts",
+                         "{artifacts}"], f"{path}: {key}")
+                tried += 1
+    assert tried > (FLAG_CASES + KEY_CASES) / 2  # most edge values mean nothing anywhere
 
 
 # 4. A diverging trial -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Study files (TOML) -> validated, frozen specs; every default lives in this package, in one place.
+"""Study files (TOML) -> validated, frozen specs; every default lives in this package, in one place,
+beside the range its values must lie in (`sweep.config.ranges`).
 
 The spec flows one way: study file -> StudySpec -> (ModelConfig, TrainConfig, DataConfig)
 passed explicitly to each trial. Unknown keys, wrong types, non-finite numbers and
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sweep import UsageError
+from sweep.config.ranges import COUNT, LARGEST_INTEGER, POSITIVE, SEED, WEIGHT, Range, bounded, check_ranges, range_of
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +30,19 @@ CANDIDATE_SETS = ("all_entries", "unique_titles")
 
 @dataclass(frozen=True)
 class ModelConfig:
-    embedding_dimension: int = 32  # the tutorial's
-    rating_layers: tuple[int, ...] = (256, 128)  # the rating MLP's hidden layers; a Dense(1) follows
+    embedding_dimension: int = bounded(32, COUNT)  # the tutorial's
+    rating_layers: tuple[int, ...] = bounded((256, 128), COUNT)  # the rating MLP's hidden layers; a Dense(1) follows
     activation: str = "relu"
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 3
-    batch_size: int = 8192
-    learning_rate: float = 0.1  # Adagrad, as in the tutorial
-    shuffle_buffer: int = 100_000  # >= the train size means a full shuffle, once (the tutorial caches it)
-    eval_batch_size: int = 4096
+    epochs: int = bounded(3, COUNT)
+    batch_size: int = bounded(8192, COUNT)
+    learning_rate: float = bounded(0.1, POSITIVE)  # Adagrad, as in the tutorial
+    # >= the train size means a full shuffle, once (the tutorial caches it)
+    shuffle_buffer: int = bounded(100_000, COUNT)
+    eval_batch_size: int = bounded(4096, COUNT)
     # Top-k accuracy ranks the true title among the tutorial's candidate list: every one of
     # the 1,682 movie entries, duplicated titles included ("all_entries"), or the 1,664
     # unique titles ("unique_titles"), which gives higher numbers than the tutorial's.
@@ -53,9 +56,9 @@ class DataConfig:
     # "tutorial": the tutorial's exact split (MovieLens 100K, seed 42, 80,000 / 20,000), the
     # default there; "permutation": a NumPy permutation under any split_seed, the default elsewhere.
     split: str = "tutorial"
-    split_seed: int = 42
-    train_size: int | None = None  # None: 80 % of the ratings (80,000 for MovieLens 100K)
-    test_size: int | None = None  # None: the rest (20,000)
+    split_seed: int = bounded(42, SEED)
+    train_size: int | None = bounded(None, COUNT)  # None: 80 % of the ratings (80,000 for MovieLens 100K)
+    test_size: int | None = bounded(None, COUNT)  # None: the rest (20,000)
 
 
 DATASETS = ("movielens-100k", "movielens-1m", "movielens-20m", "movielens-25m", "movielens-latest-small",
@@ -87,21 +90,14 @@ def _plain(value):
 
 
 def check_model(config: ModelConfig, where: str = "model") -> ModelConfig:
-    if config.embedding_dimension < 1:
-        raise UsageError(f"{where}.embedding_dimension must be at least 1")
-    if any(units < 1 for units in config.rating_layers):
-        raise UsageError(f"{where}.rating_layers must be positive layer widths")
+    check_ranges(config, where)
     if config.activation not in ("relu", "gelu", "tanh", "sigmoid", "elu", "selu", "swish", "linear"):
         raise UsageError(f"{where}.activation {config.activation!r} is not a known activation")
     return config
 
 
 def check_train(config: TrainConfig, where: str = "train") -> TrainConfig:
-    for name in ("epochs", "batch_size", "shuffle_buffer", "eval_batch_size"):
-        if getattr(config, name) < 1:
-            raise UsageError(f"{where}.{name} must be at least 1")
-    if not (math.isfinite(config.learning_rate) and config.learning_rate > 0):
-        raise UsageError(f"{where}.learning_rate must be a positive finite number")
+    check_ranges(config, where)
     if config.candidates not in CANDIDATE_SETS:
         raise UsageError(f"{where}.candidates must be one of {', '.join(CANDIDATE_SETS)}")
     return config
@@ -153,8 +149,8 @@ class Margins:
     The tutorial calls its joint model close at 0.0005 top-100 accuracy and 0.018 RMSE from its
     specialists; these are the smallest round margins that admit its own figures."""
 
-    top_100_accuracy: float = 0.01
-    rmse: float = 0.02
+    top_100_accuracy: float = bounded(0.01, POSITIVE)
+    rmse: float = bounded(0.02, POSITIVE)
 
     def as_dict(self) -> dict:
         return {"top_100_accuracy": self.top_100_accuracy, "rmse": self.rmse}
@@ -163,14 +159,15 @@ class Margins:
 @dataclass(frozen=True)
 class StudySettings:
     name: str
-    seed: int = 0
-    n_trials: int = 20  # COMPLETE trials the study should hold, across every worker
-    timeout: float | None = None  # seconds per `sweep run`; None: no limit
+    seed: int = bounded(0, SEED)
+    n_trials: int = bounded(20, COUNT)  # COMPLETE trials the study should hold, across every worker
+    # seconds per `sweep run`; None: no limit
+    timeout: float | None = bounded(None, Range(0, low_open=True, why="seconds; omit it for no limit"))
     sampler: str = "tpe"
-    replicates: int = 1  # training seeds per weight pair; metrics are their mean
+    replicates: int = bounded(1, COUNT)  # training seeds per weight pair; metrics are their mean
     objectives: tuple[str, ...] = OBJECTIVES
     directions: tuple[str, ...] = tuple(DIRECTION[metric] for metric in OBJECTIVES)
-    max_failed_trials: int | None = None  # stop once this many trials failed; None: n_trials
+    max_failed_trials: int | None = bounded(None, COUNT)  # stop once this many trials failed; None: n_trials
     keep_models: str = "all"  # trained weights kept as artifacts: all | pareto (when finished) | none
     kind: str = "sweep"  # one of STUDY_KINDS
 
@@ -182,14 +179,19 @@ class ConditionedConfig:
     weight log-uniformly over the study's [search] ranges; `grid` and `pairs_of` choose only
     what is evaluated, so changing them re-evaluates the stored models without retraining."""
 
-    epochs: int = 9  # the tutorial's 3 epochs, three times: about three static trainings' time
-    conditioning_width: int = 16  # hidden units of the MLP from the log-weights to FiLM's scale and shift; 0: no FiLM
+    epochs: int = bounded(9, COUNT)  # the tutorial's 3 epochs, three times: about three static trainings' time
+    # hidden units of the MLP from the log-weights to FiLM's scale and shift; 0: no FiLM
+    conditioning_width: int = bounded(16, Range(1, LARGEST_INTEGER, whole=True,
+                                                zero="no FiLM: only the rating MLP sees the pair"))
     draws: str = "example"  # a pair per example (exact, the default) or one pair per batch
-    cosine_weight: float = 0.0  # COSMOS's cosine term between the two losses and the pair; 0: off
-    batch_size: int | None = None  # None: train.batch_size
-    learning_rate: float | None = None  # Adagrad's; None: train.learning_rate
-    zero_share: float = 0.0  # share of examples trained with one weight exactly 0 (half each way)
-    grid: int = 9  # evaluate a grid x grid log grid over the search ranges (0: none)
+    # COSMOS's cosine term between the two losses and the pair; 0: off
+    cosine_weight: float = bounded(0.0, Range(0, low_open=True, zero="off"))
+    batch_size: int | None = bounded(None, Range(2, LARGEST_INTEGER, whole=True,
+                                                 why="the in-batch softmax needs negatives"))  # None: train.batch_size
+    learning_rate: float | None = bounded(None, POSITIVE)  # Adagrad's; None: train.learning_rate
+    # share of examples trained with one weight exactly 0 (half each way)
+    zero_share: float = bounded(0.0, Range(0, 1, high_open=True))
+    grid: int = bounded(9, Range(2, LARGEST_INTEGER, whole=True, zero="no grid"))  # grid x grid log-spaced pairs
     pairs_of: str | None = None  # also evaluate every weight pair of this (per-pair) study in the storage
 
 
@@ -277,8 +279,8 @@ def parse_study(raw: dict) -> StudySpec:
     if unknown or len(set(methods)) != len(methods):
         raise UsageError(f"weighting.methods: {'unknown ' + repr(unknown[0]) if unknown else 'a method twice'} "
                          f"(known: {', '.join(METHODS)})")
-    margins = Margins(**{metric: _margin(baselines, key, default) for metric, key, default in (
-        ("top_100_accuracy", "margin_top_100", Margins.top_100_accuracy), ("rmse", "margin_rmse", Margins.rmse))})
+    margins = Margins(**{metric: _margin(baselines, key, metric) for metric, key in (
+        ("top_100_accuracy", "margin_top_100"), ("rmse", "margin_rmse"))})
     model = check_model(_dataclass(ModelConfig, _table(raw, "model"), "model"))
     train = check_train(_dataclass(TrainConfig, _table(raw, "train"), "train"))
     data_table = _table(raw, "data")
@@ -316,22 +318,8 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
             raise UsageError('[conditioned]: only for study.kind = "conditioned"')
         return None
     config = _dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned")
-    if config.epochs < 1:
-        raise UsageError("conditioned.epochs: must be at least 1")
-    if config.conditioning_width < 0:
-        raise UsageError("conditioned.conditioning_width: must be 0 (no FiLM: only the rating MLP sees the pair) or more")
-    if config.batch_size is not None and config.batch_size < 2:
-        raise UsageError("conditioned.batch_size: must be at least 2 (the in-batch softmax needs negatives)")
-    if config.learning_rate is not None and not (math.isfinite(config.learning_rate) and config.learning_rate > 0):
-        raise UsageError("conditioned.learning_rate: must be a positive finite number")
-    if config.grid < 0 or config.grid == 1:
-        raise UsageError("conditioned.grid: 0 (no grid) or at least 2 points per weight")
     if config.draws not in DRAWS:
         raise UsageError(f"conditioned.draws: unknown {config.draws!r} (choose {' or '.join(DRAWS)})")
-    if config.cosine_weight < 0:
-        raise UsageError("conditioned.cosine_weight: must be 0 (off) or positive")
-    if not 0 <= config.zero_share < 1:
-        raise UsageError("conditioned.zero_share: must be at least 0 and below 1")
     if config.pairs_of is not None and config.pairs_of == study.name:
         raise UsageError("conditioned.pairs_of: names this study itself; name a per-pair study (e.g. \"tutorial\")")
     extra = [item.name for item in search if item.name not in WEIGHTS]
@@ -343,11 +331,8 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
     return config
 
 
-def _margin(table: dict, key: str, default: float) -> float:
-    value = _scalar(table.get(key, default), float, f"baselines.{key}")
-    if value <= 0:
-        raise UsageError(f"baselines.{key}: must be positive")
-    return value
+def _margin(table: dict, key: str, metric: str) -> float:
+    return _scalar(table.get(key, getattr(Margins, metric)), float, f"baselines.{key}", range_of(Margins, metric))
 
 
 def _table(raw: dict, key: str, required: bool = False) -> dict:
@@ -370,11 +355,13 @@ def _only(table: dict, where: str, allowed) -> None:
 def _dataclass(cls, table: dict, where: str):
     fields = {item.name: item for item in dataclasses.fields(cls)}
     _only(table, where, fields)
-    return cls(**{key: _typed(value, fields[key].type, f"{where}.{key}") for key, value in table.items()})
+    return cls(**{key: _typed(value, fields[key].type, f"{where}.{key}", fields[key].metadata.get("range"))
+                  for key, value in table.items()})
 
 
-def _typed(value, annotation: str, where: str):
-    """Check a TOML value against a field's annotation (given as a string under __future__ annotations)."""
+def _typed(value, annotation: str, where: str, valid: Range | None = None):
+    """Check a TOML value against a field's annotation (given as a string under __future__ annotations)
+    and, for a number, against the field's range."""
     optional = "None" in annotation
     if value is None and optional:
         return None
@@ -382,12 +369,13 @@ def _typed(value, annotation: str, where: str):
         if not isinstance(value, list):
             raise UsageError(f"{where}: expected a list")
         item_type = int if "int" in annotation else str
-        return tuple(_scalar(item, item_type, f"{where}[{index}]") for index, item in enumerate(value))
+        return tuple(_scalar(item, item_type, f"{where}[{index}]", valid) for index, item in enumerate(value))
     base = annotation.replace(" | None", "").strip()
-    return _scalar(value, {"int": int, "float": float, "str": str, "bool": bool}[base], where)
+    return _scalar(value, {"int": int, "float": float, "str": str, "bool": bool}[base], where, valid)
 
 
-def _scalar(value, kind, where: str):
+def _scalar(value, kind, where: str, valid: Range | None = None):
+    """The value as `kind`; a number must also lie in `valid`, and any bad number is refused naming that range."""
     if kind is bool:
         if not isinstance(value, bool):
             raise UsageError(f"{where}: expected true or false, got {value!r}")
@@ -396,15 +384,12 @@ def _scalar(value, kind, where: str):
         if not isinstance(value, str):
             raise UsageError(f"{where}: expected a string, got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UsageError(f"{where}: expected a number, got {value!r}")
-    if not math.isfinite(value):
-        raise UsageError(f"{where}: must be finite, got {value!r}")
-    if kind is int:
-        if isinstance(value, float) and not value.is_integer():
-            raise UsageError(f"{where}: expected a whole number, got {value!r}")
-        return int(value)
-    return float(value)
+    expected = valid.describe() if valid else "a whole number" if kind is int else "a finite number"
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or (kind is int and not float(value).is_integer())):
+        raise UsageError(f"{where}: expected {expected}, got {value!r}")
+    number = int(value) if kind is int else float(value)
+    return valid.check(number, where, shown=repr(value)) if valid else number
 
 
 def _search_range(name: str, spec) -> SearchRange:
@@ -416,12 +401,12 @@ def _search_range(name: str, spec) -> SearchRange:
     _only(spec, where, ("low", "high", "log", "values"))
     integer = name in SEARCHABLE and SEARCHABLE[name][1] is int
     kind = int if integer else float
+    valid = searched_range(name)
     log = _scalar(spec.get("log", not integer), bool, f"{where}.log")
     if "values" in spec:
         if not isinstance(spec["values"], list) or not spec["values"]:
             raise UsageError(f"{where}.values: expected a non-empty list of numbers")
-        values = tuple(_scalar(v, kind, f"{where}.values[{i}]") for i, v in enumerate(spec["values"]))
-        _check_non_negative(name, values, f"{where}.values")
+        values = tuple(_scalar(v, kind, f"{where}.values[{i}]", valid) for i, v in enumerate(spec["values"]))
         low, high = (spec.get("low"), spec.get("high"))
         if low is not None or high is not None:
             raise UsageError(f"{where}: give either values or low/high, not both")
@@ -429,8 +414,7 @@ def _search_range(name: str, spec) -> SearchRange:
     for key in ("low", "high"):
         if key not in spec:
             raise UsageError(f"{where}.{key}: missing")
-    low, high = (_scalar(spec[key], kind, f"{where}.{key}") for key in ("low", "high"))
-    _check_non_negative(name, (low,), f"{where}.low")
+    low, high = (_scalar(spec[key], kind, f"{where}.{key}", valid) for key in ("low", "high"))
     if low > high:
         raise UsageError(f"{where}: low ({low}) is greater than high ({high})")
     if log and low <= 0:
@@ -438,21 +422,18 @@ def _search_range(name: str, spec) -> SearchRange:
     return SearchRange(name, low=low, high=high, log=log, integer=integer)
 
 
-def _check_non_negative(name: str, values, where: str) -> None:
-    if any(value < 0 for value in values):
-        raise UsageError(f"{where}: {name} cannot be negative")
-    if name not in WEIGHTS and any(value <= 0 for value in values):
-        raise UsageError(f"{where}: {name} must be positive")
+def searched_range(name: str) -> Range:
+    """A searched parameter takes the values its setting may take; a weight, any finite number from 0."""
+    if name in WEIGHTS:
+        return WEIGHT
+    section, _ = SEARCHABLE[name]
+    return range_of({"train": TrainConfig, "model": ModelConfig}[section], name)
 
 
 def _check_study(study: StudySettings) -> None:
     if not study.name or not study.name[0].isalnum() or not all(c.isalnum() or c in "-_." for c in study.name):
         raise UsageError(f"study.name: {study.name!r} must start with a letter or digit and use only letters, digits, "
                          "'-', '_' or '.' (it names the study's report directory)")
-    if study.n_trials < 1:
-        raise UsageError("study.n_trials: must be at least 1")
-    if study.timeout is not None and study.timeout <= 0:
-        raise UsageError("study.timeout: must be positive (omit it for no limit)")
     if study.sampler not in SAMPLERS:
         raise UsageError(f"study.sampler: unknown sampler {study.sampler!r} (choose {', '.join(SAMPLERS)})")
     if study.kind not in STUDY_KINDS:
@@ -462,10 +443,6 @@ def _check_study(study: StudySettings) -> None:
                          'use "all"')
     if study.keep_models not in KEEP_MODELS:
         raise UsageError(f"study.keep_models: unknown value {study.keep_models!r} (choose {', '.join(KEEP_MODELS)})")
-    if study.replicates < 1:
-        raise UsageError("study.replicates: must be at least 1")
-    if study.max_failed_trials is not None and study.max_failed_trials < 1:
-        raise UsageError("study.max_failed_trials: must be at least 1")
     for objective in study.objectives:
         if objective not in METRICS:
             raise UsageError(f"study.objectives: unknown metric {objective!r} (choose {', '.join(METRICS)})")
@@ -494,9 +471,6 @@ def _check_data(data: DataConfig) -> None:
         raise UsageError(f"data.dataset: unknown dataset {data.dataset!r} (choose one of {', '.join(DATASETS)})")
     if data.source not in ("auto", "tfds", "grouplens", "pypi", "archive", "synthetic"):
         raise UsageError(f"data.source: unknown source {data.source!r}")
-    for key in ("train_size", "test_size"):
-        if getattr(data, key) is not None and getattr(data, key) < 1:
-            raise UsageError(f"data.{key}: must be at least 1")
     check_split(data, "data")
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sweep import UsageError
+from sweep.config.ranges import Range, bounded
 
 STORAGE_VARIABLE = "SWEEP_STORAGE"
 DATA_DIR_VARIABLE = "SWEEP_DATA_DIR"
@@ -30,6 +31,8 @@ DEFAULT_TRAINER = "sweep.trial:train_and_evaluate"
 HEARTBEAT_SECONDS = 30  # a running trial's heartbeat; it is stale after the grace period
 GRACE_SECONDS = 90
 STORAGE_OUTAGE_SECONDS = 120  # how long workers wait for a database server that went away
+# A process each, with its own TensorFlow (hundreds of MB): more than this on one machine is a typo.
+WORKERS = Range(1, 1024, whole=True, why="worker processes on this machine")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class RunOptions:
     data_dir: Path
     artifacts: Path
     n_trials: int
-    workers: int = 1
+    workers: int = bounded(1, WORKERS)
     timeout: float | None = None  # seconds for this run; None: no limit
     command: str = ""  # the command line, credentials redacted, recorded with a new study
     trainer: str = DEFAULT_TRAINER

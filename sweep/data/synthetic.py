@@ -21,9 +21,11 @@ BLOCK_CELLS = 4_000_000  # user x movie scores drawn at a time at scale (~100 MB
 
 
 def sizes(ratings: int | None = None, users: int | None = None, movies: int | None = None) -> dict:
-    """generate_raw's arguments for a total number of ratings, users and movies (defaults: the small set)."""
-    n_users, n_movies = users or DEFAULT_USERS, movies or DEFAULT_MOVIES
-    n_ratings = ratings or n_users * min(DEFAULT_RATINGS_PER_USER, n_movies)
+    """generate_raw's arguments for a total number of ratings, users and movies (None: the small set's;
+    0 is a size, and refused)."""
+    n_users = DEFAULT_USERS if users is None else users
+    n_movies = DEFAULT_MOVIES if movies is None else movies
+    n_ratings = n_users * min(DEFAULT_RATINGS_PER_USER, n_movies) if ratings is None else ratings
     if min(n_users, n_movies, n_ratings) < 1:
         raise UsageError("--ratings, --users and --movies must be positive")
     if not n_users <= n_ratings <= n_users * n_movies:

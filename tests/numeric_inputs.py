@@ -1,0 +1,208 @@
+"""Every number a user can give sweep, what each may be, and the edge values it is tried with.
+
+What each flag and key accepts is stated here from what the setting means (a count starts at 1,
+a seed is one of NumPy's 2**32, a rate is above 0, ...), independently of sweep.config.ranges,
+which the battery checks against it. The flags and keys themselves are found by introspection
+(every option of every subcommand whose type is neither text nor a path; every numeric field of
+the study file's tables), and the battery fails for one not stated here: a new number is covered
+from the day it is added.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+LARGEST = 2**63 - 1  # the 64-bit integers TOML and the storage hold
+LAST_SEED = 2**32 - 1  # NumPy's legacy seeds, the ones Optuna's samplers and Keras take
+
+# The values every numeric flag is tried with: nothing here means anything but 0 (a seed, a trial
+# number), 1e308 (a finite rate or timeout) and, for --weights, pairs made of them.
+EDGES = ["nan", "inf", "-inf", "-1", "0", "1e308", str(2**63), "1e99999", "1 000", "10s"]
+# The same in a study file, as TOML writes them (2**63 is no TOML integer: the 64-bit ends instead).
+TOML_EDGES = ["nan", "inf", "-inf", "-1", "0", "1e308", str(LARGEST), str(-LARGEST - 1), str(LAST_SEED + 1), "2.5",
+              '"10 s"', "true"]
+
+
+@dataclass(frozen=True)
+class Number:
+    """What one flag or key accepts: whole numbers or any finite number, those `accepts` admits;
+    `pair`: two of them, comma-separated (--weights R,T)."""
+
+    whole: bool
+    accepts: Callable
+    pair: bool = False
+
+    def from_text(self, text: str):
+        """The number a command-line text stands for, if accepted; else None."""
+        parts = text.split(",") if self.pair else [text]
+        if self.pair and len(parts) != 2:
+            return None
+        try:
+            numbers = [int(part) if self.whole else float(part) for part in parts]
+        except ValueError:
+            return None
+        return self._accepted(tuple(numbers) if self.pair else numbers[0])
+
+    def from_toml(self, value):
+        """The number a TOML value stands for, if accepted (a whole number may be written 3.0); else None."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return None
+        if self.whole and not float(value).is_integer():
+            return None
+        return self._accepted(int(value) if self.whole else float(value))
+
+    def _accepted(self, value):
+        numbers = value if self.pair else (value,)
+        if not all(isinstance(number, int) or math.isfinite(number) for number in numbers):
+            return None
+        return value if self.accepts(value) else None
+
+
+def whole(low: int, high: int = LARGEST, or_zero: bool = False) -> Number:
+    return Number(True, lambda n: low <= n <= high or (or_zero and n == 0))
+
+
+def finite(above: float | None = None, at_least: float | None = None, below: float | None = None) -> Number:
+    return Number(False, lambda n: (above is None or n > above) and (at_least is None or n >= at_least)
+                  and (below is None or n < below))
+
+
+COUNT = whole(1)  # how many of something
+SEED = whole(0, LAST_SEED)
+POSITIVE = finite(above=0)  # a rate, a margin, seconds
+WEIGHT = finite(at_least=0)  # a loss weight; 0 leaves its task out
+WEIGHT_PAIR = Number(False, lambda pair: min(pair) >= 0 and pair != (0.0, 0.0), pair=True)  # one weight may be 0
+
+SERVING = ("predict", "recommend", "export")
+FLAGS = {
+    **{f"data fetch --{size}": COUNT for size in ("ratings", "users", "movies")},  # the synthetic data's size
+    "data split --split-seed": SEED,
+    "baselines --seeds": whole(1, LAST_SEED + 1),  # training seeds 0 to N-1
+    "baselines --split-seeds": SEED,
+    "baselines --margin-top-100": POSITIVE,
+    "baselines --margin-rmse": POSITIVE,
+    "run --trials": COUNT,
+    "run --workers": whole(1, 1024),  # processes on one machine, each with its own TensorFlow
+    "run --timeout": POSITIVE,
+    **{f"{command} --trial": whole(0) for command in SERVING},  # trial numbers start at 0
+    **{f"{command} --weights": WEIGHT_PAIR for command in SERVING},
+    "recommend -k": COUNT,
+}
+
+KEYS = {
+    "study.seed": SEED, "study.n_trials": COUNT, "study.timeout": POSITIVE, "study.replicates": COUNT,
+    "study.max_failed_trials": COUNT,
+    "model.embedding_dimension": COUNT, "model.rating_layers": COUNT,  # each layer's width
+    "train.epochs": COUNT, "train.batch_size": COUNT, "train.learning_rate": POSITIVE, "train.shuffle_buffer": COUNT,
+    "train.eval_batch_size": COUNT,
+    "data.split_seed": SEED, "data.train_size": COUNT, "data.test_size": COUNT,
+    "baselines.margin_top_100": POSITIVE, "baselines.margin_rmse": POSITIVE,
+    "conditioned.epochs": COUNT,
+    "conditioned.conditioning_width": whole(0),  # 0: no FiLM
+    "conditioned.cosine_weight": finite(at_least=0),  # 0: off
+    "conditioned.batch_size": whole(2),  # the in-batch softmax needs a negative
+    "conditioned.learning_rate": POSITIVE,
+    "conditioned.zero_share": finite(at_least=0, below=1),  # a share of the examples, not all of them
+    "conditioned.grid": whole(2, or_zero=True),  # 0: no grid; one point is no grid either
+    **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
+    "search.rating_weight.values": WEIGHT,
+    **{f"search.learning_rate.{end}": POSITIVE for end in ("low", "high")},
+    **{f"search.{name}.{end}": COUNT for name in ("epochs", "batch_size", "embedding_dimension")
+       for end in ("low", "high")},
+}
+
+
+def flag_texts(number: Number) -> list[str]:
+    """The texts a flag is tried with: the edges, or for a pair, each edge twice and beside a 1."""
+    return [f"{edge},{other}" for edge in EDGES for other in (edge, "1")] if number.pair else list(EDGES)
+
+
+# --- introspection -----------------------------------------------------------------------------------------------
+
+
+def leaf_parsers(parser, words: tuple[str, ...] = ()) -> dict:
+    """Every subcommand's parser by its words: "data fetch", "run", ..."""
+    if not parser.commands:
+        return {" ".join(words): parser}
+    found = {}
+    for name, sub in parser.commands.items():
+        found |= leaf_parsers(sub, (*words, name))
+    return found
+
+
+def numeric_flags() -> dict:
+    """Every option of every subcommand whose value is not text or a path: "run --timeout" -> its action."""
+    from sweep.cli import build_parser
+
+    return {f"{command} {action.option_strings[0]}": action
+            for command, parser in leaf_parsers(build_parser()).items() for action in parser.arguments
+            if action.option_strings and action.type not in (None, str, Path)}
+
+
+def numeric_keys() -> set[str]:
+    """Every numeric key of the study file: the fields of its tables, the searched parameters' ends
+    and the margins (listed as parse_study lists them)."""
+    from sweep.config import SEARCHABLE, WEIGHTS, ConditionedConfig, DataConfig, ModelConfig, StudySettings, TrainConfig
+
+    tables = {"study": StudySettings, "model": ModelConfig, "train": TrainConfig, "data": DataConfig,
+              "conditioned": ConditionedConfig}
+    keys = {f"{section}.{item.name}" for section, table in tables.items() for item in dataclasses.fields(table)
+            if "int" in item.type or "float" in item.type}
+    keys |= {f"search.{name}.{end}" for name in (*WEIGHTS, *SEARCHABLE) for end in ("low", "high")}
+    return keys | {"search.rating_weight.values", "baselines.margin_top_100", "baselines.margin_rmse"}
+
+
+# --- study files with one number set -----------------------------------------------------------------------------
+
+BASE = {  # the tests' small sweep (tests/helpers.py), as TOML text
+    "study": {"name": '"s"', "seed": "1", "n_trials": "6", "sampler": '"random"'},
+    "search.rating_weight": {"low": "1e-3", "high": "10.0"},
+    "search.retrieval_weight": {"low": "1e-5", "high": "1.0"},
+    "train": {"epochs": "1"},
+    "data": {"dataset": '"synthetic"'},
+}
+
+
+def study_with(key: str, text: str, name: str = "s") -> str:
+    """The base study file with `key` set to the TOML `text`: a conditioned study for [conditioned]
+    keys, a grid for search values, a linear range whose other end is as wide as can be for search ends."""
+    sections = {section: dict(table) for section, table in BASE.items()}
+    sections["study"]["name"] = f'"{name}"'
+    section, field = key.rsplit(".", 1)
+    if section == "conditioned":
+        sections["study"]["method"] = '"conditioned"'
+    if field == "values":
+        sections["study"]["sampler"] = '"grid"'
+        sections["search.rating_weight"] = {}
+        sections["search.retrieval_weight"] = {"values": "[1.0]"}
+    elif section.startswith("search."):
+        weight = KEYS[key] is WEIGHT
+        widest = {"low": "0.0" if weight else "1" if KEYS[key].whole else "1e-300",
+                  "high": str(LARGEST) if KEYS[key].whole else "1e308"}
+        sections[section] = {**widest, "log": "false"}
+    sections.setdefault(section, {})[field] = f"[{text}]" if field in ("rating_layers", "values") else text
+    return "\n".join(f"[{section}]\n" + "".join(f"{field} = {value}\n" for field, value in table.items())
+                     for section, table in sections.items())
+
+
+def read_back(spec, key: str):
+    """The value of `key` in a parsed spec."""
+    section, field = key.rsplit(".", 1)
+    if section == "baselines":
+        return getattr(spec.margins, {"margin_top_100": "top_100_accuracy", "margin_rmse": "rmse"}[field])
+    if section.startswith("search."):
+        searched = next(item for item in spec.search if item.name == section.split(".")[1])
+        return searched.values[0] if field == "values" else getattr(searched, field)
+    value = getattr(getattr(spec, section), field)
+    return value[0] if field == "rating_layers" else value
+
+
+def trainer_that_must_not_run(*args, **kwargs):
+    """Stands in for every trainer while a refused input is tried: being called fails the test."""
+    pytest.fail("a refused number reached a trainer")
