@@ -18,6 +18,7 @@ import sweep
 from sweep import SweepError, paths
 from sweep.config import DataConfig, Margins, TrainConfig, check_split, check_train, default_split
 from sweep.config import run as run_config
+from sweep.logs import configure_logging
 
 REPORTS = Path("reports")  # default reports go to reports/<name>/ under the current directory
 
@@ -436,9 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("an argument contains a NUL byte")
     args = parser.parse_args(argv)
     args.argv = argv
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s", stream=sys.stderr
-    )
+    configure_logging(logging.DEBUG if args.debug else logging.INFO)
     try:
         return args.handler(args)
     except SweepError as error:
