@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from sweep import SweepError
 from sweep.config import recorded_objectives
@@ -36,7 +37,7 @@ def open_storage(url: str, heartbeat: Heartbeat | None = None, outage_seconds: f
     import optuna
     import sqlalchemy.exc
 
-    engine_kwargs = {}
+    engine_kwargs: dict[str, Any] = {}
     if url.startswith("sqlite:///"):
         database = Path(url.removeprefix("sqlite:///"))
         if url == DEFAULT_STORAGE:
@@ -46,7 +47,7 @@ def open_storage(url: str, heartbeat: Heartbeat | None = None, outage_seconds: f
         engine_kwargs = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT_SECONDS}}
     elif url.startswith("postgresql"):
         engine_kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}, "pool_pre_ping": True}
-    options = {}
+    options: dict[str, Any] = {}
     if heartbeat is not None:
         options = {
             "heartbeat_interval": heartbeat.interval,
@@ -98,8 +99,8 @@ class ResilientStorage(ForwardingStorage):
                 deadline = deadline or time.monotonic() + self.outage_seconds
                 if time.monotonic() + pause > deadline:
                     self.outage = SweepError(
-                        f"the storage {self.url_shown} was unreachable for {self.outage_seconds:g} s ({_first_line(error)}); its running "
-                        "trial is failed and retried by the next `sweep run` once the database is back")
+                        f"the storage {self.url_shown} was unreachable for {self.outage_seconds:g} s ({_first_line(error)}); "
+                        "its running trial is failed and retried by the next `sweep run` once the database is back")
                     raise self.outage from error
                 if not warned:
                     log.warning("the storage is unreachable (%s); retrying for up to %g s",

@@ -29,8 +29,8 @@ from sweep.baselines import TUTORIAL, context_baselines
 from sweep.config import SEARCHABLE, StudySpec, canonical_json
 from sweep.config.run import DEFAULT_TRAINER, TRAINER_VARIABLE, RunOptions
 from sweep.kinds import KIND_ATTR, for_spec
-from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
 from sweep.optuna_gaps import fail_trials_that_never_beat
+from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
 from sweep.storage import open_storage
 from sweep.trainers import trainer_named, trainer_provenance
 
@@ -376,7 +376,7 @@ def finished_elsewhere(error: BaseException, study, number: int | None) -> bool:
     refusal from any other error of those types."""
     import optuna
 
-    refusal = error
+    refusal: BaseException | None = error
     while refusal is not None and not isinstance(refusal, (ValueError, optuna.exceptions.UpdateFinishedTrialError)):
         refusal = refusal.__cause__ or refusal.__context__
     if refusal is None or number is None:

@@ -25,8 +25,8 @@ def test_a_configured_process_hears_no_optuna_trial_lines_and_no_experimental_wa
     configure_logging(logging.INFO)
     assert optuna.logging.get_verbosity() == optuna.logging.ERROR
     with warnings.catch_warnings(record=True) as caught:
-        warnings.warn("an experimental API", optuna.exceptions.ExperimentalWarning)
-        warnings.warn("anything else", UserWarning)
+        warnings.warn("an experimental API", optuna.exceptions.ExperimentalWarning, stacklevel=1)
+        warnings.warn("anything else", UserWarning, stacklevel=1)
     assert [str(warning.message) for warning in caught] == ["anything else"]
 
 
