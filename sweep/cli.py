@@ -19,6 +19,7 @@ from sweep import SweepError, paths
 from sweep.config import DataConfig, Margins, StudySettings, TrainConfig, check_split, check_train, default_split
 from sweep.config import run as run_config
 from sweep.config.ranges import COUNT, SEED_COUNT, TRIAL_NUMBER, WEIGHT, Range, range_of
+from sweep.logs import configure_logging
 
 REPORTS = Path("reports")  # default reports go to reports/<name>/ under the current directory
 
@@ -464,9 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("an argument contains a NUL byte")
     args = parser.parse_args(argv)
     args.argv = argv
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s", stream=sys.stderr
-    )
+    configure_logging(logging.DEBUG if args.debug else logging.INFO)
     try:
         return args.handler(args)
     except SweepError as error:

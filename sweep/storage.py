@@ -7,15 +7,15 @@ Heartbeats let a later run find a killed worker's trial and retry it once.
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from sweep import SweepError
 from sweep.config import recorded_objectives
 from sweep.config.run import DEFAULT_STORAGE, STORAGE_OUTAGE_SECONDS, Heartbeat
+from sweep.optuna_gaps import ForwardingStorage, sqlalchemy_engine
 from sweep.redact import redact
 
 log = logging.getLogger(__name__)
@@ -27,21 +27,17 @@ SCHEMA_ATTEMPTS = 5
 
 
 def open_storage(url: str, heartbeat: Heartbeat | None = None, outage_seconds: float = STORAGE_OUTAGE_SECONDS):
-    """An RDBStorage, or one SweepError line saying why it cannot be opened (password redacted).
+    """An Optuna storage, or one SweepError line saying why it cannot be opened (password redacted).
 
     Workers pass their heartbeat, and their SQLite transactions take the write lock as they
     begin. Readers (reports, listings, serving) pass none and never ask for the write lock,
     so they read a storage that workers are writing to, or a file on a read-only disk.
     A database server (PostgreSQL) may restart or vanish for up to `outage_seconds`: every
-    call waits for it (see `_resilient_storage_class`)."""
-    import warnings
-
+    call waits for it (`ResilientStorage`). Optuna's logging and warnings are the CLI's to set."""
     import optuna
     import sqlalchemy.exc
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)  # sweep reports each trial (and its failure) itself
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    engine_kwargs = {}
+    engine_kwargs: dict[str, Any] = {}
     if url.startswith("sqlite:///"):
         database = Path(url.removeprefix("sqlite:///"))
         if url == DEFAULT_STORAGE:
@@ -51,17 +47,16 @@ def open_storage(url: str, heartbeat: Heartbeat | None = None, outage_seconds: f
         engine_kwargs = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT_SECONDS}}
     elif url.startswith("postgresql"):
         engine_kwargs = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}, "pool_pre_ping": True}
-    options = {}
+    options: dict[str, Any] = {}
     if heartbeat is not None:
         options = {
             "heartbeat_interval": heartbeat.interval,
             "grace_period": heartbeat.grace,
             "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES),
         }
-    storage_class = optuna.storages.RDBStorage if url.startswith("sqlite") else _resilient_storage_class()
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
-            storage = storage_class(url, engine_kwargs=engine_kwargs, **options)
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **options)
             break
         except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, OSError) as error:
             # Workers creating the schema of a new database at once collide; the loser retries.
@@ -69,84 +64,57 @@ def open_storage(url: str, heartbeat: Heartbeat | None = None, outage_seconds: f
             if not racing or attempt == SCHEMA_ATTEMPTS - 1:
                 raise SweepError(f"cannot open storage {redact(url)}: {_first_line(error)}") from error
             time.sleep(0.5 * (attempt + 1))
-    if url.startswith("sqlite") and heartbeat is not None:
-        _serialize_sqlite_transactions(storage.engine)
-    if storage_class is not optuna.storages.RDBStorage:
-        storage.outage_seconds, storage.outage, storage.url_shown = outage_seconds, None, redact(url)
-    return storage
+    if url.startswith("sqlite"):
+        if heartbeat is not None:
+            _serialize_sqlite_transactions(sqlalchemy_engine(storage))
+        return storage
+    return ResilientStorage(storage, outage_seconds, redact(url))
 
 
-# What the database calls cost when its server restarts: RDBStorage's calls that touch it.
-_STORAGE_CALLS = (
-    "create_new_study", "delete_study", "set_study_user_attr", "set_study_system_attr", "get_study_id_from_name",
-    "get_study_name_from_id", "get_study_directions", "get_study_user_attrs", "get_study_system_attrs",
-    "get_all_studies", "create_new_trial", "set_trial_param", "get_trial_id_from_study_id_trial_number",
-    "get_trial_number_from_id", "get_trial_param", "set_trial_state_values", "set_trial_intermediate_value",
-    "set_trial_user_attr", "set_trial_system_attr", "get_trial", "get_all_trials", "get_n_trials",
-    "get_best_trial", "get_trial_params", "get_trial_user_attrs", "get_trial_system_attrs",
-    "check_trial_is_updatable", "record_heartbeat",
-    # and the private ones Optuna's cached storage calls directly
-    "_create_new_trial", "_set_trial_param", "_get_trials", "_get_best_trial_id", "_get_stale_trial_ids",
-)
-
-
-@functools.cache
-def _resilient_storage_class():
-    """RDBStorage whose calls ride out a database restart.
+class ResilientStorage(ForwardingStorage):
+    """An RDBStorage whose calls ride out a database restart.
 
     A call that fails because the connection dropped or the server refuses connections is
     retried with backoff (0.2 s doubling to 5 s) until `outage_seconds` have passed since the
-    first failure; then the worker stops with one error line (`storage.outage`), and its
-    running trial, whose heartbeat stopped too, is failed and retried by the next run. A
-    retried write whose commit reached the server just before the connection dropped could
-    apply twice; a server restart makes that window a few milliseconds wide.
+    first failure; then the worker stops with one error line (`outage`), and its running
+    trial, whose heartbeat stopped too, is failed and retried by the next run. A retried
+    write whose commit reached the server just before the connection dropped could apply
+    twice; a server restart makes that window a few milliseconds wide. Why the whole call is
+    retried, and why this is not an RDBStorage: sweep.optuna_gaps, gap 3.
     """
-    import optuna
 
-    depth = threading.local()  # retry only at the outermost call: nested calls share its deadline
+    def __init__(self, backend, outage_seconds: float, url_shown: str):
+        super().__init__(backend)
+        self.outage_seconds, self.url_shown = outage_seconds, url_shown
+        self.outage: SweepError | None = None  # set when the database stayed away: the worker's last word
 
-    def resilient(method):
-        @functools.wraps(method)
-        def call(self, *args, **kwargs):
-            if getattr(depth, "level", 0):
-                return method(self, *args, **kwargs)
-            depth.level, deadline, pause, warned = 1, None, 0.2, False
+    def forward(self, method, *args, **kwargs):
+        deadline, pause, warned = None, 0.2, False
+        while True:
             try:
-                while True:
-                    try:
-                        return method(self, *args, **kwargs)
-                    except Exception as error:
-                        if not _connection_lost(error):
-                            raise
-                        deadline = deadline or time.monotonic() + self.outage_seconds
-                        if time.monotonic() + pause > deadline:
-                            self.outage = SweepError(
-                                f"the storage {self.url_shown} was unreachable for {self.outage_seconds:g} s ({_first_line(error)}); its running "
-                                "trial is failed and retried by the next `sweep run` once the database is back")
-                            raise self.outage from error
-                        if not warned:
-                            log.warning("the storage is unreachable (%s); retrying for up to %g s",
-                                        _first_line(error), self.outage_seconds)
-                            warned = True
-                        self.scoped_session.remove()
-                        time.sleep(pause)
-                        pause = min(2 * pause, 5.0)
-            finally:
-                depth.level = 0
-
-        return call
-
-    attributes = {name: resilient(getattr(optuna.storages.RDBStorage, name)) for name in _STORAGE_CALLS}
-    beat = attributes["record_heartbeat"]
+                return method(*args, **kwargs)
+            except Exception as error:
+                if not _connection_lost(error):
+                    raise
+                deadline = deadline or time.monotonic() + self.outage_seconds
+                if time.monotonic() + pause > deadline:
+                    self.outage = SweepError(
+                        f"the storage {self.url_shown} was unreachable for {self.outage_seconds:g} s ({_first_line(error)}); "
+                        "its running trial is failed and retried by the next `sweep run` once the database is back")
+                    raise self.outage from error
+                if not warned:
+                    log.warning("the storage is unreachable (%s); retrying for up to %g s",
+                                _first_line(error), self.outage_seconds)
+                    warned = True
+                self.backend.remove_session()
+                time.sleep(pause)
+                pause = min(2 * pause, 5.0)
 
     def record_heartbeat(self, trial_id):
         try:
-            beat(self, trial_id)
+            super().record_heartbeat(trial_id)
         except SweepError:
             pass  # the heartbeat thread stops quietly; the worker's own next call reports the outage
-
-    attributes["record_heartbeat"] = record_heartbeat
-    return type("ResilientRDBStorage", (optuna.storages.RDBStorage,), attributes)
 
 
 def _connection_lost(error: BaseException | None) -> bool:

@@ -14,7 +14,6 @@ and sampled trials also as params, so the report reads them the same way for bot
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 import logging
 import os
@@ -30,8 +29,10 @@ from sweep.baselines import TUTORIAL, context_baselines
 from sweep.config import SEARCHABLE, StudySpec, canonical_json
 from sweep.config.run import DEFAULT_TRAINER, TRAINER_VARIABLE, RunOptions
 from sweep.kinds import KIND_ATTR, for_spec
+from sweep.optuna_gaps import fail_trials_that_never_beat
 from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
 from sweep.storage import open_storage
+from sweep.trainers import trainer_named, trainer_provenance
 
 log = logging.getLogger(__name__)
 
@@ -62,29 +63,6 @@ def trial_seeds(study_seed: int, trial_number: int, replicates: int) -> list[int
     """Training seeds of a trial, derived from the study seed and the trial's (original) number."""
     state = np.random.SeedSequence([study_seed, trial_number]).generate_state(replicates)
     return [int(seed % 2**31) for seed in state]
-
-
-def resolve_trainer(target: str):
-    """The trainer function a "module:function" target names (config.run.trainer_target)."""
-    module_name, _, function_name = target.partition(":")
-    try:
-        return getattr(importlib.import_module(module_name), function_name)
-    except (ImportError, AttributeError, ValueError) as error:
-        raise UsageError(f"${TRAINER_VARIABLE}={target} does not name a function ({error})") from None
-
-
-def trainer_provenance(target: str) -> dict:
-    """Which trainer produces a study's numbers: its target, module version, and whether it is sweep's own."""
-    module_name = target.partition(":")[0]
-    package = module_name.partition(".")[0]
-    version = (getattr(importlib.import_module(module_name), "__version__", None)
-               or getattr(importlib.import_module(package), "__version__", None))
-    if version is None:
-        try:
-            version = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            version = "unversioned"
-    return {"target": target, "module": module_name, "version": str(version), "real": target == DEFAULT_TRAINER}
 
 
 def nsga2_population(n_trials: int) -> int:
@@ -119,6 +97,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
     import optuna
 
     directions = list(spec.study.directions)
+    trainer = trainer_provenance(options.trainer)  # a $SWEEP_TRAINER naming no function fails before the study exists
     try:
         study = optuna.create_study(storage=storage, study_name=spec.study.name, directions=directions)
     except optuna.exceptions.DuplicatedStudyError:
@@ -128,7 +107,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
         study.set_user_attr("n_trials", options.n_trials)
         return study
     provenance = {
-        "trainer": trainer_provenance(options.trainer),
+        "trainer": trainer,
         "spec": canonical_json(spec.identity()),
         "spec_hash": spec.hash,
         "split_fingerprint": prepared.split_fingerprint,
@@ -202,43 +181,12 @@ def is_complete(counts: dict, n_trials: int) -> bool:
     return counts.get("COMPLETE", 0) >= n_trials and not counts.get("WAITING", 0)
 
 
-def fail_stale_trials(study) -> None:
-    """Fail (and enqueue the retry of) trials whose worker stopped beating, before counting."""
+def fail_stale_trials(study, storage, grace_seconds: float) -> None:
+    """Fail (and enqueue the retry of) trials whose worker stopped beating, or never beat, before counting."""
     import optuna
 
     optuna.storages.fail_stale_trials(study)
-    fail_trials_that_never_beat(study)
-
-
-def fail_trials_that_never_beat(study) -> None:
-    """Optuna's heartbeat check skips a RUNNING trial with no heartbeat at all, which a worker leaves
-    when it dies (or loses its database) between creating a trial and its first beat: such a
-    trial would stay RUNNING forever. Past the grace period since it started, fail and retry it
-    as a stale one. (Its start time is the creating worker's clock, compared with this one's.)"""
-    import datetime
-
-    import optuna
-    import sqlalchemy
-
-    storage = study._storage
-    backend = getattr(storage, "_backend", storage)  # Optuna wraps an RDBStorage in its cache
-    if getattr(backend, "heartbeat_interval", None) is None:  # a reader's storage keeps no heartbeats
-        return
-    grace = backend.grace_period or 2 * backend.heartbeat_interval
-    with backend.engine.connect() as connection:
-        beating = {row[0] for row in connection.execute(sqlalchemy.text("SELECT trial_id FROM trial_heartbeats"))}
-    now, retry = datetime.datetime.now(), storage.get_heartbeat_stale_trial_callback()
-    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        started = trial.datetime_start
-        if trial._trial_id in beating or started is None or (now - started).total_seconds() <= grace:
-            continue
-        try:
-            if not storage.set_trial_state_values(trial._trial_id, state=optuna.trial.TrialState.FAIL):
-                continue
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue  # another worker failed it first
-        if retry is not None:
-            retry(study, storage.get_trial(trial._trial_id))
+    fail_trials_that_never_beat(study, storage, grace_seconds)
 
 
 def count_states(study) -> dict:
@@ -260,7 +208,7 @@ def origin_trial(trial) -> int:
 
     if "origin_trial" in trial.user_attrs:
         return trial.user_attrs["origin_trial"]
-    frozen = trial.storage.get_trial(trial._trial_id)  # the system attributes of the running trial
+    frozen = next(t for t in trial.study.get_trials(deepcopy=False) if t.number == trial.number)  # its system attrs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
@@ -363,7 +311,7 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
     storage = open_storage(options.storage, options.heartbeat, options.outage_seconds)
     study = optuna.load_study(study_name=spec.study.name, storage=storage, sampler=make_sampler(spec, salt))
     _check_matches(study, spec, prepared, options.trainer)
-    trainer = resolve_trainer(options.trainer)
+    trainer = trainer_named(options.trainer)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     max_failed = spec.study.max_failed_trials or n_trials
     outcome = {"too_many_failures": False}
@@ -381,17 +329,26 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
         from sweep.artifacts import open_store
 
         store = open_store(study.user_attrs.get("artifacts") or options.artifacts)
-    fail_stale_trials(study)
+    fail_stale_trials(study, storage, options.heartbeat.grace)
     if is_complete(count_states(study), n_trials):
         return 0
-    objective = make_objective(spec, prepared, trainer, worker, store)
+    train_one = make_objective(spec, prepared, trainer, worker, store)
+    running = {}  # the trial this worker runs until Optuna records it: the storage is asked about it if Optuna refuses
+
+    def objective(trial):
+        running["number"] = trial.number
+        return train_one(trial)
+
+    def recorded(study, finished_trial):
+        running.pop("number", None)
+
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             break
         try:
-            study.optimize(objective, timeout=remaining, callbacks=[stop_when_done], catch=(TrialFailed,),
+            study.optimize(objective, timeout=remaining, callbacks=[recorded, stop_when_done], catch=(TrialFailed,),
                            gc_after_trial=False)
             break
         except Exception as error:
@@ -399,7 +356,7 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
                 raise storage.outage from error
             # A starved worker whose heartbeat lapsed finds its trial already failed (and retried)
             # by another worker; Optuna refuses the late result. The retry stands; carry on.
-            if not (isinstance(error, ValueError) and str(error).startswith("Cannot tell a")):
+            if not finished_elsewhere(error, study, running.get("number")):
                 raise
             log.warning("a trial of this worker was finished elsewhere (its heartbeat lapsed); continuing")
     if outcome["too_many_failures"]:
@@ -407,6 +364,25 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
     if store is not None and spec.study.keep_models == "pareto" and is_complete(count_states(study), n_trials):
         prune_models(study, store)
     return 0
+
+
+def finished_elsewhere(error: BaseException, study, number: int | None) -> bool:
+    """Whether Optuna refused to record this worker's trial `number` because it is no longer RUNNING.
+
+    Optuna refuses with ValueError (Study.tell's check) or UpdateFinishedTrialError (the
+    storage's, when another process finished the trial between that check and the write);
+    after an objective that returned, Optuna 5.0's optimize loop raises an AssertionError in
+    its place, with the refusal as its context. The trial's stored state is what tells a
+    refusal from any other error of those types."""
+    import optuna
+
+    refusal: BaseException | None = error
+    while refusal is not None and not isinstance(refusal, (ValueError, optuna.exceptions.UpdateFinishedTrialError)):
+        refusal = refusal.__cause__ or refusal.__context__
+    if refusal is None or number is None:
+        return False
+    stored = next(trial for trial in study.get_trials(deepcopy=False) if trial.number == number)
+    return stored.state.is_finished()
 
 
 def prune_models(study, store) -> None:

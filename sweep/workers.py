@@ -21,6 +21,7 @@ from sweep import SweepError
 from sweep.config import StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
+from sweep.logs import configure_logging
 from sweep.redact import redact
 from sweep.storage import open_storage
 from sweep.study import Interrupted, count_states, create_or_load, fail_stale_trials, is_complete, run_worker
@@ -54,7 +55,7 @@ def run_sweep(spec: StudySpec, options: RunOptions, progress) -> int:
     study = create_or_load(spec, storage, prepared, options)
     progress.note(f"study {spec.study.name!r} ({spec.hash[:19]}…) in {redact(options.storage)}: "
                   f"{n_trials} trials, {options.workers} worker(s)")
-    fail_stale_trials(study)
+    fail_stale_trials(study, storage, options.heartbeat.grace)
     counts = count_states(study)
     if is_complete(counts, n_trials):
         progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)} of {n_trials} trials; nothing to do")
@@ -125,7 +126,7 @@ def _child_main(spec, options, salt, threads, log_level, errors) -> None:
     """A worker process: its own TensorFlow with `threads` CPU threads; dies with its parent."""
     os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
     os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
-    logging.basicConfig(level=log_level, format="%(message)s", stream=sys.stderr)
+    configure_logging(log_level)  # a new interpreter: it logs as its parent, the CLI, set up
     parent = os.getppid()
 
     def watch_parent():

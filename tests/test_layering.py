@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sweep"
-OPTUNA_USERS = ("sweep.study", "sweep.conditioned_study", "sweep.storage", "sweep.artifacts", "sweep.workers",
-                "sweep.report")
+OPTUNA_USERS = ("sweep.study", "sweep.conditioned_study", "sweep.storage", "sweep.optuna_gaps", "sweep.artifacts",
+                "sweep.workers", "sweep.report", "sweep.logs")
 
 
 def module_name(path: Path) -> str:

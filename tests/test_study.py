@@ -17,7 +17,8 @@ import sweep
 from sweep import data
 from sweep.config import METRICS, load_study_file
 from sweep.config.run import DEFAULT_TRAINER
-from sweep.study import is_complete, origin_trial, suggest, trainer_provenance, trial_seeds
+from sweep.study import finished_elsewhere, is_complete, origin_trial, suggest, trial_seeds
+from sweep.trainers import trainer_provenance
 from sweep.trial import Trainer, train_and_evaluate
 from sweep.data import sources, synthetic
 from sweep.data.cache import store
@@ -179,10 +180,34 @@ def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_failed_and_retr
     study = optuna.create_study(storage=storage, directions=["maximize", "minimize"])
     orphan = study.ask()  # created RUNNING, and no heartbeat ever recorded (its worker died at once)
     orphan.set_user_attr("origin_trial", orphan.number)
-    fail_stale_trials(study)
+    fail_stale_trials(study, storage, grace_seconds=1)
     assert study.trials[0].state.name == "RUNNING"  # within the grace period it may still be starting
     time.sleep(1.2)
-    fail_stale_trials(study)
+    fail_stale_trials(study, storage, grace_seconds=1)
     states = [trial.state.name for trial in study.trials]
     assert states == ["FAIL", "WAITING"]  # failed, and its retry enqueued with its origin
     assert study.trials[1].user_attrs["origin_trial"] == 0
+
+
+@pytest.mark.parametrize("outcome", ["values", "TrialFailed"])
+def test_a_result_optuna_refuses_because_another_worker_failed_the_trial_is_told_from_other_errors(tmp_path, outcome):
+    from sweep.trial import TrialFailed
+
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'r.db'}")
+    study = optuna.create_study(storage=storage, directions=["maximize", "minimize"])
+    study_id = storage.get_study_id_from_name(study.study_name)
+
+    def failed_elsewhere_meanwhile(trial):  # as a worker that found this trial's heartbeat stale does
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
+        if outcome == "TrialFailed":
+            raise TrialFailed("non-finite loss")
+        return 0.5, 1.0
+
+    with pytest.raises(BaseException) as refused:
+        study.optimize(failed_elsewhere_meanwhile, n_trials=1, catch=(TrialFailed,))
+    assert finished_elsewhere(refused.value, study, 0)
+    running = study.ask()
+    assert not finished_elsewhere(ValueError("another fault"), study, running.number)  # its trial still runs
+    assert not finished_elsewhere(ValueError("another fault"), study, None)  # no trial of this worker unrecorded
+    assert not finished_elsewhere(KeyError("another fault"), study, 0)  # not how Optuna refuses a result
