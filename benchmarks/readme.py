@@ -237,7 +237,7 @@ def samplers_section(samplers: dict) -> list[str]:
         "tutorial's split, no enqueued pairs) for each sampler and study seed, and measures the",
         "hypervolume of the trials so far (from the trivial baselines) as a share of the best front",
         f"known (all {samplers['trials_pooled']:,} trials pooled). TPE starts with 5 random trials; NSGA-II's first",
-        "generation is random draws, its population a quarter of the budget (`sweep.study.nsga2_population`).",
+        "generation is random draws, its population a quarter of the budget (`sweep.per_pair.nsga2_population`).",
         "",
         "![Which sampler finds the front](results/samplers.png)",
         "",

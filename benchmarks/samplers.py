@@ -3,7 +3,7 @@
 Each run is one study of `--trials` trials over the demo's search (studies/demo.toml:
 rating weight 0.1–1e4, retrieval weight 1e-3–1, log scale; the tutorial's training
 settings, one training seed per trial, on the tutorial's split), driven by the product's
-own sampler construction and suggestion (sweep.study.make_sampler, sweep.study.suggest),
+own sampler construction and suggestion (sweep.per_pair.make_sampler, sweep.per_pair.suggest),
 without the enqueued tutorial pairs, so every trial is the sampler's choice. After each
 trial the hypervolume of the trials so far is measured from the trivial baselines
 (chance top-100, global-mean RMSE) and divided by the hypervolume of the best front
@@ -14,7 +14,7 @@ that share against trials, and the trials each run needed to reach 90 % and 98 %
 Two worker processes share the runs (TensorFlow at one thread each, so they do not
 contend); a run's trials do not depend on which worker runs it. `gp` runs only where
 PyTorch is installed. NSGA-II's first generation is random draws (the random sampler's,
-seed for seed), so its population is a quarter of the budget (sweep.study.nsga2_population):
+seed for seed), so its population is a quarter of the budget (sweep.per_pair.nsga2_population):
 a population as large as the study would make it random search.
 
     scripts/bench-samplers [--samplers tpe nsga2 random gp] [--seeds 5] [--trials 40]
@@ -52,7 +52,8 @@ def run_one(sampler: str, study_seed: int, n_trials: int) -> dict:
     from sweep.config import load_study_file
     from sweep.config import run as run_config
     from sweep.data.prepared import load_prepared
-    from sweep.study import make_sampler, suggest, trial_seeds
+    from sweep.per_pair import make_sampler, suggest
+    from sweep.study import trial_seeds
     from sweep.trial import train_and_evaluate
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -1,6 +1,6 @@
 """Study kinds: how a study gets its points, behind one small protocol, chosen once.
 
-- **sweep** (`sweep.workers`, `sweep.study`): Optuna's sampler names weight pairs, and every
+- **sweep** (`sweep.per_pair`, run in processes by `sweep.workers`): Optuna's sampler names weight pairs, and every
   pair trains one model per seed in worker processes; the tutorial's pairs and any adaptive
   weighting methods (`[weighting] methods`) are enqueued first.
 - **conditioned** (`sweep.conditioned_study`): one weight-conditioned model per seed
@@ -53,7 +53,7 @@ class PerPairKind:
     name = SWEEP
 
     def seed_new_study(self, study, spec: StudySpec) -> None:
-        from sweep.study import enqueue_first_trials
+        from sweep.per_pair import enqueue_first_trials
 
         enqueue_first_trials(study, spec)
 

@@ -24,7 +24,8 @@ from sweep.data.prepared import load_prepared
 from sweep.logs import configure_logging
 from sweep.redact import redact
 from sweep.storage import open_storage
-from sweep.study import Interrupted, count_states, create_or_load, fail_stale_trials, is_complete, run_worker
+from sweep.per_pair import run_worker
+from sweep.study import Interrupted, count_states, create_or_load, fail_stale_trials, is_complete
 
 log = logging.getLogger(__name__)
 

@@ -69,7 +69,7 @@ def test_the_default_sampler_is_the_one_the_committed_benchmark_found_fastest():
 
 
 def test_nsga2_population_is_a_quarter_of_the_budget_within_8_to_50():
-    from sweep.study import nsga2_population
+    from sweep.per_pair import nsga2_population
 
     # 40 trials: 4 generations of 10, not one random generation of Optuna's default 50
     assert [nsga2_population(n) for n in (15, 40, 100, 1000)] == [8, 10, 25, 50]

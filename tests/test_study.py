@@ -17,7 +17,8 @@ import sweep
 from sweep import data
 from sweep.config import METRICS, load_study_file
 from sweep.config.run import DEFAULT_TRAINER
-from sweep.study import finished_elsewhere, is_complete, origin_trial, suggest, trial_seeds
+from sweep.per_pair import finished_elsewhere, suggest
+from sweep.study import is_complete, origin_trial, trial_seeds
 from sweep.trainers import trainer_provenance
 from sweep.trial import Trainer, train_and_evaluate
 from sweep.data import sources, synthetic
