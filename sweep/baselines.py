@@ -267,10 +267,9 @@ def comparison_markdown(comparison: dict) -> list[str]:
 def noise_sentence(comparison: dict) -> str:
     """Which seed noise judged the figures: each pair's own, or the study's pooled estimate (with its
     degrees of freedom). Empty for comparisons recorded before the estimate was (every row its own)."""
-    estimates = {row["noise"]["estimate"] for row in comparison["rows"] if row.get("noise")}
     if not any("noise" in row for row in comparison["rows"]):
         return ""
-    if verdicts.POOLED not in estimates:
+    if verdicts.POOLED not in {row["noise"]["estimate"] for row in comparison["rows"] if row["noise"]}:
         return " z and the prediction intervals use each pair's own seeds' std."
     pooled = comparison["pooled_noise"]
     names = {"top_100_accuracy": "top-100 accuracy", "rmse": "RMSE"}

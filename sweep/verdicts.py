@@ -19,8 +19,9 @@ seeds a percentile bootstrap is only the seeds' minimum and maximum, so a report
 seed values and calls them that.
 
 A claim tested against many candidates (is an adaptive method dominated by any of a study's
-static trials?) corrects for their number with Holm's step-down (`holm_adjusted`), so that picking
-the most damning candidate after the fact does not make a verdict more likely than its level.
+static trials?) corrects for their number with Holm's step-down (`holm_adjusted`), so that
+picking the most damning candidate after the fact does not make a verdict likelier than its
+level.
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ def trial_row(number: int, method: str, tops: list[float], rmses: list[float]) -
            "pareto": not method, "log10_weight_ratio": 0.0, "rating_weight": 1.0, "retrieval_weight": 1.0,
            "n_seeds": len(tops), "top_100_accuracy": sum(tops) / len(tops), "rmse": sum(rmses) / len(rmses),
            "top_100_accuracy_std": statistics.stdev(tops), "rmse_std": statistics.stdev(rmses)}
-    for index, (top, rmse) in enumerate(zip(tops, rmses)):
+    for index, (top, rmse) in enumerate(zip(tops, rmses, strict=True)):
         row[f"seed{index}_top_100_accuracy"], row[f"seed{index}_rmse"] = top, rmse
     return row
 

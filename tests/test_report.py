@@ -277,7 +277,7 @@ def trials_table(trials: list[tuple]) -> pd.DataFrame:
     for number, state, pair, tops, rmses in trials:
         row = {"number": number, "state": state, "tutorial_pair": pair, "n_seeds": len(tops),
                "top_100_accuracy": sum(tops) / len(tops), "rmse": sum(rmses) / len(rmses)}
-        for index, (top, rmse) in enumerate(zip(tops, rmses)):
+        for index, (top, rmse) in enumerate(zip(tops, rmses, strict=True)):
             row[f"seed{index}_top_100_accuracy"], row[f"seed{index}_rmse"] = top, rmse
         rows.append(row)
     return pd.DataFrame(rows)

@@ -113,7 +113,8 @@ def dominance(numbers: list, static_runs: list[np.ndarray], method_runs: np.ndar
     both objectives; the verdict on "some static trial dominates it", Holm-corrected over every static
     trial of two or more seeds). The verdict carries its rule, the candidates' count, the trials Holm
     finds dominating it, and the named trial's p-values and Welch intervals."""
-    candidates = [(int(number), runs) for number, runs in zip(numbers, static_runs) if len(runs) >= verdicts.SEEDS_FOR_MEAN]
+    candidates = [(int(number), runs) for number, runs in zip(numbers, static_runs, strict=True)
+                  if len(runs) >= verdicts.SEEDS_FOR_MEAN]
     if len(method_runs) < verdicts.SEEDS_FOR_MEAN or not candidates:
         seeds = min(len(method_runs), max((len(runs) for runs in static_runs), default=0))
         return None, verdicts.above(None, 0.0, seeds) | {"rule": HOLM, "candidate_rivals": len(candidates)}
@@ -121,7 +122,7 @@ def dominance(numbers: list, static_runs: list[np.ndarray], method_runs: np.ndar
                     verdicts.one_sided_p(list(runs[:, 1]), list(method_runs[:, 1]), "less")) for _, runs in candidates]
     adjusted = verdicts.holm_adjusted(p_values)
     each = [dominance_verdict(runs, method_runs) for _, runs in candidates]
-    dominated_by = [number for (number, _), value in zip(candidates, adjusted) if value <= RIVAL_LEVEL]
+    dominated_by = [number for (number, _), value in zip(candidates, adjusted, strict=True) if value <= RIVAL_LEVEL]
     word = (verdicts.HOLDS if dominated_by else
             verdicts.FAILS if all(item["verdict"] == verdicts.FAILS for item in each) else verdicts.UNDETERMINED)
     closest = int(np.argmin(p_values))  # the first of equals

@@ -23,7 +23,6 @@ from sweep.redact import portable_command, redact
 from sweep.report import methods
 from sweep.report.cost import compute, compute_lines
 
-
 SEED_METRICS = ("top_100_accuracy", "rmse")  # the metrics the trials table keeps per seed
 
 
@@ -258,6 +257,7 @@ def knee_interval(frame: pd.DataFrame, knee) -> dict | None:
 
 
 def knee_sentence(interval: dict | None) -> str:
+    """The summary's words for `knee_interval`: the seed values, or the interval with its method and seed count."""
     if interval is None:
         return ""
     name = verdicts.interval_name(interval["seeds"])
