@@ -160,15 +160,19 @@ def summarize(runs: dict) -> dict:
     return summary
 
 
-def compare_with_tutorial(summary: dict, context: dict, margins: dict, noise: str, figures: str = "printed") -> dict:
+def compare_with_tutorial(summary: dict, context: dict, margins: dict, noise: str, figures: str = "printed",
+                          pooled: dict | None = None) -> dict:
     """Each published figure ("printed": the pairs the tutorial prints; "logged": every figure of its
     evaluation log) against our runs' prediction interval, and a three-valued verdict on each of the
-    tutorial's conclusions (sweep.verdicts). `noise` says what the runs vary."""
+    tutorial's conclusions (sweep.verdicts). `noise` says what the runs vary. `pooled` ({metric:
+    sweep.verdicts.SeedNoise}): the study's pooled seed noise, which judges a pair with fewer than
+    OWN_SEEDS_ENOUGH seeds; each row's `noise` says which estimate judged it."""
     rows = []
     for published in TUTORIAL:
         for metric, written in published.figures(figures):
             value, ours = float(written), summary[published.name][metric]
-            verdict = verdicts.figure_verdict(value, ours["values"], rounding(written))
+            seed_noise = verdicts.noise_for(ours["values"], (pooled or {}).get(metric))
+            verdict = verdicts.figure_verdict(value, ours["values"], rounding(written), seed_noise)
             rows.append(
                 {
                     "model": published.name,
@@ -179,12 +183,14 @@ def compare_with_tutorial(summary: dict, context: dict, margins: dict, noise: st
                     "mean": ours["mean"],
                     "std": ours["std"],
                     "seeds": ours["n"],
-                    "z": (value - ours["mean"]) / ours["std"] if ours["std"] > 0 else None,
+                    "z": (value - ours["mean"]) / seed_noise.std if seed_noise and seed_noise.std > 0 else None,
+                    "noise": seed_noise.as_dict() if seed_noise else None,
                     **verdict,
                 }
             )
     return {"rows": rows, "conclusions": _conclusions(summary, context, margins), "margins": dict(margins),
-            "noise": noise}
+            "noise": noise, "pooled_noise": {metric: item.as_dict() for metric, item in (pooled or {}).items()},
+            "own_seeds_enough": verdicts.OWN_SEEDS_ENOUGH}
 
 
 def _conclusions(summary: dict, context: dict, margins: dict) -> list[dict]:
@@ -253,8 +259,27 @@ def comparison_markdown(comparison: dict) -> list[str]:
         lines.append(f"| {conclusion['claim']} | {verdicts.describe(conclusion)} | {conclusion['evidence']} |")
     margins = comparison["margins"]
     lines += ["", f"Intervals cover {comparison['noise']}. \"Close\" means within {margins['top_100_accuracy']:g} "
-                  f"top-100 accuracy and {margins['rmse']:g} RMSE of the specialist (the `[baselines]` margins)."]
+                  f"top-100 accuracy and {margins['rmse']:g} RMSE of the specialist (the `[baselines]` margins)."
+                  + noise_sentence(comparison)]
     return lines
+
+
+def noise_sentence(comparison: dict) -> str:
+    """Which seed noise judged the figures: each pair's own, or the study's pooled estimate (with its
+    degrees of freedom). Empty for comparisons recorded before the estimate was (every row its own)."""
+    if not any("noise" in row for row in comparison["rows"]):
+        return ""
+    if verdicts.POOLED not in {row["noise"]["estimate"] for row in comparison["rows"] if row["noise"]}:
+        return " z and the prediction intervals use each pair's own seeds' std."
+    pooled = comparison["pooled_noise"]
+    names = {"top_100_accuracy": "top-100 accuracy", "rmse": "RMSE"}
+    parts = "; ".join(f"{names.get(metric, metric)} {item['std']:.4f} ({item['degrees_of_freedom']} degrees of freedom)"
+                      for metric, item in pooled.items())
+    trials = max(item["trials"] for item in pooled.values())
+    enough = comparison["own_seeds_enough"]
+    return (f" z and the prediction intervals of pairs with fewer than {enough} seeds use the study's pooled seed "
+            f"noise, the within-trial std pooled over its {trials} multi-seed trials: {parts}; a pair with {enough} "
+            "or more seeds uses its own.")
 
 
 def markdown_table(comparison: dict, summary: dict, context: dict) -> str:

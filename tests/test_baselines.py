@@ -136,3 +136,33 @@ def test_sweep_baselines_writes_every_logged_figure_with_its_verdict(synthetic_d
     assert all(len(runs) == 3 for runs in document["runs"].values())
     table = (tmp_path / "baselines.md").read_text()
     assert table.count("| joint |") == 6 and "Intervals cover seeds only (one split)." in table
+
+
+def test_a_pair_with_ten_seeds_is_judged_on_its_own_noise_and_one_with_fewer_on_the_studys_pooled_noise():
+    # every seed alike, each mean 0.001 top-100 and 0.01 RMSE off the published figure (twice its rounding)
+    pooled = {"top_100_accuracy": verdicts.SeedNoise(0.002, 40, 20, "pooled"),
+              "rmse": verdicts.SeedNoise(0.02, 40, 20, "pooled")}
+    few, many = (summary_of({p.name: {"top_100_accuracy": (p.top_100_accuracy + 0.001, 0.0), "rmse": (p.rmse + 0.01, 0.0)}
+                             for p in TUTORIAL}, n=n) for n in (3, 10))
+    alone = compare_with_tutorial(few, CONTEXT, MARGINS, "seeds only")["rows"]
+    assert {row["verdict"] for row in alone} == {"fails"}  # three seeds with no spread: a point, missed
+    rows = compare_with_tutorial(few, CONTEXT, MARGINS, "seeds only", pooled=pooled)["rows"]
+    assert {(row["noise"]["estimate"], row["noise"]["degrees_of_freedom"]) for row in rows} == {("pooled", 40)}
+    # ± t(0.975, 40) · 0.002 · √(4/3) = ± 0.0047 top-100 and ± 0.047 RMSE: both offsets inside
+    assert {row["verdict"] for row in rows} == {"holds"}
+    rows = compare_with_tutorial(many, CONTEXT, MARGINS, "seeds only", pooled=pooled)["rows"]
+    assert {(row["noise"]["estimate"], row["noise"]["degrees_of_freedom"]) for row in rows} == {("own", 9)}
+    assert {row["verdict"] for row in rows} == {"fails"}  # ten seeds speak for themselves
+
+
+def test_the_comparison_says_which_seed_noise_judged_its_figures():
+    summary = summary_of({p.name: {"top_100_accuracy": (p.top_100_accuracy, 0.001), "rmse": (p.rmse, 0.01)}
+                          for p in TUTORIAL})
+    own = "\n".join(comparison_markdown(compare(summary)))
+    assert "z and the prediction intervals use each pair's own seeds' std." in own
+    pooled = {"top_100_accuracy": verdicts.SeedNoise(0.002, 40, 20, "pooled"),
+              "rmse": verdicts.SeedNoise(0.02, 40, 20, "pooled")}
+    text = "\n".join(comparison_markdown(compare_with_tutorial(summary, CONTEXT, MARGINS, "seeds only", pooled=pooled)))
+    assert ("z and the prediction intervals of pairs with fewer than 10 seeds use the study's pooled seed noise, the "
+            "within-trial std pooled over its 20 multi-seed trials: top-100 accuracy 0.0020 (40 degrees of freedom); "
+            "RMSE 0.0200 (40 degrees of freedom); a pair with 10 or more seeds uses its own.") in text

@@ -8,13 +8,17 @@ dominates a method is known exactly and checked by brute force here.
 from __future__ import annotations
 
 import json
+import math
+import statistics
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from sweep import UsageError
 from sweep.config import METHODS, parse_study
 from sweep.report import FILES, WEIGHTS_FILE
+from sweep.report.methods import assess, markdown_lines
 from tests.fake_trainer import METHOD_WEIGHTS, expected_metrics
 from tests.helpers import study_file, study_text, sweep_cli, sweep_run
 
@@ -129,3 +133,66 @@ def test_a_methods_tooltip_names_the_method(methods_study):
     _, out = methods_study
     page = (out / "index.html").read_text()
     assert "method gradnorm: weights where its training ended" in page
+
+
+METHOD_TOPS, METHOD_RMSES = [0.20, 0.21, 0.22], [1.00, 1.01, 1.02]  # each std 0.01
+
+
+def judged_against(static: list[tuple[float, float]]) -> dict:
+    """The method above judged against static trials 0, 1, … whose seeds are the method's shifted by
+    (top-100, RMSE) offsets: same spread, so Welch's test has 2n − 2 = 4 degrees of freedom."""
+    rows = []
+    for number, (top_shift, rmse_shift) in enumerate(static):
+        rows.append(trial_row(number, "", [t + top_shift for t in METHOD_TOPS], [r + rmse_shift for r in METHOD_RMSES]))
+    rows.append(trial_row(len(static), "gradnorm", METHOD_TOPS, METHOD_RMSES))
+
+    (item,) = assess(pd.DataFrame(rows), {"top_100_accuracy": 0.0, "rmse": 2.0})
+    return item
+
+
+def trial_row(number: int, method: str, tops: list[float], rmses: list[float]) -> dict:
+    row = {"study": "s", "number": number, "state": "COMPLETE", "method": method, "counts_for_front": not method,
+           "pareto": not method, "log10_weight_ratio": 0.0, "rating_weight": 1.0, "retrieval_weight": 1.0,
+           "n_seeds": len(tops), "top_100_accuracy": sum(tops) / len(tops), "rmse": sum(rmses) / len(rmses),
+           "top_100_accuracy_std": statistics.stdev(tops), "rmse_std": statistics.stdev(rmses)}
+    for index, (top, rmse) in enumerate(zip(tops, rmses, strict=True)):
+        row[f"seed{index}_top_100_accuracy"], row[f"seed{index}_rmse"] = top, rmse
+    return row
+
+
+# Better by 0.03 top-100 (t = 0.03 / (0.01 · √(2/3)) = 3.674, one-sided p = 0.0107 at 4 df) and by 0.1
+# RMSE (p far smaller): alone, dominated beyond doubt at 2.5 % a side; among five candidates Holm asks 5p ≤ 2.5 %.
+BORDERLINE = (0.03, -0.1)
+WORSE_ON_TOP, WORSE_ON_RMSE = (-0.1, -0.1), (0.1, 0.1)
+
+
+def test_a_rival_that_dominates_beyond_doubt_alone_is_undetermined_among_five_candidates():
+    p = stats.t.sf(0.03 / (0.01 * math.sqrt(2 / 3)), 4)
+    assert 0.01 < p < 0.025 < 5 * p  # the case is what it claims to be
+    alone = judged_against([BORDERLINE])
+    assert alone["rival"] == 0 and alone["rival_verdict"]["verdict"] == "holds"
+    assert alone["rival_verdict"]["rival_p_value"] == pytest.approx(p)
+    among = judged_against([WORSE_ON_TOP, WORSE_ON_RMSE, BORDERLINE, WORSE_ON_TOP, WORSE_ON_RMSE])
+    verdict = among["rival_verdict"]
+    assert among["rival"] == 2 and verdict["verdict"] == "undetermined"
+    assert verdict["rival_adjusted_p_value"] == pytest.approx(5 * p)
+    assert (verdict["candidate_rivals"], verdict["dominated_by"]) == (5, [])
+    assert verdict["rule"] == "Holm over every static trial with two or more seeds"
+
+
+def test_a_method_every_static_trial_is_worse_than_on_some_objective_is_not_dominated():
+    item = judged_against([WORSE_ON_TOP, WORSE_ON_RMSE, WORSE_ON_TOP])
+    assert item["rival"] is None  # no static trial's mean is better on both
+    assert item["rival_verdict"]["verdict"] == "fails" and item["rival_verdict"]["dominated_by"] == []
+
+
+def test_a_clear_rival_survives_the_correction_and_the_report_words_the_rule():
+    item = judged_against([WORSE_ON_TOP, (0.1, -0.1), WORSE_ON_RMSE])
+    assert item["rival"] == 1 and item["rival_verdict"]["verdict"] == "holds"
+    assert item["rival_verdict"]["dominated_by"] == [1]
+
+    text = "\n".join(markdown_lines([item]))
+    assert "| dominated by a static trial? (Holm) |" in text
+    assert "| holds; closest: trial 1, Holm-adjusted p " in text and " (its top-100 − method's [+" in text
+    assert "every static trial with two or more seeds is a candidate rival, and the verdict corrects for their " \
+           "number with Holm's step-down" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -13,7 +14,8 @@ import optuna
 import pandas as pd
 import pytest
 
-from sweep.report import FILES
+from sweep.baselines import comparison_markdown
+from sweep.report import FILES, summary
 from tests.helpers import REPO, study_file, sweep_cli, sweep_run
 from tests.test_pareto import brute_force
 
@@ -80,9 +82,11 @@ def test_the_summary_compares_with_the_tutorial_and_reports_health(reported):
     text = (out / "summary.md").read_text()
     for expected in ("## Pareto-optimal trials", "Recommended knee point: trial", "## The tutorial's comparison",
                      "| joint | top_100_accuracy | 0.235 |", "1 failed (9%), of which 1 diverged", "## Provenance",
-                     "| undetermined (2 seeds; 3 needed) |",  # two seeds decide no published figure
+                     # two seeds a pair: judged with the seed noise pooled over the 10 complete trials, 1 df each
+                     "use the study's pooled seed noise, the within-trial std pooled over its 10 multi-seed trials: "
+                     "top-100 accuracy 0.0000 (10 degrees of freedom); RMSE 0.0000 (10 degrees of freedom)",
                      "| p_pareto | knee |", "p_pareto: the share of 1,000 bootstrap resamples",
-                     "Its 95 % bootstrap interval over its 2 seeds: top-100 accuracy [",
+                     "Its seed values (2 seeds; an interval needs 3): top-100 accuracy ",  # two seeds make no interval
                      "- split: a permutation with split seed 42; fingerprint `sha256:"):
         assert expected in text
     html = (out / "index.html").read_text()
@@ -264,3 +268,70 @@ def test_each_studys_hypervolume_is_a_share_of_the_best_front_stored_on_its_spli
     assert volumes[0]["best_stored"] == volumes[1]["best_stored"]
     for volume in volumes:  # the pooled front dominates at least what either study reaches alone
         assert volume["hypervolume"] <= volume["best_stored"] + 1e-12
+
+
+def trials_table(trials: list[tuple]) -> pd.DataFrame:
+    """A trials table as sweep.report.table writes it, from (number, state, tutorial pair, top-100 seed
+    values, RMSE seed values): the columns the summary reads."""
+    rows = []
+    for number, state, pair, tops, rmses in trials:
+        row = {"number": number, "state": state, "tutorial_pair": pair, "n_seeds": len(tops),
+               "top_100_accuracy": sum(tops) / len(tops), "rmse": sum(rmses) / len(rmses)}
+        for index, (top, rmse) in enumerate(zip(tops, rmses, strict=True)):
+            row[f"seed{index}_top_100_accuracy"], row[f"seed{index}_rmse"] = top, rmse
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_a_knee_with_two_seeds_shows_its_seed_values_and_calls_them_that():
+    frame = trials_table([(9, "COMPLETE", "", [0.2956, 0.2317], [0.9750, 0.9958])])
+    interval = summary.knee_interval(frame, 9)
+    assert interval["kind"] == "seed values" and interval["seeds"] == 2
+    assert interval["values"] == {"top_100_accuracy": [0.2956, 0.2317], "rmse": [0.9750, 0.9958]}
+    assert interval["top_100_accuracy"] == [0.2317, 0.2956]  # as summary.json always held them: lowest, highest
+    sentence = summary.knee_sentence(interval)
+    assert sentence == (" Its seed values (2 seeds; an interval needs 3): top-100 accuracy 0.2956, 0.2317; "
+                        "RMSE 0.9750, 0.9958.")
+    assert "95 %" not in sentence
+
+
+def test_a_knee_with_three_seeds_gets_a_bootstrap_interval_named_with_its_method_and_seed_count():
+    # Each bootstrap mean of three seeds lies between the lowest and the highest seed, and all three
+    # picks land on the lowest in 1 resample of 27 (3.7 %, more than the 2.5 % tail): the ends are those seeds.
+    frame = trials_table([(4, "COMPLETE", "", [0.1, 0.3, 0.2], [1.0, 1.1, 0.9])])
+    interval = summary.knee_interval(frame, 4)
+    assert interval["kind"] == "bootstrap"
+    assert interval["top_100_accuracy"] == pytest.approx([0.1, 0.3]) and interval["rmse"] == pytest.approx([0.9, 1.1])
+    assert summary.knee_sentence(interval).startswith(" Its 95 % bootstrap interval over 3 seeds (percentile, "
+                                                      "of the seed mean): top-100 accuracy [0.1000, 0.3000]")
+
+
+CONTEXT = {"chance_top_100_accuracy": 0.0595, "global_mean_rmse": 1.1248}
+
+
+def test_the_seed_noise_is_pooled_over_every_complete_multi_seed_trial_with_its_degrees_of_freedom():
+    frame = trials_table([
+        (0, "COMPLETE", "ratings-only", [0.058, 0.060, 0.062], [1.10, 1.11, 1.12]),
+        (1, "COMPLETE", "retrieval-only", [0.233, 0.235, 0.237], [3.6, 3.7, 3.8]),
+        (2, "COMPLETE", "joint", [0.2310, 0.2312, 0.2314], [1.12, 1.13, 1.14]),  # seeds that happen to agree
+        (3, "COMPLETE", "", [0.20, 0.24], [1.0, 1.0]),
+        (4, "COMPLETE", "", [0.15], [1.05]),  # one seed: no variance to pool
+        (5, "FAIL", "", [0.9, 0.1], [9.0, 0.1]),  # failed: never pooled
+    ])
+    # top-100: variances 0.002² (2 df), 0.002² (2 df), 0.0002² (2 df), 0.02²·2 = 0.0008 (1 df)
+    expected = math.sqrt((2 * 0.002**2 + 2 * 0.002**2 + 2 * 0.0002**2 + 0.0008) / 7)
+    pooled = summary.pooled_seed_noise(frame)
+    assert pooled["top_100_accuracy"].std == pytest.approx(expected)
+    assert (pooled["top_100_accuracy"].degrees_of_freedom, pooled["top_100_accuracy"].trials) == (7, 4)
+    compared = summary.comparison(frame, {"context_baselines": CONTEXT})
+    joint = next(row for row in compared["rows"] if (row["model"], row["metric"]) == ("joint", "top_100_accuracy"))
+    # own std 0.0002 would put the published 0.235 at z = +19: judged with the pooled noise, it is at z ≈ +1.3
+    assert joint["noise"] == {"std": pytest.approx(expected), "degrees_of_freedom": 7, "trials": 4, "estimate": "pooled"}
+    assert joint["z"] == pytest.approx((0.235 - 0.2312) / expected)
+    half = 2.3646243 * expected * math.sqrt(1 + 1 / 3)  # t(0.975, 7)
+    assert joint["interval"] == pytest.approx([0.2312 - half, 0.2312 + half])
+    assert joint["verdict"] == "holds"
+    text = "\n".join(comparison_markdown(compared))
+    assert (f"use the study's pooled seed noise, the within-trial std pooled over its 4 multi-seed trials: "
+            f"top-100 accuracy {expected:.4f} (7 degrees of freedom)") in text
+    assert "a pair with 10 or more seeds uses its own." in text

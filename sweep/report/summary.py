@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sweep import verdicts
 from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
 from sweep.config import Margins
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
@@ -22,17 +23,24 @@ from sweep.redact import portable_command, redact
 from sweep.report import methods
 from sweep.report.cost import compute, compute_lines
 
+SEED_METRICS = ("top_100_accuracy", "rmse")  # the metrics the trials table keeps per seed
+
+
+def seed_values(row, metric: str) -> list[float]:
+    """A trial's per-seed values of `metric` from its trials-table row (none if it kept no seed runs)."""
+    columns = [c for c in row.index if c.startswith("seed") and c.endswith(f"_{metric}") and not pd.isna(row[c])]
+    return [float(row[c]) for c in columns]
+
 
 def tutorial_runs(frame: pd.DataFrame) -> dict:
     """Per-seed top-100 and RMSE of the study's own runs of the tutorial's three pairs."""
     summary = {}
     for published in TUTORIAL:
         rows = frame[(frame["tutorial_pair"] == published.name) & (frame["state"] == "COMPLETE")]
-        seeds = {metric: [] for metric in ("top_100_accuracy", "rmse")}
+        seeds = {metric: [] for metric in SEED_METRICS}
         for _, row in rows.iterrows():
             for metric in seeds:
-                columns = [c for c in row.index if c.startswith("seed") and c.endswith(f"_{metric}") and not pd.isna(row[c])]
-                seeds[metric] += [float(row[c]) for c in columns] or [float(row[metric])]
+                seeds[metric] += seed_values(row, metric) or [float(row[metric])]
         if not seeds["rmse"]:
             return {}
         summary[published.name] = {
@@ -43,13 +51,24 @@ def tutorial_runs(frame: pd.DataFrame) -> dict:
     return summary
 
 
+def pooled_seed_noise(frame: pd.DataFrame) -> dict:
+    """Per metric, the within-trial seed noise pooled over every COMPLETE multi-seed trial of the study
+    (sweep.verdicts.pooled_noise): what a pair's few seeds are judged with."""
+    complete = frame[frame["state"] == "COMPLETE"]
+    pooled = {metric: verdicts.pooled_noise([seed_values(row, metric) for _, row in complete.iterrows()])
+              for metric in SEED_METRICS}
+    return {metric: noise for metric, noise in pooled.items() if noise is not None}
+
+
 def comparison(frame: pd.DataFrame, study_attrs: dict) -> dict | None:
-    """The tutorial's figures and conclusions against the study's own runs of its three pairs."""
+    """The tutorial's figures and conclusions against the study's own runs of its three pairs, each
+    figure judged with the study's pooled seed noise unless its pair has seeds enough of its own."""
     runs, context = tutorial_runs(frame), study_attrs.get("context_baselines")
     if not runs or not context:
         return None
     margins = study_attrs.get("margins") or Margins().as_dict()  # studies before margins were recorded: defaults
-    return compare_with_tutorial(runs, context, margins, "seeds only (the study's one split)")
+    return compare_with_tutorial(runs, context, margins, "seeds only (the study's one split)",
+                                 pooled=pooled_seed_noise(frame))
 
 
 def health(frame: pd.DataFrame) -> dict:
@@ -130,7 +149,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
                 f"{_share(row.p_pareto)} | {'**knee**' if row.number == knee else ''} |"
             )
         lines += ["", f"Recommended knee point: trial {knee} (the front point that dominates the largest area "
-                      f"beyond the trivial baselines: chance accuracy and global-mean RMSE).{_interval_sentence(knee_interval(frame, knee))}", ""]
+                      f"beyond the trivial baselines: chance accuracy and global-mean RMSE).{knee_sentence(knee_interval(frame, knee))}", ""]
         lines += _front_under_noise(frame)
     if volume and study_health["complete"]:
         lines += hypervolume_lines(volume)
@@ -217,21 +236,36 @@ def _share(value: float) -> str:
 
 
 def knee_interval(frame: pd.DataFrame, knee) -> dict | None:
-    """The knee's 95 % bootstrap interval of top-100 accuracy and RMSE over its seeds (two or more)."""
+    """The knee's spread over its seeds (two or more), named for what it is (sweep.verdicts.interval_name):
+    below SEEDS_FOR_INTERVAL seeds its seed values (`kind` "seed values"; `top_100_accuracy` and `rmse`
+    their lowest and highest, as before), from there the 95 % percentile bootstrap interval of its mean
+    (`kind` "bootstrap"). `values`: each metric's seed values in seed order."""
     row = frame[frame["number"] == knee].iloc[0]
-    columns = [[f"seed{index}_{metric}" for metric in ("top_100_accuracy", "rmse")] for index in range(row["n_seeds"])]
+    columns = [[f"seed{index}_{metric}" for metric in SEED_METRICS] for index in range(row["n_seeds"])]
     runs = np.array([[row[column] for column in pair] for pair in columns if all(column in row for column in pair)])
     if len(runs) < 2:
         return None
-    low, high = np.percentile(bootstrap_means([runs])[:, 0, :], [2.5, 97.5], axis=0)
-    return {"seeds": len(runs), "top_100_accuracy": [low[0], high[0]], "rmse": [low[1], high[1]]}
+    values = {metric: [float(value) for value in runs[:, index]] for index, metric in enumerate(SEED_METRICS)}
+    if len(runs) < verdicts.SEEDS_FOR_INTERVAL:
+        low, high = runs.min(axis=0), runs.max(axis=0)
+        kind = "seed values"
+    else:
+        low, high = np.percentile(bootstrap_means([runs])[:, 0, :], [2.5, 97.5], axis=0)
+        kind = "bootstrap"
+    return {"seeds": len(runs), "kind": kind, "values": values,
+            "top_100_accuracy": [float(low[0]), float(high[0])], "rmse": [float(low[1]), float(high[1])]}
 
 
-def _interval_sentence(interval: dict | None) -> str:
+def knee_sentence(interval: dict | None) -> str:
+    """The summary's words for `knee_interval`: the seed values, or the interval with its method and seed count."""
     if interval is None:
         return ""
+    name = verdicts.interval_name(interval["seeds"])
+    if interval["kind"] == "seed values":
+        top, rmse = (", ".join(f"{value:.4f}" for value in interval["values"][metric]) for metric in SEED_METRICS)
+        return f" Its {name}: top-100 accuracy {top}; RMSE {rmse}."
     (top_low, top_high), (rmse_low, rmse_high) = interval["top_100_accuracy"], interval["rmse"]
-    return (f" Its 95 % bootstrap interval over its {interval['seeds']} seeds: top-100 accuracy "
+    return (f" Its {name} (percentile, of the seed mean): top-100 accuracy "
             f"[{top_low:.4f}, {top_high:.4f}], RMSE [{rmse_low:.4f}, {rmse_high:.4f}].")
 
 
