@@ -43,7 +43,8 @@ def open_store(path: Path):
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise SweepError(f"cannot use artifact directory {path} ({error.strerror}); set --artifacts or ${ARTIFACTS_VARIABLE}") from error
+        raise SweepError(f"cannot use artifact directory {path} ({error.strerror}); "
+                         f"set --artifacts or ${ARTIFACTS_VARIABLE}") from error
     return AtomicFileSystemArtifactStore(str(path))
 
 

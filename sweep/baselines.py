@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -123,7 +123,7 @@ def write_baselines(document: dict, out: Path) -> list[Path]:
 def run_tutorial_models(prepared_by_split: dict, seeds: Sequence[int], trainer: Callable, train_config: TrainConfig,
                         progress: Callable[[str], None]) -> dict:
     """Metrics of the three tutorial pairs for every (split seed, seed): {name: [run, ...]}."""
-    runs = {published.name: [] for published in TUTORIAL}
+    runs: dict[str, list[dict]] = {published.name: [] for published in TUTORIAL}
     for split_seed, prepared in prepared_by_split.items():
         for seed in seeds:
             for published in TUTORIAL:
@@ -145,7 +145,7 @@ def summarize(runs: dict) -> dict:
         entry = {}
         for metric in [f"top_{k}_accuracy" for k in TOP_K] + ["rmse"]:
             values = [run[metric] for run in model_runs]
-            per_split = {}
+            per_split: dict[int, list[float]] = {}
             for run in model_runs:
                 per_split.setdefault(run["split_seed"], []).append(run[metric])
             split_means = [statistics.fmean(v) for v in per_split.values()]

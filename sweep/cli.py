@@ -292,6 +292,7 @@ def _command_line(args) -> str:
 
 # --- parser --------------------------------------------------------------------------------
 
+DATA_DIR_HELP = "cache directory (default: $SWEEP_DATA_DIR or the user cache dir)"
 DATASET_HELP = ("movielens-100k (default) | movielens-1m | movielens-20m | movielens-25m | movielens-latest-small "
                 "| synthetic")
 
@@ -383,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--json", action="store_true", help="print it as JSON")
     split.set_defaults(handler=command_data_split)
     for sub in (fetch, info, split):
-        sub.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
+        sub.add_argument("--data-dir", type=Path, default=None, help=DATA_DIR_HELP)
     base = commands.add_parser(
         "baselines", help="the tutorial's three models over several seeds, against its published figures"
     )
@@ -396,12 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--dataset", default="movielens-100k", help="movielens-100k (default) | synthetic")
     base.add_argument("--margin-top-100", type=number(range_of(Margins, "top_100_accuracy")),
                       default=Margins.top_100_accuracy,
-                      help=f"how far joint may trail retrieval-only in top-100 and still be close (default {Margins.top_100_accuracy})")
+                      help="how far joint may trail retrieval-only in top-100 and still be close "
+                           f"(default {Margins.top_100_accuracy})")
     base.add_argument("--margin-rmse", type=number(range_of(Margins, "rmse")), default=Margins.rmse,
                       help=f"how far joint may trail ratings-only in RMSE and still be close (default {Margins.rmse})")
     base.add_argument("--json", action="store_true", help="print every run and the comparison as JSON")
     base.add_argument("--out", type=Path, default=None, help="also write baselines.md and baselines.json here")
-    base.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
+    base.add_argument("--data-dir", type=Path, default=None, help=DATA_DIR_HELP)
     base.set_defaults(handler=command_baselines)
     storage_help = "Optuna RDB URL (default: $SWEEP_STORAGE, else sqlite:///studies/sweep.db)"
     run = commands.add_parser("run", help="run (or resume) the Optuna study a study file describes")
@@ -417,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--artifacts", default=None,
                      help="directory for trained models (default: $SWEEP_ARTIFACTS, else studies/artifacts); "
                           "recorded with a new study, shared by all its workers")
-    run.add_argument("--data-dir", type=Path, default=None, help="cache directory (default: $SWEEP_DATA_DIR or the user cache dir)")
+    run.add_argument("--data-dir", type=Path, default=None, help=DATA_DIR_HELP)
     run.set_defaults(handler=command_run)
     studies = commands.add_parser("studies", help="list the studies in a storage with trial counts by state")
     studies.add_argument("--storage", default=None, help=storage_help)
@@ -477,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         code = getattr(interruption, "exit_code", 130)
-        print(f"sweep: interrupted ({'SIGTERM' if code == 143 else 'SIGINT'}); a running trial was marked FAILED", file=sys.stderr)
+        signal_name = "SIGTERM" if code == 143 else "SIGINT"
+        print(f"sweep: interrupted ({signal_name}); a running trial was marked FAILED", file=sys.stderr)
         return code
     except BrokenPipeError:  # the reader went away (`sweep data split | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

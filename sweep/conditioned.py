@@ -64,7 +64,7 @@ from sweep.training import ROW_WEIGHTS, TrialFailed, run_epochs, training_step  
 
 
 def build_conditioned_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
-                            conditioning_width: int) -> "ConditionedModel":
+                            conditioning_width: int) -> ConditionedModel:
     """The one way a conditioned model is built, for training and for serving a stored one alike."""
     return ConditionedModel(user_vocabulary_size, title_vocabulary_size, config.embedding_dimension,
                             tuple(config.rating_layers), config.activation, conditioning_width=conditioning_width)
@@ -122,7 +122,7 @@ class ConditionedModel(tf.keras.Model):
             cosine_term = -cosine_weight * _cosine(losses, tf.reduce_mean(weights, axis=0))
         return rating_term, retrieval_term, cosine_term
 
-    def at(self, rating_weight: float, retrieval_weight: float) -> "FixedPair":
+    def at(self, rating_weight: float, retrieval_weight: float) -> FixedPair:
         """The model serving one weight pair, shaped like the static model for `sweep.evaluation.evaluate`."""
         return FixedPair(self, rating_weight, retrieval_weight)
 

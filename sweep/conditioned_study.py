@@ -22,20 +22,28 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL
-from sweep.config import WEIGHTS, StudySpec
+from sweep.config import WEIGHTS, ConditionedConfig, StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
-from sweep.storage import open_storage
 from sweep.kinds import for_study
-from sweep.record import CONDITIONED, counts_for_front, Provenance, Run, Seconds, Summary, TrialRecord
+from sweep.record import CONDITIONED, Provenance, Run, Seconds, Summary, TrialRecord, counts_for_front
+from sweep.storage import open_storage
 from sweep.study import create_or_load, package_versions, trial_seeds
 
 TRAININGS_ATTR = "trainings"
 
 
+def settings(spec: StudySpec) -> ConditionedConfig:
+    """The spec's `[conditioned]` settings (config gives every conditioned spec them, defaults or not)."""
+    if spec.conditioned is None:
+        raise UsageError(f"study {spec.study.name!r} is not a conditioned study (study.kind = \"conditioned\")")
+    return spec.conditioned
+
+
 def search_ranges(spec: StudySpec) -> dict[str, tuple[float, float]]:
-    """The (low, high) of each weight: what training draws from, and the grid's extent."""
-    return {item.name: (item.low, item.high) for item in spec.search if item.name in WEIGHTS}
+    """The (low, high) of each weight: what training draws from, and the grid's extent (config gives a
+    conditioned study's weights log ranges, both ends set)."""
+    return {item.name: (float(item.low or 0.0), float(item.high or 0.0)) for item in spec.search if item.name in WEIGHTS}
 
 
 def training_seeds(spec: StudySpec) -> list[int]:
@@ -47,26 +55,26 @@ def grid_pairs(ranges: dict, points: int) -> list[tuple[float, float]]:
     """points × points pairs, each weight log-spaced over its range, ends included."""
     if points == 0:
         return []
-    ratings = np.geomspace(*ranges["rating_weight"], points)
-    retrievals = np.geomspace(*ranges["retrieval_weight"], points)
+    ratings = np.geomspace(ranges["rating_weight"][0], ranges["rating_weight"][1], points)
+    retrievals = np.geomspace(ranges["retrieval_weight"][0], ranges["retrieval_weight"][1], points)
     return [(float(r), float(t)) for r in ratings for t in retrievals]
 
 
 def planned_pairs(spec: StudySpec, storage) -> list[dict]:
     """Every pair the study evaluates, once each, in order: the tutorial's, the named study's, the grid.
     A pair with a zero weight is left out unless the model trained single-task examples (zero_share)."""
-    pairs = []
+    config, pairs = settings(spec), []
     if spec.enqueue_tutorial_pairs:
         pairs += [{"pair": (p.rating_weight, p.retrieval_weight), "source": "tutorial", "tutorial_pair": p.name}
                   for p in TUTORIAL]
-    if spec.conditioned.pairs_of:
-        pairs += [{"pair": pair, "source": f"pairs of {spec.conditioned.pairs_of}"}
-                  for pair in study_pairs(spec.conditioned.pairs_of, storage)]
-    pairs += [{"pair": pair, "source": "grid"} for pair in grid_pairs(search_ranges(spec), spec.conditioned.grid)]
+    if config.pairs_of:
+        pairs += [{"pair": pair, "source": f"pairs of {config.pairs_of}"}
+                  for pair in study_pairs(config.pairs_of, storage)]
+    pairs += [{"pair": pair, "source": "grid"} for pair in grid_pairs(search_ranges(spec), config.grid)]
     unique, seen = [], set()
     for item in pairs:
         key = pair_key(item["pair"])
-        if 0.0 in key and not spec.conditioned.zero_share:  # never trained single-task: nothing to serve there
+        if 0.0 in key and not config.zero_share:  # never trained single-task: nothing to serve there
             continue
         if key not in seen:
             seen.add(key)
@@ -151,7 +159,7 @@ def trained_models(study, spec: StudySpec, prepared, store, progress) -> list:
         if done is not None:
             models.append(rebuild_model(load_packed(store, done["artifact"])))
             continue
-        progress.say(f"training {index + 1}/{spec.study.replicates} (seed {seed}): {spec.conditioned.epochs} epochs")
+        progress.say(f"training {index + 1}/{spec.study.replicates} (seed {seed}): {settings(spec).epochs} epochs")
         model, history, seconds = train_one(spec, prepared, seed)
         progress.say(f"  trained in {seconds['train']:.1f} s; last epoch's losses: rating term "
                      f"{history[-1].rating_loss:.4g}, retrieval term {history[-1].retrieval_loss:.4g}")
@@ -167,8 +175,8 @@ def trained_models(study, spec: StudySpec, prepared, store, progress) -> list:
 
 def model_metadata(spec: StudySpec) -> dict:
     """What rebuilding and serving the conditioned model needs beyond the static model's metadata."""
-    return {"conditioning_width": spec.conditioned.conditioning_width, "ranges": search_ranges(spec),
-            "zero_share": spec.conditioned.zero_share}
+    return {"conditioning_width": settings(spec).conditioning_width, "ranges": search_ranges(spec),
+            "zero_share": settings(spec).zero_share}
 
 
 def train_one(spec: StudySpec, prepared, seed: int):
@@ -180,7 +188,7 @@ def train_one(spec: StudySpec, prepared, seed: int):
     from sweep.conditioned import build_conditioned_model, train_conditioned
     from sweep.training import training_batches
 
-    config = spec.conditioned
+    config = settings(spec)
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
     model = build_conditioned_model(spec.model, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
@@ -226,7 +234,7 @@ def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[d
         model_key=trainings[0]["artifact"],  # what predict/recommend/export serve at this pair
         tutorial_pair=item.get("tutorial_pair"),
         conditioned={"source": item["source"],
-                     "in_trained_range": in_range(item["pair"], search_ranges(spec), spec.conditioned.zero_share),
+                     "in_trained_range": in_range(item["pair"], search_ranges(spec), settings(spec).zero_share),
                      "trainings": [training["artifact"] for training in trainings]},
     )
     study.add_trial(optuna.trial.create_trial(values=summary.values(spec.study.objectives),

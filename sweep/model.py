@@ -36,7 +36,7 @@ from sweep.config import ModelConfig  # noqa: E402
 
 
 def build_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
-                rating_weight: float, retrieval_weight: float) -> "MultiTaskModel":
+                rating_weight: float, retrieval_weight: float) -> MultiTaskModel:
     """The one way a model is built, for training and for serving a kept model alike."""
     return MultiTaskModel(
         user_vocabulary_size=user_vocabulary_size,

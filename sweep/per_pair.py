@@ -17,6 +17,7 @@ import os
 import socket
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def make_sampler(spec: StudySpec, salt: int = 0):
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "grid":
-        return optuna.samplers.GridSampler({item.name: list(item.values) for item in spec.search}, seed=seed)
+        return optuna.samplers.GridSampler({item.name: list(item.values or ()) for item in spec.search}, seed=seed)
     try:
         return optuna.samplers.GPSampler(seed=seed)
     except ImportError as error:
@@ -130,9 +131,10 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
             trial.set_user_attr("fail_reason", f"error: {type(error).__name__}")
             trial.set_user_attr("fail_detail", str(error)[:500])
             raise TrialFailed(f"error: {type(error).__name__}", str(error)) from error
-        finished = replace(started, runs=tuple(runs), summary=Summary.of(runs))
+        summary = Summary.of(runs)
+        finished = replace(started, runs=tuple(runs), summary=summary)
         if method:  # where the weights ended: the geometric mean over seeds (they spread over decades)
-            final = np.exp(np.mean(np.log([run.weighting.final for run in runs]), axis=0))
+            final = np.exp(np.mean(np.log([run.weighting.final for run in runs if run.weighting is not None]), axis=0))
             finished = replace(finished, rating_weight=float(final[0]), retrieval_weight=float(final[1]))
         if packed is not None:
             try:
@@ -141,7 +143,7 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
                 trial.set_user_attr("fail_reason", "model not stored")
                 raise
         set_attrs(trial, finished.to_attrs(), previous=started.to_attrs())
-        return finished.summary.values(spec.study.objectives)
+        return summary.values(spec.study.objectives)
 
     return objective
 
@@ -156,16 +158,18 @@ def set_attrs(trial, attrs: dict, previous: dict | None = None) -> None:
 
 def suggest(trial, spec: StudySpec):
     """The trial's weights and its model and train configs with any other searched settings applied."""
-    values = {}
+    values: dict[str, float] = {}
     for item in spec.search:
         if item.values is not None:  # grid: GridSampler picks from the listed values
             values[item.name] = trial.suggest_categorical(item.name, list(item.values))
-        elif item.integer:
+            continue
+        assert item.low is not None and item.high is not None  # config: a range without values has both ends
+        if item.integer:
             values[item.name] = trial.suggest_int(item.name, int(item.low), int(item.high), log=item.log)
         else:
             values[item.name] = trial.suggest_float(item.name, item.low, item.high, log=item.log)
     weights = (float(values.pop("rating_weight")), float(values.pop("retrieval_weight")))
-    sections = {"model": {}, "train": {}}
+    sections: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
     for name, value in values.items():
         sections[SEARCHABLE[name][0]][name] = value
     return weights, replace(spec.model, **sections["model"]), replace(spec.train, **sections["train"])

@@ -14,7 +14,8 @@ from sweep.record import METHOD, counts_for_front, kind_of
 def trial_line(trial) -> str:
     """One line describing a finished trial."""
     attrs = trial.user_attrs
-    weights = f"rating_weight={attrs.get('rating_weight', float('nan')):.4g} retrieval_weight={attrs.get('retrieval_weight', float('nan')):.4g}"
+    rating, retrieval = attrs.get("rating_weight", float("nan")), attrs.get("retrieval_weight", float("nan"))
+    weights = f"rating_weight={rating:.4g} retrieval_weight={retrieval:.4g}"
     label = (f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs
              else f" [method {attrs['method']}: weights where training ended]" if kind_of(attrs) == METHOD else "")
     if trial.state.name == "COMPLETE":

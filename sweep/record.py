@@ -47,8 +47,8 @@ class EpochLosses:
     weights: tuple[float, float] | None = None
 
     def to_attr(self) -> dict:
-        item = {"total_loss": self.total_loss, "rating_loss": self.rating_loss,
-                "retrieval_loss": self.retrieval_loss, "seconds": self.seconds}
+        item: dict = {"total_loss": self.total_loss, "rating_loss": self.rating_loss,
+                      "retrieval_loss": self.retrieval_loss, "seconds": self.seconds}
         if self.weights is not None:
             item["weights"] = list(self.weights)
         return item

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,12 +30,12 @@ from sweep.kinds import for_model
 @dataclass
 class LoadedModel:
     trial_number: int
-    model: object
+    model: Any  # a Keras model, or a conditioned model's fixed pair (sweep.conditioned)
     users: dict  # user id -> index (data.prepared.vocabulary_index)
     titles: dict
     title_list: list
     metadata: dict
-    conditioned: object = None  # the weight-conditioned model (sweep.conditioned) that `model` serves a pair of
+    conditioned: Any = None  # the weight-conditioned model (sweep.conditioned) that `model` serves a pair of
 
 
 def choose_trial(study, trial_number: int | None) -> int:
@@ -126,7 +128,7 @@ def predict(loaded: LoadedModel, user: str, title: str) -> float:
     return float(model.predict_rating(model.user_embedding(users), model.movie_embedding(titles))[0])
 
 
-def recommend(loaded: LoadedModel, user: str, k: int = 10, exclude: set[str] = frozenset()) -> list[tuple[str, float]]:
+def recommend(loaded: LoadedModel, user: str, k: int = 10, exclude: AbstractSet[str] = frozenset()) -> list[tuple[str, float]]:
     """Top-k titles by retrieval score through TFRS's brute-force index over all titles."""
     import tensorflow as tf
     import tensorflow_recommenders as tfrs

@@ -41,7 +41,7 @@ class Interrupted(KeyboardInterrupt):
 
 
 def package_versions() -> dict:
-    versions = {"python": platform.python_version()}
+    versions: dict[str, str | None] = {"python": platform.python_version()}
     for package in PACKAGES:
         try:
             versions[package] = importlib.metadata.version(package)
@@ -61,7 +61,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
     enqueued) by the first process to get there; every other process checks it matches."""
     import optuna
 
-    directions = list(spec.study.directions)
+    directions: list = list(spec.study.directions)
     trainer = trainer_provenance(options.trainer)  # a $SWEEP_TRAINER naming no function fails before the study exists
     try:
         study = optuna.create_study(storage=storage, study_name=spec.study.name, directions=directions)

@@ -108,7 +108,7 @@ def training_step(model, optimizer, weights: str = MODEL_WEIGHTS, gradient_norms
             total_loss, rating_loss, retrieval_loss = batch_losses(*inputs)
         variables = model.trainable_variables
         gradients = tape.gradient(total_loss, variables)
-        outputs = (total_loss, rating_loss, retrieval_loss)
+        outputs: tuple = (total_loss, rating_loss, retrieval_loss)
         if gradient_norms:  # per task, over both embedding tables; before the update moves them
             outputs += (tf.stack([global_norm(tape.gradient(loss, shared)) for loss in (rating_loss, retrieval_loss)]),)
         optimizer.apply_gradients(
@@ -153,7 +153,8 @@ def run_epochs(step, batches: list[tuple], epochs: int, weights_for_batch=None, 
             rows += size
         means = sums / rows
         recorded = None if after_epoch is None else after_epoch(epoch, means)
-        history.append(EpochLosses(*means, time.perf_counter() - epoch_started, recorded))
+        total, rating, retrieval = (float(mean) for mean in means)
+        history.append(EpochLosses(total, rating, retrieval, time.perf_counter() - epoch_started, recorded))
     return history
 
 

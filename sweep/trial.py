@@ -18,7 +18,8 @@ from sweep.config import ModelConfig, TrainConfig
 from sweep.data.prepared import PreparedData
 from sweep.evaluation import evaluate
 from sweep.record import Seconds, TrainResult, WeightingTrace
-from sweep.training import TrialFailed, train_adaptive, traced_training, training_batches
+from sweep.training import TrialFailed, traced_training, train_adaptive, training_batches
+
 
 class Trainer(Protocol):
     """The contract between a study and what trains one weight pair (`train_and_evaluate` below).
@@ -80,5 +81,5 @@ def train_and_evaluate(
         raise TrialFailed("non-finite metric", ", ".join(bad))
     seconds = Seconds(build=build_seconds, train=sum(epoch.seconds for epoch in epochs), evaluate=evaluate_seconds,
                       total=time.perf_counter() - started)
-    trace = None if weighting is None else WeightingTrace(method, weighting.steps)
+    trace = None if weighting is None or method is None else WeightingTrace(method, weighting.steps)
     return TrainResult(metrics, epochs, seconds, model if keep_model else None, trace)

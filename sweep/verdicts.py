@@ -173,7 +173,7 @@ def above(interval: tuple[float, float] | None, bound: float, seeds: int) -> dic
 
 def below(interval: tuple[float, float] | None, bound: float, seeds: int) -> dict:
     flipped = above(None if interval is None else (-interval[1], -interval[0]), -bound, seeds)
-    if "interval" in flipped:
+    if interval is not None and "interval" in flipped:
         flipped["interval"] = list(interval)
     return flipped
 

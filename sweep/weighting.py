@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from sweep.config import METHODS
+
 DWA_TEMPERATURE = 2.0
 GRADNORM_ALPHA = 1.5
 TASKS = 2  # K: rating and retrieval

@@ -22,9 +22,9 @@ from sweep.config import StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.logs import configure_logging
+from sweep.per_pair import run_worker
 from sweep.redact import redact
 from sweep.storage import open_storage
-from sweep.per_pair import run_worker
 from sweep.study import Interrupted, count_states, create_or_load, fail_stale_trials, is_complete
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _run_processes(spec: StudySpec, options: RunOptions, started_with: int) -> i
     def forward(signal_number, frame):
         received.append(signal_number)
         for child in children:
-            if child.is_alive():
+            if child.is_alive() and child.pid is not None:
                 os.kill(child.pid, signal.SIGTERM)
 
     previous = {number: signal.signal(number, forward) for number in (signal.SIGINT, signal.SIGTERM)}

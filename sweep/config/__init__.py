@@ -355,7 +355,7 @@ def _only(table: dict, where: str, allowed) -> None:
 def _dataclass(cls, table: dict, where: str):
     fields = {item.name: item for item in dataclasses.fields(cls)}
     _only(table, where, fields)
-    return cls(**{key: _typed(value, fields[key].type, f"{where}.{key}", fields[key].metadata.get("range"))
+    return cls(**{key: _typed(value, str(fields[key].type), f"{where}.{key}", fields[key].metadata.get("range"))
                   for key, value in table.items()})
 
 

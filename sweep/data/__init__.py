@@ -7,8 +7,8 @@ tables and stores them; `load` reads the cache and never touches the network.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sweep import SweepError, UsageError
 from sweep.config import DATASETS as CONFIG_DATASETS

@@ -34,7 +34,8 @@ class Release:
     def members(self) -> tuple[str, str]:
         names = {"100k": ("u.data", "u.item"), "dat": ("ratings.dat", "movies.dat"),
                  "csv": ("ratings.csv", "movies.csv")}[self.layout]
-        return tuple(f"{self.directory}/{name}" for name in names)
+        ratings, movies = names
+        return f"{self.directory}/{ratings}", f"{self.directory}/{movies}"
 
     @property
     def url(self) -> str:

@@ -50,8 +50,8 @@ def load_study(name: str, url: str):
 def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
     """(top-100, RMSE) of every COMPLETE trial of the storage's studies on the same split and trainer
     kind, and how many studies they come from: what "the best front stored" is measured on."""
-    import optuna
     import numpy as np
+    import optuna
 
     from sweep.storage import open_storage
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sweep.pareto import FALLBACK_REFERENCE, trivial_reference
 
+
 def reference_point(context: dict | None) -> dict:
     """The point hypervolume is measured from, and where it comes from (for the plot and summary)."""
     top, rmse = trivial_reference(("top_100_accuracy", "rmse"), context)

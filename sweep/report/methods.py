@@ -108,6 +108,11 @@ def dominance_verdict(rival_runs: np.ndarray, method_runs: np.ndarray) -> dict:
         "top_100_difference": list(top) if top else None, "rmse_difference": list(rmse) if rmse else None}
 
 
+def _p(value: float | None) -> float:
+    """A p-value; None (too few seeds, which the candidates' filter rules out) as no evidence at all."""
+    return 1.0 if value is None else value
+
+
 def dominance(numbers: list, static_runs: list[np.ndarray], method_runs: np.ndarray) -> tuple[int | None, dict]:
     """(the static trial closest to dominating the method, or None if no static trial's mean beats it on
     both objectives; the verdict on "some static trial dominates it", Holm-corrected over every static
@@ -118,8 +123,8 @@ def dominance(numbers: list, static_runs: list[np.ndarray], method_runs: np.ndar
     if len(method_runs) < verdicts.SEEDS_FOR_MEAN or not candidates:
         seeds = min(len(method_runs), max((len(runs) for runs in static_runs), default=0))
         return None, verdicts.above(None, 0.0, seeds) | {"rule": HOLM, "candidate_rivals": len(candidates)}
-    p_values = [max(verdicts.one_sided_p(list(runs[:, 0]), list(method_runs[:, 0]), "greater"),
-                    verdicts.one_sided_p(list(runs[:, 1]), list(method_runs[:, 1]), "less")) for _, runs in candidates]
+    p_values = [max(_p(verdicts.one_sided_p(list(runs[:, 0]), list(method_runs[:, 0]), "greater")),
+                    _p(verdicts.one_sided_p(list(runs[:, 1]), list(method_runs[:, 1]), "less"))) for _, runs in candidates]
     adjusted = verdicts.holm_adjusted(p_values)
     each = [dominance_verdict(runs, method_runs) for _, runs in candidates]
     dominated_by = [number for (number, _), value in zip(candidates, adjusted, strict=True) if value <= RIVAL_LEVEL]

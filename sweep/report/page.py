@@ -146,7 +146,10 @@ def _table(frames: dict[str, pd.DataFrame], points: list) -> tuple[list, list]:
 def inline_svg(path: Path) -> Markup:
     """The SVG file's <svg> element, ready to sit in HTML (no XML declaration or DOCTYPE)."""
     text = path.read_text(encoding="utf-8")
-    return Markup(text[re.search(r"<svg\b", text).start():])
+    start = re.search(r"<svg\b", text)
+    if start is None:
+        raise ValueError(f"{path} holds no <svg> element")
+    return Markup(text[start.start():])
 
 
 def render(markdown_text: str, title: str, frames: dict[str, pd.DataFrame], points: list, knees: dict,

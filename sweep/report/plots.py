@@ -94,7 +94,7 @@ def _error_bars(axes, x, y, xerr, yerr, xlim, ylim, labels) -> None:
     for px, py, dx, dy in zip(x, y, xerr, yerr):
         if not (xlim[0] <= px <= xlim[1] and ylim[0] <= py <= ylim[1]):
             continue  # the point itself is off-panel: its own arrow says where
-        for end, inside, marker, anchor, text in (
+        for _end, inside, marker, anchor, text in (
                 (px + dx, px + dx <= xlim[1], ">", (xlim[1], py), f"{px + dx:.2f}"),
                 (px - dx, px - dx >= xlim[0], "<", (xlim[0], py), f"{px - dx:.2f}"),
                 (py + dy, py + dy <= ylim[1], "^", (px, ylim[1]), f"{py + dy:.3f}"),
@@ -119,12 +119,15 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
     trials, (xlim, ylim) = _limits(frames, context)
     axes.set_xlim(*xlim)
     axes.set_ylim(*ylim)
-    labels, points, legend = [], [], []
-    norm, cmap = None, plt.get_cmap("viridis")
+    labels: list[Label] = []
+    points: list[tuple[str, int]] = []
+    legend: list = []
+    norm, cmap = Normalize(-1.0, 1.0), plt.get_cmap("viridis")  # the colour scale only a single study uses
     if single:
         ratios = _static(next(iter(frames.values())))["log10_weight_ratio"].to_numpy(float)
         finite = ratios[np.isfinite(ratios)]
-        norm = Normalize(*(finite.min(), finite.max()) if finite.size else (-1.0, 1.0))
+        if finite.size:
+            norm = Normalize(finite.min(), finite.max())
     for index, (study, frame) in enumerate(frames.items()):
         complete = _complete(frame)
         if complete.empty:
@@ -223,7 +226,8 @@ def _key_entries(frames: dict, single: bool, knees: dict) -> list:
     entries = [Line2D([], [], color="0.55", lw=0.8, marker="|", ms=6, label="seed spread (±1 std)"),
                Line2D([], [], marker="X", ms=8, color="tab:red", mec="white", ls="none", label="tutorial's published")]
     if single:
-        entries += [Line2D([], [], marker=marker, ms=TRIAL_SIZE, mfc=fill, mec="black", ls="none", label=f"{name} (a zero weight)")
+        entries += [Line2D([], [], marker=marker, ms=TRIAL_SIZE, mfc=fill, mec="black", ls="none",
+                           label=f"{name} (a zero weight)")
                     for name, marker, fill in ZERO_WEIGHT_ENDS.values()]
     if any("method" in f and (f["method"] != "").any() for f in frames.values()):
         entries.append(Line2D([], [], marker="*", ms=11, mfc="0.7", mec="black", ls="none",
@@ -253,8 +257,8 @@ def hypervolume_figure(frames: dict[str, pd.DataFrame], title: str, reference: d
     axes.grid(alpha=0.3)
     axes.set_ylim(bottom=0)
     if best_stored > 0:
-        share = axes.secondary_yaxis("right", functions=(lambda v: 100 * v / best_stored,
-                                                          lambda s: s * best_stored / 100))
+        share = axes.secondary_yaxis("right", functions=(lambda v: np.multiply(v, 100 / best_stored),
+                                                          lambda s: np.multiply(s, best_stored / 100)))
         share.set_ylabel("% of the best stored front's hypervolume", fontsize=8)
     axes.legend(fontsize=8, loc="lower right")
     figure.tight_layout()

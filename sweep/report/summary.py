@@ -37,7 +37,7 @@ def tutorial_runs(frame: pd.DataFrame) -> dict:
     summary = {}
     for published in TUTORIAL:
         rows = frame[(frame["tutorial_pair"] == published.name) & (frame["state"] == "COMPLETE")]
-        seeds = {metric: [] for metric in SEED_METRICS}
+        seeds: dict[str, list[float]] = {metric: [] for metric in SEED_METRICS}
         for _, row in rows.iterrows():
             for metric in seeds:
                 seeds[metric] += seed_values(row, metric) or [float(row[metric])]
@@ -108,17 +108,17 @@ class StudyFindings:
     frame: pd.DataFrame
     attrs: dict
     knee: int | None
-    volume: dict | None
+    volume: dict  # hypervolume.summarize: the area, its reference point, its share of the best stored
     compared: dict | None
     health: dict
     judged: list
     steps: dict  # adaptive methods' weights over training (methods.weight_steps)
 
 
-def find(study, frame: pd.DataFrame, volume: dict | None) -> StudyFindings:
+def find(study, frame: pd.DataFrame, volume: dict) -> StudyFindings:
     """What a stored study's trials (its trials table `frame`) say, measured against `volume`'s reference."""
     steps = methods.weight_steps(study)
-    judged = methods.assess(frame, volume["reference"], steps) if volume else []
+    judged = methods.assess(frame, volume["reference"], steps)
     return StudyFindings(study.study_name, frame, study.user_attrs, study_knee(study), volume,
                          comparison(frame, study.user_attrs), health(frame), judged, steps)
 
@@ -149,7 +149,8 @@ def markdown(findings: StudyFindings, command: str) -> str:
                 f"{_share(row.p_pareto)} | {'**knee**' if row.number == knee else ''} |"
             )
         lines += ["", f"Recommended knee point: trial {knee} (the front point that dominates the largest area "
-                      f"beyond the trivial baselines: chance accuracy and global-mean RMSE).{knee_sentence(knee_interval(frame, knee))}", ""]
+                      "beyond the trivial baselines: chance accuracy and global-mean RMSE)."
+                      f"{knee_sentence(knee_interval(frame, knee))}", ""]
         lines += _front_under_noise(frame)
     if volume and study_health["complete"]:
         lines += hypervolume_lines(volume)

@@ -1,11 +1,13 @@
 """A study's trials as one table: one row per trial, failed ones included, stable for diffs.
 
-Weights come from the trial attributes `rating_weight` and `retrieval_weight`, which every
-trial carries (sampled and enqueued alike). `counts_for_front` says which trials the front is made of
-(sweep.record.counts_for_front: COMPLETE trials of fixed weights, a conditioned model's pairs
-included; an adaptive method's trial is judged against the front, never on it), and `pareto`
-marks the ones on it; `model_stored` whether `sweep predict/recommend/export` can use the trial's model; `p_pareto` (with two or more seeds) is
-the share of bootstrap resamples of every trial's seed runs in which the trial is on it.
+Every row is read through the trial record (sweep.record). Weights come from the attributes
+`rating_weight` and `retrieval_weight`, which every trial carries (sampled and enqueued alike).
+`counts_for_front` says which trials the front is made of (sweep.record.counts_for_front:
+COMPLETE trials of fixed weights, a conditioned model's pairs included; an adaptive method's
+trial is judged against the front, never on it), and `pareto` marks the ones on it;
+`model_stored` whether `sweep predict/recommend/export` can use the trial's model; `p_pareto`
+(with two or more seeds) is the share of bootstrap resamples of every trial's seed runs in
+which the trial is on it.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         objective_runs[trial.number] = np.array(
             [[run.metrics[name] for name in objectives] for run in runs]
             or [[summary.metrics.get(name, math.nan) if summary else math.nan for name in objectives]], dtype=float)
-        row["seconds"] = summary.seconds if record.summary else math.nan
+        row["seconds"] = record.summary.seconds if record.summary else math.nan
         row["train_seconds"] = sum(run.seconds.train for run in runs)  # every seed's
         row["evaluate_seconds"] = sum(run.seconds.evaluate for run in runs)
         row["model_stored"] = record.model_key is not None and trial.number not in removed
@@ -85,9 +87,9 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
     chance = np.full(len(frame), math.nan)
     if complete.any():
         front[complete.to_numpy()] = pareto_front(frame.loc[complete, objectives].to_numpy(), directions)
-        runs = [objective_runs[number] for number in frame.loc[complete, "number"]]
-        if max(len(trial_runs) for trial_runs in runs) >= 2:  # with one seed a trial's place is all we know
-            chance[complete.to_numpy()] = pareto_probability(runs, directions)
+        front_runs = [objective_runs[number] for number in frame.loc[complete, "number"]]
+        if max(len(trial_runs) for trial_runs in front_runs) >= 2:  # with one seed a trial's place is all we know
+            chance[complete.to_numpy()] = pareto_probability(front_runs, directions)
     frame["pareto"] = front
     frame["p_pareto"] = chance
     rest = sorted(column for column in frame.columns if column not in LEADING_COLUMNS + ["pareto", "p_pareto"])
