@@ -212,11 +212,11 @@ def command_compare(args) -> int:
 
 def _loaded_model(args):
     from sweep import serve
-    from sweep.report import load_study
+    from sweep.storage import load_stored_study
 
-    study = load_study(args.study, _storage(args))
+    study = load_stored_study(args.study, _storage(args))
     trial_number = serve.choose_trial(study, args.trial)
-    return study, serve.load_model(study, trial_number, args.weights)
+    return study, serve.load_model(study, trial_number, getattr(args, "weights", None))
 
 
 def _served(loaded) -> str:
@@ -444,9 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--storage", default=None, help=storage_help)
         sub.add_argument("--trial", type=number(TRIAL_NUMBER), default=None,
                          help="trial number (default: the knee point of the front)")
+    for sub in (predict, recommend):  # an export of a conditioned model takes the pair as a serving input instead
         sub.add_argument("--weights", type=weight_pair, default=None, metavar="R,T",
                          help="a conditioned study's model at this (rating, retrieval) weight pair, e.g. 20,0.1")
-    for sub in (predict, recommend):
         sub.add_argument("--user", required=True, help="a user id, e.g. 42")
         sub.add_argument("--json", action="store_true")
     predict.add_argument("--movie", required=True, help='a title as in MovieLens, e.g. "Dances with Wolves (1990)"')

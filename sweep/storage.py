@@ -180,3 +180,16 @@ def list_studies(url: str) -> list[dict]:
             }
         )
     return rows
+
+
+def load_stored_study(name: str, url: str):
+    """A stored study by name, for reading (reports, serving); one error line naming the studies there."""
+    import optuna
+
+    storage = open_storage(url)
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False))
+        known = ", ".join(names) if names else "none"
+        raise SweepError(f"no study named {name!r} in {redact(url)} (studies there: {known})") from None

@@ -91,7 +91,7 @@ FLAGS = {
     "run --workers": whole(1, 1024),  # processes on one machine, each with its own TensorFlow
     "run --timeout": POSITIVE,
     **{f"{command} --trial": whole(0) for command in SERVING},  # trial numbers start at 0
-    **{f"{command} --weights": WEIGHT_PAIR for command in SERVING},
+    **{f"{command} --weights": WEIGHT_PAIR for command in ("predict", "recommend")},  # export takes it as an input
     "recommend -k": COUNT,
 }
 

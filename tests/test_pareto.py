@@ -133,27 +133,30 @@ def test_the_reference_is_what_doing_nothing_scores_or_the_fixed_fallback():
     assert trivial_reference(("top_100_accuracy", "rmse"), None) == [0.0, 5.0]
 
 
-def test_choosing_the_default_trial_to_serve_loads_no_reporting_library(tmp_path):
-    """`sweep predict` picks its default trial from the study alone: no matplotlib, Jinja2 or
-    markdown-it, and no bootstrap (a fresh interpreter, so no other test's imports count)."""
+def test_serving_the_default_trial_loads_no_reporting_library(tmp_path):
+    """`sweep predict` finds its study and default trial from the storage alone: no matplotlib, Jinja2
+    or markdown-it and no bootstrap, from `--help` to its first answer (here: that the knee trial,
+    the accurate one of the demo's three points, kept no model). A fresh interpreter, so no other
+    test's imports count."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
     script = f"""
 import sys
 import optuna
 from sweep.cli import main
-from sweep.serve import choose_trial
 try:
     main(["predict", "--help"])
 except SystemExit:
     pass
-study = optuna.create_study(study_name="s", storage="sqlite:///{tmp_path / 's.db'}", directions=["maximize", "minimize"])
+study = optuna.create_study(study_name="s", storage="{url}", directions=["maximize", "minimize"])
 study.set_user_attr("context_baselines", {{"chance_top_100_accuracy": 0.0595, "global_mean_rmse": 1.1248}})
 for top, rmse in ((0.0659, 0.9607), (0.2959, 0.9753), (0.2100, 1.0900)):
     study.add_trial(optuna.trial.create_trial(values=[top, rmse], user_attrs={{
         "metrics": {{"top_100_accuracy": top, "rmse": rmse}}, "rating_weight": 1.0, "retrieval_weight": 1.0}}))
-print(choose_trial(study, None), sorted(m for m in ("matplotlib", "jinja2", "markdown_it", "sweep.report")
-                                        if m in sys.modules))
+code = main(["predict", "s", "--storage", "{url}", "--user", "42", "--movie", "Heat (1995)"])
+print(code, sorted(m for m in ("matplotlib", "jinja2", "markdown_it", "sweep.report") if m in sys.modules))
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == "1 []"
+    assert "trial 1 of study 's' has no stored model" in result.stderr

@@ -74,7 +74,8 @@ PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
 UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one training": (100,)}
 ONE_TRAINING = ["benchmarks/results/conditioned.json", "reports/compare-tutorial-conditioned/summary.json"]
 SECTIONS = {
-    "What a real sweep shows": (REPORTS_README, ["reports/tutorial/summary.json"], ["reports/tutorial/summary.md"]),
+    "What a real sweep shows": (REPORTS_README, ["reports/tutorial/summary.json"],
+                                ["reports/tutorial/summary.md", "reports/compare-tutorial-conditioned/summary.md"]),
     "Adaptive weighting against the tuned front": (REPORTS_README, ["reports/methods/summary.json"],
                                                    ["reports/methods/summary.md"]),
     "Tutorial baselines": (REPORTS_README, ["reports/baselines/baselines.json"], ["reports/baselines/baselines.md"]),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sweep import SweepError
 from sweep.record import counts_for_front
+from sweep.storage import load_stored_study
 from sweep.report import cost, hypervolume, methods, page, plots, summary
 from sweep.report.table import trials_frame, write_csv
 
@@ -30,21 +31,6 @@ WEIGHTS_FILE = "weights.png"  # also written when the study ran adaptive weighti
 def written_files(out: Path) -> list[str]:
     """The report's files in `out`: every one of FILES, and weights.png when the study ran methods."""
     return list(FILES) + ([WEIGHTS_FILE] if (out / WEIGHTS_FILE).exists() else [])
-
-
-def load_study(name: str, url: str):
-    import optuna
-
-    from sweep.redact import redact
-    from sweep.storage import open_storage
-
-    storage = open_storage(url)
-    try:
-        return optuna.load_study(study_name=name, storage=storage)
-    except KeyError:
-        names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False))
-        known = ", ".join(names) if names else "none"
-        raise SweepError(f"no study named {name!r} in {redact(url)} (studies there: {known})") from None
 
 
 def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
@@ -102,7 +88,7 @@ class Rendering:
 
 def build_report(name: str, url: str, out: Path, command: str) -> dict:
     """Write the report of one study; returns what it found (for the CLI's one-line summary)."""
-    study = load_study(name, url)
+    study = load_stored_study(name, url)
     frame = trials_frame(study)
     found = summary.find(study, frame, _volume(url, {name: frame}, [study])[name])
     stand_in = summary.stand_in_trainer(found.attrs)
@@ -116,7 +102,7 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
 
 def build_comparison(names: list[str], url: str, out: Path, command: str) -> dict:
     """Several studies' fronts on one plot, their trials in one CSV, a summary of each."""
-    studies = [load_study(name, url) for name in names]
+    studies = [load_stored_study(name, url) for name in names]
     frames = {study.study_name: trials_frame(study) for study in studies}
     volumes = _volume(url, frames, studies)
     found = [summary.find(study, frames[study.study_name], volumes[study.study_name]) for study in studies]
