@@ -20,9 +20,9 @@ import pandas as pd
 
 from sweep import SweepError
 from sweep.record import counts_for_front
-from sweep.storage import load_stored_study
 from sweep.report import cost, hypervolume, methods, page, plots, summary
 from sweep.report.table import trials_frame, write_csv
+from sweep.storage import load_stored_study
 
 FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.md", "summary.json", "index.html")
 WEIGHTS_FILE = "weights.png"  # also written when the study ran adaptive weighting methods
