@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sweep.baselines import comparison_markdown
-from sweep.report import FILES, summary
+from sweep.report import FILES, summary, tutorial
 from tests.helpers import REPO, study_file, sweep_cli, sweep_run
 from tests.test_pareto import brute_force
 
@@ -320,10 +320,10 @@ def test_the_seed_noise_is_pooled_over_every_complete_multi_seed_trial_with_its_
     ])
     # top-100: variances 0.002² (2 df), 0.002² (2 df), 0.0002² (2 df), 0.02²·2 = 0.0008 (1 df)
     expected = math.sqrt((2 * 0.002**2 + 2 * 0.002**2 + 2 * 0.0002**2 + 0.0008) / 7)
-    pooled = summary.pooled_seed_noise(frame)
+    pooled = tutorial.pooled_seed_noise(frame)
     assert pooled["top_100_accuracy"].std == pytest.approx(expected)
     assert (pooled["top_100_accuracy"].degrees_of_freedom, pooled["top_100_accuracy"].trials) == (7, 4)
-    compared = summary.comparison(frame, {"context_baselines": CONTEXT})
+    compared = tutorial.comparison(frame, {"context_baselines": CONTEXT})
     joint = next(row for row in compared["rows"] if (row["model"], row["metric"]) == ("joint", "top_100_accuracy"))
     # own std 0.0002 would put the published 0.235 at z = +19: judged with the pooled noise, it is at z ≈ +1.3
     assert joint["noise"] == {"std": pytest.approx(expected), "degrees_of_freedom": 7, "trials": 4, "estimate": "pooled"}

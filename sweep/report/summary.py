@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,59 +15,11 @@ import numpy as np
 import pandas as pd
 
 from sweep import verdicts
-from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
-from sweep.config import Margins
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
 from sweep.report import methods
 from sweep.report.cost import compute, compute_lines
-
-SEED_METRICS = ("top_100_accuracy", "rmse")  # the metrics the trials table keeps per seed
-
-
-def seed_values(row, metric: str) -> list[float]:
-    """A trial's per-seed values of `metric` from its trials-table row (none if it kept no seed runs)."""
-    columns = [c for c in row.index if c.startswith("seed") and c.endswith(f"_{metric}") and not pd.isna(row[c])]
-    return [float(row[c]) for c in columns]
-
-
-def tutorial_runs(frame: pd.DataFrame) -> dict:
-    """Per-seed top-100 and RMSE of the study's own runs of the tutorial's three pairs."""
-    summary = {}
-    for published in TUTORIAL:
-        rows = frame[(frame["tutorial_pair"] == published.name) & (frame["state"] == "COMPLETE")]
-        seeds: dict[str, list[float]] = {metric: [] for metric in SEED_METRICS}
-        for _, row in rows.iterrows():
-            for metric in seeds:
-                seeds[metric] += seed_values(row, metric) or [float(row[metric])]
-        if not seeds["rmse"]:
-            return {}
-        summary[published.name] = {
-            metric: {"values": values, "mean": statistics.fmean(values),
-                     "std": statistics.stdev(values) if len(values) > 1 else 0.0, "n": len(values)}
-            for metric, values in seeds.items()
-        }
-    return summary
-
-
-def pooled_seed_noise(frame: pd.DataFrame) -> dict:
-    """Per metric, the within-trial seed noise pooled over every COMPLETE multi-seed trial of the study
-    (sweep.verdicts.pooled_noise): what a pair's few seeds are judged with."""
-    complete = frame[frame["state"] == "COMPLETE"]
-    pooled = {metric: verdicts.pooled_noise([seed_values(row, metric) for _, row in complete.iterrows()])
-              for metric in SEED_METRICS}
-    return {metric: noise for metric, noise in pooled.items() if noise is not None}
-
-
-def comparison(frame: pd.DataFrame, study_attrs: dict) -> dict | None:
-    """The tutorial's figures and conclusions against the study's own runs of its three pairs, each
-    figure judged with the study's pooled seed noise unless its pair has seeds enough of its own."""
-    runs, context = tutorial_runs(frame), study_attrs.get("context_baselines")
-    if not runs or not context:
-        return None
-    margins = study_attrs.get("margins") or Margins().as_dict()  # studies before margins were recorded: defaults
-    return compare_with_tutorial(runs, context, margins, "seeds only (the study's one split)",
-                                 pooled=pooled_seed_noise(frame))
+from sweep.report.tutorial import SEED_METRICS, comparison, comparison_lines
 
 
 def health(frame: pd.DataFrame) -> dict:
@@ -156,7 +107,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
         lines += hypervolume_lines(volume)
     lines += compute_lines(compute(frame, study_attrs))
     lines += methods.markdown_lines(judged or [])
-    lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
+    lines += comparison_lines(compared, study_attrs.get("context_baselines"))
     lines += [
         "## Study health", "",
         f"{study_health['trials']} trials: {study_health['complete']} complete, {study_health['failed']} failed "
@@ -294,19 +245,6 @@ def recorded(command: str) -> str:
     """A command as a report shows it. Studies made before commands were recorded this way may
     hold a password or this machine's paths: never publish either."""
     return portable_command(redact(command), Path.cwd())
-
-
-def _comparison_lines(compared, context) -> list[str]:
-    if compared is None:
-        return ["## The tutorial's comparison", "",
-                "Not available: the study has no COMPLETE runs of all three tutorial pairs "
-                "(set `[baselines] enqueue = true`).", ""]
-    lines = ["## The tutorial's comparison", "", *comparison_markdown(compared)]
-    if context:
-        lines += ["", f"Context on the same test split: global-mean RMSE {context['global_mean_rmse']:.4f}, "
-                      f"user + item bias RMSE {context['user_item_bias_rmse']:.4f}, most-popular top-100 "
-                      f"{context['most_popular_top_100_accuracy']:.4f}, chance top-100 {context['chance_top_100_accuracy']:.4f}."]
-    return lines + [""]
 
 
 def _with_std(mean: float, std: float) -> str:
