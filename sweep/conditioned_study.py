@@ -26,7 +26,7 @@ from sweep.config import WEIGHTS, ConditionedConfig, StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.kinds import for_study
-from sweep.record import CONDITIONED, Provenance, Run, Seconds, Summary, TrialRecord, counts_for_front
+from sweep.record import CONDITIONED, ConditionedOrigin, Provenance, Run, Seconds, Summary, TrialRecord, counts_for_front
 from sweep.storage import open_storage
 from sweep.study import create_or_load, package_versions, trial_seeds
 
@@ -233,9 +233,8 @@ def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[d
                               f"{socket.gethostname()}:{os.getpid()}"),
         model_key=trainings[0]["artifact"],  # what predict/recommend/export serve at this pair
         tutorial_pair=item.get("tutorial_pair"),
-        conditioned={"source": item["source"],
-                     "in_trained_range": in_range(item["pair"], search_ranges(spec), settings(spec).zero_share),
-                     "trainings": [training["artifact"] for training in trainings]},
+        conditioned=ConditionedOrigin(item["source"], in_range(item["pair"], search_ranges(spec), settings(spec).zero_share),
+                                      tuple(training["artifact"] for training in trainings)),
     )
     study.add_trial(optuna.trial.create_trial(values=summary.values(spec.study.objectives),
                                               user_attrs=record.to_attrs(), state=optuna.trial.TrialState.COMPLETE))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from sweep.config import METHODS, METRICS
 
@@ -154,6 +154,26 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class ConditionedOrigin:
+    """Where a conditioned trial's numbers come from: what planned its pair (the tutorial, another
+    study's pairs, the grid), whether the pair lies inside the ranges the models were trained on,
+    and the stored models (one per seed) it was evaluated from."""
+
+    source: str
+    in_trained_range: bool
+    trainings: tuple[str, ...]
+
+    def to_attrs(self) -> dict:
+        return {"source": self.source, "in_trained_range": self.in_trained_range, "trainings": list(self.trainings)}
+
+    @classmethod
+    def from_attrs(cls, attrs: dict) -> ConditionedOrigin | None:
+        if "trainings" not in attrs:
+            return None
+        return cls(attrs.get("source", ""), bool(attrs.get("in_trained_range", False)), tuple(attrs["trainings"]))
+
+
+@dataclass(frozen=True)
 class TrialRecord:
     """A trial as the study stores it (see the module docstring for the kinds)."""
 
@@ -168,7 +188,7 @@ class TrialRecord:
     tutorial_pair: str | None = None
     method: str | None = None  # the adaptive method of a "method" trial
     origin_trial: int | None = None  # the trial a retry repeats (its seeds)
-    conditioned: dict = field(default_factory=dict)  # source, in_trained_range, trainings of a "conditioned" trial
+    conditioned: ConditionedOrigin | None = None  # a "conditioned" trial's origin
 
     def to_attrs(self) -> dict:
         """The Optuna user attributes of this record (names kept from older storages)."""
@@ -190,7 +210,8 @@ class TrialRecord:
             attrs["method"] = self.method
         if self.origin_trial is not None:
             attrs["origin_trial"] = self.origin_trial
-        attrs.update(self.conditioned)
+        if self.conditioned is not None:
+            attrs.update(self.conditioned.to_attrs())
         return attrs
 
     @classmethod
@@ -218,11 +239,8 @@ class TrialRecord:
             tutorial_pair=attrs.get("tutorial_pair"),
             method=method,
             origin_trial=attrs.get("origin_trial"),
-            conditioned={key: attrs[key] for key in CONDITIONED_ATTRS if key in attrs},
+            conditioned=ConditionedOrigin.from_attrs(attrs),
         )
-
-
-CONDITIONED_ATTRS = ("source", "in_trained_range", "trainings")
 
 
 def kind_of(attrs: dict) -> str:

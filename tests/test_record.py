@@ -8,7 +8,7 @@ import pytest
 
 from sweep.config import METRICS
 from sweep.record import (
-    CONDITIONED, METHOD, PAIR, EpochLosses, Provenance, Run, Seconds, Summary, TrialRecord, WeightingTrace,
+    CONDITIONED, METHOD, PAIR, ConditionedOrigin, EpochLosses, Provenance, Run, Seconds, Summary, TrialRecord, WeightingTrace,
     counts_for_front, kind_of,
 )
 
@@ -35,8 +35,7 @@ def full_record(kind: str) -> TrialRecord:
                        provenance=Provenance("sha256:abc", "sha256:def", {"optuna": "4.9"}, "host:1"),
                        model_key="artifact-1", tutorial_pair="joint" if kind == PAIR else None,
                        method="dwa" if kind == METHOD else None, origin_trial=4,
-                       conditioned={"source": "grid", "in_trained_range": True, "trainings": ["a", "b"]}
-                       if kind == CONDITIONED else {})
+                       conditioned=ConditionedOrigin("grid", True, ("a", "b")) if kind == CONDITIONED else None)
 
 
 @pytest.mark.parametrize("kind", [PAIR, METHOD, CONDITIONED])

@@ -73,7 +73,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         row["evaluate_seconds"] = sum(run.seconds.evaluate for run in runs)
         row["model_stored"] = record.model_key is not None and trial.number not in removed
         row["conditioned"] = record.kind == CONDITIONED  # evaluated from the study's conditioned models
-        row["in_trained_range"] = record.conditioned.get("in_trained_range", "")  # a conditioned pair inside the drawn ranges
+        row["in_trained_range"] = record.conditioned.in_trained_range if record.conditioned else ""  # inside the drawn ranges
         row["values"] = json.dumps(trial.values) if trial.values else ""
         rows.append(row)
     frame = pd.DataFrame(rows)
