@@ -93,7 +93,7 @@ def study_pairs(name: str, storage) -> list[tuple[float, float]]:
                          "or remove the key") from None
     if for_study(other.user_attrs).name == CONDITIONED:
         raise UsageError(f"conditioned.pairs_of: {name!r} is itself a conditioned study; name a per-pair study")
-    return [(float(t.user_attrs["rating_weight"]), float(t.user_attrs["retrieval_weight"]))
+    return [TrialRecord.from_attrs(t.user_attrs).pair
             for t in other.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
             if counts_for_front(t.state.name, t.user_attrs) and "rating_weight" in t.user_attrs]
 
@@ -133,7 +133,7 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
     progress.note(f"study {spec.study.name!r} ({spec.hash[:19]}…): conditioned, {spec.study.replicates} training(s), "
                   f"{len(pairs)} weight pairs")
     models = trained_models(study, spec, prepared, store, progress)
-    stored = {pair_key((t.user_attrs["rating_weight"], t.user_attrs["retrieval_weight"]))
+    stored = {pair_key(TrialRecord.from_attrs(t.user_attrs).pair)
               for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"}
     todo = [item for item in pairs if pair_key(item["pair"]) not in stored]
     if not todo:

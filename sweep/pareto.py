@@ -10,6 +10,8 @@ duplicates do not dominate each other, so both stay on the front.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -93,14 +95,16 @@ def knee(points, directions, reference) -> int | None:
 
 def front_points(trials, objectives) -> tuple[list[int], np.ndarray]:
     """The trial numbers and objective means of a study's trials that count for the front (sweep.record)."""
-    from sweep.record import counts_for_front
+    from sweep.record import TrialRecord, counts_for_front
 
     numbers, points = [], []
     for trial in trials:
-        metrics = trial.user_attrs.get("metrics", {})
-        if counts_for_front(trial.state.name, trial.user_attrs) and all(name in metrics for name in objectives):
+        if not counts_for_front(trial.state.name, trial.user_attrs):
+            continue
+        values = [TrialRecord.from_attrs(trial.user_attrs).metric(name) for name in objectives]
+        if not any(math.isnan(value) for value in values):
             numbers.append(trial.number)
-            points.append([float(metrics[name]) for name in objectives])
+            points.append(values)
     return numbers, np.array(points, dtype=float).reshape(-1, len(objectives))
 
 

@@ -8,23 +8,22 @@ import threading
 import numpy as np
 
 from sweep.pareto import pareto_front
-from sweep.record import METHOD, counts_for_front, kind_of
+from sweep.record import METHOD, TrialRecord, counts_for_front
 
 
 def trial_line(trial) -> str:
     """One line describing a finished trial."""
-    attrs = trial.user_attrs
-    rating, retrieval = attrs.get("rating_weight", float("nan")), attrs.get("retrieval_weight", float("nan"))
-    weights = f"rating_weight={rating:.4g} retrieval_weight={retrieval:.4g}"
-    label = (f" [{attrs['tutorial_pair']}]" if "tutorial_pair" in attrs
-             else f" [method {attrs['method']}: weights where training ended]" if kind_of(attrs) == METHOD else "")
+    record = TrialRecord.from_attrs(trial.user_attrs)
+    weights = f"rating_weight={record.rating_weight:.4g} retrieval_weight={record.retrieval_weight:.4g}"
+    label = (f" [{record.tutorial_pair}]" if record.tutorial_pair
+             else f" [method {record.method}: weights where training ended]" if record.kind == METHOD else "")
     if trial.state.name == "COMPLETE":
-        metrics = attrs.get("metrics", {})
+        seconds = record.summary.seconds if record.summary else 0.0
         return (
-            f"trial {trial.number} complete: {weights}{label}  top-100 {metrics.get('top_100_accuracy', float('nan')):.4f}  "
-            f"RMSE {metrics.get('rmse', float('nan')):.4f}  ({attrs.get('seconds', 0):.1f} s)"
+            f"trial {trial.number} complete: {weights}{label}  top-100 {record.metric('top_100_accuracy'):.4f}  "
+            f"RMSE {record.metric('rmse'):.4f}  ({seconds:.1f} s)"
         )
-    reason = attrs.get("fail_reason", "worker lost (no heartbeat)")
+    reason = trial.user_attrs.get("fail_reason", "worker lost (no heartbeat)")
     return f"trial {trial.number} {trial.state.name.lower()}: {weights}{label}  ({reason})"
 
 
@@ -70,11 +69,11 @@ class Progress:
             static = [t for t in complete if counts_for_front(t.state.name, t.user_attrs)]
             if static:
                 values = np.array([t.values for t in static], dtype=float)
-                metrics = [t.user_attrs.get("metrics", {}) for t in complete]
+                records = [TrialRecord.from_attrs(t.user_attrs) for t in complete]
                 self._bar.set_postfix_str(
                     f"front {int(pareto_front(values, self._directions).sum())}, "
-                    f"best top-100 {max(m.get('top_100_accuracy', 0.0) for m in metrics):.4f}, "
-                    f"best RMSE {min(m.get('rmse', float('inf')) for m in metrics):.4f}",
+                    f"best top-100 {max(r.metric('top_100_accuracy') for r in records):.4f}, "
+                    f"best RMSE {min(r.metric('rmse') for r in records):.4f}",
                     refresh=False,
                 )
             self._bar.refresh()

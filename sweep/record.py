@@ -190,6 +190,15 @@ class TrialRecord:
     origin_trial: int | None = None  # the trial a retry repeats (its seeds)
     conditioned: ConditionedOrigin | None = None  # a "conditioned" trial's origin
 
+    @property
+    def pair(self) -> tuple[float, float]:
+        """(rating_weight, retrieval_weight): the trial's pair (an adaptive method's: where its weights ended)."""
+        return self.rating_weight, self.retrieval_weight
+
+    def metric(self, name: str) -> float:
+        """The mean over seeds of one metric; NaN before the trial has a result."""
+        return float(self.summary.metrics.get(name, math.nan)) if self.summary else math.nan
+
     def to_attrs(self) -> dict:
         """The Optuna user attributes of this record (names kept from older storages)."""
         attrs: dict = {"kind": self.kind, "rating_weight": self.rating_weight, "retrieval_weight": self.retrieval_weight}

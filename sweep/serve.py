@@ -25,6 +25,7 @@ from sweep.config import DataConfig
 from sweep.config.run import DEFAULT_ARTIFACTS
 from sweep.data.prepared import OUT_OF_VOCABULARY, vocabulary_index
 from sweep.kinds import for_model
+from sweep.record import TrialRecord
 
 
 @dataclass
@@ -74,7 +75,7 @@ def load_model(study, trial_number: int, weights: tuple[float, float] | None = N
     kind = for_model(meta)
     if weights is not None:
         kind.check_servable(weights, meta)
-    pair = weights or (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
+    pair = weights or TrialRecord.from_attrs(trial.user_attrs).pair
     model, conditioned = kind.rebuild(packed, pair)
     if conditioned is not None:
         meta = {**meta, "rating_weight": pair[0], "retrieval_weight": pair[1]}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from sweep import SweepError
-from sweep.record import counts_for_front
+from sweep.pareto import front_points
 from sweep.report import cost, hypervolume, methods, page, plots, summary
 from sweep.report.table import trials_frame, write_csv
 from sweep.storage import load_stored_study
@@ -50,8 +50,7 @@ def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
         study = next((s for s in studies if s.study_name == found.study_name), None) or optuna.load_study(
             study_name=found.study_name, storage=storage)
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-        points += [(t.user_attrs["metrics"]["top_100_accuracy"], t.user_attrs["metrics"]["rmse"])
-                   for t in complete if "metrics" in t.user_attrs and counts_for_front(t.state.name, t.user_attrs)]
+        points += [tuple(point) for point in front_points(complete, ("top_100_accuracy", "rmse"))[1]]
         pooled += 1
     return np.array(points, dtype=float).reshape(-1, 2), pooled
 
