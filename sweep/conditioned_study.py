@@ -186,14 +186,14 @@ def train_one(spec: StudySpec, prepared, seed: int):
     import tensorflow as tf
 
     from sweep.conditioned import build_conditioned_model, train_conditioned
-    from sweep.training import training_batches
+    from sweep.training import OptimizerSettings, training_batches
 
     config = settings(spec)
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
     model = build_conditioned_model(spec.model, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
                                     config.conditioning_width)
-    optimizer = tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate or spec.train.learning_rate)
+    optimizer = OptimizerSettings.of(spec.train, config.learning_rate or spec.train.learning_rate).build()
     train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
     batches = training_batches(prepared.train, train_config, seed)
     built = time.perf_counter()

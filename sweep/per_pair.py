@@ -6,8 +6,9 @@ trial as a `sweep.record.TrialRecord`; `run_worker` asks Optuna for trials until
 holds n_trials COMPLETE ones (`sweep.workers` runs it in processes). The tutorial's pairs
 (1,0), (0,1), (1,1) are enqueued first: their exact zeros do not fit a log-scale
 distribution, so their weights are not Optuna params but trial attributes. Every trial
-records `rating_weight` and `retrieval_weight` as attributes, and sampled trials also as
-params, so the report reads them the same way for both.
+records `rating_weight` and `retrieval_weight` as attributes, so the report reads them the
+same way for all; a sampled trial's params are the coordinates its study searched (the two
+weights, or `weight_ratio` and `weight_scale`: sweep.config.coordinates).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL
 from sweep.config import SEARCHABLE, StudySpec
+from sweep.config.coordinates import weights_of
 from sweep.config.run import RunOptions
 from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
 from sweep.storage import open_storage
@@ -157,7 +159,8 @@ def set_attrs(trial, attrs: dict, previous: dict | None = None) -> None:
 
 
 def suggest(trial, spec: StudySpec):
-    """The trial's weights and its model and train configs with any other searched settings applied."""
+    """The trial's weights (converted from ratio and scale when those are searched) and its model and
+    train configs with any other searched settings applied."""
     values: dict[str, float] = {}
     for item in spec.search:
         if item.values is not None:  # grid: GridSampler picks from the listed values
@@ -168,7 +171,10 @@ def suggest(trial, spec: StudySpec):
             values[item.name] = trial.suggest_int(item.name, int(item.low), int(item.high), log=item.log)
         else:
             values[item.name] = trial.suggest_float(item.name, item.low, item.high, log=item.log)
-    weights = (float(values.pop("rating_weight")), float(values.pop("retrieval_weight")))
+    if "weight_ratio" in values:
+        weights = weights_of(float(values.pop("weight_ratio")), float(values.pop("weight_scale")))
+    else:
+        weights = (float(values.pop("rating_weight")), float(values.pop("retrieval_weight")))
     sections: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
     for name, value in values.items():
         sections[SEARCHABLE[name][0]][name] = value

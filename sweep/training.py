@@ -1,8 +1,9 @@
 """Training: one epoch loop and one traced step, whoever supplies the loss weights.
 
-Every training in sweep is Adagrad over the tutorial's batches, each step minimizing
-w_rating · L_rating + w_retrieval · L_retrieval. What differs is only where the weights
-come from, so that is the one thing the callers choose:
+Every training in sweep runs one optimizer (`[train] optimizer`: the tutorial's Adagrad by
+default, or Adam or plain SGD; `OptimizerSettings`) over the tutorial's batches, each step
+minimizing w_rating · L_rating + w_retrieval · L_retrieval. What differs is only where the
+weights come from, so that is the one thing the callers choose:
 
 - **static** (`train`, `TracedTraining`): one pair for the whole training, the model's own
   or an input of the step, so a worker traces one step per zero pattern and reuses it;
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,12 +73,46 @@ def training_batches(train_data: dict, config: TrainConfig, seed: int) -> list[t
     ]
 
 
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """The optimizer a training runs (train.optimizer, its learning rate and its own setting), hashable:
+    a worker keeps one traced training per setting.
+
+    Why the choice matters to a weight study: Adam's step m̂/(√v̂ + ε) is the same for gradients
+    multiplied by any c > 0 but for ε, so multiplying both weights by c trains the same model up to
+    ε; Adagrad's lr·g/√(a₀ + Σg²) is not, because of its initial accumulator a₀ (Keras's 0.1): for
+    gradients small beside √a₀ a c times larger loss is a c times larger step, as under SGD
+    (tests/test_training.py holds both)."""
+
+    name: str
+    learning_rate: float
+    adagrad_initial_accumulator: float
+    adam_epsilon: float
+
+    @classmethod
+    def of(cls, config: TrainConfig, learning_rate: float | None = None) -> OptimizerSettings:
+        """The settings `config` names, at `learning_rate` when given (a conditioned study's own)."""
+        return cls(config.optimizer, config.learning_rate if learning_rate is None else learning_rate,
+                   config.adagrad_initial_accumulator, config.adam_epsilon)
+
+    def build(self):
+        """A new Keras optimizer; the others of Keras's defaults (Adam's betas, Adagrad's epsilon) kept."""
+        import tensorflow as tf
+
+        if self.name == "adam":
+            return tf.keras.optimizers.Adam(learning_rate=self.learning_rate, epsilon=self.adam_epsilon)
+        if self.name == "sgd":
+            return tf.keras.optimizers.SGD(learning_rate=self.learning_rate)
+        return tf.keras.optimizers.Adagrad(learning_rate=self.learning_rate,
+                                           initial_accumulator_value=self.adagrad_initial_accumulator)
+
+
 MODEL_WEIGHTS, STEP_WEIGHTS, ROW_WEIGHTS = "model", "step", "row"
 
 
 def training_step(model, optimizer, weights: str = MODEL_WEIGHTS, gradient_norms: bool = False,
                   cosine_weight: float = 0.0):
-    """One Adagrad step on a batch of ids, traced once: returns the (total, rating, retrieval) losses,
+    """One optimizer step on a batch of ids, traced once: returns the (total, rating, retrieval) losses,
     and with `gradient_norms` each task's gradient norm at the shared embeddings (GradNorm's ‖∇_W L_k‖).
 
     Where the step's loss weights come from (`weights`):
@@ -166,8 +202,10 @@ def train(model, optimizer, batches: list[tuple], epochs: int) -> list[EpochLoss
 class TracedTraining:
     """A worker's model, optimizer and traced step for one model shape and zero pattern, reused by
     every trial: tracing the step costs about 0.4 s, a tenth of a trial; re-initializing, milliseconds.
-    Each trial copies in its own freshly built model's initial weights and resets Adagrad's state,
-    so it trains exactly what a new model and optimizer would (tests/test_trial.py holds it)."""
+    Each trial copies in its own freshly built model's initial weights and resets the optimizer's
+    state (its iteration count; Adagrad's accumulators to their initial value; Adam's moments, SGD's
+    momentum to 0), so it trains exactly what a new model and optimizer would (tests/test_trial.py
+    holds it for each optimizer)."""
 
     def __init__(self, model, optimizer):
         self.model, self.optimizer = model, optimizer
@@ -190,21 +228,21 @@ class TracedTraining:
 
         for variable, value in zip(self.model.trainable_variables, initial.trainable_variables):
             variable.assign(value)
-        for variable in self.optimizer.variables:  # iterations -> 0, accumulators -> their initial value
-            start = 0 if variable is self.optimizer.iterations else self.optimizer.initial_accumulator_value
+        adagrad = isinstance(self.optimizer, tf.keras.optimizers.Adagrad)
+        slot_start = self.optimizer.initial_accumulator_value if adagrad else 0.0  # Adam's moments, SGD's momentum: 0
+        for variable in self.optimizer.variables:
+            start = 0 if variable is self.optimizer.iterations else slot_start
             variable.assign(tf.fill(tf.shape(variable), tf.cast(start, variable.dtype)))
 
 
 @functools.lru_cache(maxsize=8)
 def traced_training(model_config: ModelConfig, n_users: int, n_titles: int, rating_on: bool, retrieval_on: bool,
-                    learning_rate: float) -> TracedTraining:
-    """The worker's TracedTraining for this shape, zero pattern and learning rate (built on first use)."""
-    import tensorflow as tf
-
+                    optimizer: OptimizerSettings) -> TracedTraining:
+    """The worker's TracedTraining for this shape, zero pattern and optimizer (built on first use)."""
     from sweep.model import build_model
 
     model = build_model(model_config, n_users, n_titles, float(rating_on), float(retrieval_on))
-    return TracedTraining(model, tf.keras.optimizers.Adagrad(learning_rate=learning_rate))
+    return TracedTraining(model, optimizer.build())
 
 
 def train_adaptive(model, optimizer, batches: list[tuple], epochs: int, weighting) -> list[EpochLosses]:

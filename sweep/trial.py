@@ -18,7 +18,7 @@ from sweep.config import ModelConfig, TrainConfig
 from sweep.data.prepared import PreparedData
 from sweep.evaluation import evaluate
 from sweep.record import Seconds, TrainResult, WeightingTrace
-from sweep.training import TrialFailed, traced_training, train_adaptive, training_batches
+from sweep.training import OptimizerSettings, TrialFailed, traced_training, train_adaptive, training_batches
 
 
 class Trainer(Protocol):
@@ -60,9 +60,9 @@ def train_and_evaluate(
     if weighting is not None:
         rating_weight = retrieval_weight = 1.0  # both tasks computed; the method sets each step's weights
     sizes = (len(data.user_vocabulary), len(data.title_vocabulary))
+    optimizer = OptimizerSettings.of(train_config)
     if weighting is None:  # before the seed is set: building the worker's traced model draws numbers of its own
-        traced = traced_training(model_config, *sizes, rating_weight != 0.0, retrieval_weight != 0.0,
-                                 train_config.learning_rate)
+        traced = traced_training(model_config, *sizes, rating_weight != 0.0, retrieval_weight != 0.0, optimizer)
     tf.keras.utils.set_random_seed(seed)
     model = build_model(model_config, *sizes, rating_weight, retrieval_weight)  # the seed's initial weights
     build_seconds = time.perf_counter() - started
@@ -71,8 +71,7 @@ def train_and_evaluate(
     if weighting is None:
         epochs = traced.train(model, rating_weight, retrieval_weight, batches, train_config.epochs)
     else:
-        optimizer = tf.keras.optimizers.Adagrad(learning_rate=train_config.learning_rate)
-        epochs = train_adaptive(model, optimizer, batches, train_config.epochs, weighting)
+        epochs = train_adaptive(model, optimizer.build(), batches, train_config.epochs, weighting)
     evaluation_started = time.perf_counter()
     metrics = evaluate(model, data.test, data.candidates[train_config.candidates], train_config.eval_batch_size)
     evaluate_seconds = time.perf_counter() - evaluation_started

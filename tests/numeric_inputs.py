@@ -101,6 +101,8 @@ KEYS = {
     "model.embedding_dimension": COUNT, "model.rating_layers": COUNT,  # each layer's width
     "train.epochs": COUNT, "train.batch_size": COUNT, "train.learning_rate": POSITIVE, "train.shuffle_buffer": COUNT,
     "train.eval_batch_size": COUNT,
+    "train.adagrad_initial_accumulator": finite(at_least=0),  # a sum of squared gradients; 0: none
+    "train.adam_epsilon": POSITIVE,  # Adam divides by √v + ε, and v is 0 for a parameter no gradient reached
     "data.split_seed": SEED, "data.train_size": COUNT, "data.test_size": COUNT,
     "baselines.margin_top_100": POSITIVE, "baselines.margin_rmse": POSITIVE,
     "conditioned.epochs": COUNT,
@@ -113,6 +115,10 @@ KEYS = {
     **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
     "search.rating_weight.values": WEIGHT,
     **{f"search.learning_rate.{end}": POSITIVE for end in ("low", "high")},
+    **{f"search.adagrad_initial_accumulator.{end}": finite(at_least=0) for end in ("low", "high")},
+    **{f"search.adam_epsilon.{end}": POSITIVE for end in ("low", "high")},
+    **{f"search.weight_ratio.{end}": WEIGHT for end in ("low", "high")},  # retrieval / rating; 0: ratings only
+    **{f"search.weight_scale.{end}": POSITIVE for end in ("low", "high")},  # rating + retrieval; 0: no task at all
     **{f"search.{name}.{end}": COUNT for name in ("epochs", "batch_size", "embedding_dimension")
        for end in ("low", "high")},
 }
@@ -149,12 +155,13 @@ def numeric_keys() -> set[str]:
     """Every numeric key of the study file: the fields of its tables, the searched parameters' ends
     and the margins (listed as parse_study lists them)."""
     from sweep.config import SEARCHABLE, WEIGHTS, ConditionedConfig, DataConfig, ModelConfig, StudySettings, TrainConfig
+    from sweep.config.coordinates import RATIO_AND_SCALE
 
     tables = {"study": StudySettings, "model": ModelConfig, "train": TrainConfig, "data": DataConfig,
               "conditioned": ConditionedConfig}
     keys = {f"{section}.{item.name}" for section, table in tables.items() for item in dataclasses.fields(table)
             if "int" in item.type or "float" in item.type}
-    keys |= {f"search.{name}.{end}" for name in (*WEIGHTS, *SEARCHABLE) for end in ("low", "high")}
+    keys |= {f"search.{name}.{end}" for name in (*WEIGHTS, *RATIO_AND_SCALE, *SEARCHABLE) for end in ("low", "high")}
     return keys | {"search.rating_weight.values", "baselines.margin_top_100", "baselines.margin_rmse"}
 
 
@@ -171,19 +178,26 @@ BASE = {  # the tests' small sweep (tests/helpers.py), as TOML text
 
 def study_with(key: str, text: str, name: str = "s") -> str:
     """The base study file with `key` set to the TOML `text`: a conditioned study for [conditioned]
-    keys, a grid for search values, a linear range whose other end is as wide as can be for search ends."""
+    keys, Adam for its epsilon, the weights as ratio and scale for those, a grid for search values,
+    a linear range whose other end is as wide as can be for search ends."""
     sections = {section: dict(table) for section, table in BASE.items()}
     sections["study"]["name"] = f'"{name}"'
     section, field = key.rsplit(".", 1)
     if section == "conditioned":
         sections["study"]["method"] = '"conditioned"'
+    if "adam_epsilon" in key:
+        sections["train"]["optimizer"] = '"adam"'
+    if section in ("search.weight_ratio", "search.weight_scale"):
+        del sections["search.rating_weight"], sections["search.retrieval_weight"]
+        sections["search.weight_ratio"] = {"low": "1e-3", "high": "10.0"}
+        sections["search.weight_scale"] = {"low": "0.1", "high": "100.0"}
     if field == "values":
         sections["study"]["sampler"] = '"grid"'
         sections["search.rating_weight"] = {}
         sections["search.retrieval_weight"] = {"values": "[1.0]"}
     elif section.startswith("search."):
-        weight = KEYS[key] is WEIGHT
-        widest = {"low": "0.0" if weight else "1" if KEYS[key].whole else "1e-300",
+        from_zero = not KEYS[key].whole and KEYS[key].accepts(0.0)  # a weight, a ratio, an initial accumulator
+        widest = {"low": "0.0" if from_zero else "1" if KEYS[key].whole else "1e-300",
                   "high": str(LARGEST) if KEYS[key].whole else "1e308"}
         sections[section] = {**widest, "log": "false"}
     sections.setdefault(section, {})[field] = f"[{text}]" if field in ("rating_layers", "values") else text

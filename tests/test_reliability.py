@@ -371,8 +371,9 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
 # every numeric key (found as numeric_inputs finds them), and the others
 KNOWN_KEYS = sorted({key.rsplit(".", 1)[1] for key in numbers.numeric_keys()} | {
     "name", "sampler", "objectives", "directions", "keep_models", "method", "log", "enqueue", "methods", "activation",
-    "candidates", "dataset", "source", "split", "draws", "pairs_of"})
+    "candidates", "dataset", "source", "split", "draws", "pairs_of", "optimizer"})
 SECTIONS = ["study", "search", "search.rating_weight", "search.retrieval_weight", "search.learning_rate", "search.x",
+            "search.weight_ratio", "search.weight_scale",
             "model", "train", "data", "baselines", "conditioned", "extra"]
 BASES = [study_text(study={"replicates": 2}),  # a per-pair study, and a conditioned one
          study_text(study={"replicates": 2, "method": "conditioned"}, conditioned={"grid": 3, "zero_share": 0.1})]

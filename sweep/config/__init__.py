@@ -20,7 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sweep import UsageError
-from sweep.config.ranges import COUNT, LARGEST_INTEGER, POSITIVE, SEED, WEIGHT, Range, bounded, check_ranges, range_of
+from sweep.config.coordinates import COORDINATES, RATIO_AND_SCALE, WEIGHTS
+from sweep.config.ranges import (
+    COUNT,
+    LARGEST_INTEGER,
+    POSITIVE,
+    SEED,
+    WEIGHT,
+    WEIGHT_RATIO,
+    WEIGHT_SCALE,
+    Range,
+    bounded,
+    check_ranges,
+    range_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +52,12 @@ class ModelConfig:
 class TrainConfig:
     epochs: int = bounded(3, COUNT)
     batch_size: int = bounded(8192, COUNT)
-    learning_rate: float = bounded(0.1, POSITIVE)  # Adagrad, as in the tutorial
+    learning_rate: float = bounded(0.1, POSITIVE)  # the optimizer's; the tutorial's Adagrad takes 0.1
+    # "adagrad" (the tutorial's), "adam" or "sgd" (plain, no momentum): sweep.training.OptimizerSettings
+    optimizer: str = "adagrad"
+    # Adagrad's starting sum of squared gradients (Keras's 0.1): what keeps Adagrad from being scale-free
+    adagrad_initial_accumulator: float = bounded(0.1, Range(0, why="Adagrad's starting sum of squared gradients"))
+    adam_epsilon: float = bounded(1e-7, POSITIVE)  # Keras's; Adam is scale-free up to it
     # >= the train size means a full shuffle, once (the tutorial caches it)
     shuffle_buffer: int = bounded(100_000, COUNT)
     eval_batch_size: int = bounded(4096, COUNT)
@@ -96,10 +114,20 @@ def check_model(config: ModelConfig, where: str = "model") -> ModelConfig:
     return config
 
 
+OPTIMIZERS = ("adagrad", "adam", "sgd")
+# The settings only one optimizer has: given for another, they would change nothing.
+OPTIMIZER_OWN = {"adagrad_initial_accumulator": "adagrad", "adam_epsilon": "adam"}
+
+
 def check_train(config: TrainConfig, where: str = "train") -> TrainConfig:
     check_ranges(config, where)
     if config.candidates not in CANDIDATE_SETS:
         raise UsageError(f"{where}.candidates must be one of {', '.join(CANDIDATE_SETS)}")
+    if config.optimizer not in OPTIMIZERS:
+        raise UsageError(f"{where}.optimizer: unknown optimizer {config.optimizer!r} (choose {', '.join(OPTIMIZERS)})")
+    for key, owner in OPTIMIZER_OWN.items():
+        if config.optimizer != owner and getattr(config, key) != getattr(TrainConfig, key):
+            raise UsageError(f"{where}.{key}: only for optimizer = \"{owner}\" (this study's is \"{config.optimizer}\")")
     return config
 
 
@@ -113,7 +141,6 @@ OBJECTIVES = ("top_100_accuracy", "rmse")  # the tutorial's two headline figures
 # Adaptive loss weighting a study may run beside its sweep (`[weighting] methods`; sweep.weighting):
 # `dwa` adapts per training step, `dwa-epochs` per epoch as the DWA paper does.
 METHODS = ("uncertainty", "dwa", "dwa-epochs", "gradnorm", "normalized")
-WEIGHTS = ("rating_weight", "retrieval_weight")
 KEEP_MODELS = ("all", "pareto", "none")
 # A study's kind, how it gets its points (sweep.kinds): "sweep" trains one model per weight pair
 # (and seed); "conditioned" trains one weight-conditioned model per seed and evaluates it at any
@@ -122,9 +149,12 @@ STUDY_KINDS = ("sweep", "conditioned")
 # Keys renamed in study files: the old name still loads, with one deprecation line.
 RENAMED = {("study", "method"): ("study", "kind"), ("baselines", "methods"): ("weighting", "methods")}
 DRAWS = ("example", "batch")
-# Besides the two weights, any numeric model or train setting may be searched.
+# Besides the weights (as WEIGHTS or as RATIO_AND_SCALE: sweep.config.coordinates), any numeric
+# model or train setting may be searched.
 SEARCHABLE = {
     "learning_rate": ("train", float),
+    "adagrad_initial_accumulator": ("train", float),
+    "adam_epsilon": ("train", float),
     "epochs": ("train", int),
     "batch_size": ("train", int),
     "embedding_dimension": ("model", int),
@@ -217,6 +247,9 @@ class StudySpec:
         identity = {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
         if not self.methods:  # studies from before the methods existed keep their hash
             identity.pop("methods")
+        for key in ("optimizer", *OPTIMIZER_OWN):  # and so do studies from before the optimizer was a setting
+            if identity["train"][key] == getattr(TrainConfig, key):
+                identity["train"].pop(key)
         kind = identity["study"].pop("kind")
         if kind == "sweep":  # and so do studies from before conditioned training
             identity.pop("conditioned")
@@ -283,11 +316,12 @@ def parse_study(raw: dict) -> StudySpec:
         ("top_100_accuracy", "margin_top_100"), ("rmse", "margin_rmse"))})
     model = check_model(_dataclass(ModelConfig, _table(raw, "model"), "model"))
     train = check_train(_dataclass(TrainConfig, _table(raw, "train"), "train"))
+    _check_optimizer(search, train, methods)
     data_table = _table(raw, "data")
     data = _dataclass(DataConfig, {"split": default_split(data_table.get("dataset", DataConfig.dataset)), **data_table},
                       "data")
     _check_data(data)
-    conditioned = _conditioned(raw, study, search, methods)
+    conditioned = _conditioned(raw, study, search, methods, train)
     return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, methods=tuple(methods),
                      margins=margins, model=model, train=train, data=data, conditioned=conditioned)
 
@@ -311,7 +345,8 @@ def _renamed(raw: dict) -> dict:
     return raw
 
 
-def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...], methods) -> ConditionedConfig | None:
+def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...], methods,
+                 train: TrainConfig) -> ConditionedConfig | None:
     """The [conditioned] table of a conditioned study (defaults when absent); an error anywhere else."""
     if study.kind != "conditioned":
         if "conditioned" in raw:
@@ -328,6 +363,8 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
                          "a conditioned study draws only the two weights, each over a log range (low and high)")
     if methods:
         raise UsageError("weighting.methods: adaptive methods train per pair; run them in a sweep study")
+    if train.optimizer != "adagrad":
+        raise UsageError('train.optimizer: a conditioned study trains with Adagrad only; set optimizer = "adagrad"')
     return config
 
 
@@ -394,8 +431,8 @@ def _scalar(value, kind, where: str, valid: Range | None = None):
 
 def _search_range(name: str, spec) -> SearchRange:
     where = f"search.{name}"
-    if name not in WEIGHTS and name not in SEARCHABLE:
-        raise UsageError(f"{where}: cannot be searched (searchable: {', '.join(WEIGHTS + tuple(SEARCHABLE))})")
+    if name not in WEIGHTS + RATIO_AND_SCALE and name not in SEARCHABLE:
+        raise UsageError(f"{where}: cannot be searched (searchable: {', '.join(WEIGHTS + RATIO_AND_SCALE + tuple(SEARCHABLE))})")
     if not isinstance(spec, dict):
         raise UsageError(f"{where}: expected a table with low and high (or values)")
     _only(spec, where, ("low", "high", "log", "values"))
@@ -426,6 +463,8 @@ def searched_range(name: str) -> Range:
     """A searched parameter takes the values its setting may take; a weight, any finite number from 0."""
     if name in WEIGHTS:
         return WEIGHT
+    if name in RATIO_AND_SCALE:
+        return WEIGHT_RATIO if name == "weight_ratio" else WEIGHT_SCALE
     section, _ = SEARCHABLE[name]
     return range_of({"train": TrainConfig, "model": ModelConfig}[section], name)
 
@@ -455,15 +494,31 @@ def _check_study(study: StudySettings) -> None:
 
 def _check_search(search: tuple[SearchRange, ...], study: StudySettings) -> None:
     names = {item.name for item in search}
-    for weight in WEIGHTS:
-        if weight not in names:
-            raise UsageError(f"search.{weight}: missing (both weights are searched)")
+    named = [coordinates for coordinates in COORDINATES if names & set(coordinates)]
+    if len(named) > 1:
+        raise UsageError(f"search.{RATIO_AND_SCALE[0] if RATIO_AND_SCALE[0] in names else RATIO_AND_SCALE[1]}: "
+                         "search the weights as rating_weight and retrieval_weight or as weight_ratio and "
+                         "weight_scale, not both")
+    for name in (named or [WEIGHTS])[0]:
+        if name not in names:
+            raise UsageError(f"search.{name}: missing (search both weights, or both weight_ratio and weight_scale)")
     if study.sampler == "grid" and any(item.values is None for item in search):
         missing = next(item.name for item in search if item.values is None)
         raise UsageError(f"search.{missing}.values: the grid sampler needs a list of values for every searched parameter")
     if study.sampler != "grid" and any(item.values is not None for item in search):
         listed = next(item.name for item in search if item.values is not None)
         raise UsageError(f"search.{listed}.values: lists of values are for sampler = \"grid\"; give low and high")
+
+
+def _check_optimizer(search: tuple[SearchRange, ...], train: TrainConfig, methods) -> None:
+    """A searched optimizer setting belongs to the study's optimizer; adaptive methods keep the tutorial's Adagrad."""
+    for item in search:
+        owner = OPTIMIZER_OWN.get(item.name)
+        if owner is not None and train.optimizer != owner:
+            raise UsageError(f"search.{item.name}: only for optimizer = \"{owner}\" (this study's is \"{train.optimizer}\")")
+    if methods and (train.optimizer, train.adagrad_initial_accumulator) != ("adagrad", TrainConfig.adagrad_initial_accumulator):
+        raise UsageError("weighting.methods: adaptive methods train with the tutorial's Adagrad (their own weights take "
+                         "its step); leave train.optimizer and train.adagrad_initial_accumulator at their defaults")
 
 
 def _check_data(data: DataConfig) -> None:

@@ -90,6 +90,8 @@ COUNT = Range(1, LARGEST_INTEGER, whole=True)  # how many: trials, epochs, rows,
 SEED = Range(0, LARGEST_SEED, whole=True)
 POSITIVE = Range(0, low_open=True)  # a rate, a margin, a number of seconds
 WEIGHT = Range(0)  # a loss weight: 0 leaves its task out
+WEIGHT_RATIO = Range(0, why="retrieval_weight / rating_weight")  # 0: ratings only
+WEIGHT_SCALE = Range(0, low_open=True, why="rating_weight + retrieval_weight")  # 0 would leave both tasks out
 TRIAL_NUMBER = Range(0, LARGEST_INTEGER, whole=True)
 SEED_COUNT = Range(1, LARGEST_SEED + 1, whole=True, why="training seeds 0 to N-1")  # `sweep baselines --seeds`
 

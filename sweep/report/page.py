@@ -33,6 +33,7 @@ TABLE_COLUMNS = [  # (column, heading, description)
     ("rating_weight", "rating_weight", "weight of the rating loss"),
     ("retrieval_weight", "retrieval_weight", "weight of the retrieval loss"),
     ("log10_weight_ratio", "log10 ratio", "log10(retrieval_weight / rating_weight)"),
+    ("weight_scale", "scale", "rating_weight + retrieval_weight"),
     ("pareto", "front", "on the Pareto front of the mean objectives"),
     ("p_pareto", "P(front)", "share of bootstrap resamples of the seeds in which the trial is on the front"),
     *[(metric, metric, "mean over seeds; ± one standard deviation") for metric in METRICS],

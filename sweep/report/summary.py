@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sweep import verdicts
+from sweep.config.coordinates import RATIO_AND_SCALE, WEIGHTS, ratio_and_scale
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
 from sweep.report import methods
@@ -89,13 +90,18 @@ def markdown(findings: StudyFindings, command: str) -> str:
         ]
     front = frame[frame["pareto"]].sort_values("rmse")
     if not front.empty:
-        lines += ["## Pareto-optimal trials", "",
-                  "| trial | rating_weight | retrieval_weight | top-100 accuracy | RMSE | p_pareto | knee |",
-                  "|---|---|---|---|---|---|---|"]
+        searched = searched_coordinates(study_attrs)
+        by_ratio = searched == RATIO_AND_SCALE  # the front also in the coordinates the study searched
+        lines += ["## Pareto-optimal trials", "", coordinates_line(searched), "",
+                  "| trial | rating_weight | retrieval_weight | " + ("weight_ratio | weight_scale | " if by_ratio else "")
+                  + "top-100 accuracy | RMSE | p_pareto | knee |",
+                  "|---|---|---|---|---|---|---|" + ("---|---|" if by_ratio else "")]
         for row in front.itertuples(index=False):
             label = f" ({row.tutorial_pair})" if row.tutorial_pair else ""
+            coordinates = " | ".join(f"{value:.4g}" for value in ratio_and_scale(row.rating_weight, row.retrieval_weight))
             lines.append(
                 f"| {row.number}{label} | {row.rating_weight:.4g} | {row.retrieval_weight:.4g} | "
+                f"{coordinates + ' | ' if by_ratio else ''}"
                 f"{_with_std(row.top_100_accuracy, row.top_100_accuracy_std)} | {_with_std(row.rmse, row.rmse_std)} | "
                 f"{_share(row.p_pareto)} | {'**knee**' if row.number == knee else ''} |"
             )
@@ -133,7 +139,7 @@ def document(findings: StudyFindings, command: str) -> dict:
     name, frame, study_attrs, knee = findings.name, findings.frame, findings.attrs, findings.knee
     study_health, volume, compared, judged = findings.health, findings.volume, findings.compared, findings.judged
     front = frame[frame["pareto"]].sort_values("rmse")
-    columns = ["number", "tutorial_pair", "rating_weight", "retrieval_weight", "top_100_accuracy",
+    columns = ["number", "tutorial_pair", "rating_weight", "retrieval_weight", "weight_scale", "top_100_accuracy",
                "top_100_accuracy_std", "rmse", "rmse_std", "p_pareto", "n_seeds"]
     tutorial = frame[(frame["tutorial_pair"] != "") & (frame["state"] == "COMPLETE")]
     complete = frame[frame["state"] == "COMPLETE"]
@@ -141,6 +147,7 @@ def document(findings: StudyFindings, command: str) -> dict:
         "study": name,
         "training_seconds": float((complete["seconds"] * complete["n_seeds"]).sum()),  # every seed's build, fit, evaluate
         "compute": compute(frame, study_attrs),
+        "searched_coordinates": list(searched_coordinates(study_attrs)),
         "front": front[columns].to_dict("records"),
         "knee": knee,
         "knee_interval": knee_interval(frame, knee) if knee is not None else None,
@@ -230,6 +237,21 @@ def _front_under_noise(frame: pd.DataFrame) -> list[str]:
     named = ", ".join(f"{row.number} ({row.p_pareto:.2f})" for row in contenders.itertuples(index=False))
     return [f"p_pareto: the share of {BOOTSTRAP_RESAMPLES:,} bootstrap resamples of every trial's seed runs in which "
             f"a trial is on the front. Off the front but on it in at least 20 % of resamples: {named or 'none'}.", ""]
+
+
+def searched_coordinates(study_attrs: dict) -> tuple[str, str]:
+    """The coordinates the study searched its weights in (sweep.config.coordinates), from its stored spec."""
+    names = {item.get("name") for item in json.loads(study_attrs.get("spec", "{}")).get("search", [])}
+    return RATIO_AND_SCALE if set(RATIO_AND_SCALE) <= names else WEIGHTS
+
+
+def coordinates_line(searched: tuple[str, str]) -> str:
+    """Which coordinates the front was searched in, and where the other ones are."""
+    if searched == RATIO_AND_SCALE:
+        return ("Searched as `weight_ratio` (retrieval_weight / rating_weight) and `weight_scale` (their sum); "
+                "every trial's two weights are beside them.")
+    return ("Searched as `rating_weight` and `retrieval_weight`; trials.csv also gives each trial's "
+            "`log10_weight_ratio` and `weight_scale`.")
 
 
 def split_line(study_attrs: dict) -> str:

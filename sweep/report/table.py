@@ -1,7 +1,9 @@
 """A study's trials as one table: one row per trial, failed ones included, stable for diffs.
 
 Every row is read through the trial record (sweep.record). Weights come from the attributes
-`rating_weight` and `retrieval_weight`, which every trial carries (sampled and enqueued alike).
+`rating_weight` and `retrieval_weight`, which every trial carries (sampled and enqueued alike),
+and are shown in both coordinates a study may search (sweep.config.coordinates): the two weights,
+and `log10_weight_ratio` with `weight_scale`; the searched ones are also the `param_` columns.
 `counts_for_front` says which trials the front is made of (sweep.record.counts_for_front:
 COMPLETE trials of fixed weights, a conditioned model's pairs included; an adaptive method's
 trial is judged against the front, never on it), and `pareto` marks the ones on it;
@@ -19,13 +21,14 @@ import numpy as np
 import pandas as pd
 
 from sweep.config import METRICS, recorded_objectives
+from sweep.config.coordinates import ratio_and_scale
 from sweep.pareto import pareto_front, pareto_probability
 from sweep.record import CONDITIONED, TrialRecord, counts_for_front
 
 FLOAT_FORMAT = "%.8g"
 LEADING_COLUMNS = [
     "study", "number", "state", "fail_reason", "tutorial_pair", "method", "rating_weight", "retrieval_weight",
-    "log10_weight_ratio", "origin_trial", "counts_for_front",
+    "log10_weight_ratio", "weight_scale", "origin_trial", "counts_for_front",
 ]
 
 
@@ -39,6 +42,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
             continue
         attrs = trial.user_attrs
         record = TrialRecord.from_attrs(attrs)
+        ratio, scale = ratio_and_scale(record.rating_weight, record.retrieval_weight)
         row = {
             "study": study_label or study.study_name,
             "number": trial.number,
@@ -48,7 +52,8 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
             "method": record.method or "",
             "rating_weight": record.rating_weight,
             "retrieval_weight": record.retrieval_weight,
-            "log10_weight_ratio": _log_ratio(record.rating_weight, record.retrieval_weight),
+            "log10_weight_ratio": _log10(ratio),
+            "weight_scale": scale,
             "origin_trial": attrs.get("origin_trial", trial.number),
             "counts_for_front": counts_for_front(trial.state.name, attrs),
         }
@@ -104,15 +109,9 @@ def _metric_order(columns: list[str]) -> list[str]:
     return first + metrics + [c for c in columns if c not in first and c not in metrics]
 
 
-def _log_ratio(rating_weight: float, retrieval_weight: float) -> float:
-    """log10(retrieval_weight / rating_weight); ±inf for the pairs with a zero weight."""
-    if rating_weight == 0 and retrieval_weight == 0:
-        return math.nan
-    if rating_weight == 0:
-        return math.inf
-    if retrieval_weight == 0:
-        return -math.inf
-    return math.log10(retrieval_weight / rating_weight)
+def _log10(ratio: float) -> float:
+    """log10 of a weight ratio; ±inf for the pairs with a zero weight, NaN for (0, 0)."""
+    return -math.inf if ratio == 0 else math.log10(ratio) if ratio == ratio else math.nan
 
 
 def write_csv(frame: pd.DataFrame, path) -> None:
