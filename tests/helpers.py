@@ -25,12 +25,14 @@ DEFAULT_SECTIONS = {
 
 
 def study_text(name="s", n_trials=6, sampler="random", epochs=1, **sections) -> str:
-    """A study file as TOML: the defaults above, with each given section's keys merged over them."""
+    """A study file as TOML: the defaults above, with each given section's keys merged over them
+    (a key given as None is left out: `search={"rating_weight": None, ...}`)."""
     merged = {key: dict(value) for key, value in DEFAULT_SECTIONS.items()}
     merged["study"] = {"name": name, **merged["study"], "n_trials": n_trials, "sampler": sampler}
     merged["train"]["epochs"] = epochs
     for section, values in sections.items():
         merged.setdefault(section, {}).update(values)
+        merged[section] = {key: value for key, value in merged[section].items() if value is not None}
     lines = []
     for section, values in merged.items():
         scalars = {key: value for key, value in values.items() if not isinstance(value, dict)}

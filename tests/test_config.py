@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sweep import UsageError
-from sweep.config import load_study_file, parse_study
+from sweep.config import SearchRange, load_study_file, parse_study
 from tests.helpers import study_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -216,3 +216,98 @@ def test_adaptive_methods_named_in_their_old_section_still_load_with_one_depreca
 def test_an_old_and_a_new_name_for_one_key_are_refused(tmp_path):
     with pytest.raises(UsageError, match=r"^.*baselines.methods: the old name of weighting.methods"):
         load_study_file(write(tmp_path, VALID + '\n[baselines]\nmethods = ["dwa"]\n[weighting]\nmethods = ["dwa"]\n'))
+
+
+# --- the weights as ratio and scale ----------------------------------------------------------
+
+RATIO_AND_SCALE = study_text("ratio", search={"rating_weight": None, "retrieval_weight": None,
+                                              "weight_ratio": {"low": 1e-4, "high": 10.0},
+                                              "weight_scale": {"low": 0.1, "high": 1e4}})
+
+
+def test_a_study_may_search_the_weights_as_their_ratio_and_scale():
+    spec = parse_study(__import__("tomllib").loads(RATIO_AND_SCALE))
+    assert [(item.name, item.low, item.high, item.log) for item in spec.search] == [
+        ("weight_ratio", 1e-4, 10.0, True), ("weight_scale", 0.1, 1e4, True)]
+
+
+@pytest.mark.parametrize("edit, key, words", [
+    (lambda t: t + "\n[search.rating_weight]\nlow = 1.0\nhigh = 2.0\n", "search.weight_ratio", "not both"),
+    (lambda t: t.replace("[search.weight_scale]\nlow = 0.1\nhigh = 10000.0\n", ""), "search.weight_scale", "missing"),
+    (lambda t: t.replace("[search.weight_ratio]\nlow = 0.0001\nhigh = 10.0\n", ""), "search.weight_ratio", "missing"),
+    (lambda t: t.replace("low = 0.1\nhigh = 10000.0", "low = 0.0\nhigh = 1.0\nlog = false"), "search.weight_scale.low",
+     "above 0"),  # a scale of 0 leaves both tasks out
+    (lambda t: t.replace("low = 0.0001", "low = -1.0\nlog = false"), "search.weight_ratio.low", "0 or more"),
+    (lambda t: t.replace("low = 0.0001", "low = 0.0"), "search.weight_ratio.low", "log-scale range needs low > 0"),
+])
+def test_one_parameterisation_of_the_weights_per_study_or_one_error_naming_the_key(tmp_path, edit, key, words):
+    with pytest.raises(UsageError) as error:
+        load_study_file(write(tmp_path, edit(RATIO_AND_SCALE)))
+    assert f": {key}" in str(error.value) and words in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_linear_ratio_range_may_include_the_ratings_only_end():
+    spec = parse_study(__import__("tomllib").loads(RATIO_AND_SCALE.replace("low = 0.0001", "low = 0.0\nlog = false")))
+    assert spec.search[0].low == 0.0
+
+
+def test_a_conditioned_study_draws_the_two_weights_not_ratio_and_scale(tmp_path):
+    text = CONDITIONED.replace("[search.rating_weight]\nlow = 10.0\nhigh = 60.0\n",
+                               "[search.weight_ratio]\nlow = 0.001\nhigh = 0.1\n")
+    text = text.replace("[search.retrieval_weight]\nlow = 0.01\nhigh = 0.3\n", "[search.weight_scale]\nlow = 1.0\nhigh = 60.0\n")
+    with pytest.raises(UsageError, match=r"search\.weight_ratio: a conditioned study draws only the two weights"):
+        load_study_file(write(tmp_path, text))
+
+
+# --- the optimizer ---------------------------------------------------------------------------
+
+def test_the_optimizer_defaults_to_the_tutorials_adagrad_and_takes_adam_or_sgd(tmp_path):
+    default = load_study_file(write(tmp_path, VALID)).train
+    assert (default.optimizer, default.learning_rate, default.adagrad_initial_accumulator) == ("adagrad", 0.1, 0.1)
+    adam = load_study_file(write(tmp_path, VALID.replace("[train]", '[train]\noptimizer = "adam"\nadam_epsilon = 1e-3')))
+    assert (adam.train.optimizer, adam.train.adam_epsilon) == ("adam", 1e-3)
+    assert load_study_file(write(tmp_path, VALID.replace("[train]", '[train]\noptimizer = "sgd"'))).train.optimizer == "sgd"
+
+
+def test_the_optimizers_own_settings_are_searched_like_the_learning_rate(tmp_path):
+    text = VALID.replace("[train]", '[train]\noptimizer = "adam"') + "\n[search.adam_epsilon]\nlow = 1e-8\nhigh = 1e-2\n"
+    assert load_study_file(write(tmp_path, text)).search[-1] == SearchRange("adam_epsilon", 1e-8, 1e-2, log=True)
+    text = VALID + "\n[search.adagrad_initial_accumulator]\nlow = 0.0\nhigh = 1.0\nlog = false\n"
+    assert load_study_file(write(tmp_path, text)).search[-1].high == 1.0
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda t: t.replace("[train]", '[train]\noptimizer = "rmsprop"'), "train.optimizer"),
+    (lambda t: t.replace("[train]", '[train]\noptimizer = "adam"\nadam_epsilon = -1e-7'), "train.adam_epsilon"),
+    (lambda t: t.replace("[train]", '[train]\noptimizer = "adam"\nadam_epsilon = 0.0'), "train.adam_epsilon"),
+    (lambda t: t.replace("[train]", "[train]\nadagrad_initial_accumulator = -0.1"), "train.adagrad_initial_accumulator"),
+    (lambda t: t.replace("[train]", "[train]\nadam_epsilon = 1e-3"), "train.adam_epsilon"),  # Adagrad has none here
+    (lambda t: t.replace("[train]", '[train]\noptimizer = "sgd"\nadagrad_initial_accumulator = 1.0'),
+     "train.adagrad_initial_accumulator"),
+    (lambda t: t + "\n[search.adam_epsilon]\nlow = 1e-8\nhigh = 1e-2\n", "search.adam_epsilon"),  # under Adagrad
+    (lambda t: t.replace("[train]", '[train]\noptimizer = "adam"') + "\n[weighting]\nmethods = [\"dwa\"]\n",
+     "weighting.methods"),
+    (lambda t: t.replace("[train]", "[train]\nadagrad_initial_accumulator = 0.5") + "\n[weighting]\nmethods = [\"dwa\"]\n",
+     "weighting.methods"),
+])
+def test_optimizer_settings_are_validated_in_one_error_line_naming_the_key(tmp_path, edit, key):
+    path = write(tmp_path, edit(VALID))
+    with pytest.raises(UsageError) as error:
+        load_study_file(path)
+    assert str(error.value).startswith(f"{path}: {key}") and "\n" not in str(error.value)
+
+
+def test_a_conditioned_study_trains_with_adagrad_only(tmp_path):
+    path = write(tmp_path, CONDITIONED.replace("[train]", '[train]\noptimizer = "adam"'))
+    with pytest.raises(UsageError, match=r"train\.optimizer: a conditioned study trains with Adagrad only"):
+        load_study_file(path)
+
+
+def test_the_optimizer_at_its_defaults_leaves_the_hash_and_any_other_setting_changes_it(tmp_path):
+    base = load_study_file(write(tmp_path, VALID)).hash
+    spelled = '[train]\noptimizer = "adagrad"\nadagrad_initial_accumulator = 0.1\nadam_epsilon = 1e-7'
+    assert load_study_file(write(tmp_path, VALID.replace("[train]", spelled))).hash == base
+    changed = {load_study_file(write(tmp_path, VALID.replace("[train]", f"[train]\n{setting}"))).hash for setting in (
+        'optimizer = "adam"', 'optimizer = "sgd"', "adagrad_initial_accumulator = 0.0",
+        'optimizer = "adam"\nadam_epsilon = 1e-3')}
+    assert len(changed) == 4 and base not in changed

@@ -93,6 +93,32 @@ def test_the_summary_compares_with_the_tutorial_and_reports_health(reported):
     assert html.count("data:image/png;base64,") == 2 and "<table>" in html
 
 
+def test_every_trial_is_shown_in_both_coordinates_and_the_summary_says_which_were_searched(reported, tmp_path,
+                                                                                            synthetic_dir):
+    table = pd.read_csv(reported[1] / "trials.csv")
+    complete = table[table["state"] == "COMPLETE"]
+    sums = (complete["rating_weight"] + complete["retrieval_weight"]).tolist()
+    assert complete["weight_scale"].tolist() == pytest.approx(sums, rel=1e-7)  # trials.csv keeps 8 digits
+    assert "Searched as `rating_weight` and `retrieval_weight`" in (reported[1] / "summary.md").read_text()
+
+    storage = f"sqlite:///{tmp_path / 'ratio.db'}"
+    search = {"rating_weight": None, "retrieval_weight": None, "weight_ratio": {"low": 1e-4, "high": 10.0},
+              "weight_scale": {"low": 0.1, "high": 1e3}}
+    assert sweep_run(study_file(tmp_path, "ratio", search=search), storage, synthetic_dir).returncode == 0
+    assert report(storage, "ratio", "--out", str(tmp_path / "ratio")).returncode == 0
+    table = pd.read_csv(tmp_path / "ratio" / "trials.csv")
+    sampled = table[table["tutorial_pair"].isna()]
+    assert len(sampled) == 3
+    assert sampled["param_weight_scale"].tolist() == pytest.approx(sampled["weight_scale"].tolist(), rel=1e-7)
+    assert sampled["param_weight_ratio"].tolist() == pytest.approx(
+        (sampled["retrieval_weight"] / sampled["rating_weight"]).tolist(), rel=1e-7)
+    text = (tmp_path / "ratio" / "summary.md").read_text()
+    assert "Searched as `weight_ratio` (retrieval_weight / rating_weight) and `weight_scale` (their sum)" in text
+    assert "| trial | rating_weight | retrieval_weight | weight_ratio | weight_scale | top-100 accuracy |" in text
+    assert json.loads((tmp_path / "ratio" / "summary.json").read_text())["searched_coordinates"] == [
+        "weight_ratio", "weight_scale"]
+
+
 def test_a_study_made_by_a_stand_in_trainer_says_so_loudly(reported):
     result, out = reported
     assert result.stderr.startswith("WARNING: study 'r' was made by the stand-in trainer "

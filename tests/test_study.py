@@ -53,6 +53,19 @@ def test_suggest_puts_each_searched_setting_in_its_own_section(tmp_path):
     assert model_config.rating_layers == spec.model.rating_layers and train_config.epochs == spec.train.epochs
 
 
+RATIO_AND_SCALE = {"rating_weight": None, "retrieval_weight": None, "weight_ratio": {"low": 1e-4, "high": 10.0},
+                   "weight_scale": {"low": 0.1, "high": 1e3}}
+
+
+def test_suggest_turns_a_ratio_and_a_scale_into_the_pair_they_name(tmp_path):
+    spec = load_study_file(study_file(tmp_path, search={**RATIO_AND_SCALE, "adagrad_initial_accumulator": {
+        "low": 0.01, "high": 1.0}}))
+    trial = optuna.trial.FixedTrial({"weight_ratio": 0.25, "weight_scale": 5.0, "adagrad_initial_accumulator": 0.5})
+    weights, _, train_config = suggest(trial, spec)
+    assert weights == (4.0, 1.0)  # 1 / 4 = 0.25 and 4 + 1 = 5
+    assert train_config.adagrad_initial_accumulator == 0.5
+
+
 @pytest.mark.parametrize(
     "counts, complete",
     [({"COMPLETE": 5}, True), ({"COMPLETE": 6, "FAIL": 2}, True), ({"COMPLETE": 4, "FAIL": 3}, False),
@@ -96,6 +109,22 @@ def test_a_sweep_runs_the_tutorial_pairs_first_then_sampled_weights(tmp_path, st
                                 "retrieval_weight": trial.user_attrs["retrieval_weight"]} for trial in sampled)
     study = optuna.load_study(study_name="s", storage=storage)
     assert {"spec", "spec_hash", "split_fingerprint", "context_baselines", "versions"} <= set(study.user_attrs)
+
+def test_a_study_searching_ratio_and_scale_records_both_weights_and_its_own_params(tmp_path, sqlite_storage,
+                                                                                   synthetic_dir):
+    result = sweep_run(study_file(tmp_path, search=RATIO_AND_SCALE), sqlite_storage, synthetic_dir)
+    assert result.returncode == 0, result.stderr
+    done = trials(sqlite_storage)
+    assert [(t.user_attrs["rating_weight"], t.user_attrs["retrieval_weight"], t.params) for t in done[:3]] == [
+        (1, 0, {}), (0, 1, {}), (1, 1, {})]  # the tutorial's pairs, as in any study
+    for trial in done[3:]:
+        rating, retrieval = trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"]
+        assert set(trial.params) == {"weight_ratio", "weight_scale"}
+        assert 1e-4 <= trial.params["weight_ratio"] <= 10.0 and 0.1 <= trial.params["weight_scale"] <= 1e3
+        assert retrieval / rating == pytest.approx(trial.params["weight_ratio"], rel=1e-12)
+        assert rating + retrieval == pytest.approx(trial.params["weight_scale"], rel=1e-12)
+        assert trial.values == [expected_metrics(rating, retrieval)[name] for name in ("top_100_accuracy", "rmse")]
+
 
 def test_rerunning_a_complete_study_adds_nothing_and_says_so(tmp_path, storage, synthetic_dir):
     path = study_file(tmp_path)

@@ -202,22 +202,32 @@ def test_evaluation_in_blocks_of_candidates_counts_exactly_what_one_block_does(t
     assert evaluate(trained.model, prepared.test, prepared.candidates["all_entries"], 4096) == whole
 
 
-def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimizer_do(prepared):
-    # train_and_evaluate reuses one traced step per zero pattern (training.traced_training), resetting
-    # the weights and Adagrad's accumulators per trial; `train` builds everything anew.
+FRESH_OPTIMIZERS = {  # each optimizer as Keras builds it, at a learning rate it trains well with
+    "adagrad": (0.1, lambda: tf.keras.optimizers.Adagrad(learning_rate=0.1)),
+    "adam": (0.01, lambda: tf.keras.optimizers.Adam(learning_rate=0.01)),
+    "sgd": (0.01, lambda: tf.keras.optimizers.SGD(learning_rate=0.01)),
+}
+
+
+@pytest.mark.parametrize("optimizer", sorted(FRESH_OPTIMIZERS))
+def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimizer_do(prepared, optimizer):
+    # train_and_evaluate reuses one traced step per zero pattern and optimizer (training.traced_training),
+    # resetting the weights and the optimizer's state per trial (its iteration count, Adagrad's accumulators,
+    # Adam's moments); `train` builds everything anew.
     from sweep.model import build_model
     from sweep.training import train, traced_training, training_batches
 
+    learning_rate, fresh_optimizer = FRESH_OPTIMIZERS[optimizer]
+    config = dataclasses.replace(FAST, optimizer=optimizer, learning_rate=learning_rate)
     traced_training.cache_clear()
-    first = train_and_evaluate(3.0, 0.5, 1, ModelConfig(), FAST, prepared)
-    train_and_evaluate(40.0, 0.01, 2, ModelConfig(), FAST, prepared)  # same pattern: the same traced step, dirtied
-    again = train_and_evaluate(3.0, 0.5, 1, ModelConfig(), FAST, prepared)
+    first = train_and_evaluate(3.0, 0.5, 1, ModelConfig(), config, prepared)
+    train_and_evaluate(40.0, 0.01, 2, ModelConfig(), config, prepared)  # same pattern: the same traced step, dirtied
+    again = train_and_evaluate(3.0, 0.5, 1, ModelConfig(), config, prepared)
     assert traced_training.cache_info().currsize == 1 and traced_training.cache_info().hits == 2
 
     tf.keras.utils.set_random_seed(1)
     model = build_model(ModelConfig(), len(prepared.user_vocabulary), len(prepared.title_vocabulary), 3.0, 0.5)
-    history = train(model, tf.keras.optimizers.Adagrad(learning_rate=FAST.learning_rate),
-                    training_batches(prepared.train, FAST, 1), FAST.epochs)
+    history = train(model, fresh_optimizer(), training_batches(prepared.train, config, 1), config.epochs)
     fresh = evaluate(model, prepared.test, prepared.candidates["all_entries"], 4096)
     for result in (first, again):
         assert result.metrics == fresh
