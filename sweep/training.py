@@ -75,8 +75,8 @@ def training_batches(train_data: dict, config: TrainConfig, seed: int) -> list[t
 
 @dataclass(frozen=True)
 class OptimizerSettings:
-    """The optimizer a training runs (train.optimizer, its learning rate and its own setting), hashable:
-    a worker keeps one traced training per setting.
+    """The optimizer a training runs (train.optimizer, its learning rate, Adagrad's initial accumulator or
+    Adam's epsilon), hashable: a worker keeps one traced training per optimizer.
 
     Why the choice matters to a weight study: Adam's step m̂/(√v̂ + ε) is the same for gradients
     multiplied by any c > 0 but for ε, so multiplying both weights by c trains the same model up to

@@ -496,9 +496,9 @@ def _check_search(search: tuple[SearchRange, ...], study: StudySettings) -> None
     names = {item.name for item in search}
     named = [coordinates for coordinates in COORDINATES if names & set(coordinates)]
     if len(named) > 1:
-        raise UsageError(f"search.{RATIO_AND_SCALE[0] if RATIO_AND_SCALE[0] in names else RATIO_AND_SCALE[1]}: "
-                         "search the weights as rating_weight and retrieval_weight or as weight_ratio and "
-                         "weight_scale, not both")
+        named_too = next(name for name in RATIO_AND_SCALE if name in names)
+        raise UsageError(f"search.{named_too}: search the weights as rating_weight and retrieval_weight or as "
+                         "weight_ratio and weight_scale, not both")
     for name in (named or [WEIGHTS])[0]:
         if name not in names:
             raise UsageError(f"search.{name}: missing (search both weights, or both weight_ratio and weight_scale)")
