@@ -196,13 +196,14 @@ class TracedTraining:
 
 @functools.lru_cache(maxsize=8)
 def traced_training(model_config: ModelConfig, n_users: int, n_titles: int, rating_on: bool, retrieval_on: bool,
-                    learning_rate: float) -> TracedTraining:
-    """The worker's TracedTraining for this shape, zero pattern and learning rate (built on first use)."""
+                    learning_rate: float, partly_rated: bool = False) -> TracedTraining:
+    """The worker's TracedTraining for this shape, zero pattern and learning rate, and whether some rows
+    have no rating (sweep.model's rating loss over the rated rows); built on first use."""
     import tensorflow as tf
 
     from sweep.model import build_model
 
-    model = build_model(model_config, n_users, n_titles, float(rating_on), float(retrieval_on))
+    model = build_model(model_config, n_users, n_titles, float(rating_on), float(retrieval_on), partly_rated)
     return TracedTraining(model, tf.keras.optimizers.Adagrad(learning_rate=learning_rate))
 
 

@@ -102,6 +102,7 @@ KEYS = {
     "train.epochs": COUNT, "train.batch_size": COUNT, "train.learning_rate": POSITIVE, "train.shuffle_buffer": COUNT,
     "train.eval_batch_size": COUNT,
     "data.split_seed": SEED, "data.train_size": COUNT, "data.test_size": COUNT,
+    "data.rating_fraction": Number(False, lambda n: 0 < n <= 1),  # a share of the training rows, all of them at most
     "baselines.margin_top_100": POSITIVE, "baselines.margin_rmse": POSITIVE,
     "conditioned.epochs": COUNT,
     "conditioned.conditioning_width": whole(0),  # 0: no FiLM

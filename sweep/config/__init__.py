@@ -20,7 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sweep import UsageError
-from sweep.config.ranges import COUNT, LARGEST_INTEGER, POSITIVE, SEED, WEIGHT, Range, bounded, check_ranges, range_of
+from sweep.config.ranges import (
+    COUNT,
+    LARGEST_INTEGER,
+    POSITIVE,
+    RATING_FRACTION,
+    SEED,
+    WEIGHT,
+    Range,
+    bounded,
+    check_ranges,
+    range_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +70,9 @@ class DataConfig:
     split_seed: int = bounded(42, SEED)
     train_size: int | None = bounded(None, COUNT)  # None: 80 % of the ratings (80,000 for MovieLens 100K)
     test_size: int | None = bounded(None, COUNT)  # None: the rest (20,000)
+    # The share of training rows that keep their rating label (sweep.data.rated): every row still
+    # trains retrieval, only the rated ones train the rating. 1.0: the tutorial's, every row rated.
+    rating_fraction: float = bounded(1.0, RATING_FRACTION)
 
 
 DATASETS = ("movielens-100k", "movielens-1m", "movielens-20m", "movielens-25m", "movielens-latest-small",
@@ -217,6 +231,8 @@ class StudySpec:
         identity = {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
         if not self.methods:  # studies from before the methods existed keep their hash
             identity.pop("methods")
+        if self.data.rating_fraction == 1.0:  # and so do studies from before sparse ratings, every row rated
+            identity["data"].pop("rating_fraction")
         kind = identity["study"].pop("kind")
         if kind == "sweep":  # and so do studies from before conditioned training
             identity.pop("conditioned")
@@ -235,6 +251,11 @@ def recorded_objectives(metric_names: list[str] | None, study_attrs: dict) -> li
     """The objectives a stored study was run with: its Optuna metric names, else the attribute
     older studies recorded, else the defaults (the oldest studies used those)."""
     return list(metric_names or study_attrs.get("objectives", OBJECTIVES))
+
+
+def recorded_rating_fraction(study_attrs: dict) -> float:
+    """The rating fraction a stored study trains with (its spec leaves out the tutorial's 1.0)."""
+    return float(json.loads(study_attrs.get("spec") or "{}").get("data", {}).get("rating_fraction", 1.0))
 
 
 def load_study_file(path) -> StudySpec:
@@ -287,7 +308,7 @@ def parse_study(raw: dict) -> StudySpec:
     data = _dataclass(DataConfig, {"split": default_split(data_table.get("dataset", DataConfig.dataset)), **data_table},
                       "data")
     _check_data(data)
-    conditioned = _conditioned(raw, study, search, methods)
+    conditioned = _conditioned(raw, study, search, methods, data)
     return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, methods=tuple(methods),
                      margins=margins, model=model, train=train, data=data, conditioned=conditioned)
 
@@ -311,7 +332,8 @@ def _renamed(raw: dict) -> dict:
     return raw
 
 
-def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...], methods) -> ConditionedConfig | None:
+def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...], methods,
+                 data: DataConfig) -> ConditionedConfig | None:
     """The [conditioned] table of a conditioned study (defaults when absent); an error anywhere else."""
     if study.kind != "conditioned":
         if "conditioned" in raw:
@@ -328,6 +350,9 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
                          "a conditioned study draws only the two weights, each over a log range (low and high)")
     if methods:
         raise UsageError("weighting.methods: adaptive methods train per pair; run them in a sweep study")
+    if data.rating_fraction != 1.0:
+        raise UsageError("data.rating_fraction: a conditioned study trains on every rating; sparse ratings are "
+                         "studied per pair (kind = \"sweep\")")
     return config
 
 

@@ -91,6 +91,7 @@ SEED = Range(0, LARGEST_SEED, whole=True)
 POSITIVE = Range(0, low_open=True)  # a rate, a margin, a number of seconds
 WEIGHT = Range(0)  # a loss weight: 0 leaves its task out
 TRIAL_NUMBER = Range(0, LARGEST_INTEGER, whole=True)
+RATING_FRACTION = Range(0, 1, low_open=True, why="the share of training rows that keep their rating")
 SEED_COUNT = Range(1, LARGEST_SEED + 1, whole=True, why="training seeds 0 to N-1")  # `sweep baselines --seeds`
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sweep import verdicts
 from sweep.baselines import TUTORIAL, compare_with_tutorial, comparison_markdown
-from sweep.config import Margins
+from sweep.config import Margins, recorded_rating_fraction
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
 from sweep.report import methods
@@ -155,7 +155,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
         lines += hypervolume_lines(volume)
     lines += compute_lines(compute(frame, study_attrs))
     lines += methods.markdown_lines(judged or [])
-    lines += _comparison_lines(compared, study_attrs.get("context_baselines"))
+    lines += _comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs))
     lines += [
         "## Study health", "",
         f"{study_health['trials']} trials: {study_health['complete']} complete, {study_health['failed']} failed "
@@ -285,8 +285,13 @@ def split_line(study_attrs: dict) -> str:
     data = json.loads(study_attrs.get("spec", "{}")).get("data", {})
     kind = data.get("split", "permutation")
     if kind == "tutorial":
-        return "the tutorial's exact split (TFDS record order, its seed-42 shuffle, 80,000 / 20,000)"
-    return f"a permutation with split seed {data.get('split_seed', '?')}"
+        line = "the tutorial's exact split (TFDS record order, its seed-42 shuffle, 80,000 / 20,000)"
+    else:
+        line = f"a permutation with split seed {data.get('split_seed', '?')}"
+    if "rating_fraction" in data:  # sparse ratings: the tutorial's figures are for every row rated
+        line += (f", with {data['rating_fraction']:g} of the training rows keeping their rating (every row trains "
+                 "retrieval; the test split is whole)")
+    return line
 
 
 def recorded(command: str) -> str:
@@ -295,12 +300,17 @@ def recorded(command: str) -> str:
     return portable_command(redact(command), Path.cwd())
 
 
-def _comparison_lines(compared, context) -> list[str]:
+def _comparison_lines(compared, context, rating_fraction: float = 1.0) -> list[str]:
     if compared is None:
         return ["## The tutorial's comparison", "",
                 "Not available: the study has no COMPLETE runs of all three tutorial pairs "
                 "(set `[baselines] enqueue = true`).", ""]
-    lines = ["## The tutorial's comparison", "", *comparison_markdown(compared)]
+    lines = ["## The tutorial's comparison", ""]
+    if rating_fraction < 1.0:
+        lines += [f"The tutorial's figures are for every training row rated; this study keeps the rating of "
+                  f"{rating_fraction:g} of them, so a verdict below says how far sparse ratings move its models "
+                  "from the tutorial's, not whether the tutorial's figures reproduce.", ""]
+    lines += comparison_markdown(compared)
     if context:
         lines += ["", f"Context on the same test split: global-mean RMSE {context['global_mean_rmse']:.4f}, "
                       f"user + item bias RMSE {context['user_item_bias_rmse']:.4f}, most-popular top-100 "
