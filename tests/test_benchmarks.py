@@ -73,3 +73,58 @@ def test_nsga2_population_is_a_quarter_of_the_budget_within_8_to_50():
 
     # 40 trials: 4 generations of 10, not one random generation of Optuna's default 50
     assert [nsga2_population(n) for n in (15, 40, 100, 1000)] == [8, 10, 25, 50]
+
+
+# --- sparse ratings (benchmarks/sparse_ratings.py) ----------------------------------------------------
+
+
+def test_the_best_joint_pair_is_the_lowest_rmse_with_both_weights_above_zero():
+    from benchmarks.sparse_ratings import best_joint
+
+    trials = [{"number": 0, "rating_weight": 1.0, "retrieval_weight": 0.0, "rmse": 0.90},  # ratings-only: not joint
+              {"number": 1, "rating_weight": 0.0, "retrieval_weight": 1.0, "rmse": 3.70},
+              {"number": 2, "rating_weight": 1.0, "retrieval_weight": 1.0, "rmse": 1.10},
+              {"number": 3, "rating_weight": 50.0, "retrieval_weight": 0.01, "rmse": 0.95},
+              {"number": 4, "rating_weight": 9.0, "retrieval_weight": 0.2, "rmse": 0.95}]  # a tie: the earlier trial
+    assert best_joint(trials)["number"] == 3
+
+
+def sparse_document(gains: dict, seeds=range(5)) -> dict:
+    """Report runs where ratings-only's RMSE is 1.0 and the best joint pair's is 1.0 − gain (per seed),
+    the control's 1.0 − gain + 0.01, the tutorial's joint 1.0; retrieval-only's top-100 0.24, the joint's 0.23."""
+    runs = [{"fraction": "1.0", "pair": [0.0, 1.0], "seed": seed, "metrics": {"rmse": 3.7, "top_100_accuracy": 0.24}}
+            for seed in seeds]
+    for fraction, values in gains.items():
+        for seed, value in zip(seeds, values):
+            for pair, rmse, top in (([20.0, 0.1], 1.0 - value, 0.23), ([1.0, 0.0], 1.0, 0.06),
+                                    ([20.0, 0.0], 1.0 - value + 0.01, 0.06), ([1.0, 1.0], 1.0, 0.24)):
+                runs.append({"fraction": fraction, "pair": pair, "seed": seed,
+                             "metrics": {"rmse": rmse, "top_100_accuracy": top}})
+    return {"report_seeds": list(seeds), "margin_rmse": 0.02, "runs": runs,
+            "fractions": {fraction: {"best_joint": {"pair": [20.0, 0.1]}, "rated_rows": 800} for fraction in gains}}
+
+
+def test_sparse_gains_are_paired_by_seed_and_judged_against_the_margin():
+    from benchmarks.sparse_ratings import analyse, headline
+
+    document = sparse_document({"1.0": [0.00, 0.01, -0.01, 0.005, 0.0],  # whole interval below 0.02
+                                "0.05": [0.05, 0.04, 0.06, 0.05, 0.045],  # whole interval above
+                                "0.01": [0.0, 0.05, 0.01, 0.04, 0.03]})  # straddles it
+    document["analysis"] = analyse(document)
+    verdicts = {fraction: document["analysis"][fraction]["rmse_gain"]["verdict"] for fraction in ("1.0", "0.05", "0.01")}
+    assert verdicts == {"1.0": "not reached", "0.05": "reached", "0.01": "undetermined"}
+    assert document["analysis"]["0.05"]["rmse_gain"]["median"] == pytest.approx(0.05)
+    # the control trails the joint pair by 0.01 on every seed; the tutorial's joint gains nothing
+    assert document["analysis"]["0.05"]["rmse_gain_over_control"]["values"] == pytest.approx([0.01] * 5)
+    assert document["analysis"]["0.05"]["tutorial_joint_rmse_gain"]["verdict"] == "not reached"
+    assert document["analysis"]["0.05"]["top_100_cost"]["median"] == pytest.approx(0.01)
+    assert headline(document) == "The best joint model beats ratings-only by more than 0.02 RMSE at fractions 0.05"
+
+
+def test_no_fraction_reached_says_so():
+    from benchmarks.sparse_ratings import analyse, headline
+
+    document = sparse_document({"1.0": [0.0] * 5, "0.2": [0.0, 0.05, 0.01, 0.04, 0.03]})
+    document["analysis"] = analyse(document)
+    assert headline(document) == ("The joint model does not beat ratings-only by 0.02 RMSE at any fraction "
+                                  "(undetermined at 0.2)")

@@ -182,6 +182,31 @@ def test_bad_conditioned_input_is_one_error_naming_the_key(tmp_path, edit, key):
     assert key in str(error.value) and "\n" not in str(error.value)
 
 
+def test_the_rating_fraction_is_part_of_the_hash_unless_every_row_is_rated(tmp_path):
+    base = load_study_file(write(tmp_path, VALID))
+    assert base.data.rating_fraction == 1.0  # the tutorial's: every row keeps its rating
+    assert load_study_file(write(tmp_path, VALID.replace("split_seed = 42", "split_seed = 42\nrating_fraction = 1.0"))).hash \
+        == base.hash  # studies from before sparse ratings keep their hash
+    sparse = load_study_file(write(tmp_path, VALID.replace("split_seed = 42", "split_seed = 42\nrating_fraction = 0.2")))
+    sparser = load_study_file(write(tmp_path, VALID.replace("split_seed = 42", "split_seed = 42\nrating_fraction = 0.05")))
+    assert sparse.data.rating_fraction == 0.2 and len({base.hash, sparse.hash, sparser.hash}) == 3
+
+
+@pytest.mark.parametrize("fraction", ["0", "0.0", "-0.1", "1.5", "nan", "inf", '"half"'])
+def test_a_rating_fraction_outside_zero_to_one_is_one_error_line(tmp_path, fraction):
+    path = write(tmp_path, VALID.replace("split_seed = 42", f"split_seed = 42\nrating_fraction = {fraction}"))
+    with pytest.raises(UsageError) as error:
+        load_study_file(path)
+    assert str(error.value).startswith(f"{path}: data.rating_fraction: expected a number from above 0 to 1 (the share "
+                                       "of training rows that keep their rating), got ")
+    assert "\n" not in str(error.value)
+
+
+def test_a_conditioned_study_refuses_sparse_ratings(tmp_path):
+    with pytest.raises(UsageError, match=r"data.rating_fraction: a conditioned study trains on every rating"):
+        load_study_file(write(tmp_path, CONDITIONED.replace("[data]", "[data]\nrating_fraction = 0.2")))
+
+
 # The hashes the committed reports recorded for these study files when they were run
 # (reports/compare-tutorial-conditioned/summary.md): renaming keys must not change them.
 RECORDED_HASHES = {

@@ -1,0 +1,317 @@
+"""Does the joint model pay when ratings are sparse? The tutorial's closing claim, measured.
+
+The tutorial ends on a claim it does not test: multi-task learning pays when knowledge moves
+from a data-rich task (here retrieval: every training row is an interaction) to a closely
+related data-sparse one (the rating, kept by only some rows: `[data] rating_fraction`,
+sweep.data.rated). For each fraction's study (studies/sparse-<f>.toml: the tutorial's settings
+and split, its three pairs and a TPE sweep over the weights, three seeds a pair), under the
+measurement protocol (benchmarks/protocol.py):
+
+- Selection, on the study's own seeds (the selection seeds): the best joint pair is the COMPLETE
+  trial of lowest mean RMSE among those with both weights above 0 (the tutorial's (1, 1) among them).
+- Report, on report seeds disjoint from every seed the studies trained: retrain, at that fraction,
+  the best joint pair (w_r, w_t); ratings-only (1, 0), the tutorial's specialist; ratings-only at
+  the best pair's rating weight (w_r, 0), the control that tells what the second task adds from
+  what a larger rating weight does alone (Adagrad is not scale-free, studies/README.md); and the
+  tutorial's joint (1, 1). Retrieval-only (0, 1) is trained once: at every fraction it trains the
+  same model (its rating loss is never computed, every row is still an interaction;
+  tests/test_trial.py holds it), and its top-100 accuracy is what a joint model gives up.
+- Per fraction and report seed (paired: a seed gives every model the same initial embeddings
+  and batches): the RMSE gain of the best joint pair over ratings-only, its gain over the control,
+  the tutorial's (1, 1)'s gain over ratings-only, and the best pair's top-100 cost against
+  retrieval-only; each as its median and 95 % bootstrap interval over the report seeds. A gain
+  is "reached" when its whole interval is at least the margin (the `[baselines]` margin_rmse,
+  0.02: the tutorial's own "close"), "not reached" when its whole interval is below it,
+  "undetermined" otherwise.
+
+Two worker processes (TensorFlow at one thread each) share the trainings; a training depends
+only on its fraction, pair and seed. No timing is measured: the trainings' seconds are recorded
+as the trainer reports them, on a shared machine.
+
+    scripts/sparse-ratings [--report-seeds 10] [--storage sqlite:///studies/sparse.db]
+        [--out benchmarks/results/sparse-ratings.json] [--plot benchmarks/results/sparse-ratings.png]
+    scripts/sparse-ratings --replot benchmarks/results/sparse-ratings.json --plot ...   # no training
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+FRACTIONS = ("1.0", "0.2", "0.05", "0.01")
+RETRIEVAL_ONLY = (0.0, 1.0)
+RATINGS_ONLY = (1.0, 0.0)
+TUTORIAL_JOINT = (1.0, 1.0)
+
+
+def study_file(fraction: str) -> Path:
+    return ROOT / "studies" / f"sparse-{fraction}.toml"
+
+
+# --- selection, on the studies' own seeds ------------------------------------------------------------
+
+
+def stored_trials(storage: str, name: str) -> list[dict]:
+    """Every COMPLETE fixed-pair trial of a study: its weights, mean metrics and seeds."""
+    import optuna
+
+    from sweep.record import PAIR, TrialRecord
+
+    study = optuna.load_study(study_name=name, storage=storage)
+    rows = []
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        record = TrialRecord.from_attrs(trial.user_attrs)
+        if record.kind == PAIR:
+            rows.append({"number": trial.number, "rating_weight": record.rating_weight,
+                         "retrieval_weight": record.retrieval_weight, "seeds": list(record.seeds),
+                         "rmse": record.summary.metrics["rmse"],
+                         "top_100_accuracy": record.summary.metrics["top_100_accuracy"],
+                         "tutorial_pair": record.tutorial_pair})
+    return rows
+
+
+def best_joint(trials: list[dict]) -> dict:
+    """The selection rule: the trial of lowest mean RMSE among those with both weights above 0."""
+    joint = [trial for trial in trials if trial["rating_weight"] > 0 and trial["retrieval_weight"] > 0]
+    if not joint:
+        raise SystemExit("no COMPLETE trial with both weights above 0: run the studies first")
+    return min(joint, key=lambda trial: (trial["rmse"], trial["number"]))
+
+
+def log_ratio(pair) -> float:
+    """log10(retrieval_weight / rating_weight): where a pair sits between the two tasks."""
+    return math.log10(pair[1] / pair[0])
+
+
+# --- the report seeds' trainings, in two worker processes -------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _setting(fraction: str):
+    """A fraction's study spec and prepared split, once per worker process."""
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data.prepared import load_prepared
+
+    spec = load_study_file(study_file(fraction))
+    return spec, load_prepared(spec.data, run_config.data_dir())
+
+
+def _single_threaded() -> None:
+    import sweep
+
+    tf = sweep.import_tensorflow()
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def train_job(job: tuple) -> dict:
+    """One training: (fraction, rating weight, retrieval weight, seed) -> its metrics. In a worker process."""
+    from sweep.trial import train_and_evaluate
+
+    fraction, rating_weight, retrieval_weight, seed = job
+    spec, prepared = _setting(fraction)
+    result = train_and_evaluate(rating_weight, retrieval_weight, seed, spec.model, spec.train, prepared)
+    return {"fraction": fraction, "pair": [rating_weight, retrieval_weight], "seed": seed, "metrics": result.metrics,
+            "train_seconds": result.seconds.train}
+
+
+def run_jobs(jobs: list[tuple], workers: int) -> list[dict]:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_single_threaded) as pool:
+        results = []
+        for done in pool.map(train_job, jobs):
+            results.append(done)
+            print(f"  {done['fraction']:>4} {tuple(done['pair'])} seed {done['seed']}: RMSE "
+                  f"{done['metrics']['rmse']:.4f}, top-100 {done['metrics']['top_100_accuracy']:.4f}",
+                  file=sys.stderr, flush=True)
+    return results
+
+
+# --- the analysis: pure arithmetic on the recorded runs ----------------------------------------------
+
+
+def runs_of(results: list[dict], fraction: str, pair) -> dict[int, dict]:
+    """seed -> metrics of one pair's report runs at one fraction."""
+    pair = [float(pair[0]), float(pair[1])]
+    return {run["seed"]: run["metrics"] for run in results if run["fraction"] == fraction and run["pair"] == pair}
+
+
+def paired(first: dict[int, dict], second: dict[int, dict], metric: str, seeds) -> list[float]:
+    """first − second, seed by seed over the report seeds."""
+    return [first[seed][metric] - second[seed][metric] for seed in seeds]
+
+
+def gain(values: list[float], margin: float) -> dict:
+    """A gain's median and interval over the report seeds, and its verdict against the margin."""
+    from benchmarks.protocol import median_interval, verdict
+
+    interval = median_interval(values)
+    return {**interval.record(), "goal": margin, "verdict": verdict(interval, margin)}
+
+
+def analyse(document: dict) -> dict:
+    """Per fraction: the gains, the top-100 cost and their verdicts, from the recorded runs."""
+    from benchmarks.protocol import median_interval
+
+    seeds, margin, results = document["report_seeds"], document["margin_rmse"], document["runs"]
+    retrieval = runs_of(results, "1.0", RETRIEVAL_ONLY)
+    analysis = {"retrieval_only_top_100": median_interval([retrieval[seed]["top_100_accuracy"] for seed in seeds]).record()}
+    for fraction, entry in document["fractions"].items():
+        best = tuple(entry["best_joint"]["pair"])
+        models = {"best_joint": runs_of(results, fraction, best),
+                  "ratings_only": runs_of(results, fraction, RATINGS_ONLY),
+                  "ratings_only_at_best_rating_weight": runs_of(results, fraction, (best[0], 0.0)),
+                  "tutorial_joint": runs_of(results, fraction, TUTORIAL_JOINT)}
+        analysis[fraction] = {
+            "medians": {name: {metric: float(np.median([runs[seed][metric] for seed in seeds]))
+                               for metric in ("rmse", "top_100_accuracy")} for name, runs in models.items()},
+            "rmse_gain": gain(paired(models["ratings_only"], models["best_joint"], "rmse", seeds), margin),
+            "rmse_gain_over_control": gain(paired(models["ratings_only_at_best_rating_weight"], models["best_joint"],
+                                                  "rmse", seeds), margin),
+            "tutorial_joint_rmse_gain": gain(paired(models["ratings_only"], models["tutorial_joint"], "rmse", seeds),
+                                             margin),
+            "top_100_cost": median_interval(paired(retrieval, models["best_joint"], "top_100_accuracy", seeds)).record(),
+        }
+    return analysis
+
+
+def headline(document: dict) -> str:
+    """The figure's message: at which fractions the best joint model beats ratings-only by more than the margin."""
+    verdicts = {fraction: document["analysis"][fraction]["rmse_gain"]["verdict"] for fraction in document["fractions"]}
+    reached = [fraction for fraction, verdict in verdicts.items() if verdict == "reached"]
+    margin = document["margin_rmse"]
+    if not reached:
+        undecided = [fraction for fraction, verdict in verdicts.items() if verdict == "undetermined"]
+        return (f"The joint model does not beat ratings-only by {margin:g} RMSE at any fraction"
+                + (f" (undetermined at {', '.join(undecided)})" if undecided else ""))
+    return f"The best joint model beats ratings-only by more than {margin:g} RMSE at fractions {', '.join(reached)}"
+
+
+def plot(document: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fractions = list(document["fractions"])
+    x = np.array([float(fraction) for fraction in fractions])
+    series = (("rmse_gain", "best joint pair − ratings-only (1, 0)", "o", 1.0),
+              ("rmse_gain_over_control", "best joint pair − ratings-only at its rating weight", "s", 1.12),
+              ("tutorial_joint_rmse_gain", "tutorial's joint (1, 1) − ratings-only (1, 0)", "^", 0.89))
+    figure, axis = plt.subplots(figsize=(8.6, 5.4), constrained_layout=True)
+    for key, label, marker, shift in series:
+        gains = [document["analysis"][fraction][key] for fraction in fractions]
+        median = np.array([item["median"] for item in gains])
+        low = np.array([item["interval"][0] for item in gains])
+        high = np.array([item["interval"][1] for item in gains])
+        axis.errorbar(x * shift, median, yerr=[median - low, high - median], marker=marker, capsize=4, linewidth=1.2,
+                      markersize=7, label=label)
+    margin = document["margin_rmse"]
+    axis.axhline(margin, color="0.35", linestyle="--", linewidth=1)
+    axis.annotate(f"margin +{margin:g}", (x.min() * 0.8, margin), textcoords="offset points", xytext=(0, 4),
+                  fontsize=10, color="0.3")
+    axis.axhline(0, color="0.6", linewidth=0.8)
+    axis.set_xscale("log")
+    axis.set_xticks(x, [f"{value:g}\n({document['fractions'][fraction]['rated_rows']:,} ratings)"
+                        for value, fraction in zip(x, fractions)])
+    axis.minorticks_off()
+    axis.set_xlim(x.min() * 0.7, x.max() * 1.4)
+    axis.set_xlabel("rating fraction: the share of training rows that keep their rating (log scale)", fontsize=11)
+    axis.set_ylabel("RMSE gain over the specialist (higher: joint better)", fontsize=11)
+    axis.tick_params(labelsize=10)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=10, loc="best")
+    seeds = len(document["report_seeds"])
+    axis.set_title(f"{headline(document)}\n(medians and 95 % bootstrap intervals over {seeds} report seeds)",
+                   fontsize=11)
+    figure.savefig(path, dpi=110)
+
+
+# --- the whole measurement ---------------------------------------------------------------------------
+
+
+def measure(storage: str, report_seeds: int, workers: int) -> dict:
+    from benchmarks.protocol import Seeds
+    from sweep.config import load_study_file
+    from sweep.pareto import study_knee
+
+    import optuna
+
+    fractions, selection_seeds = {}, set()
+    for fraction in FRACTIONS:
+        spec = load_study_file(study_file(fraction))
+        trials = stored_trials(storage, spec.study.name)
+        best = best_joint(trials)
+        knee = study_knee(optuna.load_study(study_name=spec.study.name, storage=storage))
+        knee_trial = next(trial for trial in trials if trial["number"] == knee)
+        selection_seeds |= {seed for trial in trials for seed in trial["seeds"]}
+        _, prepared = _setting(fraction)
+        fractions[fraction] = {
+            "study": spec.study.name, "rating_fraction": spec.data.rating_fraction,
+            "rated_rows": int(np.isfinite(prepared.train["user_rating"]).sum()),
+            "training_rows": len(prepared.train["user_rating"]),
+            "best_joint": {"trial": best["number"], "pair": [best["rating_weight"], best["retrieval_weight"]],
+                           "log10_ratio": log_ratio((best["rating_weight"], best["retrieval_weight"])),
+                           "selection": {key: best[key] for key in ("rmse", "top_100_accuracy", "seeds")}},
+            "knee": {"trial": knee, "pair": [knee_trial["rating_weight"], knee_trial["retrieval_weight"]],
+                     "log10_ratio": log_ratio((knee_trial["rating_weight"], knee_trial["retrieval_weight"]))},
+            "trials": trials,
+        }
+    seeds = Seeds(tuple(sorted(selection_seeds)), tuple(range(report_seeds)))
+    jobs = [("1.0", *RETRIEVAL_ONLY, seed) for seed in seeds.report]
+    for fraction, entry in fractions.items():
+        best = tuple(entry["best_joint"]["pair"])
+        for pair in dict.fromkeys([best, RATINGS_ONLY, (best[0], 0.0), TUTORIAL_JOINT]):
+            jobs += [(fraction, float(pair[0]), float(pair[1]), seed) for seed in seeds.report]
+    print(f"{len(jobs)} trainings on report seeds {list(seeds.report)}", file=sys.stderr, flush=True)
+    document = {**seeds.record(), "fractions": fractions, "margin_rmse": load_study_file(study_file("1.0")).margins.rmse,
+                "selection_rule": "lowest mean RMSE over the study's seeds among COMPLETE trials with both weights > 0",
+                "runs": run_jobs(jobs, workers)}
+    document["analysis"] = analyse(document)
+    document["headline"] = headline(document)
+    return document
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--storage", default=f"sqlite:///{ROOT / 'studies' / 'sparse.db'}",
+                        help="where the studies of studies/sparse-*.toml are stored")
+    parser.add_argument("--report-seeds", type=int, default=10, help="report seeds 0, 1, … (at least 5)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
+    parser.add_argument("--plot", type=Path, default=None, help="draw the gains against the fraction here (PNG)")
+    parser.add_argument("--replot", type=Path, default=None, help="redraw from this result file; no training")
+    args = parser.parse_args(argv)
+    if args.replot:
+        document = json.loads(args.replot.read_text())
+    else:
+        document = measure(args.storage, args.report_seeds, args.workers)
+    for fraction in document["fractions"]:
+        result = document["analysis"][fraction]
+        print(f"{fraction:>4}: best joint {document['fractions'][fraction]['best_joint']['pair']}, gain "
+              f"{result['rmse_gain']['median']:+.4f} {result['rmse_gain']['interval']} {result['rmse_gain']['verdict']}; "
+              f"over the control {result['rmse_gain_over_control']['median']:+.4f} "
+              f"{result['rmse_gain_over_control']['verdict']}; top-100 cost {result['top_100_cost']['median']:+.4f}",
+              file=sys.stderr)
+    print(document["headline"], file=sys.stderr)
+    if args.plot:
+        plot(document, args.plot)
+    if args.out and not args.replot:
+        from benchmarks.machine import write_result
+
+        write_result(args.out, document)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
