@@ -7,18 +7,21 @@ sweep.data.rated). For each fraction's study (studies/sparse-<f>.toml: the tutor
 and split, its three pairs and a TPE sweep over the weights, three seeds a pair), under the
 measurement protocol (benchmarks/protocol.py):
 
-- Selection, on the study's own seeds (the selection seeds): the best joint pair is the COMPLETE
-  trial of lowest mean RMSE among those with both weights above 0 (the tutorial's (1, 1) among them).
+- Selection, on the study's own seeds (the selection seeds), by two stated rules: the best joint
+  pair is the COMPLETE trial of lowest mean RMSE among those with both weights above 0 (the
+  tutorial's (1, 1) among them); the best joint pair keeping retrieval is the one of lowest mean
+  RMSE among those whose mean top-100 accuracy is at most the top-100 margin (0.01, the
+  tutorial's "close") below the study's retrieval-only: a model that still serves both tasks.
 - Report, on report seeds disjoint from every seed the studies trained: retrain, at that fraction,
-  the best joint pair (w_r, w_t); ratings-only (1, 0), the tutorial's specialist; ratings-only at
-  the best pair's rating weight (w_r, 0), the control that tells what the second task adds from
-  what a larger rating weight does alone (Adagrad is not scale-free, studies/README.md); and the
-  tutorial's joint (1, 1). Retrieval-only (0, 1) is trained once: at every fraction it trains the
-  same model (its rating loss is never computed, every row is still an interaction;
+  both chosen pairs (w_r, w_t); ratings-only (1, 0), the tutorial's specialist; ratings-only at
+  each chosen pair's rating weight (w_r, 0), the control that tells what the second task adds
+  from what a larger rating weight does alone (Adagrad is not scale-free, studies/README.md); and
+  the tutorial's joint (1, 1). Retrieval-only (0, 1) is trained once: at every fraction it trains
+  the same model (its rating loss is never computed, every row is still an interaction;
   tests/test_trial.py holds it), and its top-100 accuracy is what a joint model gives up.
 - Per fraction and report seed (paired: a seed gives every model the same initial embeddings
-  and batches): the RMSE gain of the best joint pair over ratings-only, its gain over the control,
-  the tutorial's (1, 1)'s gain over ratings-only, and the best pair's top-100 cost against
+  and batches): each chosen pair's RMSE gain over ratings-only and over its control, the
+  tutorial's (1, 1)'s gain over ratings-only, and each chosen pair's top-100 cost against
   retrieval-only; each as its median and 95 % bootstrap interval over the report seeds. A gain
   is "reached" when its whole interval is at least the margin (the `[baselines]` margin_rmse,
   0.02: the tutorial's own "close"), "not reached" when its whole interval is below it,
@@ -80,11 +83,20 @@ def stored_trials(storage: str, name: str) -> list[dict]:
 
 
 def best_joint(trials: list[dict]) -> dict:
-    """The selection rule: the trial of lowest mean RMSE among those with both weights above 0."""
+    """The first selection rule: the trial of lowest mean RMSE among those with both weights above 0."""
     joint = [trial for trial in trials if trial["rating_weight"] > 0 and trial["retrieval_weight"] > 0]
     if not joint:
         raise SystemExit("no COMPLETE trial with both weights above 0: run the studies first")
     return min(joint, key=lambda trial: (trial["rmse"], trial["number"]))
+
+
+def best_joint_keeping_retrieval(trials: list[dict], margin: float) -> dict | None:
+    """The second rule: the best joint pair among those whose mean top-100 accuracy is at most `margin`
+    below the study's retrieval-only (0, 1); None when none is."""
+    retrieval = next(trial for trial in trials if (trial["rating_weight"], trial["retrieval_weight"]) == RETRIEVAL_ONLY)
+    keeping = [trial for trial in trials if trial["top_100_accuracy"] >= retrieval["top_100_accuracy"] - margin]
+    joint = [trial for trial in keeping if trial["rating_weight"] > 0 and trial["retrieval_weight"] > 0]
+    return best_joint(joint) if joint else None
 
 
 def log_ratio(pair) -> float:
@@ -159,35 +171,44 @@ def gain(values: list[float], margin: float) -> dict:
     return {**interval.record(), "goal": margin, "verdict": verdict(interval, margin)}
 
 
+CHOSEN = ("best_joint", "best_joint_keeping_retrieval")  # the two selection rules' pairs
+
+
 def analyse(document: dict) -> dict:
-    """Per fraction: the gains, the top-100 cost and their verdicts, from the recorded runs."""
+    """Per fraction: the gains, the top-100 costs and their verdicts, from the recorded runs."""
     from benchmarks.protocol import median_interval
 
     seeds, margin, results = document["report_seeds"], document["margin_rmse"], document["runs"]
     retrieval = runs_of(results, "1.0", RETRIEVAL_ONLY)
     analysis = {"retrieval_only_top_100": median_interval([retrieval[seed]["top_100_accuracy"] for seed in seeds]).record()}
     for fraction, entry in document["fractions"].items():
-        best = tuple(entry["best_joint"]["pair"])
-        models = {"best_joint": runs_of(results, fraction, best),
-                  "ratings_only": runs_of(results, fraction, RATINGS_ONLY),
-                  "ratings_only_at_best_rating_weight": runs_of(results, fraction, (best[0], 0.0)),
-                  "tutorial_joint": runs_of(results, fraction, TUTORIAL_JOINT)}
-        analysis[fraction] = {
-            "medians": {name: {metric: float(np.median([runs[seed][metric] for seed in seeds]))
-                               for metric in ("rmse", "top_100_accuracy")} for name, runs in models.items()},
-            "rmse_gain": gain(paired(models["ratings_only"], models["best_joint"], "rmse", seeds), margin),
-            "rmse_gain_over_control": gain(paired(models["ratings_only_at_best_rating_weight"], models["best_joint"],
-                                                  "rmse", seeds), margin),
-            "tutorial_joint_rmse_gain": gain(paired(models["ratings_only"], models["tutorial_joint"], "rmse", seeds),
-                                             margin),
-            "top_100_cost": median_interval(paired(retrieval, models["best_joint"], "top_100_accuracy", seeds)).record(),
-        }
+        ratings_only, tutorial = runs_of(results, fraction, RATINGS_ONLY), runs_of(results, fraction, TUTORIAL_JOINT)
+        result = {"ratings_only": medians(ratings_only, seeds), "tutorial_joint": medians(tutorial, seeds),
+                  "tutorial_joint_rmse_gain": gain(paired(ratings_only, tutorial, "rmse", seeds), margin)}
+        for name in CHOSEN:
+            if entry.get(name) is None:
+                result[name] = None
+                continue
+            pair = tuple(entry[name]["pair"])
+            runs, control = runs_of(results, fraction, pair), runs_of(results, fraction, (pair[0], 0.0))
+            result[name] = {
+                "medians": medians(runs, seeds), "control_medians": medians(control, seeds),
+                "rmse_gain": gain(paired(ratings_only, runs, "rmse", seeds), margin),
+                "rmse_gain_over_control": gain(paired(control, runs, "rmse", seeds), margin),
+                "top_100_cost": median_interval(paired(retrieval, runs, "top_100_accuracy", seeds)).record(),
+            }
+        analysis[fraction] = result
     return analysis
+
+
+def medians(runs: dict[int, dict], seeds) -> dict:
+    return {metric: float(np.median([runs[seed][metric] for seed in seeds])) for metric in ("rmse", "top_100_accuracy")}
 
 
 def headline(document: dict) -> str:
     """The figure's message: at which fractions the best joint model beats ratings-only by more than the margin."""
-    verdicts = {fraction: document["analysis"][fraction]["rmse_gain"]["verdict"] for fraction in document["fractions"]}
+    verdicts = {fraction: document["analysis"][fraction]["best_joint"]["rmse_gain"]["verdict"]
+                for fraction in document["fractions"]}
     reached = [fraction for fraction, verdict in verdicts.items() if verdict == "reached"]
     margin = document["margin_rmse"]
     if not reached:
@@ -205,12 +226,15 @@ def plot(document: dict, path: Path) -> None:
 
     fractions = list(document["fractions"])
     x = np.array([float(fraction) for fraction in fractions])
-    series = (("rmse_gain", "best joint pair − ratings-only (1, 0)", "o", 1.0),
-              ("rmse_gain_over_control", "best joint pair − ratings-only at its rating weight", "s", 1.12),
-              ("tutorial_joint_rmse_gain", "tutorial's joint (1, 1) − ratings-only (1, 0)", "^", 0.89))
-    figure, axis = plt.subplots(figsize=(8.6, 5.4), constrained_layout=True)
-    for key, label, marker, shift in series:
-        gains = [document["analysis"][fraction][key] for fraction in fractions]
+    series = ((("best_joint", "rmse_gain"), "best joint pair − ratings-only (1, 0)", "o", 1.0),
+              (("best_joint", "rmse_gain_over_control"), "best joint pair − ratings-only at its rating weight", "s", 1.1),
+              (("best_joint_keeping_retrieval", "rmse_gain"), "best joint pair keeping retrieval − ratings-only (1, 0)",
+               "D", 0.91),
+              (("tutorial_joint_rmse_gain",), "the tutorial's joint (1, 1) − ratings-only (1, 0)", "^", 0.83))
+    figure, axis = plt.subplots(figsize=(9, 5.8), constrained_layout=True)
+    for keys, label, marker, shift in series:
+        gains = [functools.reduce(lambda item, key: item[key], keys, document["analysis"][fraction])
+                 for fraction in fractions]
         median = np.array([item["median"] for item in gains])
         low = np.array([item["interval"][0] for item in gains])
         high = np.array([item["interval"][1] for item in gains])
@@ -251,7 +275,8 @@ def measure(storage: str, report_seeds: int, workers: int) -> dict:
     for fraction in FRACTIONS:
         spec = load_study_file(study_file(fraction))
         trials = stored_trials(storage, spec.study.name)
-        best = best_joint(trials)
+        chosen = {"best_joint": best_joint(trials),
+                  "best_joint_keeping_retrieval": best_joint_keeping_retrieval(trials, spec.margins.top_100_accuracy)}
         knee = study_knee(optuna.load_study(study_name=spec.study.name, storage=storage))
         knee_trial = next(trial for trial in trials if trial["number"] == knee)
         selection_seeds |= {seed for trial in trials for seed in trial["seeds"]}
@@ -260,9 +285,11 @@ def measure(storage: str, report_seeds: int, workers: int) -> dict:
             "study": spec.study.name, "rating_fraction": spec.data.rating_fraction,
             "rated_rows": int(np.isfinite(prepared.train["user_rating"]).sum()),
             "training_rows": len(prepared.train["user_rating"]),
-            "best_joint": {"trial": best["number"], "pair": [best["rating_weight"], best["retrieval_weight"]],
-                           "log10_ratio": log_ratio((best["rating_weight"], best["retrieval_weight"])),
-                           "selection": {key: best[key] for key in ("rmse", "top_100_accuracy", "seeds")}},
+            **{name: None if best is None else
+               {"trial": best["number"], "pair": [best["rating_weight"], best["retrieval_weight"]],
+                "log10_ratio": log_ratio((best["rating_weight"], best["retrieval_weight"])),
+                "selection": {key: best[key] for key in ("rmse", "top_100_accuracy", "seeds")}}
+               for name, best in chosen.items()},
             "knee": {"trial": knee, "pair": [knee_trial["rating_weight"], knee_trial["retrieval_weight"]],
                      "log10_ratio": log_ratio((knee_trial["rating_weight"], knee_trial["retrieval_weight"]))},
             "trials": trials,
@@ -270,12 +297,16 @@ def measure(storage: str, report_seeds: int, workers: int) -> dict:
     seeds = Seeds(tuple(sorted(selection_seeds)), tuple(range(report_seeds)))
     jobs = [("1.0", *RETRIEVAL_ONLY, seed) for seed in seeds.report]
     for fraction, entry in fractions.items():
-        best = tuple(entry["best_joint"]["pair"])
-        for pair in dict.fromkeys([best, RATINGS_ONLY, (best[0], 0.0), TUTORIAL_JOINT]):
+        chosen = [tuple(entry[name]["pair"]) for name in CHOSEN if entry[name] is not None]
+        pairs = [*chosen, RATINGS_ONLY, *((pair[0], 0.0) for pair in chosen), TUTORIAL_JOINT]
+        for pair in dict.fromkeys(pairs):
             jobs += [(fraction, float(pair[0]), float(pair[1]), seed) for seed in seeds.report]
     print(f"{len(jobs)} trainings on report seeds {list(seeds.report)}", file=sys.stderr, flush=True)
     document = {**seeds.record(), "fractions": fractions, "margin_rmse": load_study_file(study_file("1.0")).margins.rmse,
-                "selection_rule": "lowest mean RMSE over the study's seeds among COMPLETE trials with both weights > 0",
+                "selection_rules": {
+                    "best_joint": "lowest mean RMSE over the study's seeds among COMPLETE trials with both weights > 0",
+                    "best_joint_keeping_retrieval": "the same among those whose mean top-100 accuracy is at most the "
+                                                    "top-100 margin below the study's retrieval-only"},
                 "runs": run_jobs(jobs, workers)}
     document["analysis"] = analyse(document)
     document["headline"] = headline(document)
@@ -297,12 +328,16 @@ def main(argv=None) -> int:
     else:
         document = measure(args.storage, args.report_seeds, args.workers)
     for fraction in document["fractions"]:
-        result = document["analysis"][fraction]
-        print(f"{fraction:>4}: best joint {document['fractions'][fraction]['best_joint']['pair']}, gain "
-              f"{result['rmse_gain']['median']:+.4f} {result['rmse_gain']['interval']} {result['rmse_gain']['verdict']}; "
-              f"over the control {result['rmse_gain_over_control']['median']:+.4f} "
-              f"{result['rmse_gain_over_control']['verdict']}; top-100 cost {result['top_100_cost']['median']:+.4f}",
-              file=sys.stderr)
+        for name in CHOSEN:
+            result = document["analysis"][fraction][name]
+            if result is None:
+                print(f"{fraction:>4} {name}: none", file=sys.stderr)
+                continue
+            print(f"{fraction:>4} {name} {document['fractions'][fraction][name]['pair']}: gain "
+                  f"{result['rmse_gain']['median']:+.4f} {result['rmse_gain']['interval']} {result['rmse_gain']['verdict']}; "
+                  f"over its control {result['rmse_gain_over_control']['median']:+.4f} "
+                  f"{result['rmse_gain_over_control']['verdict']}; top-100 cost {result['top_100_cost']['median']:+.4f}",
+                  file=sys.stderr)
     print(document["headline"], file=sys.stderr)
     if args.plot:
         plot(document, args.plot)

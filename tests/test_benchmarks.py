@@ -78,30 +78,44 @@ def test_nsga2_population_is_a_quarter_of_the_budget_within_8_to_50():
 # --- sparse ratings (benchmarks/sparse_ratings.py) ----------------------------------------------------
 
 
+TRIALS = [{"number": 0, "rating_weight": 1.0, "retrieval_weight": 0.0, "rmse": 0.90, "top_100_accuracy": 0.06},
+          {"number": 1, "rating_weight": 0.0, "retrieval_weight": 1.0, "rmse": 3.70, "top_100_accuracy": 0.24},
+          {"number": 2, "rating_weight": 1.0, "retrieval_weight": 1.0, "rmse": 1.10, "top_100_accuracy": 0.235},
+          {"number": 3, "rating_weight": 50.0, "retrieval_weight": 0.01, "rmse": 0.95, "top_100_accuracy": 0.07},
+          {"number": 4, "rating_weight": 9.0, "retrieval_weight": 0.2, "rmse": 0.95, "top_100_accuracy": 0.25},
+          {"number": 5, "rating_weight": 3.0, "retrieval_weight": 0.5, "rmse": 1.00, "top_100_accuracy": 0.231}]
+
+
 def test_the_best_joint_pair_is_the_lowest_rmse_with_both_weights_above_zero():
     from benchmarks.sparse_ratings import best_joint
 
-    trials = [{"number": 0, "rating_weight": 1.0, "retrieval_weight": 0.0, "rmse": 0.90},  # ratings-only: not joint
-              {"number": 1, "rating_weight": 0.0, "retrieval_weight": 1.0, "rmse": 3.70},
-              {"number": 2, "rating_weight": 1.0, "retrieval_weight": 1.0, "rmse": 1.10},
-              {"number": 3, "rating_weight": 50.0, "retrieval_weight": 0.01, "rmse": 0.95},
-              {"number": 4, "rating_weight": 9.0, "retrieval_weight": 0.2, "rmse": 0.95}]  # a tie: the earlier trial
-    assert best_joint(trials)["number"] == 3
+    assert best_joint(TRIALS)["number"] == 3  # ratings-only's 0.90 is not joint; 3 and 4 tie: the earlier trial
+
+
+def test_the_best_joint_pair_keeping_retrieval_stays_within_the_margin_of_retrieval_only():
+    from benchmarks.sparse_ratings import best_joint_keeping_retrieval
+
+    # retrieval-only's top-100 is 0.24: trials 2 (0.235), 4 (0.25) and 5 (0.231) are within 0.01; 4 has the lowest RMSE
+    assert best_joint_keeping_retrieval(TRIALS, 0.01)["number"] == 4
+    assert best_joint_keeping_retrieval([TRIALS[1], TRIALS[3]], 0.01) is None  # none keeps retrieval
 
 
 def sparse_document(gains: dict, seeds=range(5)) -> dict:
     """Report runs where ratings-only's RMSE is 1.0 and the best joint pair's is 1.0 − gain (per seed),
-    the control's 1.0 − gain + 0.01, the tutorial's joint 1.0; retrieval-only's top-100 0.24, the joint's 0.23."""
+    its control's 1.0 − gain + 0.01, the tutorial's joint 1.0, the pair keeping retrieval 0.99;
+    retrieval-only's top-100 0.24, the best joint's 0.23."""
     runs = [{"fraction": "1.0", "pair": [0.0, 1.0], "seed": seed, "metrics": {"rmse": 3.7, "top_100_accuracy": 0.24}}
             for seed in seeds]
     for fraction, values in gains.items():
         for seed, value in zip(seeds, values):
             for pair, rmse, top in (([20.0, 0.1], 1.0 - value, 0.23), ([1.0, 0.0], 1.0, 0.06),
-                                    ([20.0, 0.0], 1.0 - value + 0.01, 0.06), ([1.0, 1.0], 1.0, 0.24)):
+                                    ([20.0, 0.0], 1.0 - value + 0.01, 0.06), ([1.0, 1.0], 1.0, 0.24),
+                                    ([2.0, 0.5], 0.99, 0.24), ([2.0, 0.0], 0.995, 0.06)):
                 runs.append({"fraction": fraction, "pair": pair, "seed": seed,
                              "metrics": {"rmse": rmse, "top_100_accuracy": top}})
     return {"report_seeds": list(seeds), "margin_rmse": 0.02, "runs": runs,
-            "fractions": {fraction: {"best_joint": {"pair": [20.0, 0.1]}, "rated_rows": 800} for fraction in gains}}
+            "fractions": {fraction: {"best_joint": {"pair": [20.0, 0.1]}, "best_joint_keeping_retrieval":
+                                     {"pair": [2.0, 0.5]}, "rated_rows": 800} for fraction in gains}}
 
 
 def test_sparse_gains_are_paired_by_seed_and_judged_against_the_margin():
@@ -111,13 +125,17 @@ def test_sparse_gains_are_paired_by_seed_and_judged_against_the_margin():
                                 "0.05": [0.05, 0.04, 0.06, 0.05, 0.045],  # whole interval above
                                 "0.01": [0.0, 0.05, 0.01, 0.04, 0.03]})  # straddles it
     document["analysis"] = analyse(document)
-    verdicts = {fraction: document["analysis"][fraction]["rmse_gain"]["verdict"] for fraction in ("1.0", "0.05", "0.01")}
-    assert verdicts == {"1.0": "not reached", "0.05": "reached", "0.01": "undetermined"}
-    assert document["analysis"]["0.05"]["rmse_gain"]["median"] == pytest.approx(0.05)
-    # the control trails the joint pair by 0.01 on every seed; the tutorial's joint gains nothing
-    assert document["analysis"]["0.05"]["rmse_gain_over_control"]["values"] == pytest.approx([0.01] * 5)
+    best = {fraction: document["analysis"][fraction]["best_joint"] for fraction in ("1.0", "0.05", "0.01")}
+    assert {fraction: item["rmse_gain"]["verdict"] for fraction, item in best.items()} == {
+        "1.0": "not reached", "0.05": "reached", "0.01": "undetermined"}
+    assert best["0.05"]["rmse_gain"]["median"] == pytest.approx(0.05)
+    # its control trails it by 0.01 on every seed: what the second task adds at the same rating weight
+    assert best["0.05"]["rmse_gain_over_control"]["values"] == pytest.approx([0.01] * 5)
+    assert best["0.05"]["top_100_cost"]["median"] == pytest.approx(0.01)
+    keeping = document["analysis"]["0.05"]["best_joint_keeping_retrieval"]
+    assert keeping["rmse_gain"]["median"] == pytest.approx(0.01) and keeping["top_100_cost"]["median"] == 0.0
+    assert keeping["rmse_gain_over_control"]["median"] == pytest.approx(0.005)
     assert document["analysis"]["0.05"]["tutorial_joint_rmse_gain"]["verdict"] == "not reached"
-    assert document["analysis"]["0.05"]["top_100_cost"]["median"] == pytest.approx(0.01)
     assert headline(document) == "The best joint model beats ratings-only by more than 0.02 RMSE at fractions 0.05"
 
 
