@@ -12,15 +12,20 @@ measurement protocol (benchmarks/protocol.py):
   tutorial's (1, 1) among them); the best joint pair keeping retrieval is the one of lowest mean
   RMSE among those whose mean top-100 accuracy is at most the top-100 margin (0.01, the
   tutorial's "close") below the study's retrieval-only: a model that still serves both tasks.
+  A ratings-only model is tuned the same way: Adagrad is not scale-free, so a rating weight acts
+  like a learning rate (studies/README.md), and the sweep's best joint pair may win by its
+  rating weight alone. Ratings-only (w, 0) is trained for w on a log grid from 0.1 to 1e4 on the
+  seeds of the study's ratings-only trial (selection seeds too); the best ratings-only is the w
+  of lowest mean RMSE.
 - Report, on report seeds disjoint from every seed the studies trained: retrain, at that fraction,
-  both chosen pairs (w_r, w_t); ratings-only (1, 0), the tutorial's specialist; ratings-only at
-  each chosen pair's rating weight (w_r, 0), the control that tells what the second task adds
-  from what a larger rating weight does alone (Adagrad is not scale-free, studies/README.md); and
-  the tutorial's joint (1, 1). Retrieval-only (0, 1) is trained once: at every fraction it trains
+  both chosen pairs (w_r, w_t); ratings-only (1, 0), the tutorial's specialist; the best
+  ratings-only; ratings-only at each chosen pair's rating weight (w_r, 0), the control that
+  isolates the retrieval task at that rating weight; and the tutorial's joint (1, 1). Retrieval-only (0, 1) is trained once: at every fraction it trains
   the same model (its rating loss is never computed, every row is still an interaction;
   tests/test_trial.py holds it), and its top-100 accuracy is what a joint model gives up.
 - Per fraction and report seed (paired: a seed gives every model the same initial embeddings
-  and batches): each chosen pair's RMSE gain over ratings-only and over its control, the
+  and batches): each chosen pair's RMSE gain over ratings-only (1, 0), over the best ratings-only
+  (is the second task worth its weight against a specialist tuned as well?) and over its control, the
   tutorial's (1, 1)'s gain over ratings-only, and each chosen pair's top-100 cost against
   retrieval-only; each as its median and 95 % bootstrap interval over the report seeds. A gain
   is "reached" when its whole interval is at least the margin (the `[baselines]` margin_rmse,
@@ -33,6 +38,7 @@ as the trainer reports them, on a shared machine.
 
     scripts/sparse-ratings [--report-seeds 10] [--storage sqlite:///studies/sparse.db]
         [--out benchmarks/results/sparse-ratings.json] [--plot benchmarks/results/sparse-ratings.png]
+    scripts/sparse-ratings --reuse benchmarks/results/sparse-ratings.json ...   # train only runs it lacks
     scripts/sparse-ratings --replot benchmarks/results/sparse-ratings.json --plot ...   # no training
 """
 
@@ -44,6 +50,7 @@ import json
 import math
 import multiprocessing
 import sys
+import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -54,6 +61,7 @@ FRACTIONS = ("1.0", "0.2", "0.05", "0.01")
 RETRIEVAL_ONLY = (0.0, 1.0)
 RATINGS_ONLY = (1.0, 0.0)
 TUTORIAL_JOINT = (1.0, 1.0)
+RATING_WEIGHT_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)  # the sweep's range
 
 
 def study_file(fraction: str) -> Path:
@@ -99,6 +107,16 @@ def best_joint_keeping_retrieval(trials: list[dict], margin: float) -> dict | No
     return best_joint(joint) if joint else None
 
 
+def best_rating_weight(runs: list[dict], fraction: str) -> tuple[float, dict]:
+    """The ratings-only weight of lowest mean RMSE over the tuning runs at one fraction, and every weight's mean."""
+    means = {}
+    for run in runs:
+        if run["fraction"] == fraction and run["pair"][1] == 0.0:
+            means.setdefault(run["pair"][0], []).append(run["metrics"]["rmse"])
+    means = {weight: float(np.mean(values)) for weight, values in sorted(means.items())}
+    return min(means, key=lambda weight: (means[weight], weight)), means
+
+
 def log_ratio(pair) -> float:
     """log10(retrieval_weight / rating_weight): where a pair sits between the two tasks."""
     return math.log10(pair[1] / pair[0])
@@ -137,7 +155,16 @@ def train_job(job: tuple) -> dict:
             "train_seconds": result.seconds.train}
 
 
-def run_jobs(jobs: list[tuple], workers: int) -> list[dict]:
+def run_jobs(jobs: list[tuple], workers: int, done: list[dict] = ()) -> list[dict]:
+    """The runs of `jobs`: those in `done` (an earlier run of the same job) as they are, the rest trained."""
+    known = {(run["fraction"], *run["pair"], run["seed"]): run for run in done}
+    todo = [job for job in dict.fromkeys(jobs) if job not in known]
+    print(f"{len(todo)} trainings ({len(set(jobs)) - len(todo)} reused)", file=sys.stderr, flush=True)
+    trained = {(run["fraction"], *run["pair"], run["seed"]): run for run in _train(todo, workers)} if todo else {}
+    return [known.get(job) or trained[job] for job in dict.fromkeys(jobs)]
+
+
+def _train(jobs: list[tuple], workers: int) -> list[dict]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_single_threaded) as pool:
         results = []
@@ -183,7 +210,9 @@ def analyse(document: dict) -> dict:
     analysis = {"retrieval_only_top_100": median_interval([retrieval[seed]["top_100_accuracy"] for seed in seeds]).record()}
     for fraction, entry in document["fractions"].items():
         ratings_only, tutorial = runs_of(results, fraction, RATINGS_ONLY), runs_of(results, fraction, TUTORIAL_JOINT)
+        tuned = runs_of(results, fraction, (entry["best_ratings_only"]["rating_weight"], 0.0))
         result = {"ratings_only": medians(ratings_only, seeds), "tutorial_joint": medians(tutorial, seeds),
+                  "best_ratings_only": medians(tuned, seeds),
                   "tutorial_joint_rmse_gain": gain(paired(ratings_only, tutorial, "rmse", seeds), margin)}
         for name in CHOSEN:
             if entry.get(name) is None:
@@ -194,6 +223,7 @@ def analyse(document: dict) -> dict:
             result[name] = {
                 "medians": medians(runs, seeds), "control_medians": medians(control, seeds),
                 "rmse_gain": gain(paired(ratings_only, runs, "rmse", seeds), margin),
+                "rmse_gain_over_best_ratings_only": gain(paired(tuned, runs, "rmse", seeds), margin),
                 "rmse_gain_over_control": gain(paired(control, runs, "rmse", seeds), margin),
                 "top_100_cost": median_interval(paired(retrieval, runs, "top_100_accuracy", seeds)).record(),
             }
@@ -206,16 +236,24 @@ def medians(runs: dict[int, dict], seeds) -> dict:
 
 
 def headline(document: dict) -> str:
-    """The figure's message: at which fractions the best joint model beats ratings-only by more than the margin."""
-    verdicts = {fraction: document["analysis"][fraction]["best_joint"]["rmse_gain"]["verdict"]
-                for fraction in document["fractions"]}
-    reached = [fraction for fraction, verdict in verdicts.items() if verdict == "reached"]
-    margin = document["margin_rmse"]
-    if not reached:
-        undecided = [fraction for fraction, verdict in verdicts.items() if verdict == "undetermined"]
-        return (f"The joint model does not beat ratings-only by {margin:g} RMSE at any fraction"
-                + (f" (undetermined at {', '.join(undecided)})" if undecided else ""))
-    return f"The best joint model beats ratings-only by more than {margin:g} RMSE at fractions {', '.join(reached)}"
+    """The figure's message: where the best joint pair beats ratings-only (1, 0), and the best ratings-only,
+    by more than the margin."""
+    def reached(key: str) -> list[str]:
+        return [fraction for fraction in document["fractions"]
+                if document["analysis"][fraction]["best_joint"][key]["verdict"] == "reached"]
+
+    def where(fractions: list[str]) -> str:
+        if len(fractions) == len(document["fractions"]):
+            return "every fraction"
+        return f"fraction{'s' if len(fractions) > 1 else ''} {', '.join(fractions)}" if fractions else "no fraction"
+
+    over_tutorial, over_tuned = reached("rmse_gain"), reached("rmse_gain_over_best_ratings_only")
+    first = f"The best joint pair beats ratings-only (1, 0) by more than {document['margin_rmse']:g} RMSE at {where(over_tutorial)}"
+    if over_tuned == over_tutorial:
+        return f"{first}, and the best ratings-only at {where(over_tuned)}"
+    if not over_tuned:
+        return f"{first}, but the best ratings-only at no fraction"
+    return f"{first}, but the best ratings-only only at {where(over_tuned)}"
 
 
 def plot(document: dict, path: Path) -> None:
@@ -227,9 +265,9 @@ def plot(document: dict, path: Path) -> None:
     fractions = list(document["fractions"])
     x = np.array([float(fraction) for fraction in fractions])
     series = ((("best_joint", "rmse_gain"), "best joint pair − ratings-only (1, 0)", "o", 1.0),
-              (("best_joint", "rmse_gain_over_control"), "best joint pair − ratings-only at its rating weight", "s", 1.1),
-              (("best_joint_keeping_retrieval", "rmse_gain"), "best joint pair keeping retrieval − ratings-only (1, 0)",
-               "D", 0.91),
+              (("best_joint", "rmse_gain_over_best_ratings_only"), "best joint pair − the best ratings-only", "s", 1.1),
+              (("best_joint_keeping_retrieval", "rmse_gain_over_best_ratings_only"),
+               "best joint pair keeping retrieval − the best ratings-only", "D", 0.91),
               (("tutorial_joint_rmse_gain",), "the tutorial's joint (1, 1) − ratings-only (1, 0)", "^", 0.83))
     figure, axis = plt.subplots(figsize=(9, 5.8), constrained_layout=True)
     for keys, label, marker, shift in series:
@@ -242,8 +280,8 @@ def plot(document: dict, path: Path) -> None:
                       markersize=7, label=label)
     margin = document["margin_rmse"]
     axis.axhline(margin, color="0.35", linestyle="--", linewidth=1)
-    axis.annotate(f"margin +{margin:g}", (x.min() * 0.8, margin), textcoords="offset points", xytext=(0, 4),
-                  fontsize=10, color="0.3")
+    axis.annotate(f"margin +{margin:g}", (math.sqrt(x[-2] * x[-1]) if len(x) > 1 else x[0], margin),
+                  textcoords="offset points", xytext=(0, 4), fontsize=10, color="0.3", ha="center")
     axis.axhline(0, color="0.6", linewidth=0.8)
     axis.set_xscale("log")
     axis.set_xticks(x, [f"{value:g}\n({document['fractions'][fraction]['rated_rows']:,} ratings)"
@@ -256,15 +294,15 @@ def plot(document: dict, path: Path) -> None:
     axis.grid(alpha=0.3)
     axis.legend(fontsize=10, loc="best")
     seeds = len(document["report_seeds"])
-    axis.set_title(f"{headline(document)}\n(medians and 95 % bootstrap intervals over {seeds} report seeds)",
-                   fontsize=11)
+    axis.set_title("\n".join(textwrap.wrap(headline(document), 95))
+                   + f"\n(medians and 95 % bootstrap intervals over {seeds} report seeds)", fontsize=11)
     figure.savefig(path, dpi=110)
 
 
 # --- the whole measurement ---------------------------------------------------------------------------
 
 
-def measure(storage: str, report_seeds: int, workers: int) -> dict:
+def measure(storage: str, report_seeds: int, workers: int, earlier: dict | None = None) -> dict:
     from benchmarks.protocol import Seeds
     from sweep.config import load_study_file
     from sweep.pareto import study_knee
@@ -295,19 +333,35 @@ def measure(storage: str, report_seeds: int, workers: int) -> dict:
             "trials": trials,
         }
     seeds = Seeds(tuple(sorted(selection_seeds)), tuple(range(report_seeds)))
+    done = (earlier or {}).get("tuning_runs", []) + (earlier or {}).get("runs", [])
+    tuning = []  # ratings-only over the rating-weight grid, on the seeds of each study's ratings-only trial
+    for fraction, entry in fractions.items():
+        ratings_only = next(trial for trial in entry["trials"] if trial["tutorial_pair"] == "ratings-only")
+        tuning += [(fraction, weight, 0.0, seed) for weight in RATING_WEIGHT_GRID for seed in ratings_only["seeds"]]
+    print(f"tuning ratings-only: {len(tuning)} trainings on selection seeds", file=sys.stderr, flush=True)
+    tuning_runs = run_jobs(tuning, workers, done)
+    for fraction, entry in fractions.items():
+        weight, means = best_rating_weight(tuning_runs, fraction)
+        entry["best_ratings_only"] = {"rating_weight": weight, "grid_mean_rmse": {f"{w:g}": m for w, m in means.items()}}
     jobs = [("1.0", *RETRIEVAL_ONLY, seed) for seed in seeds.report]
     for fraction, entry in fractions.items():
         chosen = [tuple(entry[name]["pair"]) for name in CHOSEN if entry[name] is not None]
-        pairs = [*chosen, RATINGS_ONLY, *((pair[0], 0.0) for pair in chosen), TUTORIAL_JOINT]
+        pairs = [*chosen, RATINGS_ONLY, (entry["best_ratings_only"]["rating_weight"], 0.0),
+                 *((pair[0], 0.0) for pair in chosen), TUTORIAL_JOINT]
         for pair in dict.fromkeys(pairs):
             jobs += [(fraction, float(pair[0]), float(pair[1]), seed) for seed in seeds.report]
-    print(f"{len(jobs)} trainings on report seeds {list(seeds.report)}", file=sys.stderr, flush=True)
-    document = {**seeds.record(), "fractions": fractions, "margin_rmse": load_study_file(study_file("1.0")).margins.rmse,
+    print(f"report seeds {list(seeds.report)}", file=sys.stderr, flush=True)
+    margins = load_study_file(study_file("1.0")).margins
+    document = {**seeds.record(), "fractions": fractions, "margin_rmse": margins.rmse,
+                "margin_top_100": margins.top_100_accuracy, "rating_weight_grid": list(RATING_WEIGHT_GRID),
+                "tuning_runs": tuning_runs,
                 "selection_rules": {
                     "best_joint": "lowest mean RMSE over the study's seeds among COMPLETE trials with both weights > 0",
                     "best_joint_keeping_retrieval": "the same among those whose mean top-100 accuracy is at most the "
-                                                    "top-100 margin below the study's retrieval-only"},
-                "runs": run_jobs(jobs, workers)}
+                                                    "top-100 margin below the study's retrieval-only",
+                    "best_ratings_only": "ratings-only (w, 0) of lowest mean RMSE over the rating-weight grid, on the "
+                                         "seeds of the study's ratings-only trial"},
+                "runs": run_jobs(jobs, workers, done)}
     document["analysis"] = analyse(document)
     document["headline"] = headline(document)
     return document
@@ -321,12 +375,16 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     parser.add_argument("--plot", type=Path, default=None, help="draw the gains against the fraction here (PNG)")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="take the runs this earlier result file holds instead of training them again "
+                             "(a run depends only on its fraction, pair and seed)")
     parser.add_argument("--replot", type=Path, default=None, help="redraw from this result file; no training")
     args = parser.parse_args(argv)
     if args.replot:
         document = json.loads(args.replot.read_text())
     else:
-        document = measure(args.storage, args.report_seeds, args.workers)
+        earlier = json.loads(args.reuse.read_text()) if args.reuse else None
+        document = measure(args.storage, args.report_seeds, args.workers, earlier)
     for fraction in document["fractions"]:
         for name in CHOSEN:
             result = document["analysis"][fraction][name]
@@ -335,7 +393,9 @@ def main(argv=None) -> int:
                 continue
             print(f"{fraction:>4} {name} {document['fractions'][fraction][name]['pair']}: gain "
                   f"{result['rmse_gain']['median']:+.4f} {result['rmse_gain']['interval']} {result['rmse_gain']['verdict']}; "
-                  f"over its control {result['rmse_gain_over_control']['median']:+.4f} "
+                  f"over the best ratings-only {result['rmse_gain_over_best_ratings_only']['median']:+.4f} "
+                  f"{result['rmse_gain_over_best_ratings_only']['interval']} "
+                  f"{result['rmse_gain_over_best_ratings_only']['verdict']}; over its control {result['rmse_gain_over_control']['median']:+.4f} "
                   f"{result['rmse_gain_over_control']['verdict']}; top-100 cost {result['top_100_cost']['median']:+.4f}",
                   file=sys.stderr)
     print(document["headline"], file=sys.stderr)

@@ -100,22 +100,35 @@ def test_the_best_joint_pair_keeping_retrieval_stays_within_the_margin_of_retrie
     assert best_joint_keeping_retrieval([TRIALS[1], TRIALS[3]], 0.01) is None  # none keeps retrieval
 
 
+def test_the_best_ratings_only_is_the_rating_weight_of_lowest_mean_rmse():
+    from benchmarks.sparse_ratings import best_rating_weight
+
+    runs = [{"fraction": "0.2", "pair": [weight, 0.0], "seed": seed, "metrics": {"rmse": rmse}}
+            for weight, rmses in ((1.0, (1.10, 1.12)), (10.0, (1.00, 1.06)), (100.0, (0.99, 1.09)))
+            for seed, rmse in enumerate(rmses)]
+    runs.append({"fraction": "0.2", "pair": [10.0, 0.5], "seed": 0, "metrics": {"rmse": 0.5}})  # joint: not a candidate
+    runs.append({"fraction": "1.0", "pair": [3.0, 0.0], "seed": 0, "metrics": {"rmse": 0.5}})  # another fraction
+    weight, means = best_rating_weight(runs, "0.2")
+    assert weight == 10.0 and means == pytest.approx({1.0: 1.11, 10.0: 1.03, 100.0: 1.04})
+
+
 def sparse_document(gains: dict, seeds=range(5)) -> dict:
     """Report runs where ratings-only's RMSE is 1.0 and the best joint pair's is 1.0 − gain (per seed),
-    its control's 1.0 − gain + 0.01, the tutorial's joint 1.0, the pair keeping retrieval 0.99;
-    retrieval-only's top-100 0.24, the best joint's 0.23."""
+    the best ratings-only's 0.99, the joint pair's control 1.0 − gain + 0.01, the tutorial's joint 1.0,
+    the pair keeping retrieval 0.99; retrieval-only's top-100 0.24, the best joint's 0.23."""
     runs = [{"fraction": "1.0", "pair": [0.0, 1.0], "seed": seed, "metrics": {"rmse": 3.7, "top_100_accuracy": 0.24}}
             for seed in seeds]
     for fraction, values in gains.items():
         for seed, value in zip(seeds, values):
             for pair, rmse, top in (([20.0, 0.1], 1.0 - value, 0.23), ([1.0, 0.0], 1.0, 0.06),
                                     ([20.0, 0.0], 1.0 - value + 0.01, 0.06), ([1.0, 1.0], 1.0, 0.24),
-                                    ([2.0, 0.5], 0.99, 0.24), ([2.0, 0.0], 0.995, 0.06)):
+                                    ([2.0, 0.5], 0.99, 0.24), ([2.0, 0.0], 0.995, 0.06), ([100.0, 0.0], 0.99, 0.06)):
                 runs.append({"fraction": fraction, "pair": pair, "seed": seed,
                              "metrics": {"rmse": rmse, "top_100_accuracy": top}})
     return {"report_seeds": list(seeds), "margin_rmse": 0.02, "runs": runs,
             "fractions": {fraction: {"best_joint": {"pair": [20.0, 0.1]}, "best_joint_keeping_retrieval":
-                                     {"pair": [2.0, 0.5]}, "rated_rows": 800} for fraction in gains}}
+                                     {"pair": [2.0, 0.5]}, "best_ratings_only": {"rating_weight": 100.0},
+                                     "rated_rows": 800} for fraction in gains}}
 
 
 def test_sparse_gains_are_paired_by_seed_and_judged_against_the_margin():
@@ -129,6 +142,10 @@ def test_sparse_gains_are_paired_by_seed_and_judged_against_the_margin():
     assert {fraction: item["rmse_gain"]["verdict"] for fraction, item in best.items()} == {
         "1.0": "not reached", "0.05": "reached", "0.01": "undetermined"}
     assert best["0.05"]["rmse_gain"]["median"] == pytest.approx(0.05)
+    # against the best ratings-only (0.99) each seed's gain is 0.01 smaller: 0.03 to 0.05, still above the margin
+    assert best["0.05"]["rmse_gain_over_best_ratings_only"]["values"] == pytest.approx([0.04, 0.03, 0.05, 0.04, 0.035])
+    assert best["0.05"]["rmse_gain_over_best_ratings_only"]["verdict"] == "reached"
+    assert best["1.0"]["rmse_gain_over_best_ratings_only"]["verdict"] == "not reached"
     # its control trails it by 0.01 on every seed: what the second task adds at the same rating weight
     assert best["0.05"]["rmse_gain_over_control"]["values"] == pytest.approx([0.01] * 5)
     assert best["0.05"]["top_100_cost"]["median"] == pytest.approx(0.01)
@@ -136,13 +153,20 @@ def test_sparse_gains_are_paired_by_seed_and_judged_against_the_margin():
     assert keeping["rmse_gain"]["median"] == pytest.approx(0.01) and keeping["top_100_cost"]["median"] == 0.0
     assert keeping["rmse_gain_over_control"]["median"] == pytest.approx(0.005)
     assert document["analysis"]["0.05"]["tutorial_joint_rmse_gain"]["verdict"] == "not reached"
-    assert headline(document) == "The best joint model beats ratings-only by more than 0.02 RMSE at fractions 0.05"
+    assert headline(document) == ("The best joint pair beats ratings-only (1, 0) by more than 0.02 RMSE at fraction 0.05, "
+                                  "and the best ratings-only at fraction 0.05")
 
 
-def test_no_fraction_reached_says_so():
+def test_the_headline_names_the_fractions_reached_or_says_none_or_every():
     from benchmarks.sparse_ratings import analyse, headline
 
     document = sparse_document({"1.0": [0.0] * 5, "0.2": [0.0, 0.05, 0.01, 0.04, 0.03]})
     document["analysis"] = analyse(document)
-    assert headline(document) == ("The joint model does not beat ratings-only by 0.02 RMSE at any fraction "
-                                  "(undetermined at 0.2)")
+    assert headline(document) == ("The best joint pair beats ratings-only (1, 0) by more than 0.02 RMSE at no fraction, "
+                                  "and the best ratings-only at no fraction")
+    every = sparse_document({"1.0": [0.05] * 5, "0.2": [0.06] * 5})
+    every["analysis"] = analyse(every)
+    assert headline(every).endswith("at every fraction, and the best ratings-only at every fraction")
+    some = sparse_document({"1.0": [0.02] * 5, "0.2": [0.06] * 5})  # 0.01 over the best ratings-only at 1.0
+    some["analysis"] = analyse(some)
+    assert headline(some).endswith("at every fraction, but the best ratings-only only at fraction 0.2")
