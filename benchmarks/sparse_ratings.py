@@ -20,9 +20,10 @@ measurement protocol (benchmarks/protocol.py):
 - Report, on report seeds disjoint from every seed the studies trained: retrain, at that fraction,
   both chosen pairs (w_r, w_t); ratings-only (1, 0), the tutorial's specialist; the best
   ratings-only; ratings-only at each chosen pair's rating weight (w_r, 0), the control that
-  isolates the retrieval task at that rating weight; and the tutorial's joint (1, 1). Retrieval-only (0, 1) is trained once: at every fraction it trains
-  the same model (its rating loss is never computed, every row is still an interaction;
-  tests/test_trial.py holds it), and its top-100 accuracy is what a joint model gives up.
+  isolates the retrieval task at that rating weight; and the tutorial's joint (1, 1).
+  Retrieval-only (0, 1) is trained once: at every fraction it trains the same model (its rating
+  loss is never computed, every row is still an interaction; tests/test_trial.py holds it), and
+  its top-100 accuracy is what a joint model gives up.
 - Per fraction and report seed (paired: a seed gives every model the same initial embeddings
   and batches): each chosen pair's RMSE gain over ratings-only (1, 0), over the best ratings-only
   (is the second task worth its weight against a specialist tuned as well?) and over its control, the
@@ -248,7 +249,8 @@ def headline(document: dict) -> str:
         return f"fraction{'s' if len(fractions) > 1 else ''} {', '.join(fractions)}" if fractions else "no fraction"
 
     over_tutorial, over_tuned = reached("rmse_gain"), reached("rmse_gain_over_best_ratings_only")
-    first = f"The best joint pair beats ratings-only (1, 0) by more than {document['margin_rmse']:g} RMSE at {where(over_tutorial)}"
+    first = (f"The best joint pair beats ratings-only (1, 0) by more than {document['margin_rmse']:g} RMSE at "
+             f"{where(over_tutorial)}")
     if over_tuned == over_tutorial:
         return f"{first}, and the best ratings-only at {where(over_tuned)}"
     if not over_tuned:
@@ -285,7 +287,7 @@ def plot(document: dict, path: Path) -> None:
     axis.axhline(0, color="0.6", linewidth=0.8)
     axis.set_xscale("log")
     axis.set_xticks(x, [f"{value:g}\n({document['fractions'][fraction]['rated_rows']:,} ratings)"
-                        for value, fraction in zip(x, fractions)])
+                        for value, fraction in zip(x, fractions, strict=True)])
     axis.minorticks_off()
     axis.set_xlim(x.min() * 0.7, x.max() * 1.4)
     axis.set_xlabel("rating fraction: the share of training rows that keep their rating (log scale)", fontsize=11)
@@ -303,11 +305,11 @@ def plot(document: dict, path: Path) -> None:
 
 
 def measure(storage: str, report_seeds: int, workers: int, earlier: dict | None = None) -> dict:
+    import optuna
+
     from benchmarks.protocol import Seeds
     from sweep.config import load_study_file
     from sweep.pareto import study_knee
-
-    import optuna
 
     fractions, selection_seeds = {}, set()
     for fraction in FRACTIONS:
@@ -395,7 +397,8 @@ def main(argv=None) -> int:
                   f"{result['rmse_gain']['median']:+.4f} {result['rmse_gain']['interval']} {result['rmse_gain']['verdict']}; "
                   f"over the best ratings-only {result['rmse_gain_over_best_ratings_only']['median']:+.4f} "
                   f"{result['rmse_gain_over_best_ratings_only']['interval']} "
-                  f"{result['rmse_gain_over_best_ratings_only']['verdict']}; over its control {result['rmse_gain_over_control']['median']:+.4f} "
+                  f"{result['rmse_gain_over_best_ratings_only']['verdict']}; "
+                  f"over its control {result['rmse_gain_over_control']['median']:+.4f} "
                   f"{result['rmse_gain_over_control']['verdict']}; top-100 cost {result['top_100_cost']['median']:+.4f}",
                   file=sys.stderr)
     print(document["headline"], file=sys.stderr)

@@ -222,7 +222,7 @@ def compare_with_tutorial(summary: dict, context: dict, margins: dict, noise: st
 
     rows = [row(published, metric, written, summary[published.name][metric])
             for published in TUTORIAL for metric, written in published.figures(figures)]
-    compared = {"rows": rows}
+    compared: dict = {"rows": rows}
     if figures == "logged":  # the log's last figure: the joint model's predicted rating
         prediction = TUTORIAL_PREDICTION
         ours = summary.get(prediction.model, {}).get(PREDICTION)

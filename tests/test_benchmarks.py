@@ -119,7 +119,7 @@ def sparse_document(gains: dict, seeds=range(5)) -> dict:
     runs = [{"fraction": "1.0", "pair": [0.0, 1.0], "seed": seed, "metrics": {"rmse": 3.7, "top_100_accuracy": 0.24}}
             for seed in seeds]
     for fraction, values in gains.items():
-        for seed, value in zip(seeds, values):
+        for seed, value in zip(seeds, values, strict=True):
             for pair, rmse, top in (([20.0, 0.1], 1.0 - value, 0.23), ([1.0, 0.0], 1.0, 0.06),
                                     ([20.0, 0.0], 1.0 - value + 0.01, 0.06), ([1.0, 1.0], 1.0, 0.24),
                                     ([2.0, 0.5], 0.99, 0.24), ([2.0, 0.0], 0.995, 0.06), ([100.0, 0.0], 0.99, 0.06)):

@@ -146,6 +146,15 @@ def test_a_batch_without_a_rated_row_has_no_rating_term_and_no_nan():
     assert all(np.isfinite(tf.convert_to_tensor(gradient).numpy()).all() for gradient in embeddings)
 
 
+def test_a_task_weighted_zero_is_still_not_computed_when_ratings_are_sparse():
+    features = batch(PARTLY_RATED)
+    ratings_only, retrieval_only = handcrafted_model(1.0, 0.0), handcrafted_model(0.0, 1.0)
+    ratings_only.partly_rated = retrieval_only.partly_rated = True
+    assert float(ratings_only.task_losses(*features.values())[1]) == 0.0
+    assert float(retrieval_only.task_losses(*features.values())[0]) == 0.0  # NaN ratings never read
+    assert float(retrieval_only.compute_loss(features)) == pytest.approx(EXPECTED_RETRIEVAL_LOSS, rel=1e-6)
+
+
 def test_with_every_row_rated_the_model_uses_the_tutorials_loss_op_unless_told_otherwise():
     # The default model is not partly rated: its rating loss is mean_squared_error, TFRS's Ranking loss.
     assert MultiTaskModel(5, 5, 1.0, 1.0).partly_rated is False

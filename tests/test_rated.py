@@ -66,7 +66,7 @@ def test_each_user_keeps_its_share_of_one_common_threshold(fraction):
 
 def test_a_smaller_fractions_ratings_lie_inside_a_larger_ones():
     masks = [rated_rows(USERS, fraction, seed=7) for fraction in (0.01, 0.05, 0.2, 0.5, 1.0)]
-    for smaller, larger in zip(masks, masks[1:]):
+    for smaller, larger in zip(masks, masks[1:], strict=False):
         assert np.all(larger[smaller])
     assert masks[-1].all()
 

@@ -4,7 +4,8 @@ from a committed result file, found there to the digits written.
 Checked sections and their files: reports/README.md's "What a real sweep shows" against
 reports/tutorial/ (summary.json, summary.md), "Adaptive weighting against the tuned front"
 against reports/methods/, "Does the joint model pay when ratings are sparse?" against
-benchmarks/results/sparse-ratings.json and reports/sparse-*/summary.json, "The whole front from one training" against benchmarks/results/conditioned.json
+benchmarks/results/sparse-ratings.json and reports/sparse-*/summary.json, "The whole front from one
+training" against benchmarks/results/conditioned.json
 and reports/compare-tutorial-conditioned/summary.json (of which it must be exactly the rendering), "Tutorial baselines" against reports/baselines/
 (baselines.json, baselines.md); benchmarks/README.md's "Performance" and "Cost at MovieLens sizes" against
 benchmarks/results/*.json, of which they must also be exactly the rendering (benchmarks/readme.py);
