@@ -181,9 +181,10 @@ def _train(jobs: list[tuple], workers: int) -> list[dict]:
 
 
 def runs_of(results: list[dict], fraction: str, pair) -> dict[int, dict]:
-    """seed -> metrics of one pair's report runs at one fraction."""
+    """seed -> metrics (and training seconds) of one pair's report runs at one fraction."""
     pair = [float(pair[0]), float(pair[1])]
-    return {run["seed"]: run["metrics"] for run in results if run["fraction"] == fraction and run["pair"] == pair}
+    return {run["seed"]: {**run["metrics"], "train_seconds": run["train_seconds"]} for run in results
+            if run["fraction"] == fraction and run["pair"] == pair}
 
 
 def paired(first: dict[int, dict], second: dict[int, dict], metric: str, seeds) -> list[float]:
@@ -233,7 +234,9 @@ def analyse(document: dict) -> dict:
 
 
 def medians(runs: dict[int, dict], seeds) -> dict:
-    return {metric: float(np.median([runs[seed][metric] for seed in seeds])) for metric in ("rmse", "top_100_accuracy")}
+    """A model's median RMSE, top-100 accuracy and training seconds (as the trainer reports them) over the seeds."""
+    return {metric: float(np.median([runs[seed][metric] for seed in seeds]))
+            for metric in ("rmse", "top_100_accuracy", "train_seconds")}
 
 
 def headline(document: dict) -> str:
@@ -380,10 +383,16 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", type=Path, default=None,
                         help="take the runs this earlier result file holds instead of training them again "
                              "(a run depends only on its fraction, pair and seed)")
-    parser.add_argument("--replot", type=Path, default=None, help="redraw from this result file; no training")
+    parser.add_argument("--replot", type=Path, default=None,
+                        help="analyse and draw again from this result file's runs; no training (with --out, "
+                             "rewrite it there with the analysis renewed)")
     args = parser.parse_args(argv)
     if args.replot:
         document = json.loads(args.replot.read_text())
+        document["analysis"], document["headline"] = analyse(document), None
+        document["headline"] = headline(document)
+        if args.out:
+            args.out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     else:
         earlier = json.loads(args.reuse.read_text()) if args.reuse else None
         document = measure(args.storage, args.report_seeds, args.workers, earlier)
