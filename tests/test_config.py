@@ -241,3 +241,13 @@ def test_adaptive_methods_named_in_their_old_section_still_load_with_one_depreca
 def test_an_old_and_a_new_name_for_one_key_are_refused(tmp_path):
     with pytest.raises(UsageError, match=r"^.*baselines.methods: the old name of weighting.methods"):
         load_study_file(write(tmp_path, VALID + '\n[baselines]\nmethods = ["dwa"]\n[weighting]\nmethods = ["dwa"]\n'))
+
+
+def test_the_sparse_study_files_differ_only_in_their_name_and_rating_fraction():
+    tutorial = load_study_file(REPO / "studies" / "tutorial.toml")
+    for fraction in (1.0, 0.2, 0.05, 0.01):
+        spec = load_study_file(REPO / "studies" / f"sparse-{fraction}.toml")
+        assert (spec.study.name, spec.data.rating_fraction) == (f"sparse-{fraction}", fraction)
+        assert dataclasses.replace(spec.data, rating_fraction=1.0) == tutorial.data  # the tutorial's split
+        assert (spec.model, spec.train, spec.search) == (tutorial.model, tutorial.train, tutorial.search)
+        assert spec.enqueue_tutorial_pairs and spec.study.replicates >= 3
