@@ -16,6 +16,7 @@ import numpy as np
 
 from sweep import SweepError, verdicts
 from sweep.config import TOP_K, ModelConfig, TrainConfig
+from sweep.data.prepared import vocabulary_index
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,38 @@ TUTORIAL = (
               _logged("0.00095", "0.0083", "0.0220", "0.1248", "0.2347", "1.1312")),
 )
 
+
+
+@dataclass(frozen=True)
+class PublishedPrediction:
+    """A rating the tutorial's log prints: its `model`'s prediction for `user` and `title`, as written."""
+
+    model: str
+    user: str
+    title: str
+    written: str
+
+    @property
+    def label(self) -> str:
+        return f"predicted rating (user {self.user}, {self.title})"
+
+
+# The tutorial's last lines: the joint model's predicted rating for user "42" and "Dances with Wolves (1990)".
+TUTORIAL_PREDICTION = PublishedPrediction("joint", "42", "Dances with Wolves (1990)", "3.4021819")
+PREDICTION = "predicted_rating"  # its name among a run's figures
+METRIC_NAMES = [f"top_{k}_accuracy" for k in TOP_K] + ["rmse"]
+
 BIAS_REGULARIZATION = 10.0  # damping of user/item biases toward 0, in pseudo-ratings
 BIAS_ITERATIONS = 10
 
 
 def context_baselines(prepared, candidates: str = "all_entries") -> dict:
-    """Global-mean and user+item-bias RMSE, most-popular and chance top-k, on the test split."""
-    train, test = prepared.train, prepared.test
+    """Global-mean and user+item-bias RMSE, most-popular and chance top-k, on the test split. The rating
+    baselines learn from the rated training rows only, popularity from every interaction."""
+    train, rated, test = prepared.train, prepared.rated_train(), prepared.test
     candidate_ids = prepared.candidates[candidates]
-    mean = float(train["user_rating"].mean())
-    user_bias, item_bias = _fit_biases(train, mean, len(prepared.user_vocabulary) + 1, len(prepared.title_vocabulary) + 1)
+    mean = float(rated["user_rating"].mean())
+    user_bias, item_bias = _fit_biases(rated, mean, len(prepared.user_vocabulary) + 1, len(prepared.title_vocabulary) + 1)
     bias_predictions = mean + user_bias[test["user_id"]] + item_bias[test["movie_title"]]
     popularity = np.bincount(train["movie_title"], minlength=len(prepared.title_vocabulary) + 1).astype(float)
     higher = (popularity[candidate_ids][None, :] > popularity[test["movie_title"]][:, None]).sum(axis=1)
@@ -122,14 +145,22 @@ def write_baselines(document: dict, out: Path) -> list[Path]:
 
 def run_tutorial_models(prepared_by_split: dict, seeds: Sequence[int], trainer: Callable, train_config: TrainConfig,
                         progress: Callable[[str], None]) -> dict:
-    """Metrics of the three tutorial pairs for every (split seed, seed): {name: [run, ...]}."""
+    """Metrics of the three tutorial pairs for every (split seed, seed): {name: [run, ...]}; the joint
+    model's runs also hold its predicted rating for the tutorial's user and title, where the data has both
+    and the trainer returns the model."""
     runs: dict[str, list[dict]] = {published.name: [] for published in TUTORIAL}
     for split_seed, prepared in prepared_by_split.items():
         for seed in seeds:
             for published in TUTORIAL:
+                ids = pair_ids(prepared, TUTORIAL_PREDICTION) if published.name == TUTORIAL_PREDICTION.model else None
                 result = trainer(published.rating_weight, published.retrieval_weight, seed, ModelConfig(), train_config,
-                                 prepared)
-                runs[published.name].append({"split_seed": split_seed, "seed": seed, **result.metrics})
+                                 prepared, keep_model=ids is not None)
+                run = {"split_seed": split_seed, "seed": seed, **result.metrics}
+                if ids is not None and result.model is not None:
+                    from sweep.evaluation import predicted_ratings
+
+                    run[PREDICTION] = float(predicted_ratings(result.model, [ids[0]], [ids[1]])[0])
+                runs[published.name].append(run)
                 progress(
                     f"{published.name:15s} split {split_seed} seed {seed}: top-100 "
                     f"{result.metrics['top_100_accuracy']:.4f}, RMSE {result.metrics['rmse']:.4f} "
@@ -138,12 +169,22 @@ def run_tutorial_models(prepared_by_split: dict, seeds: Sequence[int], trainer: 
     return runs
 
 
+def pair_ids(prepared, prediction: PublishedPrediction) -> tuple[int, int] | None:
+    """The (user id, title id) of a published prediction in the prepared data, or None if it lacks either."""
+    if prediction.user not in prepared.user_vocabulary or prediction.title not in prepared.title_vocabulary:
+        return None
+    return (vocabulary_index(prepared.user_vocabulary)[prediction.user],
+            vocabulary_index(prepared.title_vocabulary)[prediction.title])
+
+
 def summarize(runs: dict) -> dict:
-    """Mean and std of each model's metrics; split-to-split std when several splits ran."""
+    """Mean and std of each model's metrics (and its predicted rating, when every run has one);
+    split-to-split std when several splits ran."""
     summary = {}
     for name, model_runs in runs.items():
         entry = {}
-        for metric in [f"top_{k}_accuracy" for k in TOP_K] + ["rmse"]:
+        predicted = [PREDICTION] if model_runs and all(PREDICTION in run for run in model_runs) else []
+        for metric in METRIC_NAMES + predicted:
             values = [run[metric] for run in model_runs]
             per_split: dict[int, list[float]] = {}
             for run in model_runs:
@@ -163,32 +204,37 @@ def summarize(runs: dict) -> dict:
 def compare_with_tutorial(summary: dict, context: dict, margins: dict, noise: str, figures: str = "printed",
                           pooled: dict | None = None) -> dict:
     """Each published figure ("printed": the pairs the tutorial prints; "logged": every figure of its
-    evaluation log) against our runs' prediction interval, and a three-valued verdict on each of the
+    evaluation log, and its joint model's predicted rating when the runs hold it, else "unchecked" says
+    why not) against our runs' prediction interval, and a three-valued verdict on each of the
     tutorial's conclusions (sweep.verdicts). `noise` says what the runs vary. `pooled` ({metric:
     sweep.verdicts.SeedNoise}): the study's pooled seed noise, which judges a pair with fewer than
     OWN_SEEDS_ENOUGH seeds; each row's `noise` says which estimate judged it."""
-    rows = []
-    for published in TUTORIAL:
-        for metric, written in published.figures(figures):
-            value, ours = float(written), summary[published.name][metric]
-            seed_noise = verdicts.noise_for(ours["values"], (pooled or {}).get(metric))
-            verdict = verdicts.figure_verdict(value, ours["values"], rounding(written), seed_noise)
-            rows.append(
-                {
-                    "model": published.name,
-                    "weights": [published.rating_weight, published.retrieval_weight],
-                    "metric": metric,
-                    "published": value,
-                    "written": written,
-                    "mean": ours["mean"],
-                    "std": ours["std"],
-                    "seeds": ours["n"],
-                    "z": (value - ours["mean"]) / seed_noise.std if seed_noise and seed_noise.std > 0 else None,
-                    "noise": seed_noise.as_dict() if seed_noise else None,
-                    **verdict,
-                }
-            )
-    return {"rows": rows, "conclusions": _conclusions(summary, context, margins), "margins": dict(margins),
+
+    def row(published: Published, metric: str, written: str, ours: dict, **about) -> dict:
+        value = float(written)
+        seed_noise = verdicts.noise_for(ours["values"], (pooled or {}).get(metric))
+        return {"model": published.name, "weights": [published.rating_weight, published.retrieval_weight],
+                "metric": metric, **about, "published": value, "written": written, "mean": ours["mean"],
+                "std": ours["std"], "seeds": ours["n"],
+                "z": (value - ours["mean"]) / seed_noise.std if seed_noise and seed_noise.std > 0 else None,
+                "noise": seed_noise.as_dict() if seed_noise else None,
+                **verdicts.figure_verdict(value, ours["values"], rounding(written), seed_noise)}
+
+    rows = [row(published, metric, written, summary[published.name][metric])
+            for published in TUTORIAL for metric, written in published.figures(figures)]
+    compared: dict = {"rows": rows}
+    if figures == "logged":  # the log's last figure: the joint model's predicted rating
+        prediction = TUTORIAL_PREDICTION
+        ours = summary.get(prediction.model, {}).get(PREDICTION)
+        compared["unchecked"] = None
+        if ours is None:
+            compared["unchecked"] = (f"The tutorial's {prediction.label}, {prediction.written}, is not checked: the "
+                                     "data lacks that user or title, or the trainer kept no model.")
+        else:
+            published = next(item for item in TUTORIAL if item.name == prediction.model)
+            rows.append(row(published, PREDICTION, prediction.written, ours, user=prediction.user,
+                            title=prediction.title))
+    return {**compared, "conclusions": _conclusions(summary, context, margins), "margins": dict(margins),
             "noise": noise, "pooled_noise": {metric: item.as_dict() for metric, item in (pooled or {}).items()},
             "own_seeds_enough": verdicts.OWN_SEEDS_ENOUGH}
 
@@ -252,8 +298,11 @@ def comparison_markdown(comparison: dict) -> list[str]:
     for row in comparison["rows"]:
         z = "n/a" if row["z"] is None else f"{row['z']:+.1f}"
         interval = f"[{row['interval'][0]:.4f}, {row['interval'][1]:.4f}]" if "interval" in row else "n/a"
-        lines.append(f"| {row['model']} | {row['metric']} | {row['written']} | {row['mean']:.4f} ± {row['std']:.4f} "
+        metric = TUTORIAL_PREDICTION.label if row["metric"] == PREDICTION else row["metric"]
+        lines.append(f"| {row['model']} | {metric} | {row['written']} | {row['mean']:.4f} ± {row['std']:.4f} "
                      f"({row['seeds']}) | {z} | {interval} | {consistent.get(verdicts.describe(row), verdicts.describe(row))} |")
+    if comparison.get("unchecked"):
+        lines += ["", comparison["unchecked"]]
     lines += ["", "| the tutorial's conclusion | verdict | evidence (95 % confidence intervals) |", "|---|---|---|"]
     for conclusion in comparison["conclusions"]:
         lines.append(f"| {conclusion['claim']} | {verdicts.describe(conclusion)} | {conclusion['evidence']} |")

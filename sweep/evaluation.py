@@ -45,6 +45,12 @@ def evaluate(model, test_data: dict, candidate_ids: np.ndarray, batch_size: int,
     return metrics
 
 
+def predicted_ratings(model, user_ids, title_ids) -> np.ndarray:
+    """The model's predicted rating of each (user id, title id) pair (ids as sweep.data.prepared maps them)."""
+    users, titles = np.asarray(user_ids, np.int32), np.asarray(title_ids, np.int32)
+    return np.asarray(model.predict_rating(model.user_embedding(users), model.movie_embedding(titles)))
+
+
 CANDIDATE_BLOCK = 8192  # candidates scored at a time: a 4096-query batch never holds more than 128 MiB of scores
 
 

@@ -12,6 +12,12 @@ differ for speed, none of which changes a number:
 - a task whose weight is exactly 0 is not computed at all during training;
 - metrics are computed only at evaluation (see `sweep.evaluation`), never per batch.
 
+With sparse ratings (`[data] rating_fraction` < 1, sweep.data.rated) a training row without a
+rating has rating NaN, and a model built `partly_rated` averages its rating loss over the
+batch's rated rows only (`rated_mean_squared_error`; a batch with none has no rating term).
+That choice is made when the step is traced, so with every row rated the loss is the
+tutorial's own op, bit for bit, and the retrieval task (which every row trains) is untouched.
+
 Its random draws are the tutorial's too: with the same seed it starts from the same
 weights and (see `sweep.training`) sees the same batches as the tutorial's code.
 
@@ -36,8 +42,9 @@ from sweep.config import ModelConfig  # noqa: E402
 
 
 def build_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
-                rating_weight: float, retrieval_weight: float) -> MultiTaskModel:
-    """The one way a model is built, for training and for serving a kept model alike."""
+                rating_weight: float, retrieval_weight: float, partly_rated: bool = False) -> MultiTaskModel:
+    """The one way a model is built, for training and for serving a kept model alike (`partly_rated`:
+    trained on data where some rows have no rating; it changes the training loss, never a weight)."""
     return MultiTaskModel(
         user_vocabulary_size=user_vocabulary_size,
         title_vocabulary_size=title_vocabulary_size,
@@ -46,6 +53,7 @@ def build_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary
         embedding_dimension=config.embedding_dimension,
         rating_layers=tuple(config.rating_layers),
         activation=config.activation,
+        partly_rated=partly_rated,
     )
 
 
@@ -90,10 +98,12 @@ class MultiTaskModel(tfrs.models.Model):
         embedding_dimension: int = 32,
         rating_layers: tuple[int, ...] = (256, 128),
         activation: str = "relu",
+        partly_rated: bool = False,
     ):
         super().__init__()
         self.rating_weight = float(rating_weight)
         self.retrieval_weight = float(retrieval_weight)
+        self.partly_rated = bool(partly_rated)  # some rows' rating is NaN: the rating loss averages the rated ones
         self.towers = Towers(user_vocabulary_size, title_vocabulary_size, embedding_dimension, rating_layers, activation)
         # The towers' layers under the names evaluation, serving and the tests read (weights counted once).
         self.movie_embedding, self.user_embedding = self.towers.movie_embedding, self.towers.user_embedding
@@ -111,7 +121,8 @@ class MultiTaskModel(tfrs.models.Model):
         rating_loss = zero
         retrieval_loss = zero
         if self.rating_weight != 0.0:
-            rating_loss = mean_squared_error(ratings, self.predict_rating(user_embeddings, movie_embeddings))
+            rating_error = rated_mean_squared_error if self.partly_rated else mean_squared_error
+            rating_loss = rating_error(ratings, self.predict_rating(user_embeddings, movie_embeddings))
         if self.retrieval_weight != 0.0:
             retrieval_loss = in_batch_softmax_loss(user_embeddings, movie_embeddings)
         return rating_loss, retrieval_loss
@@ -127,6 +138,15 @@ class MultiTaskModel(tfrs.models.Model):
 def mean_squared_error(ratings: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
     """TFRS's Ranking task loss: mean over the batch of (rating - prediction)^2."""
     return tf.reduce_mean(tf.square(tf.cast(ratings, predictions.dtype) - predictions))
+
+
+def rated_mean_squared_error(ratings: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
+    """The mean squared error over the rows whose rating is not NaN, 0 when none is: a batch without a
+    rated row adds no rating term (its value and every gradient are 0, never NaN)."""
+    rated = tf.math.is_finite(ratings)
+    labels = tf.where(rated, tf.cast(ratings, predictions.dtype), tf.zeros_like(predictions))
+    squared = tf.where(rated, tf.square(labels - predictions), tf.zeros_like(predictions))
+    return tf.math.divide_no_nan(tf.reduce_sum(squared), tf.reduce_sum(tf.cast(rated, predictions.dtype)))
 
 
 def in_batch_softmax_loss(query_embeddings: tf.Tensor, candidate_embeddings: tf.Tensor,

@@ -121,12 +121,9 @@ def title_index(loaded: LoadedModel, title: str) -> int:
 
 
 def predict(loaded: LoadedModel, user: str, title: str) -> float:
-    import tensorflow as tf
+    from sweep.evaluation import predicted_ratings
 
-    model = loaded.model
-    users = tf.constant([user_index(loaded, user)])
-    titles = tf.constant([title_index(loaded, title)])
-    return float(model.predict_rating(model.user_embedding(users), model.movie_embedding(titles))[0])
+    return float(predicted_ratings(loaded.model, [user_index(loaded, user)], [title_index(loaded, title)])[0])
 
 
 def recommend(loaded: LoadedModel, user: str, k: int = 10, exclude: AbstractSet[str] = frozenset()) -> list[tuple[str, float]]:

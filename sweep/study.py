@@ -19,7 +19,7 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import context_baselines
-from sweep.config import StudySpec, canonical_json
+from sweep.config import StudySpec, canonical_json, recorded_rating_fraction
 from sweep.config.run import DEFAULT_TRAINER, TRAINER_VARIABLE, RunOptions
 from sweep.kinds import KIND_ATTR, for_spec
 from sweep.optuna_gaps import fail_trials_that_never_beat
@@ -110,6 +110,12 @@ def check_matches(study, spec: StudySpec, prepared, trainer: str) -> None:
         raise UsageError(
             f"study {spec.study.name!r} was made by trainer {recorded}; this worker would train with {trainer} "
             f"and mix their numbers; unset or fix ${TRAINER_VARIABLE}, or rename the study"
+        )
+    recorded_fraction = recorded_rating_fraction(study.user_attrs)
+    if recorded_fraction != spec.data.rating_fraction:
+        raise UsageError(
+            f"study {spec.study.name!r} trains with data.rating_fraction {recorded_fraction:g}; this file has "
+            f"{spec.data.rating_fraction:g} (another rated subset); give the study a new name or restore the fraction"
         )
     if study.user_attrs.get("spec_hash") != spec.hash:
         raise UsageError(

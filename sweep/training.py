@@ -237,11 +237,12 @@ class TracedTraining:
 
 @functools.lru_cache(maxsize=8)
 def traced_training(model_config: ModelConfig, n_users: int, n_titles: int, rating_on: bool, retrieval_on: bool,
-                    optimizer: OptimizerSettings) -> TracedTraining:
-    """The worker's TracedTraining for this shape, zero pattern and optimizer (built on first use)."""
+                    optimizer: OptimizerSettings, partly_rated: bool = False) -> TracedTraining:
+    """The worker's TracedTraining for this shape, zero pattern and optimizer, and whether some rows have
+    no rating (sweep.model's rating loss over the rated rows); built on first use."""
     from sweep.model import build_model
 
-    model = build_model(model_config, n_users, n_titles, float(rating_on), float(retrieval_on))
+    model = build_model(model_config, n_users, n_titles, float(rating_on), float(retrieval_on), partly_rated)
     return TracedTraining(model, optimizer.build())
 
 

@@ -62,9 +62,11 @@ def train_and_evaluate(
     sizes = (len(data.user_vocabulary), len(data.title_vocabulary))
     optimizer = OptimizerSettings.of(train_config)
     if weighting is None:  # before the seed is set: building the worker's traced model draws numbers of its own
-        traced = traced_training(model_config, *sizes, rating_weight != 0.0, retrieval_weight != 0.0, optimizer)
+        traced = traced_training(model_config, *sizes, rating_weight != 0.0, retrieval_weight != 0.0, optimizer,
+                                 data.partly_rated)
     tf.keras.utils.set_random_seed(seed)
-    model = build_model(model_config, *sizes, rating_weight, retrieval_weight)  # the seed's initial weights
+    # the seed's initial weights
+    model = build_model(model_config, *sizes, rating_weight, retrieval_weight, data.partly_rated)
     build_seconds = time.perf_counter() - started
 
     batches = training_batches(data.train, train_config, seed)

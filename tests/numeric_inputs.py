@@ -104,6 +104,7 @@ KEYS = {
     "train.adagrad_initial_accumulator": finite(at_least=0),  # a sum of squared gradients; 0: none
     "train.adam_epsilon": POSITIVE,  # Adam divides by √v + ε, and v is 0 for a parameter no gradient reached
     "data.split_seed": SEED, "data.train_size": COUNT, "data.test_size": COUNT,
+    "data.rating_fraction": Number(False, lambda n: 0 < n <= 1),  # a share of the training rows, all of them at most
     "baselines.margin_top_100": POSITIVE, "baselines.margin_rmse": POSITIVE,
     "conditioned.epochs": COUNT,
     "conditioned.conditioning_width": whole(0),  # 0: no FiLM

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -166,3 +167,65 @@ def test_the_comparison_says_which_seed_noise_judged_its_figures():
     assert ("z and the prediction intervals of pairs with fewer than 10 seeds use the study's pooled seed noise, the "
             "within-trial std pooled over its 20 multi-seed trials: top-100 accuracy 0.0020 (40 degrees of freedom); "
             "RMSE 0.0200 (40 degrees of freedom); a pair with 10 or more seeds uses its own.") in text
+
+
+# --- the tutorial's predicted rating (user "42", "Dances with Wolves (1990)") ---------------------------
+
+class PredictingModel:
+    """A stand-in joint model: user i's vector is i, title j's is j; it rates (user 2, title 1) `rating`."""
+
+    def __init__(self, rating: float):
+        self.rating = rating
+        self.user_embedding = self.movie_embedding = lambda ids: np.asarray(ids, dtype=float)
+
+    def predict_rating(self, users, titles):
+        return np.where((users == 2) & (titles == 1), self.rating, np.nan)
+
+
+def trainer_rating(ratings_by_seed):
+    """A trainer whose joint model (kept on request) rates the tutorial's pair ratings_by_seed[seed]."""
+    from sweep.record import Seconds, TrainResult
+
+    def trainer(rating_weight, retrieval_weight, seed, model_config, train_config, prepared, keep_model=False):
+        metrics = {**{f"top_{k}_accuracy": 0.1 for k in (1, 5, 10, 50, 100)}, "rmse": 1.1 + 0.01 * seed}
+        model = PredictingModel(ratings_by_seed[seed]) if keep_model else None
+        return TrainResult(metrics, [], Seconds(), model)
+
+    return trainer
+
+
+# "42" is the second user id (2) and the title the first (1), as StringLookup maps sorted vocabularies
+KNOWS_THE_PAIR = SimpleNamespace(user_vocabulary=("1", "42"),
+                                 title_vocabulary=("Dances with Wolves (1990)", "Heat (1995)"))
+
+
+@pytest.mark.parametrize("ratings, verdict", [([3.30, 3.35, 3.40, 3.45, 3.50], "holds"),  # 3.402 within 3.40 ± 0.24
+                                              ([3.90, 3.95, 4.00, 4.05, 4.10], "fails")])  # 3.402 far below 4.00 ± 0.24
+def test_the_joint_models_predicted_rating_is_checked_like_every_logged_figure(ratings, verdict):
+    from sweep.baselines import PREDICTION, TUTORIAL_PREDICTION, run_tutorial_models, summarize
+
+    runs = run_tutorial_models({42: KNOWS_THE_PAIR}, range(5), trainer_rating(ratings), None, lambda message: None)
+    assert [run[PREDICTION] for run in runs["joint"]] == pytest.approx(ratings)
+    assert all(PREDICTION not in run for run in runs["ratings-only"] + runs["retrieval-only"])
+    compared = compare_with_tutorial(summarize(runs), CONTEXT, MARGINS, "seeds only", figures="logged")
+    row = compared["rows"][-1]
+    assert (row["model"], row["metric"], row["written"], row["published"]) == ("joint", PREDICTION, "3.4021819", 3.4021819)
+    assert (row["user"], row["title"]) == (TUTORIAL_PREDICTION.user, TUTORIAL_PREDICTION.title)
+    # five seeds: mean ± t(0.975, 4) · s · √(1 + 1/5), s the sample std of 0.05 steps = 0.0791
+    half = 2.7764451 * 0.0790569 * math.sqrt(1.2)
+    assert row["interval"] == pytest.approx([np.mean(ratings) - half, np.mean(ratings) + half], abs=1e-5)
+    assert row["verdict"] == verdict and compared["unchecked"] is None
+    table = "\n".join(comparison_markdown(compared))
+    assert "| joint | predicted rating (user 42, Dances with Wolves (1990)) | 3.4021819 |" in table
+
+
+def test_without_the_tutorials_user_or_title_the_prediction_is_named_unchecked(prepared):
+    from sweep.baselines import PREDICTION, run_tutorial_models, summarize
+
+    runs = run_tutorial_models({42: prepared}, range(3), trainer_rating([3.4] * 3), None, lambda message: None)
+    assert all(PREDICTION not in run for model_runs in runs.values() for run in model_runs)
+    compared = compare_with_tutorial(summarize(runs), CONTEXT, MARGINS, "seeds only", figures="logged")
+    assert all(row["metric"] != PREDICTION for row in compared["rows"])
+    assert compared["unchecked"].startswith("The tutorial's predicted rating (user 42, Dances with Wolves (1990)), "
+                                            "3.4021819, is not checked")
+    assert compared["unchecked"] in comparison_markdown(compared)

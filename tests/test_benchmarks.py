@@ -73,3 +73,101 @@ def test_nsga2_population_is_a_quarter_of_the_budget_within_8_to_50():
 
     # 40 trials: 4 generations of 10, not one random generation of Optuna's default 50
     assert [nsga2_population(n) for n in (15, 40, 100, 1000)] == [8, 10, 25, 50]
+
+
+# --- sparse ratings (benchmarks/sparse_ratings.py) ----------------------------------------------------
+
+
+TRIALS = [{"number": 0, "rating_weight": 1.0, "retrieval_weight": 0.0, "rmse": 0.90, "top_100_accuracy": 0.06},
+          {"number": 1, "rating_weight": 0.0, "retrieval_weight": 1.0, "rmse": 3.70, "top_100_accuracy": 0.24},
+          {"number": 2, "rating_weight": 1.0, "retrieval_weight": 1.0, "rmse": 1.10, "top_100_accuracy": 0.235},
+          {"number": 3, "rating_weight": 50.0, "retrieval_weight": 0.01, "rmse": 0.95, "top_100_accuracy": 0.07},
+          {"number": 4, "rating_weight": 9.0, "retrieval_weight": 0.2, "rmse": 0.95, "top_100_accuracy": 0.25},
+          {"number": 5, "rating_weight": 3.0, "retrieval_weight": 0.5, "rmse": 1.00, "top_100_accuracy": 0.231}]
+
+
+def test_the_best_joint_pair_is_the_lowest_rmse_with_both_weights_above_zero():
+    from benchmarks.sparse_ratings import best_joint
+
+    assert best_joint(TRIALS)["number"] == 3  # ratings-only's 0.90 is not joint; 3 and 4 tie: the earlier trial
+
+
+def test_the_best_joint_pair_keeping_retrieval_stays_within_the_margin_of_retrieval_only():
+    from benchmarks.sparse_ratings import best_joint_keeping_retrieval
+
+    # retrieval-only's top-100 is 0.24: trials 2 (0.235), 4 (0.25) and 5 (0.231) are within 0.01; 4 has the lowest RMSE
+    assert best_joint_keeping_retrieval(TRIALS, 0.01)["number"] == 4
+    assert best_joint_keeping_retrieval([TRIALS[1], TRIALS[3]], 0.01) is None  # none keeps retrieval
+
+
+def test_the_best_ratings_only_is_the_rating_weight_of_lowest_mean_rmse():
+    from benchmarks.sparse_ratings import best_rating_weight
+
+    runs = [{"fraction": "0.2", "pair": [weight, 0.0], "seed": seed, "metrics": {"rmse": rmse}}
+            for weight, rmses in ((1.0, (1.10, 1.12)), (10.0, (1.00, 1.06)), (100.0, (0.99, 1.09)))
+            for seed, rmse in enumerate(rmses)]
+    runs.append({"fraction": "0.2", "pair": [10.0, 0.5], "seed": 0, "metrics": {"rmse": 0.5}})  # joint: not a candidate
+    runs.append({"fraction": "1.0", "pair": [3.0, 0.0], "seed": 0, "metrics": {"rmse": 0.5}})  # another fraction
+    weight, means = best_rating_weight(runs, "0.2")
+    assert weight == 10.0 and means == pytest.approx({1.0: 1.11, 10.0: 1.03, 100.0: 1.04})
+
+
+def sparse_document(gains: dict, seeds=range(5)) -> dict:
+    """Report runs where ratings-only's RMSE is 1.0 and the best joint pair's is 1.0 − gain (per seed),
+    the best ratings-only's 0.99, the joint pair's control 1.0 − gain + 0.01, the tutorial's joint 1.0,
+    the pair keeping retrieval 0.99; retrieval-only's top-100 0.24, the best joint's 0.23."""
+    runs = [{"fraction": "1.0", "pair": [0.0, 1.0], "seed": seed, "metrics": {"rmse": 3.7, "top_100_accuracy": 0.24},
+             "train_seconds": 4.0}
+            for seed in seeds]
+    for fraction, values in gains.items():
+        for seed, value in zip(seeds, values, strict=True):
+            for pair, rmse, top in (([20.0, 0.1], 1.0 - value, 0.23), ([1.0, 0.0], 1.0, 0.06),
+                                    ([20.0, 0.0], 1.0 - value + 0.01, 0.06), ([1.0, 1.0], 1.0, 0.24),
+                                    ([2.0, 0.5], 0.99, 0.24), ([2.0, 0.0], 0.995, 0.06), ([100.0, 0.0], 0.99, 0.06)):
+                runs.append({"fraction": fraction, "pair": pair, "seed": seed,
+                             "metrics": {"rmse": rmse, "top_100_accuracy": top}, "train_seconds": 1.0})
+    return {"report_seeds": list(seeds), "margin_rmse": 0.02, "runs": runs,
+            "fractions": {fraction: {"best_joint": {"pair": [20.0, 0.1]}, "best_joint_keeping_retrieval":
+                                     {"pair": [2.0, 0.5]}, "best_ratings_only": {"rating_weight": 100.0},
+                                     "rated_rows": 800} for fraction in gains}}
+
+
+def test_sparse_gains_are_paired_by_seed_and_judged_against_the_margin():
+    from benchmarks.sparse_ratings import analyse, headline
+
+    document = sparse_document({"1.0": [0.00, 0.01, -0.01, 0.005, 0.0],  # whole interval below 0.02
+                                "0.05": [0.05, 0.04, 0.06, 0.05, 0.045],  # whole interval above
+                                "0.01": [0.0, 0.05, 0.01, 0.04, 0.03]})  # straddles it
+    document["analysis"] = analyse(document)
+    best = {fraction: document["analysis"][fraction]["best_joint"] for fraction in ("1.0", "0.05", "0.01")}
+    assert {fraction: item["rmse_gain"]["verdict"] for fraction, item in best.items()} == {
+        "1.0": "not reached", "0.05": "reached", "0.01": "undetermined"}
+    assert best["0.05"]["rmse_gain"]["median"] == pytest.approx(0.05)
+    # against the best ratings-only (0.99) each seed's gain is 0.01 smaller: 0.03 to 0.05, still above the margin
+    assert best["0.05"]["rmse_gain_over_best_ratings_only"]["values"] == pytest.approx([0.04, 0.03, 0.05, 0.04, 0.035])
+    assert best["0.05"]["rmse_gain_over_best_ratings_only"]["verdict"] == "reached"
+    assert best["1.0"]["rmse_gain_over_best_ratings_only"]["verdict"] == "not reached"
+    # its control trails it by 0.01 on every seed: what the second task adds at the same rating weight
+    assert best["0.05"]["rmse_gain_over_control"]["values"] == pytest.approx([0.01] * 5)
+    assert best["0.05"]["top_100_cost"]["median"] == pytest.approx(0.01)
+    keeping = document["analysis"]["0.05"]["best_joint_keeping_retrieval"]
+    assert keeping["rmse_gain"]["median"] == pytest.approx(0.01) and keeping["top_100_cost"]["median"] == 0.0
+    assert keeping["rmse_gain_over_control"]["median"] == pytest.approx(0.005)
+    assert document["analysis"]["0.05"]["tutorial_joint_rmse_gain"]["verdict"] == "not reached"
+    assert headline(document) == ("The best joint pair beats ratings-only (1, 0) by more than 0.02 RMSE at fraction 0.05, "
+                                  "and the best ratings-only at fraction 0.05")
+
+
+def test_the_headline_names_the_fractions_reached_or_says_none_or_every():
+    from benchmarks.sparse_ratings import analyse, headline
+
+    document = sparse_document({"1.0": [0.0] * 5, "0.2": [0.0, 0.05, 0.01, 0.04, 0.03]})
+    document["analysis"] = analyse(document)
+    assert headline(document) == ("The best joint pair beats ratings-only (1, 0) by more than 0.02 RMSE at no fraction, "
+                                  "and the best ratings-only at no fraction")
+    every = sparse_document({"1.0": [0.05] * 5, "0.2": [0.06] * 5})
+    every["analysis"] = analyse(every)
+    assert headline(every).endswith("at every fraction, and the best ratings-only at every fraction")
+    some = sparse_document({"1.0": [0.02] * 5, "0.2": [0.06] * 5})  # 0.01 over the best ratings-only at 1.0
+    some["analysis"] = analyse(some)
+    assert headline(some).endswith("at every fraction, but the best ratings-only only at fraction 0.2")

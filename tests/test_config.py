@@ -182,6 +182,31 @@ def test_bad_conditioned_input_is_one_error_naming_the_key(tmp_path, edit, key):
     assert key in str(error.value) and "\n" not in str(error.value)
 
 
+def test_the_rating_fraction_is_part_of_the_hash_unless_every_row_is_rated(tmp_path):
+    base = load_study_file(write(tmp_path, VALID))
+    assert base.data.rating_fraction == 1.0  # the tutorial's: every row keeps its rating
+    assert load_study_file(write(tmp_path, VALID.replace("split_seed = 42", "split_seed = 42\nrating_fraction = 1.0"))).hash \
+        == base.hash  # studies from before sparse ratings keep their hash
+    sparse = load_study_file(write(tmp_path, VALID.replace("split_seed = 42", "split_seed = 42\nrating_fraction = 0.2")))
+    sparser = load_study_file(write(tmp_path, VALID.replace("split_seed = 42", "split_seed = 42\nrating_fraction = 0.05")))
+    assert sparse.data.rating_fraction == 0.2 and len({base.hash, sparse.hash, sparser.hash}) == 3
+
+
+@pytest.mark.parametrize("fraction", ["0", "0.0", "-0.1", "1.5", "nan", "inf", '"half"'])
+def test_a_rating_fraction_outside_zero_to_one_is_one_error_line(tmp_path, fraction):
+    path = write(tmp_path, VALID.replace("split_seed = 42", f"split_seed = 42\nrating_fraction = {fraction}"))
+    with pytest.raises(UsageError) as error:
+        load_study_file(path)
+    assert str(error.value).startswith(f"{path}: data.rating_fraction: expected a number from above 0 to 1 (the share "
+                                       "of training rows that keep their rating), got ")
+    assert "\n" not in str(error.value)
+
+
+def test_a_conditioned_study_refuses_sparse_ratings(tmp_path):
+    with pytest.raises(UsageError, match=r"data.rating_fraction: a conditioned study trains on every rating"):
+        load_study_file(write(tmp_path, CONDITIONED.replace("[data]", "[data]\nrating_fraction = 0.2")))
+
+
 # The hashes the committed reports recorded for these study files when they were run
 # (reports/compare-tutorial-conditioned/summary.md): renaming keys must not change them.
 RECORDED_HASHES = {
@@ -311,3 +336,13 @@ def test_the_optimizer_at_its_defaults_leaves_the_hash_and_any_other_setting_cha
         'optimizer = "adam"', 'optimizer = "sgd"', "adagrad_initial_accumulator = 0.0",
         'optimizer = "adam"\nadam_epsilon = 1e-3')}
     assert len(changed) == 4 and base not in changed
+
+
+def test_the_sparse_study_files_differ_only_in_their_name_and_rating_fraction():
+    tutorial = load_study_file(REPO / "studies" / "tutorial.toml")
+    for fraction in (1.0, 0.2, 0.05, 0.01):
+        spec = load_study_file(REPO / "studies" / f"sparse-{fraction}.toml")
+        assert (spec.study.name, spec.data.rating_fraction) == (f"sparse-{fraction}", fraction)
+        assert dataclasses.replace(spec.data, rating_fraction=1.0) == tutorial.data  # the tutorial's split
+        assert (spec.model, spec.train, spec.search) == (tutorial.model, tutorial.train, tutorial.search)
+        assert spec.enqueue_tutorial_pairs and spec.study.replicates >= 3

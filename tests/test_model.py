@@ -100,3 +100,64 @@ def test_parameter_count_is_the_tutorials():
     model = MultiTaskModel(943, 1664, 1.0, 1.0)
     assert parameter_count(model) == (943 + 1) * 32 + (1664 + 1) * 32 + (64 * 256 + 256) + (256 * 128 + 128) + (128 + 1)
     assert parameter_count(model) == 133_153
+
+
+# --- sparse ratings: a NaN rating is a row without a rating label (sweep.data.rated) ---------------
+
+PARTLY_RATED = [1.0, float("nan"), 3.0, float("nan"), 5.0, 5.0]
+
+
+def test_the_rating_loss_over_a_partly_rated_batch_is_the_mean_over_its_rated_rows():
+    model = handcrafted_model(1.0, 1.0)
+    model.partly_rated = True
+    rating_loss, retrieval_loss = model.task_losses(*batch(PARTLY_RATED).values())
+    rated = [rating for rating in PARTLY_RATED if not math.isnan(rating)]
+    assert float(rating_loss) == pytest.approx(sum((rating - 3.5) ** 2 for rating in rated) / len(rated), rel=1e-6)
+    assert float(retrieval_loss) == pytest.approx(EXPECTED_RETRIEVAL_LOSS, rel=1e-6)  # every row still retrieves
+
+
+def test_the_partly_rated_loss_and_its_gradient_equal_an_independent_computation():
+    from sweep.model import rated_mean_squared_error
+
+    rng = np.random.default_rng(4)
+    ratings = rng.integers(1, 6, size=50).astype(np.float32)
+    rated = rng.random(50) < 0.3
+    predictions = tf.Variable(rng.normal(3.0, 1.0, size=50).astype(np.float32))
+    with tf.GradientTape() as tape:
+        loss = rated_mean_squared_error(tf.constant(np.where(rated, ratings, np.nan)), predictions)
+    errors = predictions.numpy().astype(np.float64) - ratings
+    assert float(loss) == pytest.approx(np.mean(errors[rated] ** 2), rel=1e-6)
+    np.testing.assert_allclose(tape.gradient(loss, predictions), np.where(rated, 2 * errors / rated.sum(), 0.0),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_a_batch_without_a_rated_row_has_no_rating_term_and_no_nan():
+    model = handcrafted_model(1.0, 1.0)
+    model.partly_rated = True
+    features = batch([float("nan")] * BATCH)
+    with tf.GradientTape(persistent=True) as tape:
+        rating_loss, retrieval_loss = model.task_losses(*features.values())
+        total = model.compute_loss(features)
+    assert float(rating_loss) == 0.0
+    assert float(total) == pytest.approx(EXPECTED_RETRIEVAL_LOSS, rel=1e-6)
+    gradients = tape.gradient(rating_loss, model.rating_model.trainable_variables)
+    assert all(np.all(np.asarray(gradient) == 0.0) for gradient in gradients)
+    embeddings = tape.gradient(total, [model.user_embedding.embeddings, model.movie_embedding.embeddings])
+    assert all(np.isfinite(tf.convert_to_tensor(gradient).numpy()).all() for gradient in embeddings)
+
+
+def test_a_task_weighted_zero_is_still_not_computed_when_ratings_are_sparse():
+    features = batch(PARTLY_RATED)
+    ratings_only, retrieval_only = handcrafted_model(1.0, 0.0), handcrafted_model(0.0, 1.0)
+    ratings_only.partly_rated = retrieval_only.partly_rated = True
+    assert float(ratings_only.task_losses(*features.values())[1]) == 0.0
+    assert float(retrieval_only.task_losses(*features.values())[0]) == 0.0  # NaN ratings never read
+    assert float(retrieval_only.compute_loss(features)) == pytest.approx(EXPECTED_RETRIEVAL_LOSS, rel=1e-6)
+
+
+def test_with_every_row_rated_the_model_uses_the_tutorials_loss_op_unless_told_otherwise():
+    # The default model is not partly rated: its rating loss is mean_squared_error, TFRS's Ranking loss.
+    assert MultiTaskModel(5, 5, 1.0, 1.0).partly_rated is False
+    model = handcrafted_model(1.0, 1.0)
+    model.partly_rated = True  # on fully rated data the rated-rows mean is the plain mean
+    assert float(model.task_losses(*batch(RATINGS).values())[0]) == pytest.approx(EXPECTED_RATING_LOSS, rel=1e-6)

@@ -3,7 +3,9 @@ from a committed result file, found there to the digits written.
 
 Checked sections and their files: reports/README.md's "What a real sweep shows" against
 reports/tutorial/ (summary.json, summary.md), "Adaptive weighting against the tuned front"
-against reports/methods/, "The whole front from one training" against benchmarks/results/conditioned.json
+against reports/methods/, "Does the joint model pay when ratings are sparse?" against
+benchmarks/results/sparse-ratings.json and reports/sparse-*/summary.json, "The whole front from one
+training" against benchmarks/results/conditioned.json
 and reports/compare-tutorial-conditioned/summary.json (of which it must be exactly the rendering), "Tutorial baselines" against reports/baselines/
 (baselines.json, baselines.md); benchmarks/README.md's "Performance" and "Cost at MovieLens sizes" against
 benchmarks/results/*.json, of which they must also be exactly the rendering (benchmarks/readme.py);
@@ -73,6 +75,8 @@ PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
 # milliseconds or minutes, shares as percentages.
 UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one training": (100,)}
 ONE_TRAINING = ["benchmarks/results/conditioned.json", "reports/compare-tutorial-conditioned/summary.json"]
+SPARSE = ["benchmarks/results/sparse-ratings.json",
+          *(f"reports/sparse-{fraction}/summary.json" for fraction in ("1.0", "0.2", "0.05", "0.01"))]
 SECTIONS = {
     "What a real sweep shows": (REPORTS_README, ["reports/tutorial/summary.json"],
                                 ["reports/tutorial/summary.md", "reports/compare-tutorial-conditioned/summary.md"]),
@@ -83,6 +87,7 @@ SECTIONS = {
     "Performance": (BENCHMARKS_README, PERFORMANCE_RESULTS, PERFORMANCE_RESULTS),  # as text too: the machine's version strings
     "Cost at MovieLens sizes": (BENCHMARKS_README, ["benchmarks/results/data-scale.json"],
                                 ["benchmarks/results/data-scale.json"]),
+    "Does the joint model pay when ratings are sparse?": (REPORTS_README, SPARSE, SPARSE),
     "Why the weight ranges are what they are": (STUDIES_README, ["benchmarks/results/scan-weights.json",
                                                                  "reports/baselines/baselines.json"], []),
 }

@@ -148,6 +148,22 @@ def test_a_changed_spec_under_the_same_name_is_refused(tmp_path, sqlite_storage,
     assert len(changed.stderr.strip().splitlines()) == 1
     assert len(trials(sqlite_storage)) == 6
 
+def test_a_study_of_another_rating_fraction_is_refused_with_one_line_naming_it(tmp_path, sqlite_storage,
+                                                                               synthetic_dir):
+    sparse = {"dataset": "synthetic", "rating_fraction": 0.2}
+    assert sweep_run(study_file(tmp_path, data=sparse), sqlite_storage, synthetic_dir, "--trials", "3").returncode == 0
+    stored = optuna.load_study(study_name="s", storage=sqlite_storage).user_attrs
+    whole = data.load_split(data.load(synthetic_dir, data.SYNTHETIC), seed=42).fingerprint
+    assert stored["split_fingerprint"] != whole  # the rated subset is part of the split's fingerprint
+    for fraction, recorded in ((0.05, "0.2; this file has 0.05"), (1.0, "0.2; this file has 1")):
+        refused = sweep_run(study_file(tmp_path, data={**sparse, "rating_fraction": fraction}), sqlite_storage,
+                            synthetic_dir)
+        assert refused.returncode == 2
+        assert refused.stderr == f"sweep: error: study 's' trains with data.rating_fraction {recorded} (another rated " \
+                                 "subset); give the study a new name or restore the fraction\n"
+    assert len(trials(sqlite_storage)) == 3
+    assert sweep_run(study_file(tmp_path, data=sparse), sqlite_storage, synthetic_dir).returncode == 0  # it resumes
+
 def test_a_worker_whose_split_differs_is_refused(tmp_path, sqlite_storage, synthetic_dir):
     assert sweep_run(study_file(tmp_path), sqlite_storage, synthetic_dir, "--trials", "3").returncode == 0
     other_dir = tmp_path / "other-data"

@@ -232,3 +232,32 @@ def test_a_worker_reusing_its_traced_step_trains_what_a_fresh_model_and_optimize
     for result in (first, again):
         assert result.metrics == fresh
         assert [epoch.total_loss for epoch in result.epochs] == [epoch.total_loss for epoch in history]
+
+
+# --- sparse ratings ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sparse(synthetic_dataset):
+    return prepare(synthetic_dataset, data.load_split(synthetic_dataset, seed=42), rating_fraction=0.05)
+
+
+def test_sparse_ratings_leave_retrieval_only_exactly_as_it_was(prepared, sparse):
+    # retrieval-only never computes the rating loss, and every row is still an interaction in the same batch
+    whole = train_and_evaluate(0.0, 1.0, 3, ModelConfig(), FAST, prepared)
+    partly = train_and_evaluate(0.0, 1.0, 3, ModelConfig(), FAST, sparse)
+    assert partly.metrics == whole.metrics
+
+
+@pytest.mark.parametrize("weights", [(1.0, 0.0), (1.0, 1.0)])
+def test_sparse_ratings_train_the_rating_on_the_rated_rows_and_change_its_model(prepared, sparse, weights):
+    whole = train_and_evaluate(*weights, 3, ModelConfig(), FAST, prepared)
+    partly = train_and_evaluate(*weights, 3, ModelConfig(), FAST, sparse)
+    assert all(math.isfinite(value) for value in partly.metrics.values())
+    assert all(math.isfinite(epoch.rating_loss) and epoch.rating_loss > 0 for epoch in partly.epochs)
+    assert partly.metrics["rmse"] != whole.metrics["rmse"]
+
+
+def test_an_adaptive_method_trains_on_partly_rated_data(sparse):
+    result = train_and_evaluate(1.0, 1.0, 3, ModelConfig(), FAST, sparse, method="gradnorm")
+    assert all(math.isfinite(value) for value in result.metrics.values())

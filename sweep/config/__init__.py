@@ -25,6 +25,7 @@ from sweep.config.ranges import (
     COUNT,
     LARGEST_INTEGER,
     POSITIVE,
+    RATING_FRACTION,
     SEED,
     WEIGHT,
     WEIGHT_RATIO,
@@ -77,6 +78,9 @@ class DataConfig:
     split_seed: int = bounded(42, SEED)
     train_size: int | None = bounded(None, COUNT)  # None: 80 % of the ratings (80,000 for MovieLens 100K)
     test_size: int | None = bounded(None, COUNT)  # None: the rest (20,000)
+    # The share of training rows that keep their rating label (sweep.data.rated): every row still
+    # trains retrieval, only the rated ones train the rating. 1.0: the tutorial's, every row rated.
+    rating_fraction: float = bounded(1.0, RATING_FRACTION)
 
 
 DATASETS = ("movielens-100k", "movielens-1m", "movielens-20m", "movielens-25m", "movielens-latest-small",
@@ -250,6 +254,8 @@ class StudySpec:
         for key in ("optimizer", *OPTIMIZER_OWN):  # and so do studies from before the optimizer was a setting
             if identity["train"][key] == getattr(TrainConfig, key):
                 identity["train"].pop(key)
+        if self.data.rating_fraction == 1.0:  # and so do studies from before sparse ratings, every row rated
+            identity["data"].pop("rating_fraction")
         kind = identity["study"].pop("kind")
         if kind == "sweep":  # and so do studies from before conditioned training
             identity.pop("conditioned")
@@ -268,6 +274,11 @@ def recorded_objectives(metric_names: list[str] | None, study_attrs: dict) -> li
     """The objectives a stored study was run with: its Optuna metric names, else the attribute
     older studies recorded, else the defaults (the oldest studies used those)."""
     return list(metric_names or study_attrs.get("objectives", OBJECTIVES))
+
+
+def recorded_rating_fraction(study_attrs: dict) -> float:
+    """The rating fraction a stored study trains with (its spec leaves out the tutorial's 1.0)."""
+    return float(json.loads(study_attrs.get("spec") or "{}").get("data", {}).get("rating_fraction", 1.0))
 
 
 def load_study_file(path) -> StudySpec:
@@ -321,7 +332,7 @@ def parse_study(raw: dict) -> StudySpec:
     data = _dataclass(DataConfig, {"split": default_split(data_table.get("dataset", DataConfig.dataset)), **data_table},
                       "data")
     _check_data(data)
-    conditioned = _conditioned(raw, study, search, methods, train)
+    conditioned = _conditioned(raw, study, search, methods, train, data)
     return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, methods=tuple(methods),
                      margins=margins, model=model, train=train, data=data, conditioned=conditioned)
 
@@ -346,7 +357,7 @@ def _renamed(raw: dict) -> dict:
 
 
 def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...], methods,
-                 train: TrainConfig) -> ConditionedConfig | None:
+                 train: TrainConfig, data: DataConfig) -> ConditionedConfig | None:
     """The [conditioned] table of a conditioned study (defaults when absent); an error anywhere else."""
     if study.kind != "conditioned":
         if "conditioned" in raw:
@@ -365,6 +376,9 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
         raise UsageError("weighting.methods: adaptive methods train per pair; run them in a sweep study")
     if train.optimizer != "adagrad":
         raise UsageError('train.optimizer: a conditioned study trains with Adagrad only; set optimizer = "adagrad"')
+    if data.rating_fraction != 1.0:
+        raise UsageError("data.rating_fraction: a conditioned study trains on every rating; sparse ratings are "
+                         "studied per pair (kind = \"sweep\")")
     return config
 
 

@@ -93,6 +93,7 @@ WEIGHT = Range(0)  # a loss weight: 0 leaves its task out
 WEIGHT_RATIO = Range(0, why="retrieval_weight / rating_weight")  # 0: ratings only
 WEIGHT_SCALE = Range(0, low_open=True, why="rating_weight + retrieval_weight")  # 0 would leave both tasks out
 TRIAL_NUMBER = Range(0, LARGEST_INTEGER, whole=True)
+RATING_FRACTION = Range(0, 1, low_open=True, why="the share of training rows that keep their rating")
 SEED_COUNT = Range(1, LARGEST_SEED + 1, whole=True, why="training seeds 0 to N-1")  # `sweep baselines --seeds`
 
 

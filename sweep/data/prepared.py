@@ -4,6 +4,11 @@ Built once per worker process (not once per trial) and shared by the trial, the
 baselines and the models kept for serving. The string -> id mapping has one definition,
 `vocabulary_index`, with the convention of the tutorial's StringLookup: vocabulary[i]
 -> i + 1, anything unknown -> 0 (the out-of-vocabulary row).
+
+With a rating fraction below 1 (sweep.data.rated), a training row that does not keep its
+rating has the rating NaN: it is still an interaction (retrieval trains on it), but it has no
+label, and a rating loss that forgot so would be NaN and fail the trial rather than train on
+a rating the data no longer has. At 1.0 nothing is drawn and the arrays are the split's.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sweep.data.cache import Dataset, load
+from sweep.data.rated import rated_fingerprint, rated_rows
 from sweep.data.split import Split, load_split
 
 OUT_OF_VOCABULARY = 0
@@ -26,11 +32,24 @@ class PreparedData:
 
     user_vocabulary: tuple[str, ...]
     title_vocabulary: tuple[str, ...]
-    train: dict  # name -> np.ndarray: user_id, movie_title (ids), user_rating
+    train: dict  # name -> np.ndarray: user_id, movie_title (ids), user_rating (NaN: no rating kept)
     test: dict
     candidates: dict  # "all_entries" (every movie-list entry) / "unique_titles" -> title ids
-    split_fingerprint: str
+    split_fingerprint: str  # the split's, extended by the rated subset's when some rows have no rating
     data_checksum: str
+    rating_fraction: float = 1.0  # the share of training rows that keep their rating (sweep.data.rated)
+
+    @property
+    def partly_rated(self) -> bool:
+        """Whether some training rows have no rating: the rating loss then averages the rated rows only."""
+        return self.rating_fraction < 1.0
+
+    def rated_train(self) -> dict:
+        """The training rows that keep their rating (all of them at fraction 1.0)."""
+        if not self.partly_rated:
+            return self.train
+        rated = np.isfinite(self.train["user_rating"])
+        return {name: column[rated] for name, column in self.train.items()}
 
 
 def vocabulary_index(vocabulary) -> dict[str, int]:
@@ -48,8 +67,10 @@ def lookup(vocabulary):
     return ids
 
 
-def prepare(dataset: Dataset, split: Split) -> PreparedData:
-    """Look every string up once; the vocabularies are the sorted unique users and titles."""
+def prepare(dataset: Dataset, split: Split, rating_fraction: float = 1.0) -> PreparedData:
+    """Look every string up once; the vocabularies are the sorted unique users and titles. Below a
+    rating fraction of 1, only the rated subset of the training rows (sweep.data.rated, drawn with
+    the split's seed) keeps its rating."""
     users = tuple(sorted(set(dataset.ratings["user_id"])))
     titles = tuple(sorted(set(dataset.movies["movie_title"])))
     user_ids, title_ids = lookup(users), lookup(titles)
@@ -62,20 +83,26 @@ def prepare(dataset: Dataset, split: Split) -> PreparedData:
         }
 
     entries = title_ids(dataset.movies["movie_title"])
+    train, fingerprint = encode(split.train), split.fingerprint
+    if rating_fraction < 1.0:
+        rated = rated_rows(train["user_id"], rating_fraction, split.seed)
+        train["user_rating"] = np.where(rated, train["user_rating"], np.float32(np.nan))
+        fingerprint = rated_fingerprint(split.fingerprint, rating_fraction, split.seed, rated)
     return PreparedData(
         user_vocabulary=users,
         title_vocabulary=titles,
-        train=encode(split.train),
+        train=train,
         test=encode(split.test),
         candidates={"all_entries": entries, "unique_titles": np.unique(entries)},
-        split_fingerprint=split.fingerprint,
+        split_fingerprint=fingerprint,
         data_checksum=dataset.checksum,
+        rating_fraction=rating_fraction,
     )
 
 
 def load_prepared(data_config, data_dir: Path) -> PreparedData:
-    """The cached dataset and the split a DataConfig names, prepared."""
+    """The cached dataset and the split a DataConfig names, prepared (with its rating fraction)."""
     dataset = load(data_dir, data_config.dataset)
     split = load_split(dataset, seed=data_config.split_seed, train_size=data_config.train_size,
                        test_size=data_config.test_size, kind=data_config.split)
-    return prepare(dataset, split)
+    return prepare(dataset, split, data_config.rating_fraction)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sweep import verdicts
+from sweep.config import recorded_rating_fraction
 from sweep.config.coordinates import RATIO_AND_SCALE, WEIGHTS, ratio_and_scale
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
@@ -113,7 +114,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
         lines += hypervolume_lines(volume)
     lines += compute_lines(compute(frame, study_attrs))
     lines += methods.markdown_lines(judged or [])
-    lines += comparison_lines(compared, study_attrs.get("context_baselines"))
+    lines += comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs))
     lines += [
         "## Study health", "",
         f"{study_health['trials']} trials: {study_health['complete']} complete, {study_health['failed']} failed "
@@ -259,8 +260,13 @@ def split_line(study_attrs: dict) -> str:
     data = json.loads(study_attrs.get("spec", "{}")).get("data", {})
     kind = data.get("split", "permutation")
     if kind == "tutorial":
-        return "the tutorial's exact split (TFDS record order, its seed-42 shuffle, 80,000 / 20,000)"
-    return f"a permutation with split seed {data.get('split_seed', '?')}"
+        line = "the tutorial's exact split (TFDS record order, its seed-42 shuffle, 80,000 / 20,000)"
+    else:
+        line = f"a permutation with split seed {data.get('split_seed', '?')}"
+    if "rating_fraction" in data:  # sparse ratings: the tutorial's figures are for every row rated
+        line += (f", with {data['rating_fraction']:g} of the training rows keeping their rating (every row trains "
+                 "retrieval; the test split is whole)")
+    return line
 
 
 def recorded(command: str) -> str:

@@ -60,12 +60,17 @@ def comparison(frame: pd.DataFrame, study_attrs: dict) -> dict | None:
                                  pooled=pooled_seed_noise(frame))
 
 
-def comparison_lines(compared, context) -> list[str]:
+def comparison_lines(compared, context, rating_fraction: float = 1.0) -> list[str]:
     if compared is None:
         return ["## The tutorial's comparison", "",
                 "Not available: the study has no COMPLETE runs of all three tutorial pairs "
                 "(set `[baselines] enqueue = true`).", ""]
-    lines = ["## The tutorial's comparison", "", *comparison_markdown(compared)]
+    lines = ["## The tutorial's comparison", ""]
+    if rating_fraction < 1.0:
+        lines += [f"The tutorial's figures are for every training row rated; this study keeps the rating of "
+                  f"{rating_fraction:g} of them, so a verdict below says how far sparse ratings move its models "
+                  "from the tutorial's, not whether the tutorial's figures reproduce.", ""]
+    lines += comparison_markdown(compared)
     if context:
         lines += ["", f"Context on the same test split: global-mean RMSE {context['global_mean_rmse']:.4f}, "
                       f"user + item bias RMSE {context['user_item_bias_rmse']:.4f}, most-popular top-100 "
