@@ -511,7 +511,7 @@ def test_the_generated_cases_all_ran():
 PARSED = {  # each subcommand with its required arguments, to parse one more flag
     "data fetch": ["data", "fetch"], "data split": ["data", "split"], "baselines": ["baselines"], "run": ["run", "s.toml"],
     "predict": ["predict", "s", "--user", "1", "--movie", "x"], "recommend": ["recommend", "s", "--user", "1"],
-    "export": ["export", "s", "--out", "x"],
+    "export": ["export", "s", "--out", "x"], "pick": ["pick", "s"],
 }
 WORK = {  # each subcommand as it would do work with a valid number: train, fetch, cache, write or serve
     "data fetch": ["data", "fetch", "--source", "synthetic", "--data-dir", "{data}"],  # a size makes new data
@@ -522,6 +522,7 @@ WORK = {  # each subcommand as it would do work with a valid number: train, fetc
     "predict": ["predict", "s", "--storage", "{storage}", "--user", "1", "--movie", "x"],
     "recommend": ["recommend", "s", "--storage", "{storage}", "--user", "1", "--exclude-seen", "--data-dir", "{data}"],
     "export": ["export", "s", "--storage", "{storage}", "--out", "{world}/exported"],
+    "pick": ["pick", "s", "--storage", "{storage}"],
 }
 FLAG_CASES = sum(len(numbers.flag_texts(number)) for number in numbers.FLAGS.values())
 KEY_CASES = len(numbers.KEYS) * len(numbers.TOML_EDGES)
