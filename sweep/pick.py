@@ -270,7 +270,7 @@ def along(pairs: list[tuple[float, float]], between: int) -> list[tuple[float, f
     for start, end in zip(pairs, pairs[1:]):
         for step in range(1, between + 1):
             share = step / (between + 1)
-            rating, retrieval = (math.exp((1 - share) * math.log(a) + share * math.log(b)) for a, b in zip(start, end))
+            rating, retrieval = (between_logs(a, b, share) for a, b in zip(start, end))
             curve.append((rating, retrieval))
         curve.append(end)
     return curve
@@ -298,7 +298,8 @@ def describe(choice: Choice) -> list[str]:
     values = ", ".join(f"{name} {chosen.mean(name):.4f} {_span(choice.intervals[name])}" for name in metrics)
     seeds = "one seed: its probability is 0 or 1 and its intervals are points" if chosen.seeds == 1 \
         else f"{chosen.seeds} seeds; intervals: the central {share} of their bootstrap means"
-    lines = [f"{chosen.label}: weights ({chosen.pair[0]:.4g}, {chosen.pair[1]:.4g}); {values} ({seeds})"]
+    where = "" if chosen.number is None else f" weights ({chosen.pair[0]:.4g}, {chosen.pair[1]:.4g});"
+    lines = [f"{chosen.label}:{where} {values} ({seeds})"]
     if chosen.number is None:
         lines.append(f"the conditioned model at this pair, evaluated for the pick (serve it with "
                      f"--weights {chosen.pair[0]:.6g},{chosen.pair[1]:.6g})")
@@ -345,3 +346,9 @@ def as_json(choice: Choice) -> dict:
                                              "interval": list(choice.rival_interval or ())},
         "overlapping": choice.overlapping,
     }
+
+
+def between_logs(a: float, b: float, share: float) -> float:
+    """The weight `share` of the way from a to b in log space, never outside [a, b] (a range's end stays
+    inside the range the model was trained on, though exp(log(x)) need not be x)."""
+    return min(max(math.exp((1 - share) * math.log(a) + share * math.log(b)), min(a, b)), max(a, b))
