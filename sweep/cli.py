@@ -172,7 +172,10 @@ def command_studies(args) -> int:
         trainer = row["trainer"]
         stand_in = f" [made by a stand-in trainer: {trainer['target']}]" if trainer and not trainer["real"] else ""
         objectives = ", ".join(f"{direction} {name}" for name, direction in zip(row["objectives"], row["directions"]))
-        print(f"{row['name']}: {counts} (target {row['n_trials']} complete; {objectives}){stand_in}")
+        stopped = row["stopped"]
+        early = (f" [stopped early after {stopped['complete']} trials: its front stopped growing]"
+                 if stopped and row["n_trials"] is not None and row["n_trials"] <= stopped["n_trials"] else "")
+        print(f"{row['name']}: {counts} (target {row['n_trials']} complete; {objectives}){early}{stand_in}")
     return 0
 
 
@@ -235,7 +238,8 @@ def _loaded_model(args):
     study = load_stored_study(args.study, _storage(args))
     if bounds is None:
         return study, serve.load_model(study, serve.choose_trial(study, args.trial), weights)
-    choice = pick.pick_stored(study, bounds, pick.DEFAULT_CONFIDENCE, run_config.data_dir(getattr(args, "data_dir", None)))
+    data_dir = run_config.data_dir(getattr(args, "data_dir", None))  # a conditioned study's search evaluates on it
+    choice = pick.pick_stored(study, bounds, run_config.PICK_CONFIDENCE, data_dir)
     _say(f"picked under {args.pick}: {pick.headline(choice)}")
     if choice.chosen.number is not None:
         return study, serve.load_model(study, choice.chosen.number)
@@ -467,8 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
     pick.add_argument("--top-100-min", type=number(ACCURACY), default=None,
                       help="the top-100 accuracy it must reach: the best RMSE among those that do (both bounds: the knee "
                            "among those meeting both)")
-    pick.add_argument("--confidence", type=number(PROBABILITY), default=0.9,
-                      help="the share of bootstrap resamples of its seeds that must meet the bounds (default 0.9)")
+    pick.add_argument("--confidence", type=number(PROBABILITY), default=run_config.PICK_CONFIDENCE,
+                      help="the share of bootstrap resamples of its seeds that must meet the bounds "
+                           f"(default {run_config.PICK_CONFIDENCE})")
     pick.add_argument("--json", action="store_true")
     pick.add_argument("--data-dir", type=Path, default=None, help="cache directory (a conditioned study's search)")
     pick.set_defaults(handler=command_pick)

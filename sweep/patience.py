@@ -44,8 +44,8 @@ class Stop:
 
     def describe(self) -> str:
         return (f"the front stopped growing: the last {self.patience} complete trials each added less than "
-                f"{100 * self.min_gain:.3g} % to the hypervolume ({self.hypervolume:.4g} after trial {self.last_trial}, "
-                f"the {self.complete}th to count for the front)")
+                f"{100 * self.min_gain:.3g} % to the hypervolume ({self.hypervolume:.4g} after trial {self.last_trial}; "
+                f"{self.complete} trials count for the front)")
 
 
 def growth(trials, objectives, directions, reference) -> tuple[list[int], list[float]]:

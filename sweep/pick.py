@@ -39,10 +39,10 @@ import numpy as np
 from sweep import SweepError, UsageError
 from sweep.config import DIRECTION, recorded_objectives
 from sweep.config.ranges import ACCURACY, POSITIVE, Range
+from sweep.config.run import PICK_CONFIDENCE
 from sweep.pareto import bootstrap_means, knee, pareto_front, trivial_reference
 from sweep.record import TrialRecord, counts_for_front
 
-DEFAULT_CONFIDENCE = 0.9
 NAMES = {"rmse": "rmse", "top_100": "top_100_accuracy"}  # the grammar's name of each metric it bounds
 SHORT = {metric: name for name, metric in NAMES.items()}
 OPERATOR = {metric: "<=" if DIRECTION[metric] == "minimize" else ">=" for metric in SHORT}
@@ -163,7 +163,7 @@ class NothingMeets(SweepError):
 
 
 def choose(candidates: list[Candidate], objectives, directions, reference, bounds: tuple[Bound, ...],
-           confidence: float = DEFAULT_CONFIDENCE) -> Choice:
+           confidence: float = PICK_CONFIDENCE) -> Choice:
     """The module docstring's rule over `candidates` (their stored order breaks ties)."""
     objectives, bounded = list(objectives), [bound.metric for bound in bounds]
     free = [name for name in objectives if name not in bounded]
@@ -232,7 +232,7 @@ def _nothing_meets(candidates, bounds, confidence, chances, means, columns) -> s
 # --- a stored study ------------------------------------------------------------------------------------------
 
 
-def pick_study(study, bounds: tuple[Bound, ...], confidence: float = DEFAULT_CONFIDENCE,
+def pick_study(study, bounds: tuple[Bound, ...], confidence: float = PICK_CONFIDENCE,
                evaluate: Callable[[tuple[float, float]], dict[str, np.ndarray]] | None = None) -> Choice:
     """The pick among a stored study's trials; with `evaluate` (a conditioned study's model at a
     pair, sweep.conditioned_study.stored_evaluator), a 1-D search along its front as well: the

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import numpy as np
-import optuna
 import pytest
 
 from sweep.config import load_study_file
@@ -18,7 +17,7 @@ from sweep.pareto import hypervolume
 from sweep.patience import STOP_ATTR, Stop, check, growth, recorded_stop, stalled
 from sweep.storage import open_storage
 from sweep.study import create_or_load
-from tests.helpers import by_state, study_file, sweep_run, trials
+from tests.helpers import by_state, study_file, sweep_cli, sweep_run, trials
 
 DIRECTIONS = ("maximize", "minimize")
 # The fake trainer imitates MovieLens 100K's numbers: measured from its trivial baselines (chance
@@ -182,6 +181,9 @@ def test_a_sweep_stops_once_its_front_stops_growing_says_why_and_a_larger_target
     again = sweep_run(path, sqlite_storage, synthetic_dir)
     assert again.returncode == 0 and "stopped: the front stopped growing" in again.stderr
     assert "nothing to do" in again.stderr and len(trials(sqlite_storage)) == complete
+    listing = sweep_cli(["studies", "--storage", sqlite_storage])
+    assert f"(target 40 complete; maximize top_100_accuracy, minimize rmse) [stopped early after {complete} trials: " \
+        "its front stopped growing]" in listing.stdout
 
     more = sweep_run(path, sqlite_storage, synthetic_dir, "--trials", "41")
     assert more.returncode == 0, more.stderr
