@@ -18,7 +18,7 @@ import sweep
 from sweep import SweepError, paths
 from sweep.config import DataConfig, Margins, StudySettings, TrainConfig, check_split, check_train, default_split
 from sweep.config import run as run_config
-from sweep.config.ranges import COUNT, SEED_COUNT, TRIAL_NUMBER, WEIGHT, Range, range_of
+from sweep.config.ranges import ACCURACY, COUNT, POSITIVE, PROBABILITY, SEED_COUNT, TRIAL_NUMBER, WEIGHT, Range, range_of
 from sweep.logs import configure_logging
 
 REPORTS = Path("reports")  # default reports go to reports/<name>/ under the current directory
@@ -172,7 +172,10 @@ def command_studies(args) -> int:
         trainer = row["trainer"]
         stand_in = f" [made by a stand-in trainer: {trainer['target']}]" if trainer and not trainer["real"] else ""
         objectives = ", ".join(f"{direction} {name}" for name, direction in zip(row["objectives"], row["directions"]))
-        print(f"{row['name']}: {counts} (target {row['n_trials']} complete; {objectives}){stand_in}")
+        stopped = row["stopped"]
+        early = (f" [stopped early after {stopped['complete']} trials: its front stopped growing]"
+                 if stopped and row["n_trials"] is not None and row["n_trials"] <= stopped["n_trials"] else "")
+        print(f"{row['name']}: {counts} (target {row['n_trials']} complete; {objectives}){early}{stand_in}")
     return 0
 
 
@@ -207,16 +210,40 @@ def command_compare(args) -> int:
     return 0
 
 
-# --- using a trial's model ---------------------------------------------------------------
+# --- choosing and using a trial's model ----------------------------------------------------
+
+
+def command_pick(args) -> int:
+    from sweep import pick
+    from sweep.storage import load_stored_study
+
+    bounds = pick.bounds_of(args.rmse_max, args.top_100_min)
+    study = load_stored_study(args.study, _storage(args))
+    choice = pick.pick_stored(study, bounds, args.confidence, run_config.data_dir(args.data_dir))
+    if args.json:
+        print(json.dumps({"study": args.study, **pick.as_json(choice)}))
+    else:
+        print("\n".join(pick.describe(choice)))
+    return 0
 
 
 def _loaded_model(args):
-    from sweep import serve
+    from sweep import pick, serve
     from sweep.storage import load_stored_study
 
+    bounds = None if args.pick is None else pick.parse_constraint(args.pick)
+    weights = getattr(args, "weights", None)
+    if bounds is not None and (args.trial is not None or weights is not None):
+        raise sweep.UsageError("--pick chooses the trial (and a conditioned study's pair): drop --trial and --weights")
     study = load_stored_study(args.study, _storage(args))
-    trial_number = serve.choose_trial(study, args.trial)
-    return study, serve.load_model(study, trial_number, getattr(args, "weights", None))
+    if bounds is None:
+        return study, serve.load_model(study, serve.choose_trial(study, args.trial), weights)
+    data_dir = run_config.data_dir(getattr(args, "data_dir", None))  # a conditioned study's search evaluates on it
+    choice = pick.pick_stored(study, bounds, run_config.PICK_CONFIDENCE, data_dir)
+    _say(f"picked under {args.pick}: {pick.headline(choice)}")
+    if choice.chosen.number is not None:
+        return study, serve.load_model(study, choice.chosen.number)
+    return study, serve.load_model(study, serve.choose_trial(study, None), choice.chosen.pair)  # the same model
 
 
 def _served(loaded) -> str:
@@ -436,6 +463,21 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, default=None, help="output directory (default: reports/compare-<names>/)")
     compare.set_defaults(handler=command_compare)
 
+    pick = commands.add_parser("pick", help="the trial to take: the best one meeting a bound over its seeds, or the knee")
+    pick.add_argument("study", help="the study's name")
+    pick.add_argument("--storage", default=None, help=storage_help)
+    pick.add_argument("--rmse-max", type=number(POSITIVE), default=None,
+                      help="the RMSE it must not exceed: the best top-100 accuracy among those that meet it")
+    pick.add_argument("--top-100-min", type=number(ACCURACY), default=None,
+                      help="the top-100 accuracy it must reach: the best RMSE among those that do (both bounds: the knee "
+                           "among those meeting both)")
+    pick.add_argument("--confidence", type=number(PROBABILITY), default=run_config.PICK_CONFIDENCE,
+                      help="the share of bootstrap resamples of its seeds that must meet the bounds "
+                           f"(default {run_config.PICK_CONFIDENCE})")
+    pick.add_argument("--json", action="store_true")
+    pick.add_argument("--data-dir", type=Path, default=None, help="cache directory (a conditioned study's search)")
+    pick.set_defaults(handler=command_pick)
+
     predict = commands.add_parser("predict", help="a trial's predicted rating of a movie by a user")
     recommend = commands.add_parser("recommend", help="a trial's top-k titles for a user")
     export = commands.add_parser("export", help="a trial's model as a TensorFlow SavedModel")
@@ -444,6 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--storage", default=None, help=storage_help)
         sub.add_argument("--trial", type=number(TRIAL_NUMBER), default=None,
                          help="trial number (default: the knee point of the front)")
+        sub.add_argument("--pick", default=None, metavar="CONSTRAINT",
+                         help='the trial (or pair) `sweep pick` takes under a constraint, e.g. "rmse<=1.0"')
     for sub in (predict, recommend):  # an export of a conditioned model takes the pair as a serving input instead
         sub.add_argument("--weights", type=weight_pair, default=None, metavar="R,T",
                          help="a conditioned study's model at this (rating, retrieval) weight pair, e.g. 20,0.1")

@@ -17,13 +17,15 @@ import math
 import os
 import socket
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL
-from sweep.config import WEIGHTS, ConditionedConfig, StudySpec
-from sweep.config.run import RunOptions
+from sweep.config import METRICS, WEIGHTS, ConditionedConfig, StudySpec, recorded_configs
+from sweep.config.run import DEFAULT_ARTIFACTS, RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.kinds import for_study
 from sweep.record import CONDITIONED, ConditionedOrigin, Provenance, Run, Seconds, Summary, TrialRecord, counts_for_front
@@ -215,6 +217,28 @@ def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_confi
         seconds = time.perf_counter() - started
         runs.append(Run(training["seed"], metrics, Seconds(evaluate=seconds, total=seconds)))
     return runs
+
+
+def stored_evaluator(study, data_dir) -> Callable[[tuple[float, float]], dict[str, np.ndarray]]:
+    """A stored conditioned study's models (every training) evaluated at any pair they serve, each
+    metric per seed: what `sweep pick` searches along the front with. Loads the study's split and
+    models once; imports TensorFlow."""
+    from sweep.artifacts import load_packed, open_store, rebuild_model
+
+    data_config, train_config = recorded_configs(study.user_attrs)
+    prepared = load_prepared(data_config, data_dir)
+    if prepared.split_fingerprint != study.user_attrs.get("split_fingerprint"):
+        raise SweepError(f"the cached data's split differs from study {study.study_name!r}'s; fetch the dataset "
+                         "it was run on (`sweep data info` shows its checksum)")
+    store = open_store(Path(study.user_attrs.get("artifacts") or DEFAULT_ARTIFACTS))
+    trainings = study.user_attrs[TRAININGS_ATTR]
+    models = [rebuild_model(load_packed(store, item["artifact"])) for item in trainings]
+
+    def evaluate(pair: tuple[float, float]) -> dict[str, np.ndarray]:
+        runs = evaluate_pair(models, pair, prepared, train_config, trainings)
+        return {name: np.array([run.metrics[name] for run in runs]) for name in METRICS}
+
+    return evaluate
 
 
 def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[dict], item: dict) -> None:

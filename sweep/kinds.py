@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Protocol
 
 from sweep import UsageError
@@ -46,6 +47,10 @@ class StudyKind(Protocol):
     def cost(self, complete, study_attrs: dict) -> dict:
         """What the study's COMPLETE trials (`complete`, the trials table's rows) cost: trainings and seconds."""
 
+    def pick_evaluator(self, study, data_dir) -> Callable | None:
+        """What `sweep pick` may evaluate beyond the stored trials: a function from a pair to each
+        metric per seed, or None (only the stored trials; sweep.pick)."""
+
 
 class PerPairKind:
     """One model per weight pair and seed."""
@@ -70,6 +75,9 @@ class PerPairKind:
         from sweep.artifacts import rebuild_model
 
         return rebuild_model(packed), None  # trained at its own pair: `pair` is that pair
+
+    def pick_evaluator(self, study, data_dir) -> Callable | None:
+        return None  # a pair's model exists only where it was trained
 
     def cost(self, complete, study_attrs: dict) -> dict:
         return {"kind": SWEEP, "pairs": len(complete),
@@ -101,6 +109,11 @@ class ConditionedKind:
 
         conditioned = rebuild_model(packed)
         return conditioned.at(*pair), conditioned
+
+    def pick_evaluator(self, study, data_dir) -> Callable | None:
+        from sweep.conditioned_study import stored_evaluator
+
+        return stored_evaluator(study, data_dir)  # its models serve every pair in their ranges
 
     def cost(self, complete, study_attrs: dict) -> dict:
         trainings = study_attrs.get("trainings", [])

@@ -2,7 +2,9 @@
 
 `pareto_front` is used by the live progress and by the reports; `pareto_probability`
 asks how sure a trial's place on the front is, given its seeds' spread; `knee` is the one
-front point served when the user names none (`sweep predict/recommend/export`, the report). A point dominates
+front point served when the user names none (`sweep predict/recommend/export`, the report);
+`hypervolume` is what the front dominates beyond the trivial baselines (the report's figure and
+the patience rule's, sweep.patience). A point dominates
 another if it is at least as good on every objective and strictly better on one.
 Points with a NaN anywhere are never on the front (and dominate nothing); exact
 duplicates do not dominate each other, so both stay on the front.
@@ -67,6 +69,35 @@ def trivial_reference(objectives, context: dict | None) -> list[float]:
             key, fallback = f"chance_{objective}", 0.0
         reference.append(float(context[key]) if context and key in context else fallback)
     return reference
+
+
+def hypervolume(points, directions, reference) -> float:
+    """The volume (an area for two objectives) the points dominate and the reference bounds. Only a
+    point better than the reference on every objective adds any; NaN points add nothing."""
+    signs = np.array([-1.0 if direction == "maximize" else 1.0 for direction in directions])
+    bound = np.asarray(reference, dtype=float) * signs  # lower is better in every column now
+    costs = [tuple(row) for row in np.asarray(points, dtype=float).reshape(-1, len(directions)) * signs
+             if not np.isnan(row).any() and bool(np.all(row < bound))]
+    return _dominated(costs, tuple(bound)) if costs else 0.0
+
+
+def _dominated(costs: list[tuple], bound: tuple) -> float:
+    """The volume between costs (each below `bound` everywhere) and `bound`, minimizing every column."""
+    if len(bound) == 1:
+        return bound[0] - min(cost[0] for cost in costs)
+    if len(bound) == 2:  # a staircase: by the second column, best first, each step the first column improves
+        area, best = 0.0, bound[0]
+        for first, second in sorted(costs, key=lambda cost: cost[1]):
+            if first < best:
+                area += (best - first) * (bound[1] - second)
+                best = first
+        return area
+    volume, ordered = 0.0, sorted(costs, key=lambda cost: cost[-1])  # slices along the last column
+    for index, cost in enumerate(ordered):
+        top = ordered[index + 1][-1] if index + 1 < len(ordered) else bound[-1]
+        if top > cost[-1]:
+            volume += (top - cost[-1]) * _dominated([item[:-1] for item in ordered[:index + 1]], bound[:-1])
+    return volume
 
 
 def knee(points, directions, reference) -> int | None:

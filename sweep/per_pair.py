@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sweep import SweepError, UsageError
+from sweep import SweepError, UsageError, patience
 from sweep.baselines import TUTORIAL
 from sweep.config import SEARCHABLE, StudySpec
 from sweep.config.coordinates import weights_of
@@ -182,7 +182,8 @@ def suggest(trial, spec: StudySpec):
 
 
 def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int:
-    """Ask for trials until the study holds n_trials COMPLETE (or too many failed, or time is up)."""
+    """Ask for trials until the study holds n_trials COMPLETE (or its front stopped growing, sweep.patience;
+    or too many failed, or time is up)."""
     import optuna
 
     from sweep.trial import TrialFailed
@@ -198,7 +199,7 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
 
     def stop_when_done(study, finished_trial):
         counts = count_states(study)
-        if is_complete(counts, n_trials):
+        if is_complete(counts, n_trials) or patience.check(study, spec.study, n_trials) is not None:
             study.stop()
         elif counts.get("FAIL", 0) >= max_failed:
             outcome["too_many_failures"] = True
@@ -210,7 +211,7 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
 
         store = open_store(study.user_attrs.get("artifacts") or options.artifacts)
     fail_stale_trials(study, storage, options.heartbeat.grace)
-    if is_complete(count_states(study), n_trials):
+    if is_complete(count_states(study), n_trials) or patience.recorded_stop(study.user_attrs, n_trials):
         return 0
     train_one = make_objective(spec, prepared, trainer, worker, store)
     running = {}  # the trial this worker runs until Optuna records it: the storage is asked about it if Optuna refuses
@@ -241,7 +242,8 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
             log.warning("a trial of this worker was finished elsewhere (its heartbeat lapsed); continuing")
     if outcome["too_many_failures"]:
         raise SweepError(f"study {spec.study.name!r} stopped: {max_failed} trials failed (see `sweep report`)")
-    if store is not None and spec.study.keep_models == "pareto" and is_complete(count_states(study), n_trials):
+    finished = is_complete(count_states(study), n_trials) or patience.recorded_stop(study.user_attrs, n_trials)
+    if store is not None and spec.study.keep_models == "pareto" and finished:
         prune_models(study, store)
     return 0
 

@@ -11,7 +11,6 @@ default the trial's pair), and its export takes the pair as an input:
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.artifacts import MODEL_ATTR, load_packed, open_store
-from sweep.config import DataConfig
+from sweep.config import recorded_configs
 from sweep.config.run import DEFAULT_ARTIFACTS
 from sweep.data.prepared import OUT_OF_VOCABULARY, vocabulary_index
 from sweep.kinds import for_model
@@ -94,8 +93,7 @@ def seen_titles(study, user: str, data_dir: Path) -> set[str]:
     """The titles the user rated in the study's training split (to leave them out of recommendations)."""
     from sweep import data
 
-    recorded = json.loads(study.user_attrs["spec"])["data"]
-    config = DataConfig(**{"split": "permutation", **recorded})  # studies before split kinds used a permutation
+    config, _ = recorded_configs(study.user_attrs)
     dataset = data.load(data_dir, config.dataset)
     train = data.load_split(dataset, config.split_seed, config.train_size, config.test_size, kind=config.split).train
     return set(train.loc[train["user_id"] == user, "movie_title"])

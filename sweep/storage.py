@@ -177,6 +177,7 @@ def list_studies(url: str) -> list[dict]:
                 "directions": [direction.name.lower() for direction in study.directions],
                 "spec_hash": study.user_attrs.get("spec_hash"),
                 "trainer": study.user_attrs.get("trainer"),  # None: made before studies recorded it
+                "stopped": study.user_attrs.get("stopped"),  # why it stopped before its target (sweep.patience)
             }
         )
     return rows

@@ -17,7 +17,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from sweep import SweepError
+from sweep import SweepError, patience
 from sweep.config import StudySpec
 from sweep.config.run import RunOptions
 from sweep.data.prepared import load_prepared
@@ -61,6 +61,11 @@ def run_sweep(spec: StudySpec, options: RunOptions, progress) -> int:
     if is_complete(counts, n_trials):
         progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)} of {n_trials} trials; nothing to do")
         return 0
+    stop = patience.recorded_stop(study.user_attrs, n_trials)
+    if stop is not None:
+        progress.say(f"study {spec.study.name!r} stopped: {stop.describe()}; nothing to do "
+                     f"(--trials above {stop.n_trials} continues)")
+        return 0
     started_with = sum(count for state, count in counts.items() if state != "WAITING")
     progress.start(spec, n_trials, study.get_trials(deepcopy=False))
     watcher = _Watcher(options.storage, spec.study.name, progress)
@@ -78,6 +83,9 @@ def run_sweep(spec: StudySpec, options: RunOptions, progress) -> int:
         watcher.stop()
         # after a failure the CLI's one error line is the run's last word: no summary line
         progress.close(count_states(study) if finished else None, n_trials)
+        stop = patience.recorded_stop(study.user_attrs, n_trials) if finished else None
+        if stop is not None:
+            progress.say(f"stopped before the target: {stop.describe()}; --trials above {stop.n_trials} continues")
 
 
 def _run_processes(spec: StudySpec, options: RunOptions, started_with: int) -> int:

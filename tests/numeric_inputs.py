@@ -68,9 +68,10 @@ def whole(low: int, high: int = LARGEST, or_zero: bool = False) -> Number:
     return Number(True, lambda n: low <= n <= high or (or_zero and n == 0))
 
 
-def finite(above: float | None = None, at_least: float | None = None, below: float | None = None) -> Number:
+def finite(above: float | None = None, at_least: float | None = None, below: float | None = None,
+           at_most: float | None = None) -> Number:
     return Number(False, lambda n: (above is None or n > above) and (at_least is None or n >= at_least)
-                  and (below is None or n < below))
+                  and (below is None or n < below) and (at_most is None or n <= at_most))
 
 
 COUNT = whole(1)  # how many of something
@@ -93,11 +94,16 @@ FLAGS = {
     **{f"{command} --trial": whole(0) for command in SERVING},  # trial numbers start at 0
     **{f"{command} --weights": WEIGHT_PAIR for command in ("predict", "recommend")},  # export takes it as an input
     "recommend -k": COUNT,
+    "pick --rmse-max": POSITIVE,  # an RMSE of 0 is a perfect model: a bound at 0 leaves nothing to pick
+    "pick --top-100-min": finite(at_least=0, at_most=1),  # an accuracy
+    "pick --confidence": finite(above=0, at_most=1),  # a probability; 0 would ask nothing of the seeds
 }
 
 KEYS = {
     "study.seed": SEED, "study.n_trials": COUNT, "study.timeout": POSITIVE, "study.replicates": COUNT,
     "study.max_failed_trials": COUNT,
+    "study.patience": COUNT,  # complete trials in a row
+    "study.min_gain": POSITIVE,  # a relative gain: 0 could never be undercut
     "model.embedding_dimension": COUNT, "model.rating_layers": COUNT,  # each layer's width
     "train.epochs": COUNT, "train.batch_size": COUNT, "train.learning_rate": POSITIVE, "train.shuffle_buffer": COUNT,
     "train.eval_batch_size": COUNT,
@@ -192,6 +198,8 @@ def study_with(key: str, text: str, name: str = "s") -> str:
         del sections["search.rating_weight"], sections["search.retrieval_weight"]
         sections["search.weight_ratio"] = {"low": "1e-3", "high": "10.0"}
         sections["search.weight_scale"] = {"low": "0.1", "high": "100.0"}
+    if key == "study.min_gain":  # it applies only with patience
+        sections["study"]["patience"] = "3"
     if field == "values":
         sections["study"]["sampler"] = '"grid"'
         sections["search.rating_weight"] = {}

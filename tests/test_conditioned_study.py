@@ -167,3 +167,24 @@ def test_the_export_takes_the_weights_as_an_input(studies, synthetic_dir):
                             env=environment(synthetic_dir))
     assert served.returncode == 0, served.stderr
     assert served.stdout.strip().split("|") == expected
+
+
+def test_pick_searches_along_the_front_and_serving_takes_the_same_pair(studies, synthetic_dir, synthetic_dataset):
+    stored = [t for t in load(studies, "cond").trials if t.user_attrs["in_trained_range"]]
+    bound = sorted(t.user_attrs["metrics"]["rmse"] for t in stored)[len(stored) // 2]  # about half meet it
+    result = sweep(studies, synthetic_dir, "pick", "cond", "--rmse-max", repr(bound), "--json")
+    assert result.returncode == 0, result.stderr
+    picked = json.loads(result.stdout)
+    assert picked["probability"] >= 0.9 and picked["seeds"] == 2 and picked["candidates"] > len(stored)
+    # every stored pair whose two trainings both meet the bound qualifies: the pick is at least as accurate
+    sure = [t.user_attrs["metrics"]["top_100_accuracy"] for t in stored
+            if all(run["metrics"]["rmse"] <= bound for run in t.user_attrs["runs"])]
+    assert picked["means"]["top_100_accuracy"] >= max(sure)
+    ranges = {name: (item["low"], item["high"]) for name, item in SEARCH.items()}
+    assert all(low <= weight <= high for weight, (low, high) in zip(picked["weights"], ranges.values()))
+    title = synthetic_dataset.movies["movie_title"].iloc[4]
+    served = sweep(studies, synthetic_dir, "predict", "cond", "--user", "42", "--movie", title, "--json",
+                   "--pick", f"rmse<={bound!r}")
+    assert served.returncode == 0, served.stderr
+    assert json.loads(served.stdout)["weights"] == pytest.approx(picked["weights"])
+    assert served.stderr.startswith(f"picked under rmse<={bound!r}: ")

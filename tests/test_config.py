@@ -42,6 +42,9 @@ def test_the_hash_follows_the_results_not_the_run_controls(tmp_path):
     judged = load_study_file(write(tmp_path, VALID + "\n[baselines]\nmargin_top_100 = 0.02\nmargin_rmse = 0.05\n"))
     assert (judged.margins.top_100_accuracy, judged.margins.rmse) == (0.02, 0.05)
     assert judged.hash == base  # how results are judged is not part of them
+    patient = VALID.replace("n_trials = 10", "n_trials = 10\npatience = 5\nmin_gain = 0.02")
+    assert load_study_file(write(tmp_path, patient)).study.patience == 5
+    assert load_study_file(write(tmp_path, patient)).hash == base  # when to stop early is a run control too
     assert load_study_file(write(tmp_path, VALID.replace("epochs = 3", "epochs = 4"))).hash != base
     assert load_study_file(write(tmp_path, VALID.replace("high = 10.0", "high = 20.0"))).hash != base
 
@@ -68,6 +71,9 @@ def test_the_hash_follows_the_results_not_the_run_controls(tmp_path):
         (lambda t: t.replace('dataset = "synthetic"', 'dataset = "netflix"'), "data.dataset"),
         (lambda t: t + '\n[baselines]\nmargin_rmse = -0.1\n', "baselines.margin_rmse"),
         (lambda t: t + '\n[baselines]\nmargin_top_100 = "wide"\n', "baselines.margin_top_100"),
+        (lambda t: t.replace('n_trials = 10', 'n_trials = 10\npatience = 0'), "study.patience"),
+        (lambda t: t.replace('n_trials = 10', 'n_trials = 10\npatience = 3\nmin_gain = 0.0'), "study.min_gain"),
+        (lambda t: t.replace('n_trials = 10', 'n_trials = 10\nmin_gain = 0.02'), "study.min_gain"),  # without patience
     ],
 )
 def test_bad_input_is_one_error_naming_the_file_and_the_key(tmp_path, edit, key):
@@ -174,6 +180,7 @@ def test_per_pair_studies_keep_the_hash_they_had_before_conditioned_studies_exis
     (lambda t: t.replace('kind = "conditioned"', 'keep_models = "none"\nkind = "conditioned"'), "study.keep_models"),
     (lambda t: t + '\n[search.learning_rate]\nlow = 0.01\nhigh = 0.5\n', "search.learning_rate"),
     (lambda t: t.replace('kind = "conditioned"', 'kind = "sweep"'), "[conditioned]"),
+    (lambda t: t.replace('kind = "conditioned"', 'kind = "conditioned"\npatience = 3'), "study.patience"),
 ])
 def test_bad_conditioned_input_is_one_error_naming_the_key(tmp_path, edit, key):
     path = write(tmp_path, edit(CONDITIONED))

@@ -479,7 +479,7 @@ def command_lines(draw, places: dict, target: str) -> list[str]:
     return argv
 
 
-@pytest.mark.slow  # 440 command lines: seconds the quick loop cannot spare
+@pytest.mark.slow  # COMMAND_LINES command lines: seconds the quick loop cannot spare
 @pytest.mark.parametrize("target", TARGETS)
 @settings(max_examples=LINES_PER_TARGET, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -511,7 +511,7 @@ def test_the_generated_cases_all_ran():
 PARSED = {  # each subcommand with its required arguments, to parse one more flag
     "data fetch": ["data", "fetch"], "data split": ["data", "split"], "baselines": ["baselines"], "run": ["run", "s.toml"],
     "predict": ["predict", "s", "--user", "1", "--movie", "x"], "recommend": ["recommend", "s", "--user", "1"],
-    "export": ["export", "s", "--out", "x"],
+    "export": ["export", "s", "--out", "x"], "pick": ["pick", "s"],
 }
 WORK = {  # each subcommand as it would do work with a valid number: train, fetch, cache, write or serve
     "data fetch": ["data", "fetch", "--source", "synthetic", "--data-dir", "{data}"],  # a size makes new data
@@ -522,6 +522,7 @@ WORK = {  # each subcommand as it would do work with a valid number: train, fetc
     "predict": ["predict", "s", "--storage", "{storage}", "--user", "1", "--movie", "x"],
     "recommend": ["recommend", "s", "--storage", "{storage}", "--user", "1", "--exclude-seen", "--data-dir", "{data}"],
     "export": ["export", "s", "--storage", "{storage}", "--out", "{world}/exported"],
+    "pick": ["pick", "s", "--storage", "{storage}"],
 }
 FLAG_CASES = sum(len(numbers.flag_texts(number)) for number in numbers.FLAGS.values())
 KEY_CASES = len(numbers.KEYS) * len(numbers.TOML_EDGES)

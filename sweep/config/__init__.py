@@ -204,6 +204,10 @@ class StudySettings:
     max_failed_trials: int | None = bounded(None, COUNT)  # stop once this many trials failed; None: n_trials
     keep_models: str = "all"  # trained weights kept as artifacts: all | pareto (when finished) | none
     kind: str = "sweep"  # one of STUDY_KINDS
+    # stop once this many consecutive complete trials each grew the hypervolume by less than
+    # min_gain (relative; sweep.patience); None: run to n_trials
+    patience: int | None = bounded(None, COUNT)
+    min_gain: float = bounded(0.01, Range(0, low_open=True, why="a relative gain: 0.01 is 1 %"))
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,10 @@ class ConditionedConfig:
     pairs_of: str | None = None  # also evaluate every weight pair of this (per-pair) study in the storage
 
 
+# [study] keys that say how long and how a study runs, not what its results are: outside the spec hash
+RUN_CONTROLS = ("n_trials", "timeout", "max_failed_trials", "keep_models", "patience", "min_gain")
+
+
 @dataclass(frozen=True)
 class StudySpec:
     study: StudySettings
@@ -246,7 +254,7 @@ class StudySpec:
         settings = {
             key: value
             for key, value in _plain(self.study).items()
-            if key not in ("n_trials", "timeout", "max_failed_trials", "keep_models")
+            if key not in RUN_CONTROLS
         }
         identity = {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
         if not self.methods:  # studies from before the methods existed keep their hash
@@ -281,6 +289,15 @@ def recorded_rating_fraction(study_attrs: dict) -> float:
     return float(json.loads(study_attrs.get("spec") or "{}").get("data", {}).get("rating_fraction", 1.0))
 
 
+def recorded_configs(study_attrs: dict) -> tuple[DataConfig, TrainConfig]:
+    """The data and train settings a stored study ran with, from its recorded spec (studies from
+    before split kinds used a permutation)."""
+    recorded = json.loads(study_attrs.get("spec") or "{}")
+    train_fields = {item.name for item in dataclasses.fields(TrainConfig)}
+    return (DataConfig(**{"split": "permutation", **recorded.get("data", {})}),
+            TrainConfig(**{key: value for key, value in recorded.get("train", {}).items() if key in train_fields}))
+
+
 def load_study_file(path) -> StudySpec:
     """Read and validate a study file; any problem is one UsageError naming the file and the key."""
     path = Path(path)
@@ -305,6 +322,8 @@ def parse_study(raw: dict) -> StudySpec:
     if "name" not in study_table:
         raise UsageError("study.name: missing (every study needs a name)")
     study = _dataclass(StudySettings, study_table, "study")
+    if "min_gain" in study_table and study.patience is None:
+        raise UsageError("study.min_gain: applies only with study.patience; set patience or remove min_gain")
     _check_study(study)
     search_table = _table(raw, "search", required=True)
     search = tuple(_search_range(name, spec) for name, spec in search_table.items())
@@ -494,6 +513,8 @@ def _check_study(study: StudySettings) -> None:
     if study.kind == "conditioned" and study.keep_models == "none":
         raise UsageError('study.keep_models: a conditioned study keeps its trained models (they serve every pair); '
                          'use "all"')
+    if study.kind == "conditioned" and study.patience is not None:
+        raise UsageError("study.patience: a conditioned study evaluates the pairs it plans; patience is for sweeps")
     if study.keep_models not in KEEP_MODELS:
         raise UsageError(f"study.keep_models: unknown value {study.keep_models!r} (choose {', '.join(KEEP_MODELS)})")
     for objective in study.objectives:

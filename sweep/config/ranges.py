@@ -95,6 +95,8 @@ WEIGHT_SCALE = Range(0, low_open=True, why="rating_weight + retrieval_weight")  
 TRIAL_NUMBER = Range(0, LARGEST_INTEGER, whole=True)
 RATING_FRACTION = Range(0, 1, low_open=True, why="the share of training rows that keep their rating")
 SEED_COUNT = Range(1, LARGEST_SEED + 1, whole=True, why="training seeds 0 to N-1")  # `sweep baselines --seeds`
+ACCURACY = Range(0, 1, why="an accuracy")  # a bound on a top-k accuracy (`sweep pick`)
+PROBABILITY = Range(0, 1, low_open=True, why="a probability")  # how sure a pick must be (`sweep pick --confidence`)
 
 
 def bounded(default, valid: Range):

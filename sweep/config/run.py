@@ -31,6 +31,7 @@ DEFAULT_TRAINER = "sweep.trial:train_and_evaluate"
 HEARTBEAT_SECONDS = 30  # a running trial's heartbeat; it is stale after the grace period
 GRACE_SECONDS = 90
 STORAGE_OUTAGE_SECONDS = 120  # how long workers wait for a database server that went away
+PICK_CONFIDENCE = 0.9  # the share of bootstrap resamples of a trial's seeds that must meet a pick's bounds (sweep.pick)
 # A process each, with its own TensorFlow (hundreds of MB): more than this on one machine is a typo.
 WORKERS = Range(1, 1024, whole=True, why="worker processes on this machine")
 

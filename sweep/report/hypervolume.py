@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sweep import pareto
 from sweep.pareto import FALLBACK_REFERENCE, trivial_reference
 
 
@@ -28,16 +29,8 @@ def reference_point(context: dict | None) -> dict:
 
 
 def hypervolume(points, reference: dict) -> float:
-    """Area dominated by (top-100, RMSE) points and bounded by the reference point (a 2-D sweep)."""
-    ref_top, ref_rmse = reference["top_100_accuracy"], reference["rmse"]
-    usable = [(top, rmse) for top, rmse in np.asarray(points, dtype=float).reshape(-1, 2)
-              if not math.isnan(top + rmse) and top > ref_top and rmse < ref_rmse]
-    area, best_top = 0.0, ref_top
-    for top, rmse in sorted(usable, key=lambda point: point[1]):  # by RMSE, best first
-        if top > best_top:
-            area += (top - best_top) * (ref_rmse - rmse)
-            best_top = top
-    return area
+    """Area dominated by (top-100, RMSE) points and bounded by the reference point (sweep.pareto's)."""
+    return pareto.hypervolume(points, ("maximize", "minimize"), (reference["top_100_accuracy"], reference["rmse"]))
 
 
 def static_trials(frame: pd.DataFrame) -> pd.Series:
