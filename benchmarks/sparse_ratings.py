@@ -294,7 +294,7 @@ def plot(document: dict, path: Path) -> None:
     axis.minorticks_off()
     axis.set_xlim(x.min() * 0.7, x.max() * 1.4)
     axis.set_xlabel("rating fraction: the share of training rows that keep their rating (log scale)", fontsize=11)
-    axis.set_ylabel("RMSE gain over the specialist (higher: joint better)", fontsize=11)
+    axis.set_ylabel("RMSE gain: specialist − joint (higher: joint better)", fontsize=11)
     axis.tick_params(labelsize=10)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=10, loc="best")
