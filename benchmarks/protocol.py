@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from sweep import SweepError, UsageError, verdicts
-from sweep.pareto import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pareto_front
+from sweep.pareto import BOOTSTRAP_SEED, pareto_front
 from sweep.report.hypervolume import hypervolume, reference_point
 
 MIN_REPORT_SEEDS = 5
