@@ -138,6 +138,7 @@ def test_optuna_beats_and_checks_heartbeats_through_a_forwarding_storage(tmp_pat
     assert {"record_heartbeat", "_get_stale_trial_ids", "create_new_trial", "set_trial_state_values"} <= storage.forwarded
 
 
+@pytest.mark.slow  # seconds of real processes or whole reports: the full suite runs it
 def test_optunas_stale_check_fails_and_retries_a_trial_through_a_forwarding_storage(tmp_path):
     storage = ForwardingStorage(rdb_storage(tmp_path))
     study = optuna.create_study(storage=storage, directions=["maximize", "minimize"])

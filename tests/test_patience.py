@@ -158,6 +158,7 @@ def expected_stop(study, patience: int, min_gain: float, start: int = 0) -> int 
     return None
 
 
+@pytest.mark.slow  # seconds of real processes or whole reports: the full suite runs it
 def test_a_sweep_stops_once_its_front_stops_growing_says_why_and_a_larger_target_continues(
         tmp_path, sqlite_storage, synthetic_dir):
     # weights whose fake metrics mostly beat MovieLens 100K's trivial baselines: the front grows, then slows

@@ -340,6 +340,7 @@ def test_a_full_disk_while_keeping_a_model_fails_that_trial_only_and_a_later_run
     assert all((disk / t.user_attrs["model_artifact"]).exists() for t in by_state(done, "COMPLETE"))
 
 
+@pytest.mark.slow  # seconds of real processes or whole reports: the full suite runs it
 def test_a_full_disk_while_writing_a_report_keeps_the_previous_one_whole(small_disk, tmp_path, sqlite_storage,
                                                                          synthetic_dir):
     disk = small_disk("2m")
@@ -423,6 +424,7 @@ def ends_well(result) -> bool:
     return result.returncode in (1, 2) and len(lines) == 1 and lines[0].startswith("sweep: error: ")
 
 
+@pytest.mark.slow  # 300 generated study files: seconds the quick loop cannot spare
 @settings(max_examples=STUDY_FILES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=study_documents())
 def test_generated_study_files_end_in_success_or_one_error_line(tmp_path, document):
@@ -576,6 +578,7 @@ def files_and_bytes(root: Path) -> dict:
     return {str(path.relative_to(root)): path.read_bytes() if path.is_file() else None for path in root.rglob("*")}
 
 
+@pytest.mark.slow  # seconds of real processes or whole reports: the full suite runs it
 def test_a_refused_number_trains_nothing_and_writes_nothing(tmp_path, synthetic_dir, monkeypatch):
     """Every refused flag value and study-file number, each in a command that would otherwise work:
     one line, exit 2, no trainer called, the storage, data cache and artifacts byte-identical."""
@@ -930,6 +933,7 @@ def test_the_same_trial_in_fresh_processes_gives_the_same_metrics(tmp_path, synt
     assert first.user_attrs["metrics"] == pytest.approx(second.user_attrs["metrics"], abs=1e-6)
 
 
+@pytest.mark.slow  # seconds of real processes or whole reports: the full suite runs it
 def test_a_sequential_study_with_a_fixed_seed_proposes_the_same_weights(tmp_path, synthetic_dir):
     proposals = []
     for run in range(2):
@@ -942,6 +946,7 @@ def test_a_sequential_study_with_a_fixed_seed_proposes_the_same_weights(tmp_path
 # 11. Report determinism -----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # seconds of real processes or whole reports: the full suite runs it
 def test_reports_are_deterministic_and_plot_the_brute_force_front(tmp_path, sqlite_storage, synthetic_dir):
     assert sweep_run(study_file(tmp_path, n_trials=12), sqlite_storage, synthetic_dir).returncode == 0
     for out in ("a", "b"):

@@ -145,6 +145,7 @@ def test_a_study_from_before_trainer_provenance_says_it_was_not_recorded(tmp_pat
     assert "WARNING" not in text and "- trainer: not recorded (the study predates trainer provenance)" in text
 
 
+@pytest.mark.slow  # seconds of real processes or whole reports: the full suite runs it
 def test_the_report_never_imports_tensorflow(finished, tmp_path):
     _, storage = finished
     check = ("import sys; from sweep import cli; code = cli.main(['report', 'r', '--storage', %r, '--out', %r]); "
