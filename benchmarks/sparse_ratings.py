@@ -104,8 +104,9 @@ def best_joint_keeping_retrieval(trials: list[dict], margin: float) -> dict | No
     below the study's retrieval-only (0, 1); None when none is."""
     retrieval = next(trial for trial in trials if (trial["rating_weight"], trial["retrieval_weight"]) == RETRIEVAL_ONLY)
     keeping = [trial for trial in trials if trial["top_100_accuracy"] >= retrieval["top_100_accuracy"] - margin]
-    joint = [trial for trial in keeping if trial["rating_weight"] > 0 and trial["retrieval_weight"] > 0]
-    return best_joint(joint) if joint else None
+    if not any(trial["rating_weight"] > 0 and trial["retrieval_weight"] > 0 for trial in keeping):
+        return None
+    return best_joint(keeping)
 
 
 def best_rating_weight(runs: list[dict], fraction: str) -> tuple[float, dict]:
@@ -242,9 +243,11 @@ def medians(runs: dict[int, dict], seeds) -> dict:
 def headline(document: dict) -> str:
     """The figure's message: where the best joint pair beats ratings-only (1, 0), and the best ratings-only,
     by more than the margin."""
+    from benchmarks.protocol import REACHED
+
     def reached(key: str) -> list[str]:
         return [fraction for fraction in document["fractions"]
-                if document["analysis"][fraction]["best_joint"][key]["verdict"] == "reached"]
+                if document["analysis"][fraction]["best_joint"][key]["verdict"] == REACHED]
 
     def where(fractions: list[str]) -> str:
         if len(fractions) == len(document["fractions"]):

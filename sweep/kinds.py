@@ -15,13 +15,12 @@ A kind is chosen once: from the study file (`for_spec`), from a stored study's a
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from typing import Protocol
 
 from sweep import UsageError
-from sweep.config import STUDY_KINDS, StudySpec
+from sweep.config import STUDY_KINDS, StudySpec, recorded_spec
 
 SWEEP, CONDITIONED = STUDY_KINDS
 KIND_ATTR = "kind"  # the study's kind, stored with it (older studies: read from their spec)
@@ -137,7 +136,7 @@ def for_study(study_attrs: dict) -> StudyKind:
     """A stored study's kind: recorded since kinds were named; before, in its spec (`study.method`)."""
     name = study_attrs.get(KIND_ATTR)
     if name is None:
-        recorded = json.loads(study_attrs.get("spec") or "{}").get("study", {})
+        recorded = recorded_spec(study_attrs).get("study", {})
         name = recorded.get("method", SWEEP)  # a per-pair spec leaves it out (config.StudySpec.identity)
     return KINDS[name]
 

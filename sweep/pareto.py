@@ -132,7 +132,8 @@ def front_points(trials, objectives) -> tuple[list[int], np.ndarray]:
     for trial in trials:
         if not counts_for_front(trial.state.name, trial.user_attrs):
             continue
-        values = [TrialRecord.from_attrs(trial.user_attrs).metric(name) for name in objectives]
+        record = TrialRecord.from_attrs(trial.user_attrs)
+        values = [record.metric(name) for name in objectives]
         if not any(math.isnan(value) for value in values):
             numbers.append(trial.number)
             points.append(values)

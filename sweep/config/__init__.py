@@ -284,15 +284,20 @@ def recorded_objectives(metric_names: list[str] | None, study_attrs: dict) -> li
     return list(metric_names or study_attrs.get("objectives", OBJECTIVES))
 
 
+def recorded_spec(study_attrs: dict) -> dict:
+    """The spec a stored study recorded (its canonical JSON), or {} for one that recorded none."""
+    return json.loads(study_attrs.get("spec") or "{}")
+
+
 def recorded_rating_fraction(study_attrs: dict) -> float:
     """The rating fraction a stored study trains with (its spec leaves out the tutorial's 1.0)."""
-    return float(json.loads(study_attrs.get("spec") or "{}").get("data", {}).get("rating_fraction", 1.0))
+    return float(recorded_spec(study_attrs).get("data", {}).get("rating_fraction", 1.0))
 
 
 def recorded_configs(study_attrs: dict) -> tuple[DataConfig, TrainConfig]:
     """The data and train settings a stored study ran with, from its recorded spec (studies from
     before split kinds used a permutation)."""
-    recorded = json.loads(study_attrs.get("spec") or "{}")
+    recorded = recorded_spec(study_attrs)
     train_fields = {item.name for item in dataclasses.fields(TrainConfig)}
     return (DataConfig(**{"split": "permutation", **recorded.get("data", {})}),
             TrainConfig(**{key: value for key, value in recorded.get("train", {}).items() if key in train_fields}))

@@ -6,7 +6,6 @@ beyond the trivial baselines: what a user should serve when they name no trial.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sweep import verdicts
-from sweep.config import recorded_rating_fraction
+from sweep.config import recorded_rating_fraction, recorded_spec
 from sweep.config.coordinates import RATIO_AND_SCALE, WEIGHTS, ratio_and_scale
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
@@ -242,7 +241,7 @@ def _front_under_noise(frame: pd.DataFrame) -> list[str]:
 
 def searched_coordinates(study_attrs: dict) -> tuple[str, str]:
     """The coordinates the study searched its weights in (sweep.config.coordinates), from its stored spec."""
-    names = {item.get("name") for item in json.loads(study_attrs.get("spec", "{}")).get("search", [])}
+    names = {item.get("name") for item in recorded_spec(study_attrs).get("search", [])}
     return RATIO_AND_SCALE if set(RATIO_AND_SCALE) <= names else WEIGHTS
 
 
@@ -257,7 +256,7 @@ def coordinates_line(searched: tuple[str, str]) -> str:
 
 def split_line(study_attrs: dict) -> str:
     """Which split the study trained and tested on (studies before split kinds used a permutation)."""
-    data = json.loads(study_attrs.get("spec", "{}")).get("data", {})
+    data = recorded_spec(study_attrs).get("data", {})
     kind = data.get("split", "permutation")
     if kind == "tutorial":
         line = "the tutorial's exact split (TFDS record order, its seed-42 shuffle, 80,000 / 20,000)"
