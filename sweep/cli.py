@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import sweep
-from sweep import SweepError, paths
+from sweep import SweepError, UsageError, paths
 from sweep.config import DataConfig, Margins, StudySettings, TrainConfig, check_split, check_train, default_split
 from sweep.config import run as run_config
 from sweep.config.ranges import ACCURACY, COUNT, POSITIVE, PROBABILITY, SEED_COUNT, TRIAL_NUMBER, WEIGHT, Range, range_of
@@ -139,6 +139,9 @@ def command_run(args) -> int:
     from sweep.progress import Progress
 
     spec = load_study_file(args.study_file)
+    if spec.pairs and args.trials is not None and args.trials != spec.study.n_trials:
+        raise UsageError(f"--trials {args.trials}: {args.study_file} lists its pairs (search.pairs), so the study holds "
+                         f"exactly {spec.study.n_trials} trials; drop --trials")
     storage = run_config.storage_url(args.storage)
     paths.sqlite_database(storage, "--storage", write=True)
     options = run_config.RunOptions(

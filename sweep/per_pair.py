@@ -8,7 +8,8 @@ holds n_trials COMPLETE ones (`sweep.workers` runs it in processes). The tutoria
 distribution, so their weights are not Optuna params but trial attributes. Every trial
 records `rating_weight` and `retrieval_weight` as attributes, so the report reads them the
 same way for all; a sampled trial's params are the coordinates its study searched (the two
-weights, or `weight_ratio` and `weight_scale`: sweep.config.coordinates).
+weights, or `weight_ratio` and `weight_scale`: sweep.config.coordinates). A study that lists
+its pairs (`[search] pairs`) enqueues each of them the same way and samples nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def make_sampler(spec: StudySpec, salt: int = 0):
 
     seed = int(np.random.SeedSequence([spec.study.seed, salt]).generate_state(1)[0]) if salt else spec.study.seed
     name = spec.study.sampler
+    if spec.pairs:  # every trial is enqueued; the sampler is never asked for a pair
+        return optuna.samplers.RandomSampler(seed=seed)
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=5)
     if name == "nsga2":  # Optuna's default population (50) would leave a 40-trial study one random generation
@@ -71,7 +74,14 @@ def make_sampler(spec: StudySpec, salt: int = 0):
 
 
 def enqueue_first_trials(study, spec: StudySpec) -> None:
-    """A new per-pair study's first trials: the tutorial's pairs, then each adaptive weighting method."""
+    """A new per-pair study's first trials: the tutorial's pairs (or the study's listed pairs), then each
+    adaptive weighting method."""
+    tutorial_names = {(published.rating_weight, published.retrieval_weight): published.name for published in TUTORIAL}
+    for index, (rating_weight, retrieval_weight) in enumerate(spec.pairs):
+        named = tutorial_names.get((rating_weight, retrieval_weight))
+        study.enqueue_trial({}, user_attrs={"listed_pair": index, "rating_weight": rating_weight,
+                                            "retrieval_weight": retrieval_weight,
+                                            **({"tutorial_pair": named} if named else {})}, skip_if_exists=False)
     if spec.enqueue_tutorial_pairs:
         for published in TUTORIAL:
             study.enqueue_trial(
@@ -99,7 +109,7 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
         if method:
             kind, weights = METHOD, (1.0, 1.0)  # the method sets each step's weights; the trial records where they ended
             model_config, train_config = spec.model, spec.train
-        elif "tutorial_pair" in attrs:
+        elif "tutorial_pair" in attrs or "listed_pair" in attrs:
             kind, weights = PAIR, (attrs["rating_weight"], attrs["retrieval_weight"])
             model_config, train_config = spec.model, spec.train
         else:

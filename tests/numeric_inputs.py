@@ -121,6 +121,7 @@ KEYS = {
     "conditioned.grid": whole(2, or_zero=True),  # 0: no grid; one point is no grid either
     **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
     "search.rating_weight.values": WEIGHT,
+    "search.pairs": WEIGHT,  # each weight of a listed pair (set here as the first pair's rating weight)
     **{f"search.learning_rate.{end}": POSITIVE for end in ("low", "high")},
     **{f"search.adagrad_initial_accumulator.{end}": finite(at_least=0) for end in ("low", "high")},
     **{f"search.adam_epsilon.{end}": POSITIVE for end in ("low", "high")},
@@ -161,15 +162,25 @@ def numeric_flags() -> dict:
 def numeric_keys() -> set[str]:
     """Every numeric key of the study file: the fields of its tables, the searched parameters' ends
     and the margins (listed as parse_study lists them)."""
-    from sweep.config import SEARCHABLE, WEIGHTS, ConditionedConfig, DataConfig, ModelConfig, StudySettings, TrainConfig
+    from sweep.config import (
+        CATEGORICAL,
+        SEARCHABLE,
+        WEIGHTS,
+        ConditionedConfig,
+        DataConfig,
+        ModelConfig,
+        StudySettings,
+        TrainConfig,
+    )
     from sweep.config.coordinates import RATIO_AND_SCALE
 
     tables = {"study": StudySettings, "model": ModelConfig, "train": TrainConfig, "data": DataConfig,
               "conditioned": ConditionedConfig}
     keys = {f"{section}.{item.name}" for section, table in tables.items() for item in dataclasses.fields(table)
             if "int" in item.type or "float" in item.type}
-    keys |= {f"search.{name}.{end}" for name in (*WEIGHTS, *RATIO_AND_SCALE, *SEARCHABLE) for end in ("low", "high")}
-    return keys | {"search.rating_weight.values", "baselines.margin_top_100", "baselines.margin_rmse"}
+    ranged = [name for name in SEARCHABLE if name not in CATEGORICAL]
+    keys |= {f"search.{name}.{end}" for name in (*WEIGHTS, *RATIO_AND_SCALE, *ranged) for end in ("low", "high")}
+    return keys | {"search.rating_weight.values", "search.pairs", "baselines.margin_top_100", "baselines.margin_rmse"}
 
 
 # --- study files with one number set -----------------------------------------------------------------------------
@@ -200,6 +211,10 @@ def study_with(key: str, text: str, name: str = "s") -> str:
         sections["search.weight_scale"] = {"low": "0.1", "high": "100.0"}
     if key == "study.min_gain":  # it applies only with patience
         sections["study"]["patience"] = "3"
+    if key == "search.pairs":  # the listed pairs replace the searched weights and set the trial count
+        del sections["search.rating_weight"], sections["search.retrieval_weight"], sections["study"]["n_trials"]
+        sections["search"] = {"pairs": f"[[{text}, 1.0]]"}
+        return _toml(sections)
     if field == "values":
         sections["study"]["sampler"] = '"grid"'
         sections["search.rating_weight"] = {}
@@ -210,6 +225,10 @@ def study_with(key: str, text: str, name: str = "s") -> str:
                   "high": str(LARGEST) if KEYS[key].whole else "1e308"}
         sections[section] = {**widest, "log": "false"}
     sections.setdefault(section, {})[field] = f"[{text}]" if field in ("rating_layers", "values") else text
+    return _toml(sections)
+
+
+def _toml(sections: dict) -> str:
     return "\n".join(f"[{section}]\n" + "".join(f"{field} = {value}\n" for field, value in table.items())
                      for section, table in sections.items())
 
@@ -217,6 +236,8 @@ def study_with(key: str, text: str, name: str = "s") -> str:
 def read_back(spec, key: str):
     """The value of `key` in a parsed spec."""
     section, field = key.rsplit(".", 1)
+    if key == "search.pairs":
+        return spec.pairs[0][0]
     if section == "baselines":
         return getattr(spec.margins, {"margin_top_100": "top_100_accuracy", "margin_rmse": "rmse"}[field])
     if section.startswith("search."):

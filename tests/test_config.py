@@ -353,3 +353,68 @@ def test_the_sparse_study_files_differ_only_in_their_name_and_rating_fraction():
         assert dataclasses.replace(spec.data, rating_fraction=1.0) == tutorial.data  # the tutorial's split
         assert (spec.model, spec.train, spec.search) == (tutorial.model, tutorial.train, tutorial.search)
         assert spec.enqueue_tutorial_pairs and spec.study.replicates >= 3
+
+
+# --- listed pairs and a searched optimizer ---------------------------------------------------
+
+LISTED = study_text("listed", n_trials=3, search={"rating_weight": None, "retrieval_weight": None,
+                                      "pairs": [[1.0, 0.0], [0.0, 1.0], [28.0, 0.077]]})
+
+
+def test_a_study_may_list_its_pairs_and_then_holds_exactly_those_trials(tmp_path):
+    spec = load_study_file(write(tmp_path, LISTED))
+    assert spec.pairs == ((1.0, 0.0), (0.0, 1.0), (28.0, 0.077)) and spec.search == ()
+    assert spec.study.n_trials == 3 and not spec.enqueue_tutorial_pairs  # the tutorial's are listed where wanted
+    assert load_study_file(write(tmp_path, LISTED.replace("n_trials = 3\n", ""))).study.n_trials == 3
+
+
+def test_the_listed_pairs_are_part_of_the_hash_and_absent_pairs_leave_it_as_it_was(tmp_path):
+    listed = load_study_file(write(tmp_path, LISTED)).hash
+    other = load_study_file(write(tmp_path, LISTED.replace("28.0, 0.077", "28.0, 0.08"))).hash
+    assert listed != other
+    sampled = load_study_file(write(tmp_path, VALID))
+    assert "pairs" not in sampled.identity()  # so every stored study keeps its hash (RECORDED_HASHES pins them)
+
+
+@pytest.mark.parametrize("edit, key, words", [
+    (lambda t: t.replace("[[1.0, 0.0], [0.0, 1.0], [28.0, 0.077]]", "[]"), "search.pairs", "non-empty"),
+    (lambda t: t.replace("[0.0, 1.0]", "[0.0, 0.0]"), "search.pairs[1]", "both weights are 0"),
+    (lambda t: t.replace("[0.0, 1.0]", "[1.0, 0.0]"), "search.pairs", "listed twice"),
+    (lambda t: t.replace("[0.0, 1.0]", "[0.0, 1.0, 2.0]"), "search.pairs[1]", "[rating_weight, retrieval_weight]"),
+    (lambda t: t.replace("[28.0, 0.077]", "[-28.0, 0.077]"), "search.pairs[2][0]", "0 or more"),
+    (lambda t: t.replace("[28.0, 0.077]", '["a", 0.077]'), "search.pairs[2][0]", "expected"),
+    (lambda t: t.replace("n_trials = 3", "n_trials = 5"), "study.n_trials", "lists 3 pairs"),
+    (lambda t: t + "\n[search.learning_rate]\nlow = 0.01\nhigh = 0.5\n", "search.learning_rate", "exactly the listed"),
+    (lambda t: t + "\n[baselines]\nenqueue = true\n", "baselines.enqueue", "list the tutorial's"),
+    (lambda t: t.replace("[study]", "[study]\npatience = 3"), "study.patience", "every listed pair"),
+])
+def test_bad_listed_pairs_are_one_error_naming_the_key(tmp_path, edit, key, words):
+    path = write(tmp_path, edit(LISTED))
+    with pytest.raises(UsageError) as error:
+        load_study_file(path)
+    assert str(error.value).startswith(f"{path}: {key}") and words in str(error.value) and "\n" not in str(error.value)
+
+
+SEARCHED_OPTIMIZER = VALID + '\n[search.optimizer]\nvalues = ["adagrad", "adam"]\n'
+
+
+def test_the_optimizer_may_be_searched_as_a_choice_with_any_sampler(tmp_path):
+    spec = load_study_file(write(tmp_path, SEARCHED_OPTIMIZER))  # VALID's sampler is tpe
+    assert spec.search[-1] == SearchRange("optimizer", values=("adagrad", "adam"), log=False)
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda t: t.replace('["adagrad", "adam"]', '["adagrad", "rmsprop"]'), "search.optimizer.values[1]"),
+    (lambda t: t.replace('["adagrad", "adam"]', '["adam", "adam"]'), "search.optimizer.values"),
+    (lambda t: t.replace('["adagrad", "adam"]', '["adam"]'), "search.optimizer.values"),
+    (lambda t: t.replace('values = ["adagrad", "adam"]', "low = 1\nhigh = 2"), "search.optimizer.low"),
+    (lambda t: t + "\n[search.adam_epsilon]\nlow = 1e-8\nhigh = 1e-2\n", "search.adam_epsilon"),
+    (lambda t: t.replace("[train]", '[train]\noptimizer = "adam"'), "train.optimizer"),
+    (lambda t: t.replace("[train]", "[train]\nadagrad_initial_accumulator = 0.5"), "train.adagrad_initial_accumulator"),
+    (lambda t: t + '\n[weighting]\nmethods = ["dwa"]\n', "search.optimizer"),
+])
+def test_a_searched_optimizer_is_validated_in_one_error_line_naming_the_key(tmp_path, edit, key):
+    path = write(tmp_path, edit(SEARCHED_OPTIMIZER))
+    with pytest.raises(UsageError) as error:
+        load_study_file(path)
+    assert str(error.value).startswith(f"{path}: {key}") and "\n" not in str(error.value)

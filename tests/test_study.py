@@ -66,6 +66,13 @@ def test_suggest_turns_a_ratio_and_a_scale_into_the_pair_they_name(tmp_path):
     assert train_config.adagrad_initial_accumulator == 0.5
 
 
+def test_suggest_puts_a_chosen_optimizer_in_the_train_config(tmp_path):
+    spec = load_study_file(study_file(tmp_path, search={"optimizer": {"values": ["adagrad", "adam", "sgd"]}}))
+    trial = optuna.trial.FixedTrial({"rating_weight": 2.0, "retrieval_weight": 0.5, "optimizer": "adam"})
+    weights, _, train_config = suggest(trial, spec)
+    assert weights == (2.0, 0.5) and train_config.optimizer == "adam" and train_config.learning_rate == spec.train.learning_rate
+
+
 @pytest.mark.parametrize(
     "counts, complete",
     [({"COMPLETE": 5}, True), ({"COMPLETE": 6, "FAIL": 2}, True), ({"COMPLETE": 4, "FAIL": 3}, False),
@@ -124,6 +131,29 @@ def test_a_study_searching_ratio_and_scale_records_both_weights_and_its_own_para
         assert retrieval / rating == pytest.approx(trial.params["weight_ratio"], rel=1e-12)
         assert rating + retrieval == pytest.approx(trial.params["weight_scale"], rel=1e-12)
         assert trial.values == [expected_metrics(rating, retrieval)[name] for name in ("top_100_accuracy", "rmse")]
+
+
+LISTED_PAIRS = [[2.0, 0.0], [1.0, 1.0], [28.0, 0.077], [0.5, 0.01]]
+
+
+def test_a_study_with_listed_pairs_trains_exactly_them_in_order_and_names_the_tutorials(tmp_path, storage,
+                                                                                        synthetic_dir):
+    path = study_file(tmp_path, n_trials=4, study={"replicates": 2, "sampler": "tpe"},
+                      search={"rating_weight": None, "retrieval_weight": None, "pairs": LISTED_PAIRS})
+    result = sweep_run(path, storage, synthetic_dir, "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    done = trials(storage)
+    assert [[t.user_attrs["rating_weight"], t.user_attrs["retrieval_weight"]] for t in done] == LISTED_PAIRS
+    assert [t.user_attrs.get("tutorial_pair") for t in done] == [None, "joint", None, None]  # (1, 1) is the tutorial's
+    assert all(t.params == {} and t.state.name == "COMPLETE" for t in done)
+    for trial in done:
+        expected = expected_metrics(trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"])
+        assert trial.values == [expected["top_100_accuracy"], expected["rmse"]]
+        assert trial.user_attrs["seeds"] == trial_seeds(1, trial.number, 2)  # the study seed of tests.helpers
+    again = sweep_run(path, storage, synthetic_dir)
+    assert again.returncode == 0 and len(trials(storage)) == 4  # complete: nothing more to train
+    refused = sweep_run(path, storage, synthetic_dir, "--trials", "6")
+    assert refused.returncode == 2 and "lists its pairs" in refused.stderr and len(refused.stderr.splitlines()) == 1
 
 
 def test_rerunning_a_complete_study_adds_nothing_and_says_so(tmp_path, storage, synthetic_dir):

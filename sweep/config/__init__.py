@@ -162,18 +162,21 @@ SEARCHABLE = {
     "epochs": ("train", int),
     "batch_size": ("train", int),
     "embedding_dimension": ("model", int),
+    "optimizer": ("train", str),  # a choice among OPTIMIZERS: `values = ["adagrad", "adam"]`, with any sampler
 }
+CATEGORICAL = tuple(name for name, (_, kind) in SEARCHABLE.items() if kind is str)
 
 
 @dataclass(frozen=True)
 class SearchRange:
-    """One searched parameter: a range (log scale by default) or, for the grid sampler, values."""
+    """One searched parameter: a range (log scale by default), or values: for the grid sampler, or the
+    choices of a categorical setting (the optimizer) with any sampler."""
 
     name: str
     low: float | None = None
     high: float | None = None
     log: bool = True
-    values: tuple[float, ...] | None = None
+    values: tuple[float, ...] | tuple[str, ...] | None = None
     integer: bool = False
 
 
@@ -248,6 +251,9 @@ class StudySpec:
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
     conditioned: ConditionedConfig | None = None  # [conditioned], when study.kind = "conditioned"
+    # `[search] pairs`: the (rating, retrieval) weight pairs to train, in order, instead of sampled ones:
+    # another study's pairs under other settings, or a fixed design
+    pairs: tuple[tuple[float, float], ...] = ()
 
     def identity(self) -> dict:
         """What defines the study's results; run controls (n_trials, timeout, limits) are not part of it."""
@@ -259,6 +265,8 @@ class StudySpec:
         identity = {key: value for key, value in _plain(self).items() if key != "margins"} | {"study": settings}
         if not self.methods:  # studies from before the methods existed keep their hash
             identity.pop("methods")
+        if not self.pairs:  # and so do studies that sample their pairs
+            identity.pop("pairs")
         for key in ("optimizer", *OPTIMIZER_OWN):  # and so do studies from before the optimizer was a setting
             if identity["train"][key] == getattr(TrainConfig, key):
                 identity["train"].pop(key)
@@ -330,9 +338,13 @@ def parse_study(raw: dict) -> StudySpec:
     if "min_gain" in study_table and study.patience is None:
         raise UsageError("study.min_gain: applies only with study.patience; set patience or remove min_gain")
     _check_study(study)
-    search_table = _table(raw, "search", required=True)
+    search_table = dict(_table(raw, "search", required=True))
+    pairs = _listed_pairs(search_table.pop("pairs")) if "pairs" in search_table else ()
     search = tuple(_search_range(name, spec) for name, spec in search_table.items())
-    _check_search(search, study)
+    if pairs:
+        study = _study_of_pairs(study, study_table, search, pairs, raw)
+    else:
+        _check_search(search, study)
     baselines = _table(raw, "baselines")
     _only(baselines, "baselines", ("enqueue", "margin_top_100", "margin_rmse"))
     enqueue = baselines.get("enqueue", True)
@@ -357,8 +369,54 @@ def parse_study(raw: dict) -> StudySpec:
                       "data")
     _check_data(data)
     conditioned = _conditioned(raw, study, search, methods, train, data)
+    if pairs:
+        enqueue = False  # the listed pairs are the study's pairs, the tutorial's among them where listed
+        study = dataclasses.replace(study, n_trials=len(pairs) + len(methods))
     return StudySpec(study=study, search=search, enqueue_tutorial_pairs=enqueue, methods=tuple(methods),
-                     margins=margins, model=model, train=train, data=data, conditioned=conditioned)
+                     margins=margins, model=model, train=train, data=data, conditioned=conditioned, pairs=pairs)
+
+
+def _listed_pairs(listed) -> tuple[tuple[float, float], ...]:
+    """`[search] pairs`: a non-empty list of [rating_weight, retrieval_weight], each weight 0 or more, not both 0."""
+    where = "search.pairs"
+    if not isinstance(listed, list) or not listed:
+        raise UsageError(f"{where}: expected a non-empty list of [rating_weight, retrieval_weight] pairs")
+    pairs = []
+    for index, pair in enumerate(listed):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise UsageError(f"{where}[{index}]: expected [rating_weight, retrieval_weight], got {pair!r}")
+        rating, retrieval = (_scalar(value, float, f"{where}[{index}][{side}]", WEIGHT)
+                             for side, value in enumerate(pair))
+        if rating == retrieval == 0:
+            raise UsageError(f"{where}[{index}]: both weights are 0, which trains nothing; give at least one above 0")
+        pairs.append((rating, retrieval))
+    if len(set(pairs)) != len(pairs):
+        twice = next(pair for pair in pairs if pairs.count(pair) > 1)
+        raise UsageError(f"{where}: the pair {list(twice)} is listed twice; list each pair once "
+                         "(study.replicates sets the seeds per pair)")
+    return tuple(pairs)
+
+
+def _study_of_pairs(study: StudySettings, study_table: dict, search, pairs, raw: dict) -> StudySettings:
+    """A study that trains listed pairs searches nothing else and holds exactly those trials."""
+    if search:
+        raise UsageError(f"search.{search[0].name}: a study with search.pairs trains exactly the listed pairs; "
+                         "search nothing beside them (or drop pairs and search ranges)")
+    if study.kind != "sweep":
+        raise UsageError('search.pairs: lists the pairs a per-pair study trains; a conditioned study draws its pairs '
+                         '(use conditioned.pairs_of to evaluate another study\'s pairs)')
+    if _table(raw, "baselines").get("enqueue") is True:
+        raise UsageError("baselines.enqueue: with search.pairs the listed pairs are the study's pairs; "
+                         "list the tutorial's [1, 0], [0, 1], [1, 1] among them instead")
+    methods = _table(raw, "weighting").get("methods", [])
+    expected = len(pairs) + (len(methods) if isinstance(methods, list) else 0)
+    if "n_trials" in study_table and study.n_trials != expected:
+        raise UsageError(f"study.n_trials: {study.n_trials}, but search.pairs lists {len(pairs)} pairs"
+                         f"{' and weighting.methods ' + str(len(methods)) + ' methods' if methods else ''}; "
+                         f"remove n_trials (it is {expected})")
+    if study.patience is not None:
+        raise UsageError("study.patience: a study with search.pairs trains every listed pair; remove patience")
+    return study
 
 
 def _renamed(raw: dict) -> dict:
@@ -473,6 +531,8 @@ def _search_range(name: str, spec) -> SearchRange:
         raise UsageError(f"{where}: cannot be searched (searchable: {', '.join(WEIGHTS + RATIO_AND_SCALE + tuple(SEARCHABLE))})")
     if not isinstance(spec, dict):
         raise UsageError(f"{where}: expected a table with low and high (or values)")
+    if name in CATEGORICAL:
+        return _choices(name, spec)
     _only(spec, where, ("low", "high", "log", "values"))
     integer = name in SEARCHABLE and SEARCHABLE[name][1] is int
     kind = int if integer else float
@@ -495,6 +555,22 @@ def _search_range(name: str, spec) -> SearchRange:
     if log and low <= 0:
         raise UsageError(f"{where}.low: a log-scale range needs low > 0 (got {low}); set log = false to include 0")
     return SearchRange(name, low=low, high=high, log=log, integer=integer)
+
+
+def _choices(name: str, spec: dict) -> SearchRange:
+    """A categorical setting's choices (`values`), each known and listed once."""
+    where = f"search.{name}"
+    _only(spec, where, ("values",))
+    known = OPTIMIZERS
+    values = spec.get("values")
+    if not isinstance(values, list) or len(values) < 2:
+        raise UsageError(f"{where}.values: expected a list of at least two of {', '.join(known)}")
+    for index, value in enumerate(values):
+        if value not in known:
+            raise UsageError(f"{where}.values[{index}]: unknown {name} {value!r} (choose from {', '.join(known)})")
+    if len(set(values)) != len(values):
+        raise UsageError(f"{where}.values: {name} {next(v for v in values if values.count(v) > 1)!r} is listed twice")
+    return SearchRange(name, values=tuple(values), log=False)
 
 
 def searched_range(name: str) -> Range:
@@ -545,13 +621,25 @@ def _check_search(search: tuple[SearchRange, ...], study: StudySettings) -> None
     if study.sampler == "grid" and any(item.values is None for item in search):
         missing = next(item.name for item in search if item.values is None)
         raise UsageError(f"search.{missing}.values: the grid sampler needs a list of values for every searched parameter")
-    if study.sampler != "grid" and any(item.values is not None for item in search):
-        listed = next(item.name for item in search if item.values is not None)
+    if study.sampler != "grid" and any(item.values is not None and item.name not in CATEGORICAL for item in search):
+        listed = next(item.name for item in search if item.values is not None and item.name not in CATEGORICAL)
         raise UsageError(f"search.{listed}.values: lists of values are for sampler = \"grid\"; give low and high")
 
 
 def _check_optimizer(search: tuple[SearchRange, ...], train: TrainConfig, methods) -> None:
     """A searched optimizer setting belongs to the study's optimizer; adaptive methods keep the tutorial's Adagrad."""
+    if any(item.name == "optimizer" for item in search):
+        own = next((item.name for item in search if item.name in OPTIMIZER_OWN), None)
+        if own is not None:
+            raise UsageError(f"search.{own}: belongs to one optimizer, and search.optimizer chooses among several; "
+                             "search it with a fixed optimizer")
+        fixed = next((key for key in ("optimizer", *OPTIMIZER_OWN) if getattr(train, key) != getattr(TrainConfig, key)),
+                     None)
+        if fixed is not None:
+            raise UsageError(f"train.{fixed}: search.optimizer chooses the optimizer; leave train.{fixed} at its default")
+        if methods:
+            raise UsageError("search.optimizer: adaptive methods train with the tutorial's Adagrad; "
+                             "search the optimizer in a study without weighting.methods")
     for item in search:
         owner = OPTIMIZER_OWN.get(item.name)
         if owner is not None and train.optimizer != owner:

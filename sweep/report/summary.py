@@ -18,7 +18,7 @@ from sweep.config import recorded_rating_fraction, recorded_spec
 from sweep.config.coordinates import RATIO_AND_SCALE, WEIGHTS, ratio_and_scale
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
-from sweep.report import methods
+from sweep.report import methods, trivial
 from sweep.report.cost import compute, compute_lines
 from sweep.report.tutorial import SEED_METRICS, comparison, comparison_lines
 
@@ -65,6 +65,7 @@ class StudyFindings:
     health: dict
     judged: list
     steps: dict  # adaptive methods' weights over training (methods.weight_steps)
+    beyond: dict | None = None  # each objective against its trivial baseline (trivial.assess)
 
 
 def find(study, frame: pd.DataFrame, volume: dict) -> StudyFindings:
@@ -72,7 +73,8 @@ def find(study, frame: pd.DataFrame, volume: dict) -> StudyFindings:
     steps = methods.weight_steps(study)
     judged = methods.assess(frame, volume["reference"], steps)
     return StudyFindings(study.study_name, frame, study.user_attrs, study_knee(study), volume,
-                         comparison(frame, study.user_attrs), health(frame), judged, steps)
+                         comparison(frame, study.user_attrs), health(frame), judged, steps,
+                         trivial.assess(frame, study.user_attrs.get("context_baselines")))
 
 
 def markdown(findings: StudyFindings, command: str) -> str:
@@ -114,6 +116,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
     lines += compute_lines(compute(frame, study_attrs))
     lines += methods.markdown_lines(judged or [])
     lines += comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs))
+    lines += trivial.markdown_lines(findings.beyond)
     lines += [
         "## Study health", "",
         f"{study_health['trials']} trials: {study_health['complete']} complete, {study_health['failed']} failed "
@@ -156,6 +159,7 @@ def document(findings: StudyFindings, command: str) -> dict:
         "methods": judged or [],
         "comparison": compared,
         "context_baselines": study_attrs.get("context_baselines"),
+        "beyond_trivial_baselines": findings.beyond,
         "health": study_health,
         "provenance": {"report_command": recorded(command), "study_command": recorded(study_attrs.get("command", "?")),
                        "trainer": study_attrs.get("trainer"), "spec_hash": study_attrs.get("spec_hash"),
