@@ -202,13 +202,13 @@ def best_scale(trials: list[dict], reference: dict) -> dict:
     from sweep.config.coordinates import ratio_and_scale
     from sweep.report.hypervolume import hypervolume
 
-    by_scale: dict[float, list] = {}
+    by_scale: dict[str, list] = {}  # a listed pair's weights are rounded: its scale to 3 digits names its line
     for trial in trials:
-        scale = round(ratio_and_scale(*trial["pair"])[1], 9)
-        by_scale.setdefault(scale, []).append(np.mean(trial["runs"], axis=0))
-    volumes = {scale: hypervolume(np.asarray(points), reference) for scale, points in sorted(by_scale.items())}
-    best = max(volumes, key=lambda scale: (volumes[scale], -scale))
-    return {"hypervolume_by_scale": {f"{scale:g}": volume for scale, volume in volumes.items()}, "best_scale": best}
+        by_scale.setdefault(f"{ratio_and_scale(*trial['pair'])[1]:.3g}", []).append(np.mean(trial["runs"], axis=0))
+    volumes = {scale: hypervolume(np.asarray(points), reference)
+               for scale, points in sorted(by_scale.items(), key=lambda item: float(item[0]))}
+    best = max(volumes, key=lambda scale: (volumes[scale], -float(scale)))
+    return {"hypervolume_by_scale": volumes, "best_scale": float(best)}
 
 
 def scale_lines(trials: list[dict]) -> dict[str, list[dict]]:
