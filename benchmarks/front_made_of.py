@@ -281,10 +281,51 @@ def select_adam(workers: int) -> dict:
     from sweep.report.hypervolume import reference_point
 
     chosen = choose_rate(results, reference_point(context()))
+    (ROOT / "studies" / "adam.toml").write_text(adam_study_text(chosen["chosen_learning_rate"],
+                                                                [trial["pair"] for trial in tutorial]))
     return {"adam_selection": {"pairs": [list(pair) for pair in pairs], "rates": list(ADAM_RATES),
                                "selection_seeds": list(ADAM_SELECTION_SEEDS), "runs": results, **chosen,
                                "rule": "the rate whose single-seed front over these pairs holds the most hypervolume "
                                        "from the trivial baselines, averaged over the selection seeds"}}
+
+
+def adam_study_text(rate: float, pairs) -> str:
+    """studies/adam.toml: the tutorial study's pairs, in its trial order, under Adam at the chosen rate."""
+    listed = ",\n".join(f"    [{rating!r}, {retrieval!r}]" for rating, retrieval in pairs)
+    return f"""# What the front is made of: the tutorial study's 50 weight pairs (reports/tutorial/trials.csv,
+# in its trial order) under Adam, which is invariant to the loss's scale (up to its epsilon), so
+# only the ratio of the weights can matter. Adam's learning rate {rate:g} was chosen on selection
+# seeds ({", ".join(map(str, ADAM_SELECTION_SEEDS))}) by `scripts/front-made-of select-adam`, which writes this file
+# (benchmarks/results/front-made-of.json: adam_selection); the study's own seeds report.
+# Run: sweep run studies/adam.toml --storage sqlite:///studies/adam.db --workers 2
+
+[study]
+name = "adam"
+seed = 11
+replicates = 5
+
+[search]
+pairs = [
+{listed},
+]
+
+[model]
+embedding_dimension = 32
+rating_layers = [256, 128]
+
+[train]
+optimizer = "adam"
+learning_rate = {rate!r}
+epochs = 3
+batch_size = 8192
+eval_batch_size = 4096
+candidates = "all_entries"
+
+[data]
+dataset = "movielens-100k"
+split = "tutorial"
+split_seed = 42
+"""
 
 
 def analyse() -> dict:

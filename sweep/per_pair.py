@@ -112,6 +112,9 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
         elif "tutorial_pair" in attrs or "listed_pair" in attrs:
             kind, weights = PAIR, (attrs["rating_weight"], attrs["retrieval_weight"])
             model_config, train_config = spec.model, spec.train
+        elif spec.pairs:  # a trial asked for after every listed pair was taken (by another worker)
+            trial.set_user_attr("fail_reason", "surplus trial")
+            raise TrialFailed("surplus trial", "every listed pair was already taken by a worker; nothing to train")
         else:
             kind, (weights, model_config, train_config) = PAIR, suggest(trial, spec)
         origin = origin_trial(trial)
@@ -211,6 +214,8 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
         counts = count_states(study)
         if is_complete(counts, n_trials) or patience.check(study, spec.study, n_trials) is not None:
             study.stop()
+        elif spec.pairs and not counts.get("WAITING", 0):  # every listed pair taken: a new trial would have none
+            study.stop()
         elif counts.get("FAIL", 0) >= max_failed:
             outcome["too_many_failures"] = True
             study.stop()
@@ -223,6 +228,8 @@ def run_worker(spec: StudySpec, options: RunOptions, prepared, salt: int) -> int
     fail_stale_trials(study, storage, options.heartbeat.grace)
     if is_complete(count_states(study), n_trials) or patience.recorded_stop(study.user_attrs, n_trials):
         return 0
+    if spec.pairs and not count_states(study).get("WAITING", 0):
+        return 0  # every listed pair is taken: trained, training elsewhere, or failed for good
     train_one = make_objective(spec, prepared, trainer, worker, store)
     running = {}  # the trial this worker runs until Optuna records it: the storage is asked about it if Optuna refuses
 

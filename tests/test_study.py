@@ -156,6 +156,18 @@ def test_a_study_with_listed_pairs_trains_exactly_them_in_order_and_names_the_tu
     assert refused.returncode == 2 and "lists its pairs" in refused.stderr and len(refused.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
+def test_two_workers_train_every_listed_pair_once_and_ask_for_no_trial_beyond_them(tmp_path, sqlite_storage,
+                                                                                    synthetic_dir):
+    path = study_file(tmp_path, n_trials=4, search={"rating_weight": None, "retrieval_weight": None,
+                                                    "pairs": LISTED_PAIRS})
+    result = sweep_run(path, sqlite_storage, synthetic_dir, "--workers", "2", process=True, SWEEP_FAKE_DELAY=0.3)
+    assert result.returncode == 0, result.stderr
+    done = trials(sqlite_storage)
+    assert sorted(t.user_attrs["listed_pair"] for t in done) == [0, 1, 2, 3]  # each once, no surplus trial
+    assert all(t.state.name == "COMPLETE" for t in done)
+
+
 def test_rerunning_a_complete_study_adds_nothing_and_says_so(tmp_path, storage, synthetic_dir):
     path = study_file(tmp_path)
     assert sweep_run(path, storage, synthetic_dir).returncode == 0
