@@ -153,3 +153,36 @@ def test_prune_settings_are_a_run_control_outside_the_spec_hash():
     pruning = parse_study(tomllib.loads(study_text().replace("[study]\n", "[study]\nprune = { quantile = 0.7 }\n", 1)))
     assert pruning.study.prune.quantile == 0.7 and pruning.study.prune.after_epoch == 1
     assert pruning.hash == plain.hash  # adding pruning to a study's file lets it resume
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_trial_in_a_pruning_study_loses_nothing(tmp_path, synthetic_dir):
+    import time
+
+    from tests.helpers import sweep_start, wait_for_calls
+    from tests.test_reliability import HEARTBEAT
+
+    started = tmp_path / "started"
+    started.mkdir()
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    path = study_file(tmp_path, n_trials=10, epochs=3, study={"prune": {"min_trials": 3}},
+                      search={"rating_weight": {"low": 1e-3, "high": 10.0}, "retrieval_weight": {"low": 1e-3, "high": 10.0}})
+    worker = sweep_start(path, storage, synthetic_dir, SWEEP_FAKE_DELAY=0.5, SWEEP_FAKE_STARTED_DIR=started, **HEARTBEAT)
+    wait_for_calls(started, 7)  # six trials finished (complete or pruned), the seventh running
+    time.sleep(0.2)
+    worker.kill()
+    worker.wait(timeout=30)
+    finished = {t.number: (t.state.name, t.values, dict(t.user_attrs)) for t in trials(storage) if t.state.is_finished()}
+    killed = by_state(trials(storage), "RUNNING")
+    assert len(killed) == 1
+    time.sleep(3)  # past the grace period
+    resumed = sweep_run(path, storage, synthetic_dir, **HEARTBEAT)
+    assert resumed.returncode == 0, resumed.stderr
+    after = trials(storage)
+    assert {t.number: (t.state.name, t.values, dict(t.user_attrs)) for t in after if t.number in finished} == finished
+    original = next(t for t in after if t.number == killed[0].number)
+    retries = [t for t in after if t.user_attrs.get("origin_trial") == original.number and t.number != original.number]
+    assert original.state.name == "FAIL" and len(retries) == 1
+    assert retries[0].state.name in ("COMPLETE", "PRUNED") and retries[0].user_attrs["seeds"] == original.user_attrs["seeds"]
+    states = [t.state.name for t in after]
+    assert states.count("COMPLETE") + states.count("PRUNED") == 10 and "RUNNING" not in states
