@@ -229,6 +229,7 @@ class TrialRecord:
         """A metric after each epoch, the mean over the seeds that reached it (shorter when pruned)."""
         curves = [[epoch.metrics[name] for epoch in run.epochs if epoch.metrics and name in epoch.metrics]
                   for run in self.runs]
+        curves.append([metrics[name] for metrics in self.pruned_curve if name in metrics])
         length = max((len(curve) for curve in curves), default=0)
         return [statistics.fmean(curve[index] for curve in curves if len(curve) > index) for index in range(length)]
 
