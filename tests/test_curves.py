@@ -1,0 +1,51 @@
+"""Learning curves on the report's page (sweep.report.curves) and the report of a study chosen on validation."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sweep.report import curves
+from tests import fake_trainer
+from tests.helpers import study_file, sweep_cli, sweep_run
+
+
+def frame(*rows):
+    return pd.DataFrame([{"number": number, "curves": json.dumps(series) if series else "", "pruned_epoch": pruned}
+                         for number, series, pruned in rows])
+
+
+def test_each_trial_with_a_curve_is_keyed_by_study_and_number_and_a_pruned_one_says_where_it_stopped():
+    found = curves.trial_curves({"s": frame((0, {"rmse": [1.2, 1.1]}, float("nan")), (1, {"rmse": [1.5]}, 1.0),
+                                            (2, None, float("nan")))})
+    assert set(found) == {"s:0", "s:1"}  # trial 2 has no curve (an older study, or a failure before epoch 1)
+    assert found["s:0"]["series"] == {"rmse": [1.2, 1.1]} and found["s:1"]["note"] == "pruned after epoch 1"
+
+
+def test_the_fragment_maps_each_plotted_point_to_its_trial_and_is_empty_without_curves():
+    text = str(curves.fragment({"s": frame((0, {"rmse": [1.0]}, float("nan")))}, [("s", 0)]))
+    data = json.loads(text.split('id="curves-data">')[1].split("</script>")[0])
+    assert data["points"] == {"point-0": "s:0"} and data["trials"]["s:0"]["series"] == {"rmse": [1.0]}
+    assert str(curves.fragment({"s": frame((0, None, float("nan")))}, [("s", 0)])) == ""
+
+
+@pytest.mark.slow
+def test_the_report_of_a_study_chosen_on_validation_shows_the_front_with_its_test_metrics(tmp_path, synthetic_dir):
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert sweep_run(study_file(tmp_path, n_trials=5, epochs=2, data={"validation": 0.2}), storage,
+                     synthetic_dir).returncode == 0
+    out = tmp_path / "report"
+    result = sweep_cli(["report", "s", "--storage", storage, "--out", out], synthetic_dir)
+    assert result.returncode == 0, result.stderr
+    summary = (out / "summary.md").read_text()
+    assert "chosen on the validation slice (20% of the training rows" in summary
+    table = pd.read_csv(out / "trials.csv")
+    complete = table[table["state"] == "COMPLETE"]
+    for row in complete.itertuples():
+        assert row.test_rmse == pytest.approx(fake_trainer.expected_test_metrics(row.rating_weight, row.retrieval_weight)["rmse"])
+        expected = fake_trainer.expected_curve(row.rating_weight, row.retrieval_weight, 2)
+        assert json.loads(row.curves)["rmse"] == pytest.approx([epoch["rmse"] for epoch in expected])
+    page = (out / "index.html").read_text()
+    assert 'id="curves-data"' in page and 'id="curves"' in page
