@@ -97,6 +97,7 @@ def expected_pruned(records, epochs, settings):
     return pruned
 
 
+@pytest.mark.slow
 def test_a_pruning_sweep_stops_the_trials_the_rule_names_and_records_epoch_and_reason(tmp_path, synthetic_dir):
     settings = {"after_epoch": 1, "quantile": 0.5, "min_trials": 3}
     path = study_file(tmp_path, n_trials=14, epochs=3, study={"prune": settings},
