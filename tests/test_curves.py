@@ -49,3 +49,38 @@ def test_the_report_of_a_study_chosen_on_validation_shows_the_front_with_its_tes
         assert json.loads(row.curves)["rmse"] == pytest.approx([epoch["rmse"] for epoch in expected])
     page = (out / "index.html").read_text()
     assert 'id="curves-data"' in page and 'id="curves"' in page
+
+
+@pytest.mark.slow
+def test_clicking_a_point_or_a_row_draws_that_trials_curves_in_a_real_browser(tmp_path, synthetic_dir):
+    from tests.test_report import BROWSER_MISSING, CHROMIUM, browser_ready
+
+    if not browser_ready():
+        pytest.skip(BROWSER_MISSING)
+    from playwright.sync_api import sync_playwright
+
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert sweep_run(study_file(tmp_path, n_trials=4, epochs=3), storage, synthetic_dir).returncode == 0
+    out = tmp_path / "report"
+    assert sweep_cli(["report", "s", "--storage", storage, "--out", out], synthetic_dir).returncode == 0
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto((out / "index.html").resolve().as_uri())
+            assert not page.locator("#curves").is_visible()
+            row = page.locator('#trials tr[data-point="point-0"]')
+            number = row.locator("td").nth(0).inner_text()
+            page.locator('svg [id="point-0"]').dispatch_event("click")
+            panel = page.locator("#curves")
+            assert panel.is_visible() and f"Learning curves of trial {number}" in panel.inner_text()
+            assert panel.locator("svg.curve").count() == 3  # top-100, RMSE and the total loss
+            assert panel.locator("svg.curve").first.locator("circle").count() == 3  # one point per epoch
+            page.locator("#trials tbody tr").last.click()
+            last = page.locator("#trials tbody tr").last.locator("td").nth(0).inner_text()
+            assert f"Learning curves of trial {last}" in panel.inner_text()
+            assert errors == []
+        finally:
+            browser.close()
