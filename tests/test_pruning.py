@@ -187,3 +187,14 @@ def test_a_worker_killed_mid_trial_in_a_pruning_study_loses_nothing(tmp_path, sy
     assert retries[0].state.name in ("COMPLETE", "PRUNED") and retries[0].user_attrs["seeds"] == original.user_attrs["seeds"]
     states = [t.state.name for t in after]
     assert states.count("COMPLETE") + states.count("PRUNED") == 10 and "RUNNING" not in states
+
+
+def test_the_live_view_says_a_trial_was_pruned_and_why():
+    from types import SimpleNamespace
+
+    from sweep.progress import trial_line
+
+    stopped = TrialRecord("pair", 0.5, 0.01, pruned_epoch=1, prune_reason="after epoch 1, 4 of 5 earlier trials were better")
+    trial = SimpleNamespace(number=7, state=SimpleNamespace(name="PRUNED"), user_attrs=stopped.to_attrs())
+    assert trial_line(trial) == ("trial 7 pruned: rating_weight=0.5 retrieval_weight=0.01  "
+                                 "(after epoch 1, 4 of 5 earlier trials were better)")
