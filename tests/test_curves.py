@@ -41,6 +41,9 @@ def test_the_report_of_a_study_chosen_on_validation_shows_the_front_with_its_tes
     assert result.returncode == 0, result.stderr
     summary = (out / "summary.md").read_text()
     assert "chosen on the validation slice (20% of the training rows" in summary
+    document = json.loads((out / "summary.json").read_text())
+    assert document["chosen_on"] == {"split": "validation", "validation_share": 0.2}
+    assert all("test_rmse" in point for point in document["front"])
     table = pd.read_csv(out / "trials.csv")
     complete = table[table["state"] == "COMPLETE"]
     for row in complete.itertuples():

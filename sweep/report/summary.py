@@ -153,7 +153,9 @@ def document(findings: StudyFindings, command: str) -> dict:
         "training_seconds": float((complete["seconds"] * complete["n_seeds"]).sum()),  # every seed's build, fit, evaluate
         "compute": compute(frame, study_attrs),
         "searched_coordinates": list(searched_coordinates(study_attrs)),
-        "front": front[columns].to_dict("records"),
+        "front": front[columns + [c for c in front.columns if c in ("test_top_100_accuracy", "test_rmse")]].to_dict("records"),
+        "chosen_on": {"split": "validation" if recorded_validation(study_attrs) else "test",
+                      "validation_share": recorded_validation(study_attrs)},
         "knee": knee,
         "knee_interval": knee_interval(frame, knee) if knee is not None else None,
         "tutorial_pairs": tutorial[columns].to_dict("records"),
