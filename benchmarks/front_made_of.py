@@ -36,7 +36,6 @@ import argparse
 import csv
 import functools
 import json
-import math
 import multiprocessing
 import statistics
 import sys

@@ -28,6 +28,7 @@ from sweep.baselines import TUTORIAL
 from sweep.config import SEARCHABLE, StudySpec
 from sweep.config.coordinates import weights_of
 from sweep.config.run import RunOptions
+from sweep.pruning import Pruned, earlier_points, prune_reason
 from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
 from sweep.storage import open_storage
 from sweep.study import (
@@ -124,16 +125,27 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
                               tutorial_pair=attrs.get("tutorial_pair"), method=method or None)
         set_attrs(trial, started.to_attrs(), previous=attrs)  # before training: a failed trial still says what it was
         runs = []
+        curve: list[dict] = []  # the running seed's metrics after each epoch
+        prunable = spec.study.prune is not None and not method and "tutorial_pair" not in attrs  # references run whole
+        watch = epoch_watcher(spec, trial, curve, train_config.epochs, prunable)
         try:
             packed = None
             for index, seed in enumerate(seeds):
                 keep = store is not None and index == 0
                 extra = {"method": method} if method else {}
+                curve.clear()
                 result = trainer(weights[0], weights[1], seed, model_config, train_config, prepared, keep_model=keep,
-                                 **extra)
+                                 on_epoch=watch, **extra)
                 runs.append(Run.of(seed, result))
                 if keep and result.model is not None:
                     packed = pack_model(result.model, prepared, model_config, weights)
+        except Pruned as pruned:
+            import optuna
+
+            stopped = replace(started, runs=tuple(runs), pruned_epoch=pruned.epoch, prune_reason=pruned.reason,
+                              pruned_curve=tuple(curve))
+            set_attrs(trial, stopped.to_attrs(), previous=started.to_attrs())
+            raise optuna.TrialPruned(pruned.reason) from None
         except TrialFailed as failure:
             trial.set_user_attr("fail_reason", failure.reason)
             trial.set_user_attr("fail_detail", str(failure))
@@ -161,6 +173,24 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
         return summary.values(spec.study.objectives)
 
     return objective
+
+
+def epoch_watcher(spec: StudySpec, trial, curve: list, epochs: int, prunable: bool):
+    """The trainer's `on_epoch`: keeps the running seed's curve and, with `[study] prune`, stops the trial
+    (raises sweep.pruning.Pruned) when the rule says its point is beaten by enough earlier trials."""
+    settings, objectives = spec.study.prune, spec.study.objectives
+
+    def watch(epoch: int, metrics: dict) -> None:
+        curve.append(dict(metrics))
+        if not prunable or settings is None or epoch < settings.after_epoch or epoch >= epochs:
+            return
+        earlier = earlier_points(trial.study.get_trials(deepcopy=False), epoch, objectives, trial.number)
+        reason = prune_reason(tuple(metrics[name] for name in objectives), earlier, epoch, objectives,
+                              spec.study.directions, settings.quantile, settings.min_trials)
+        if reason is not None:
+            raise Pruned(epoch, reason)
+
+    return watch
 
 
 def set_attrs(trial, attrs: dict, previous: dict | None = None) -> None:

@@ -23,6 +23,8 @@ def trial_line(trial) -> str:
             f"trial {trial.number} complete: {weights}{label}  top-100 {record.metric('top_100_accuracy'):.4f}  "
             f"RMSE {record.metric('rmse'):.4f}  ({seconds:.1f} s)"
         )
+    if trial.state.name == "PRUNED":
+        return f"trial {trial.number} pruned: {weights}{label}  ({record.prune_reason or 'stopped early'})"
     reason = trial.user_attrs.get("fail_reason", "worker lost (no heartbeat)")
     return f"trial {trial.number} {trial.state.name.lower()}: {weights}{label}  ({reason})"
 

@@ -38,26 +38,31 @@ class Seconds:
 
 @dataclass(frozen=True)
 class EpochLosses:
-    """One epoch's batch-size-weighted mean losses; `weights` are the last step's when they adapt."""
+    """One epoch's batch-size-weighted mean losses; `weights` are the last step's when they adapt;
+    `metrics`, the model's after the epoch on the split the objectives come from (the learning curve)."""
 
     total_loss: float
     rating_loss: float
     retrieval_loss: float
     seconds: float
     weights: tuple[float, float] | None = None
+    metrics: dict[str, float] | None = None
 
     def to_attr(self) -> dict:
         item: dict = {"total_loss": self.total_loss, "rating_loss": self.rating_loss,
                       "retrieval_loss": self.retrieval_loss, "seconds": self.seconds}
         if self.weights is not None:
             item["weights"] = list(self.weights)
+        if self.metrics is not None:
+            item["metrics"] = dict(self.metrics)
         return item
 
     @classmethod
     def from_attr(cls, item: dict) -> EpochLosses:
-        weights = item.get("weights")
+        weights, metrics = item.get("weights"), item.get("metrics")
         return cls(float(item["total_loss"]), float(item["rating_loss"]), float(item["retrieval_loss"]),
-                   float(item.get("seconds", 0.0)), None if weights is None else (float(weights[0]), float(weights[1])))
+                   float(item.get("seconds", 0.0)), None if weights is None else (float(weights[0]), float(weights[1])),
+                   None if metrics is None else {name: float(value) for name, value in metrics.items()})
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,15 @@ class WeightingTrace:
 
 @dataclass
 class TrainResult:
-    """What a trainer (sweep.trial.Trainer) returns for one weight pair and seed."""
+    """What a trainer (sweep.trial.Trainer) returns for one weight pair and seed: `metrics` on the split
+    the objectives come from (the validation slice when there is one), `test_metrics` only then."""
 
     metrics: dict[str, float]
     epochs: list[EpochLosses]
     seconds: Seconds
     model: object | None = None  # the trained Keras model, when asked to keep it
     weighting: WeightingTrace | None = None  # only when an adaptive method set the weights
+    test_metrics: dict[str, float] | None = None  # reported, never chosen on; None: `metrics` are the test split's
 
 
 @dataclass(frozen=True)
@@ -99,16 +106,20 @@ class Run:
     seconds: Seconds
     epochs: tuple[EpochLosses, ...] = ()
     weighting: WeightingTrace | None = None
+    test_metrics: dict[str, float] | None = None  # with a validation slice: the test split's, only reported
 
     @classmethod
     def of(cls, seed: int, result: TrainResult) -> Run:
-        return cls(seed, dict(result.metrics), result.seconds, tuple(result.epochs), result.weighting)
+        return cls(seed, dict(result.metrics), result.seconds, tuple(result.epochs), result.weighting,
+                   None if result.test_metrics is None else dict(result.test_metrics))
 
     def to_attr(self) -> dict:
         item = {"seed": self.seed, "metrics": self.metrics, "seconds": asdict(self.seconds),
                 "epochs": [epoch.to_attr() for epoch in self.epochs]}
         if self.weighting is not None:
             item["weighting"] = self.weighting.to_attr()
+        if self.test_metrics is not None:
+            item["test_metrics"] = self.test_metrics
         return item
 
     @classmethod
@@ -117,7 +128,8 @@ class Run:
         return cls(int(item.get("seed", -1)), {k: float(v) for k, v in item["metrics"].items()},
                    Seconds(**{k: float(seconds.get(k, 0.0)) for k in ("build", "train", "evaluate", "total")}),
                    tuple(EpochLosses.from_attr(epoch) for epoch in item.get("epochs", [])),
-                   WeightingTrace.from_attr(item["weighting"]) if "weighting" in item else None)
+                   WeightingTrace.from_attr(item["weighting"]) if "weighting" in item else None,
+                   {k: float(v) for k, v in item["test_metrics"].items()} if "test_metrics" in item else None)
 
 
 @dataclass(frozen=True)
@@ -135,18 +147,23 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Summary:
-    """A trial's seeds summarised: the mean and standard deviation of every metric, mean seconds."""
+    """A trial's seeds summarised: the mean and standard deviation of every metric, mean seconds; with a
+    validation slice, the test split's means (`test_metrics`) beside those the objectives were chosen on."""
 
     metrics: dict[str, float]
     metrics_std: dict[str, float]
     seconds: float
+    test_metrics: dict[str, float] | None = None
 
     @classmethod
     def of(cls, runs: list[Run]) -> Summary:
         means = {name: statistics.fmean(run.metrics[name] for run in runs) for name in METRICS}
         stds = {name: statistics.stdev([run.metrics[name] for run in runs]) if len(runs) > 1 else 0.0
                 for name in METRICS}
-        return cls(means, stds, statistics.fmean(run.seconds.total for run in runs))
+        test = None
+        if all(run.test_metrics is not None for run in runs):
+            test = {name: statistics.fmean(run.test_metrics[name] for run in runs if run.test_metrics) for name in METRICS}
+        return cls(means, stds, statistics.fmean(run.seconds.total for run in runs), test)
 
     def values(self, objectives) -> list[float]:
         """The objective values Optuna stores, in the study's objective order."""
@@ -189,6 +206,9 @@ class TrialRecord:
     method: str | None = None  # the adaptive method of a "method" trial
     origin_trial: int | None = None  # the trial a retry repeats (its seeds)
     conditioned: ConditionedOrigin | None = None  # a "conditioned" trial's origin
+    pruned_epoch: int | None = None  # the epoch after which sweep.pruning stopped it
+    prune_reason: str | None = None
+    pruned_curve: tuple[dict, ...] = ()  # per-epoch metrics of the seed that was stopped
 
     @property
     def pair(self) -> tuple[float, float]:
@@ -196,8 +216,22 @@ class TrialRecord:
         return self.rating_weight, self.retrieval_weight
 
     def metric(self, name: str) -> float:
-        """The mean over seeds of one metric; NaN before the trial has a result."""
+        """The mean over seeds of one metric on the split the objectives come from; NaN before a result."""
         return float(self.summary.metrics.get(name, math.nan)) if self.summary else math.nan
+
+    def test_metric(self, name: str) -> float:
+        """The mean over seeds of one metric on the test split: the one reported (`metric` when chosen on test)."""
+        if self.summary is None or self.summary.test_metrics is None:
+            return self.metric(name)
+        return float(self.summary.test_metrics.get(name, math.nan))
+
+    def curve(self, name: str) -> list[float]:
+        """A metric after each epoch, the mean over the seeds that reached it (shorter when pruned)."""
+        curves = [[epoch.metrics[name] for epoch in run.epochs if epoch.metrics and name in epoch.metrics]
+                  for run in self.runs]
+        curves.append([metrics[name] for metrics in self.pruned_curve if name in metrics])
+        length = max((len(curve) for curve in curves), default=0)
+        return [statistics.fmean(curve[index] for curve in curves if len(curve) > index) for index in range(length)]
 
     def to_attrs(self) -> dict:
         """The Optuna user attributes of this record (names kept from older storages)."""
@@ -209,6 +243,8 @@ class TrialRecord:
         if self.summary is not None:
             attrs.update(metrics=self.summary.metrics, metrics_std=self.summary.metrics_std,
                          seconds=self.summary.seconds)
+            if self.summary.test_metrics is not None:
+                attrs["test_metrics"] = self.summary.test_metrics
         if self.provenance is not None:
             attrs.update(self.provenance.to_attrs())
         if self.model_key is not None:
@@ -221,6 +257,9 @@ class TrialRecord:
             attrs["origin_trial"] = self.origin_trial
         if self.conditioned is not None:
             attrs.update(self.conditioned.to_attrs())
+        if self.pruned_epoch is not None:
+            attrs.update(pruned_epoch=self.pruned_epoch, prune_reason=self.prune_reason or "",
+                         pruned_curve=[dict(metrics) for metrics in self.pruned_curve])
         return attrs
 
     @classmethod
@@ -230,7 +269,8 @@ class TrialRecord:
         summary = None
         if "metrics" in attrs:
             summary = Summary(dict(attrs["metrics"]), dict(attrs.get("metrics_std", {})),
-                              float(attrs.get("seconds", math.nan)))
+                              float(attrs.get("seconds", math.nan)),
+                              dict(attrs["test_metrics"]) if "test_metrics" in attrs else None)
         provenance = None
         if "spec_hash" in attrs:
             provenance = Provenance(attrs["spec_hash"], attrs.get("split_fingerprint", ""), attrs.get("versions", {}),
@@ -249,6 +289,9 @@ class TrialRecord:
             method=method,
             origin_trial=attrs.get("origin_trial"),
             conditioned=ConditionedOrigin.from_attrs(attrs),
+            pruned_epoch=attrs.get("pruned_epoch"),
+            prune_reason=attrs.get("prune_reason"),
+            pruned_curve=tuple(dict(metrics) for metrics in attrs.get("pruned_curve", ())),
         )
 
 

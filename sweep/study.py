@@ -19,7 +19,7 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import context_baselines
-from sweep.config import StudySpec, canonical_json, recorded_rating_fraction
+from sweep.config import StudySpec, canonical_json, recorded_rating_fraction, recorded_validation
 from sweep.config.run import DEFAULT_TRAINER, TRAINER_VARIABLE, RunOptions
 from sweep.kinds import KIND_ATTR, for_spec
 from sweep.optuna_gaps import fail_trials_that_never_beat
@@ -76,6 +76,7 @@ def create_or_load(spec: StudySpec, storage, prepared, options: RunOptions):
         "spec": canonical_json(spec.identity()),
         "spec_hash": spec.hash,
         "split_fingerprint": prepared.split_fingerprint,
+        "objective_split": prepared.objective_split_name,  # where the objectives (and the front) come from
         "data_checksum": prepared.data_checksum,
         "context_baselines": context_baselines(prepared, spec.train.candidates),
         "versions": package_versions(),
@@ -117,6 +118,12 @@ def check_matches(study, spec: StudySpec, prepared, trainer: str) -> None:
             f"study {spec.study.name!r} trains with data.rating_fraction {recorded_fraction:g}; this file has "
             f"{spec.data.rating_fraction:g} (another rated subset); give the study a new name or restore the fraction"
         )
+    recorded_share = recorded_validation(study.user_attrs)
+    if recorded_share != spec.data.validation:
+        raise UsageError(
+            f"study {spec.study.name!r} chooses on data.validation {recorded_share:g} of the training rows; this file "
+            f"has {spec.data.validation:g} (another validation slice); give the study a new name or restore the share"
+        )
     if study.user_attrs.get("spec_hash") != spec.hash:
         raise UsageError(
             f"study {spec.study.name!r} already exists with a different spec ({study.user_attrs.get('spec_hash', '?')[:15]}…, "
@@ -131,8 +138,9 @@ def check_matches(study, spec: StudySpec, prepared, trainer: str) -> None:
 
 
 def is_complete(counts: dict, n_trials: int) -> bool:
-    """n_trials COMPLETE and no trial waiting (a waiting retry of a lost trial is still owed)."""
-    return counts.get("COMPLETE", 0) >= n_trials and not counts.get("WAITING", 0)
+    """n_trials COMPLETE or PRUNED (a pruned trial was a draw of the sampler, sweep.pruning) and no trial
+    waiting (a waiting retry of a lost trial is still owed)."""
+    return counts.get("COMPLETE", 0) + counts.get("PRUNED", 0) >= n_trials and not counts.get("WAITING", 0)
 
 
 def fail_stale_trials(study, storage, grace_seconds: float) -> None:

@@ -212,13 +212,15 @@ class TracedTraining:
         self.step = training_step(model, optimizer, STEP_WEIGHTS)
 
     def train(self, model, rating_weight: float, retrieval_weight: float, batches: list[tuple],
-              epochs: int) -> list[EpochLosses]:
-        """Static training of `model` (freshly built: its weights are the seed's) at one pair; it ends trained."""
+              epochs: int, after_epoch=None) -> list[EpochLosses]:
+        """Static training of `model` (freshly built: its weights are the seed's) at one pair; it ends trained.
+        `after_epoch(epoch, trained)` sees the model as each epoch left it (the worker's, not yet `model`)."""
         import tensorflow as tf
 
         self._start_from(model)
         pair = tf.constant([rating_weight, retrieval_weight], tf.float32)
-        history = run_epochs(self.step, batches, epochs, weights_for_batch=lambda rows: pair)
+        watch = None if after_epoch is None else lambda epoch, means: after_epoch(epoch, self.model)
+        history = run_epochs(self.step, batches, epochs, weights_for_batch=lambda rows: pair, after_epoch=watch)
         for variable, value in zip(model.trainable_variables, self.model.trainable_variables):
             variable.assign(value)
         return history
@@ -246,9 +248,11 @@ def traced_training(model_config: ModelConfig, n_users: int, n_titles: int, rati
     return TracedTraining(model, optimizer.build())
 
 
-def train_adaptive(model, optimizer, batches: list[tuple], epochs: int, weighting) -> list[EpochLosses]:
+def train_adaptive(model, optimizer, batches: list[tuple], epochs: int, weighting,
+                   watch_epoch=None) -> list[EpochLosses]:
     """Adaptive training: each step's weights set by `weighting` (sweep.weighting) from the losses (and
-    shared-layer gradient norms) it measured; each epoch records the pair its last step used."""
+    shared-layer gradient norms) it measured; each epoch records the pair its last step used.
+    `watch_epoch(epoch, model)` sees the model as each epoch left it."""
     import tensorflow as tf
 
     step = training_step(model, optimizer, STEP_WEIGHTS, gradient_norms=weighting.needs_gradient_norms)
@@ -263,6 +267,8 @@ def train_adaptive(model, optimizer, batches: list[tuple], epochs: int, weightin
         weighting.after_epoch(mean_losses[1:])
         if not np.all(np.isfinite(weighting.weights)):
             raise TrialFailed("non-finite weights", f"{weighting.name}, epoch {epoch + 1}")
+        if watch_epoch is not None:
+            watch_epoch(epoch, model)
         return tuple(weighting.steps[-1])
 
     return run_epochs(step, batches, epochs, weights_for_batch,

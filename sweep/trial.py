@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from sweep import import_tensorflow
@@ -31,13 +33,20 @@ class Trainer(Protocol):
     training instead (the two given are ignored) and the result carries the weights each
     step used (`record.WeightingTrace`). An unusable result raises TrialFailed
     (sweep.training's, where a loss first turns non-finite); any other exception fails the trial as a crash. A trainer knows
-    nothing of Optuna. The study records which trainer made it (config.run.DEFAULT_TRAINER
+    nothing of Optuna. With `on_epoch`, every epoch's metrics on `data.objective_split` are measured,
+    stored in its EpochLosses (the learning curve) and passed to `on_epoch`, which may raise to stop
+    the training (sweep.pruning). The metrics are on `data.objective_split`; when that is the
+    validation slice, `test_metrics` are the test split's. The study records which trainer made it (config.run.DEFAULT_TRAINER
     or $SWEEP_TRAINER), so numbers from a stand-in are never taken for real ones.
     """
 
     def __call__(self, rating_weight: float, retrieval_weight: float, seed: int, model_config: ModelConfig,
                  train_config: TrainConfig, data: PreparedData, keep_model: bool = False,
-                 method: str | None = None) -> TrainResult: ...
+                 method: str | None = None, on_epoch: EpochWatcher | None = None) -> TrainResult: ...
+
+
+# Called after each epoch (1-based) with the model's metrics then on the objective split; may raise to stop training.
+EpochWatcher = Callable[[int, dict], None]
 
 
 def train_and_evaluate(
@@ -49,8 +58,11 @@ def train_and_evaluate(
     data: PreparedData,
     keep_model: bool = False,
     method: str | None = None,
+    on_epoch: EpochWatcher | None = None,
 ) -> TrainResult:
-    """Metrics, per-epoch losses and wall times of one trained model; raises TrialFailed."""
+    """Metrics, per-epoch losses (and, watched, per-epoch metrics) and wall times of one trained model;
+    raises TrialFailed. Watching costs one evaluation of the objective split per epoch but the last,
+    whose evaluation is the trial's own."""
     tf = import_tensorflow()
     from sweep.model import build_model
     from sweep.weighting import make_weighting
@@ -70,17 +82,33 @@ def train_and_evaluate(
     build_seconds = time.perf_counter() - started
 
     batches = training_batches(data.train, train_config, seed)
+    candidates = data.candidates[train_config.candidates]
+    curve: list[dict] = []
+
+    def watch(epoch: int, trained) -> None:
+        assert on_epoch is not None  # watched only then
+        if epoch + 1 < train_config.epochs:  # the last epoch's metrics are the trial's, measured below
+            curve.append(evaluate(trained, data.objective_split, candidates, train_config.eval_batch_size))
+            on_epoch(epoch + 1, curve[-1])
+
+    watcher = None if on_epoch is None else watch
     if weighting is None:
-        epochs = traced.train(model, rating_weight, retrieval_weight, batches, train_config.epochs)
+        epochs = traced.train(model, rating_weight, retrieval_weight, batches, train_config.epochs, watcher)
     else:
-        epochs = train_adaptive(model, optimizer.build(), batches, train_config.epochs, weighting)
+        epochs = train_adaptive(model, optimizer.build(), batches, train_config.epochs, weighting, watcher)
     evaluation_started = time.perf_counter()
-    metrics = evaluate(model, data.test, data.candidates[train_config.candidates], train_config.eval_batch_size)
+    metrics = evaluate(model, data.objective_split, candidates, train_config.eval_batch_size)
+    test_metrics = None if data.validation is None else evaluate(model, data.test, candidates,
+                                                                 train_config.eval_batch_size)
     evaluate_seconds = time.perf_counter() - evaluation_started
-    bad = [name for name, value in metrics.items() if not math.isfinite(value)]
+    bad = [name for name, value in {**metrics, **(test_metrics or {})}.items() if not math.isfinite(value)]
     if bad:
         raise TrialFailed("non-finite metric", ", ".join(bad))
+    if on_epoch is not None:
+        curve.append(metrics)  # the last epoch's: the trial's own
+        on_epoch(train_config.epochs, metrics)
+        epochs = [replace(epoch, metrics=measured) for epoch, measured in zip(epochs, curve)]
     seconds = Seconds(build=build_seconds, train=sum(epoch.seconds for epoch in epochs), evaluate=evaluate_seconds,
                       total=time.perf_counter() - started)
     trace = None if weighting is None or method is None else WeightingTrace(method, weighting.steps)
-    return TrainResult(metrics, epochs, seconds, model if keep_model else None, trace)
+    return TrainResult(metrics, epochs, seconds, model if keep_model else None, trace, test_metrics)

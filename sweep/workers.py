@@ -59,7 +59,9 @@ def run_sweep(spec: StudySpec, options: RunOptions, progress) -> int:
     fail_stale_trials(study, storage, options.heartbeat.grace)
     counts = count_states(study)
     if is_complete(counts, n_trials):
-        progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)} of {n_trials} trials; nothing to do")
+        pruned = f" and {counts['PRUNED']} pruned" if counts.get("PRUNED") else ""
+        progress.say(f"study {spec.study.name!r} is complete: {counts.get('COMPLETE', 0)}{pruned} of {n_trials} trials; "
+                     "nothing to do")
         return 0
     stop = patience.recorded_stop(study.user_attrs, n_trials)
     if stop is not None:

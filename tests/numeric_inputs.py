@@ -111,6 +111,10 @@ KEYS = {
     "train.adam_epsilon": POSITIVE,  # Adam divides by √v + ε, and v is 0 for a parameter no gradient reached
     "data.split_seed": SEED, "data.train_size": COUNT, "data.test_size": COUNT,
     "data.rating_fraction": Number(False, lambda n: 0 < n <= 1),  # a share of the training rows, all of them at most
+    "data.validation": finite(at_least=0, below=1),  # a share of the training rows held out; 0: none, all: no training
+    "study.prune.after_epoch": COUNT,  # epochs count from 1
+    "study.prune.quantile": finite(above=0, at_most=1),  # a share of earlier trials; 0 would stop every trial
+    "study.prune.min_trials": COUNT,
     "baselines.margin_top_100": POSITIVE, "baselines.margin_rmse": POSITIVE,
     "conditioned.epochs": COUNT,
     "conditioned.conditioning_width": whole(0),  # 0: no FiLM
@@ -169,13 +173,14 @@ def numeric_keys() -> set[str]:
         ConditionedConfig,
         DataConfig,
         ModelConfig,
+        PruneSettings,
         StudySettings,
         TrainConfig,
     )
     from sweep.config.coordinates import RATIO_AND_SCALE
 
-    tables = {"study": StudySettings, "model": ModelConfig, "train": TrainConfig, "data": DataConfig,
-              "conditioned": ConditionedConfig}
+    tables = {"study": StudySettings, "study.prune": PruneSettings, "model": ModelConfig, "train": TrainConfig,
+              "data": DataConfig, "conditioned": ConditionedConfig}
     keys = {f"{section}.{item.name}" for section, table in tables.items() for item in dataclasses.fields(table)
             if "int" in item.type or "float" in item.type}
     ranged = [name for name in SEARCHABLE if name not in CATEGORICAL]
@@ -243,7 +248,10 @@ def read_back(spec, key: str):
     if section.startswith("search."):
         searched = next(item for item in spec.search if item.name == section.split(".")[1])
         return searched.values[0] if field == "values" else getattr(searched, field)
-    value = getattr(getattr(spec, section), field)
+    table = spec
+    for part in section.split("."):  # study.prune: a table inside [study]
+        table = getattr(table, part)
+    value = getattr(table, field)
     return value[0] if field == "rating_layers" else value
 
 

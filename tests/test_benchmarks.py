@@ -171,3 +171,105 @@ def test_the_headline_names_the_fractions_reached_or_says_none_or_every():
     some = sparse_document({"1.0": [0.02] * 5, "0.2": [0.06] * 5})  # 0.01 over the best ratings-only at 1.0
     some["analysis"] = analyse(some)
     assert headline(some).endswith("at every fraction, but the best ratings-only only at fraction 0.2")
+
+
+# --- deciding during a study: pruning, patience, the validation slice's optimism ------------------------------
+
+CONTEXT = {"chance_top_100_accuracy": 0.1, "global_mean_rmse": 2.0}  # the trivial reference (0.1, 2.0)
+
+
+def trial_run(number, top, rmse, state="COMPLETE", epochs=3, test=None):
+    test_top, test_rmse = test or (top, rmse)
+    return {"number": number, "state": state, "epochs_trained": epochs, "top_100_accuracy": top, "rmse": rmse,
+            "test_top_100_accuracy": test_top, "test_rmse": test_rmse, "counts_for_front": state == "COMPLETE"}
+
+
+# Three trade-offs, every one on the front: from the trivial reference (0.1, 2.0) they dominate
+# 0.2 × 1.0 (the first) + 0.1 × 0.8 (the second beyond it) + 0.1 × 0.5 (the third) = 0.33.
+FRONT = [(0.3, 1.0), (0.4, 1.2), (0.5, 1.5)]
+
+
+def test_pruning_savings_and_loss_are_paired_by_seed_against_the_same_study_unpruned():
+    from benchmarks.pruning import analyse
+
+    runs = []
+    for seed in range(10):
+        unpruned = [trial_run(n, *point) for n, point in enumerate(FRONT)] + [trial_run(3, 0.2, 1.9)]
+        # pruned: trial 3 (off the front) stopped after 1 of 3 epochs; wall 80 % of the unpruned run's
+        pruned = unpruned[:3] + [trial_run(3, float("nan"), float("nan"), "PRUNED", 1)]
+        runs += [{"study_seed": seed, "setting": None, "wall_seconds": 100.0, "epochs_per_training": 3,
+                  "context_baselines": CONTEXT, "trials": unpruned},
+                 {"study_seed": seed, "setting": "1,0.5", "wall_seconds": 80.0, "epochs_per_training": 3,
+                  "context_baselines": CONTEXT, "trials": pruned}]
+    found = analyse(runs)["settings"]["1,0.5"]
+    assert found["trainings_saved"]["median"] == pytest.approx(1 - 10 / 12)  # 3+3+3+1 epochs against 12
+    assert found["seeds"][0]["trainings_saved_count"] == pytest.approx(2 / 3)
+    assert found["wall_saved"]["median"] == pytest.approx(0.2) and found["wall_saved"]["interval"] == pytest.approx([0.2, 0.2])
+    assert found["hypervolume_lost"]["trivial"]["median"] == pytest.approx(0.0)  # the front kept every point
+
+
+def test_pruning_a_front_point_loses_its_share_of_the_hypervolume():
+    from benchmarks.pruning import paired_figures
+
+    base = {"study_seed": 0, "wall_seconds": 10.0, "epochs_per_training": 1, "context_baselines": CONTEXT}
+    unpruned = {**base, "trials": [trial_run(n, *point, epochs=1) for n, point in enumerate(FRONT)]}
+    pruned = {**base, "trials": unpruned["trials"][:2] + [trial_run(2, 0, 0, "PRUNED", epochs=0)]}
+    assert paired_figures(unpruned, pruned)["hypervolume_lost"]["trivial"] == pytest.approx(1 - 0.28 / 0.33)
+
+
+def test_patience_is_replayed_with_the_products_own_rule_on_the_recorded_trials():
+    from benchmarks.patience import seed_figures, stop_index
+
+    # areas from (0.1, 2.0): 0.2, then 0.3 (+50 %), then three dominated trials adding nothing, then 0.33
+    trials = [trial_run(0, 0.3, 1.0), trial_run(1, 0.5, 1.5), trial_run(2, 0.2, 1.9), trial_run(3, 0.2, 1.9),
+              trial_run(4, 0.2, 1.9), trial_run(5, 0.4, 1.2)]
+    run = {"study_seed": 3, "context_baselines": CONTEXT, "trials": trials}
+    assert stop_index(run, patience=2, min_gain=0.01) == 4  # trials 2 and 3 stalled
+    assert stop_index(run, patience=4, min_gain=0.01) is None  # three stalls, then growth
+    figures = seed_figures(run, 2, 0.01)
+    assert figures["trainings_saved"] == pytest.approx(2 / 6)
+    assert figures["hypervolume_lost"]["trivial"] == pytest.approx(1 - 0.3 / 0.33)
+
+
+def test_the_validation_optimism_compares_fronts_chosen_on_validation_and_on_test():
+    from benchmarks.validation_optimism import analyse, seed_figures
+
+    def metrics(top, rmse):
+        return {"top_100_accuracy": top, "rmse": rmse}
+
+    whole = [{"test": metrics(*point)} for point in FRONT]
+    # on validation the first pair looks dominated by the second: the front chosen there leaves it out
+    held = [{"validation": metrics(0.3, 1.6), "test": metrics(*FRONT[0])},
+            {"validation": metrics(*FRONT[1]), "test": metrics(*FRONT[1])},
+            {"validation": metrics(*FRONT[2]), "test": metrics(*FRONT[2])}]
+    figures = seed_figures(0, whole, held, CONTEXT)
+    # honest: (0.4, 1.2) and (0.5, 1.5) on test dominate 0.3 × 0.8 + 0.1 × 0.5 = 0.29 of the reported 0.33
+    assert figures["honest_over_reported"]["trivial"] == pytest.approx(0.29 / 0.33)
+    assert figures["chosen_on_test_over_honest"]["trivial"] == pytest.approx(0.33 / 0.29)
+    found = analyse([figures, figures, figures])
+    assert found["honest_over_reported"]["trivial"]["interval"] == pytest.approx([0.29 / 0.33] * 2)
+    assert analyse([figures, figures])["honest_over_reported"]["trivial"]["interval"] is None  # two: their values
+
+
+def test_the_optimism_benchmark_reads_the_study_pairs_from_the_committed_trials_table():
+    from benchmarks.validation_optimism import ROOT, study_pairs
+
+    pairs = study_pairs(ROOT / "reports" / "tutorial" / "trials.csv")
+    assert len(pairs) >= 50 and (1.0, 0.0) in pairs and (0.0, 1.0) in pairs and (1.0, 1.0) in pairs
+
+
+@pytest.mark.slow
+def test_a_benchmark_study_runs_as_a_user_runs_it_with_the_fake_trainer(tmp_path, synthetic_dir, monkeypatch):
+    from benchmarks.study_runs import run_study
+    from tests.helpers import study_file
+
+    monkeypatch.setenv("SWEEP_TRAINER", "tests.fake_trainer:train_and_evaluate")
+    monkeypatch.setenv("SWEEP_DATA_DIR", str(synthetic_dir))
+    path = study_file(tmp_path, n_trials=8, epochs=3,
+                      search={"rating_weight": {"low": 1e-3, "high": 10.0}, "retrieval_weight": {"low": 1e-3, "high": 10.0}})
+    plain = run_study(path, tmp_path / "runs", "plain", 5, {})
+    pruned = run_study(path, tmp_path / "runs", "pruned", 5, {"prune": {"after_epoch": 1, "quantile": 0.5, "min_trials": 3}})
+    assert len(plain["trials"]) == 8 and all(t["epochs_trained"] == 3 for t in plain["trials"])
+    assert [t["state"] for t in plain["trials"]].count("COMPLETE") == 8
+    assert sum(t["epochs_trained"] for t in pruned["trials"]) < 24 or "PRUNED" not in [t["state"] for t in pruned["trials"]]
+    assert plain["context_baselines"] and plain["wall_seconds"] > 0

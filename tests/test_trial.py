@@ -261,3 +261,39 @@ def test_sparse_ratings_train_the_rating_on_the_rated_rows_and_change_its_model(
 def test_an_adaptive_method_trains_on_partly_rated_data(sparse):
     result = train_and_evaluate(1.0, 1.0, 3, ModelConfig(), FAST, sparse, method="gradnorm")
     assert all(math.isfinite(value) for value in result.metrics.values())
+
+
+# --- learning curves and the validation slice -------------------------------------------------------
+
+
+def test_a_watched_trial_records_each_epochs_metrics_and_trains_exactly_what_an_unwatched_one_does(prepared, trained):
+    seen = []
+    watched = train_and_evaluate(1.0, 1.0, 0, ModelConfig(), FAST, prepared,
+                                 on_epoch=lambda epoch, metrics: seen.append((epoch, dict(metrics))))
+    assert [epoch for epoch, _ in seen] == [1, 2]
+    assert watched.metrics == trained.metrics  # evaluating between epochs changes nothing trained
+    assert [epoch.metrics for epoch in watched.epochs] == [metrics for _, metrics in seen]
+    assert seen[-1][1] == watched.metrics  # the last epoch's point is the trial's own evaluation
+    model = train_and_evaluate(1.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=1), prepared,
+                               keep_model=True).model  # the same seed after one epoch
+    after_one = evaluate(model, prepared.test, prepared.candidates["all_entries"], FAST.eval_batch_size)
+    assert seen[0][1] == pytest.approx(after_one)
+
+
+def test_an_epoch_watcher_that_raises_stops_the_training_there(prepared):
+    class Stop(Exception):
+        pass
+
+    def stop(epoch, metrics):
+        raise Stop(epoch)
+
+    with pytest.raises(Stop):
+        train_and_evaluate(1.0, 1.0, 0, ModelConfig(), dataclasses.replace(FAST, epochs=3), prepared, on_epoch=stop)
+
+
+def test_with_a_validation_slice_the_metrics_are_the_slices_and_the_test_metrics_the_test_splits(synthetic_dataset):
+    held = prepare(synthetic_dataset, data.load_split(synthetic_dataset, seed=42), validation=0.2)
+    result = train_and_evaluate(1.0, 1.0, 0, ModelConfig(), FAST, held, keep_model=True)
+    candidates = held.candidates["all_entries"]
+    assert result.metrics == pytest.approx(evaluate(result.model, held.validation, candidates, FAST.eval_batch_size))
+    assert result.test_metrics == pytest.approx(evaluate(result.model, held.test, candidates, FAST.eval_batch_size))

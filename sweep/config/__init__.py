@@ -27,6 +27,7 @@ from sweep.config.ranges import (
     POSITIVE,
     RATING_FRACTION,
     SEED,
+    VALIDATION_FRACTION,
     WEIGHT,
     WEIGHT_RATIO,
     WEIGHT_SCALE,
@@ -81,6 +82,10 @@ class DataConfig:
     # The share of training rows that keep their rating label (sweep.data.rated): every row still
     # trains retrieval, only the rated ones train the rating. 1.0: the tutorial's, every row rated.
     rating_fraction: float = bounded(1.0, RATING_FRACTION)
+    # The share of training rows held out, user-stratified and seeded by split_seed (sweep.data.validation),
+    # for the objectives (the front, patience, pruning, pick) to be chosen on; the test split then only
+    # reports. 0: the tutorial's setup, the front chosen and measured on the test split.
+    validation: float = bounded(0.0, VALIDATION_FRACTION)
 
 
 DATASETS = ("movielens-100k", "movielens-1m", "movielens-20m", "movielens-25m", "movielens-latest-small",
@@ -194,6 +199,17 @@ class Margins:
 
 
 @dataclass(frozen=True)
+class PruneSettings:
+    """`[study] prune`: stop a trial after epoch `after_epoch` (or any later one but the last) when at least
+    `quantile` of the earlier trials that reached that epoch were better on every objective by more than the
+    seed noise (sweep.pruning); not before `min_trials` earlier trials reached it."""
+
+    after_epoch: int = bounded(1, COUNT)
+    quantile: float = bounded(0.5, Range(0, 1, low_open=True, why="the share of earlier trials that must dominate"))
+    min_trials: int = bounded(5, COUNT)
+
+
+@dataclass(frozen=True)
 class StudySettings:
     name: str
     seed: int = bounded(0, SEED)
@@ -211,6 +227,7 @@ class StudySettings:
     # min_gain (relative; sweep.patience); None: run to n_trials
     patience: int | None = bounded(None, COUNT)
     min_gain: float = bounded(0.01, Range(0, low_open=True, why="a relative gain: 0.01 is 1 %"))
+    prune: PruneSettings | None = None  # `prune = { after_epoch = 1, quantile = 0.5 }`: sweep.pruning; None: off
 
 
 @dataclass(frozen=True)
@@ -237,7 +254,7 @@ class ConditionedConfig:
 
 
 # [study] keys that say how long and how a study runs, not what its results are: outside the spec hash
-RUN_CONTROLS = ("n_trials", "timeout", "max_failed_trials", "keep_models", "patience", "min_gain")
+RUN_CONTROLS = ("n_trials", "timeout", "max_failed_trials", "keep_models", "patience", "min_gain", "prune")
 
 
 @dataclass(frozen=True)
@@ -272,6 +289,8 @@ class StudySpec:
                 identity["train"].pop(key)
         if self.data.rating_fraction == 1.0:  # and so do studies from before sparse ratings, every row rated
             identity["data"].pop("rating_fraction")
+        if self.data.validation == 0.0:  # and so do studies from before the validation slice, chosen on test
+            identity["data"].pop("validation")
         kind = identity["study"].pop("kind")
         if kind == "sweep":  # and so do studies from before conditioned training
             identity.pop("conditioned")
@@ -300,6 +319,11 @@ def recorded_spec(study_attrs: dict) -> dict:
 def recorded_rating_fraction(study_attrs: dict) -> float:
     """The rating fraction a stored study trains with (its spec leaves out the tutorial's 1.0)."""
     return float(recorded_spec(study_attrs).get("data", {}).get("rating_fraction", 1.0))
+
+
+def recorded_validation(study_attrs: dict) -> float:
+    """The validation share a stored study chose on (its spec leaves out 0, the test split)."""
+    return float(recorded_spec(study_attrs).get("data", {}).get("validation", 0.0))
 
 
 def recorded_configs(study_attrs: dict) -> tuple[DataConfig, TrainConfig]:
@@ -334,7 +358,9 @@ def parse_study(raw: dict) -> StudySpec:
     study_table = _table(raw, "study", required=True)
     if "name" not in study_table:
         raise UsageError("study.name: missing (every study needs a name)")
-    study = _dataclass(StudySettings, study_table, "study")
+    study = _dataclass(StudySettings, {key: value for key, value in study_table.items() if key != "prune"}, "study")
+    if "prune" in study_table:
+        study = dataclasses.replace(study, prune=_prune(study_table["prune"], study))
     if "min_gain" in study_table and study.patience is None:
         raise UsageError("study.min_gain: applies only with study.patience; set patience or remove min_gain")
     _check_study(study)
@@ -461,7 +487,18 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
     if data.rating_fraction != 1.0:
         raise UsageError("data.rating_fraction: a conditioned study trains on every rating; sparse ratings are "
                          "studied per pair (kind = \"sweep\")")
+    if data.validation != 0.0:
+        raise UsageError("data.validation: a conditioned study evaluates its pairs on the test split; a validation "
+                         "slice is for sweeps (kind = \"sweep\")")
     return config
+
+
+def _prune(table, study: StudySettings) -> PruneSettings:
+    if not isinstance(table, dict):
+        raise UsageError("study.prune: expected a table, e.g. prune = { after_epoch = 1, quantile = 0.5 }")
+    if study.kind != "sweep":
+        raise UsageError("study.prune: a conditioned study trains one model per seed for every pair; pruning is for sweeps")
+    return _dataclass(PruneSettings, table, "study.prune")
 
 
 def _margin(table: dict, key: str, metric: str) -> float:

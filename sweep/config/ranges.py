@@ -94,6 +94,7 @@ WEIGHT_RATIO = Range(0, why="retrieval_weight / rating_weight")  # 0: ratings on
 WEIGHT_SCALE = Range(0, low_open=True, why="rating_weight + retrieval_weight")  # 0 would leave both tasks out
 TRIAL_NUMBER = Range(0, LARGEST_INTEGER, whole=True)
 RATING_FRACTION = Range(0, 1, low_open=True, why="the share of training rows that keep their rating")
+VALIDATION_FRACTION = Range(0, 1, high_open=True, why="the share of training rows held out to choose on; 0: none")
 SEED_COUNT = Range(1, LARGEST_SEED + 1, whole=True, why="training seeds 0 to N-1")  # `sweep baselines --seeds`
 ACCURACY = Range(0, 1, why="an accuracy")  # a bound on a top-k accuracy (`sweep pick`)
 PROBABILITY = Range(0, 1, low_open=True, why="a probability")  # how sure a pick must be (`sweep pick --confidence`)

@@ -40,20 +40,32 @@ def rated_count(n_rows: int, fraction: float) -> int:
 def rated_rows(user_ids: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     """A boolean mask over the training rows: True where the row keeps its rating (the module's rule)."""
     user_ids = np.asarray(user_ids)
+    order = np.random.default_rng([seed, STREAM]).permutation(len(user_ids))  # each user's rows, and every tie, in this order
+    position, size = places_among_users(user_ids, order)
+    keys = np.where(position == 0, 0.0, (position + 0.5) / size)
+    return smallest_keys(keys, order, rated_count(len(user_ids), fraction))
+
+
+def places_among_users(user_ids: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every row: its place r among its user's rows taken in `order` (a permutation of the rows), and
+    how many rows its user has. The stratified draws (this one, sweep.data.validation) key rows by them."""
     n_rows = len(user_ids)
-    order = np.random.default_rng([seed, STREAM]).permutation(n_rows)  # each user's rows, and every tie, in this order
     by_user = order[np.argsort(user_ids[order], kind="stable")]  # grouped by user, each user's rows in `order`
     grouped = user_ids[by_user]
     starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
     sizes = np.diff(np.r_[starts, n_rows])
-    position = np.arange(n_rows) - np.repeat(starts, sizes)  # r: the row's place among its user's rows
-    keys = np.empty(n_rows)
-    keys[by_user] = np.where(position == 0, 0.0, (position + 0.5) / np.repeat(sizes, sizes))
-    place = np.empty(n_rows, dtype=np.int64)
-    place[order] = np.arange(n_rows)
-    kept = np.lexsort((place, keys))[:rated_count(n_rows, fraction)]
-    mask = np.zeros(n_rows, dtype=bool)
-    mask[kept] = True
+    position, size = np.empty(n_rows, dtype=np.int64), np.empty(n_rows, dtype=np.int64)
+    position[by_user] = np.arange(n_rows) - np.repeat(starts, sizes)
+    size[by_user] = np.repeat(sizes, sizes)
+    return position, size
+
+
+def smallest_keys(keys: np.ndarray, order: np.ndarray, count: int) -> np.ndarray:
+    """A boolean mask of the `count` rows of smallest key, ties broken by `order`."""
+    place = np.empty(len(keys), dtype=np.int64)
+    place[order] = np.arange(len(keys))
+    mask = np.zeros(len(keys), dtype=bool)
+    mask[np.lexsort((place, keys))[:count]] = True
     return mask
 
 

@@ -99,13 +99,13 @@ def load_split(dataset: Dataset, seed: int = 42, train_size: int | None = None, 
     # recomputing it would hash 25M rows again in every worker.
     split = Split(train=train, test=test, seed=seed, fingerprint=known_fingerprint or fingerprint(train, test), kind=kind)
     if not (cache_file.exists() and rows_file.exists()):
-        _write_atomically(rows_file, order)
-        _write_atomically(cache_file, {"kind": kind, "seed": seed, "data_checksum": dataset.checksum,
+        write_atomically(rows_file, order)
+        write_atomically(cache_file, {"kind": kind, "seed": seed, "data_checksum": dataset.checksum,
                                        "fingerprint": split.fingerprint, "rows": rows_file.name})
     return split
 
 
-def _write_atomically(path: Path, content) -> None:
+def write_atomically(path: Path, content) -> None:
     """Cache the split (its rows as .npy, its description as JSON); a cache that cannot be written
     (read-only, full) only costs recomputing."""
     temporary = None

@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from sweep.config import METRICS
+from sweep.report import curves
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXAMPLE_USER, EXAMPLE_MOVIE = "42", "Star Wars (1977)"  # for the tooltip's commands; both in MovieLens 100K
@@ -169,4 +170,5 @@ def render(markdown_text: str, title: str, frames: dict[str, pd.DataFrame], poin
         points=point_details(frames, points, knees, command),
         columns=columns,
         rows=rows,
+        curves=curves.fragment(frames, points),
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sweep import verdicts
-from sweep.config import recorded_rating_fraction, recorded_spec
+from sweep.config import recorded_rating_fraction, recorded_spec, recorded_validation
 from sweep.config.coordinates import RATIO_AND_SCALE, WEIGHTS, ratio_and_scale
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
@@ -111,6 +111,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
                       "beyond the trivial baselines: chance accuracy and global-mean RMSE)."
                       f"{knee_sentence(knee_interval(frame, knee))}", ""]
         lines += _front_under_noise(frame)
+        lines += chosen_on_lines(front, study_attrs)
     if volume and study_health["complete"]:
         lines += hypervolume_lines(volume)
     lines += compute_lines(compute(frame, study_attrs))
@@ -124,6 +125,10 @@ def markdown(findings: StudyFindings, command: str) -> str:
     ]
     for reason, count in study_health["reasons"].items():
         lines.append(f"- {reason}: {count}")
+    pruned = int((frame["state"] == "PRUNED").sum()) if "state" in frame else 0
+    if pruned:
+        lines += ["", f"{pruned} trials were pruned (`[study] prune`): stopped after an epoch at which enough earlier "
+                      "trials beat them on every objective; they count toward n_trials, never for the front."]
     lines += ["", "## Provenance", "",
               f"- report command: `{recorded(command)}`",
               f"- study created by: `{recorded(study_attrs.get('command', '?'))}` at {study_attrs.get('created', '?')}",
@@ -151,7 +156,9 @@ def document(findings: StudyFindings, command: str) -> dict:
         "training_seconds": float((complete["seconds"] * complete["n_seeds"]).sum()),  # every seed's build, fit, evaluate
         "compute": compute(frame, study_attrs),
         "searched_coordinates": list(searched_coordinates(study_attrs)),
-        "front": front[columns].to_dict("records"),
+        "front": front[columns + [c for c in front.columns if c in ("test_top_100_accuracy", "test_rmse")]].to_dict("records"),
+        "chosen_on": {"split": "validation" if recorded_validation(study_attrs) else "test",
+                      "validation_share": recorded_validation(study_attrs)},
         "knee": knee,
         "knee_interval": knee_interval(frame, knee) if knee is not None else None,
         "tutorial_pairs": tutorial[columns].to_dict("records"),
@@ -256,6 +263,23 @@ def coordinates_line(searched: tuple[str, str]) -> str:
                 "every trial's two weights are beside them.")
     return ("Searched as `rating_weight` and `retrieval_weight`; trials.csv also gives each trial's "
             "`log10_weight_ratio` and `weight_scale`.")
+
+
+def chosen_on_lines(front: pd.DataFrame, study_attrs: dict) -> list[str]:
+    """Which split chose the front: the validation slice, with the front's test metrics beside (they chose
+    nothing), or the test split itself, whose numbers the choice then flatters."""
+    share = recorded_validation(study_attrs)
+    if not share or "test_rmse" not in front.columns:
+        return ["The front was chosen and measured on the same split (test): choosing among the trials on the numbers "
+                "then reported keeps the lucky draws, so its numbers are optimistic. `[data] validation` chooses on "
+                "held-out training rows instead.", ""]
+    lines = [f"The front was chosen on the validation slice ({share:.0%} of the training rows, held out from "
+             "training); the test split chose nothing and measures it:", "",
+             "| trial | top-100 (validation) | top-100 (test) | RMSE (validation) | RMSE (test) |", "|---|---|---|---|---|"]
+    for row in front.itertuples(index=False):
+        lines.append(f"| {row.number} | {row.top_100_accuracy:.4f} | {row.test_top_100_accuracy:.4f} | "
+                     f"{row.rmse:.4f} | {row.test_rmse:.4f} |")
+    return lines + [""]
 
 
 def split_line(study_attrs: dict) -> str:

@@ -9,7 +9,10 @@ COMPLETE trials of fixed weights, a conditioned model's pairs included; an adapt
 trial is judged against the front, never on it), and `pareto` marks the ones on it;
 `model_stored` whether `sweep predict/recommend/export` can use the trial's model; `p_pareto`
 (with two or more seeds) is the share of bootstrap resamples of every trial's seed runs in
-which the trial is on it.
+which the trial is on it. A study chosen on a validation slice (`[data] validation`) has its
+metrics there and the test split's beside them (`test_<metric>`); a pruned trial, the epoch it
+was stopped after (`pruned_epoch`); a trial with a learning curve, each epoch's objectives and
+loss as JSON (`curves`, read by sweep.report.curves).
 """
 
 from __future__ import annotations
@@ -64,6 +67,14 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
         for metric in METRICS:
             row[metric] = summary.metrics.get(metric, math.nan) if summary else math.nan
             row[f"{metric}_std"] = summary.metrics_std.get(metric, math.nan) if summary else math.nan
+        if summary is not None and summary.test_metrics is not None:
+            for metric in METRICS:
+                row[f"test_{metric}"] = summary.test_metrics.get(metric, math.nan)
+        if record.pruned_epoch is not None:
+            row["pruned_epoch"] = record.pruned_epoch
+        curves = learning_curves(record, objectives)
+        if curves:
+            row["curves"] = json.dumps(curves, sort_keys=True)
         runs = record.runs
         row["seeds"] = " ".join(str(seed) for seed in record.seeds)
         row["n_seeds"] = len(runs)
@@ -100,6 +111,18 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
     rest = sorted(column for column in frame.columns if column not in LEADING_COLUMNS + ["pareto", "p_pareto"])
     ordered = LEADING_COLUMNS + ["pareto", "p_pareto"] + [c for c in _metric_order(rest)]
     return frame[ordered].sort_values(["study", "number"], kind="stable").reset_index(drop=True)
+
+
+def learning_curves(record: TrialRecord, objectives) -> dict:
+    """A trial's objectives and total loss after each epoch, the mean over its seeds ({} without a curve)."""
+    curves = {name: record.curve(name) for name in objectives}
+    if not any(curves.values()):
+        return {}
+    losses = [[epoch.total_loss for epoch in run.epochs] for run in record.runs if run.epochs]
+    if losses:
+        curves["total_loss"] = [float(np.mean([loss[i] for loss in losses if len(loss) > i]))
+                                for i in range(max(map(len, losses)))]
+    return curves
 
 
 def _metric_order(columns: list[str]) -> list[str]:
