@@ -347,3 +347,24 @@ def test_the_title_states_the_front_and_how_the_trivial_baselines_stand_computed
     assert plots.headline({"s": frame}, {**context, "user_item_bias_rmse": 0.8}).endswith("dominates 2 of 3 trials")
     assert plots.headline({"s": frame}, {**context, "user_item_bias_rmse": 0.8, "most_popular_top_100_accuracy": 0.4}
                           ).endswith("dominates every trial")
+
+
+def test_the_hypervolume_is_drawn_against_trainings_and_seconds_each_kind_counting_its_own_cost():
+    from sweep.kinds import CONDITIONED, SWEEP
+    from sweep.report.cost import cost_curve
+
+    reference = {"top_100_accuracy": 0.1, "rmse": 1.2, "source": "a point"}
+    frame = frame_of([(1.0, 0.3, 0.0), (0.9, 0.2, -1.0)]).assign(n_seeds=2, train_seconds=[10.0, 30.0],
+                                                                   evaluate_seconds=[1.0, 3.0], method="")
+    per_pair = cost_curve(frame, {"kind": SWEEP}, reference)
+    assert per_pair["trainings"].tolist() == [2, 4] and per_pair["seconds"].tolist() == [11.0, 44.0]
+    assert per_pair["hypervolume"].tolist() == pytest.approx([0.04, 0.05])  # the staircase above
+    conditioned = cost_curve(frame, {"kind": CONDITIONED, "trainings": 3, "training_seconds": 7.0}, reference)
+    assert conditioned["trainings"].tolist() == [3, 3]  # every pair evaluated from the same three models
+    assert conditioned["seconds"].tolist() == [8.0, 11.0]  # their training, then each evaluation
+    figure = plots.hypervolume_figure({"s": frame}, {"s": {"kind": SWEEP}}, "s", reference,
+                                      {"hypervolume": 0.1, "name": "the front of study s as stored at t"})
+    trainings, seconds = figure.axes[:2]
+    assert trainings.get_xscale() == seconds.get_xscale() == "log"
+    assert "% of the front of study s" in seconds.child_axes[0].get_ylabel()  # the share names its front
+    plots.plt.close(figure)

@@ -1,4 +1,4 @@
-"""The report's figures: the Pareto plot and the hypervolume curve (matplotlib, no TensorFlow).
+"""The report's figures: the Pareto plot and the hypervolume against cost (matplotlib, no TensorFlow).
 
 Axes: x = RMSE (lower is better), y = top-100 accuracy (higher is better). The main panel
 shows the front (limits from `layout.panel_limits`); what lies beyond it is drawn at the
@@ -26,7 +26,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from sweep.baselines import TUTORIAL  # noqa: E402
 from sweep.config import DIRECTION  # noqa: E402
 from sweep.pareto import pareto_front  # noqa: E402
-from sweep.report.hypervolume import hypervolume_curve  # noqa: E402
+from sweep.report.cost import cost_curve  # noqa: E402
 from sweep.report.layout import Label, panel_limits, place_labels, spread  # noqa: E402
 from sweep.report.methods import METHOD_COLOURS  # noqa: E402
 
@@ -314,24 +314,60 @@ def _key_entries(frames: dict, single: bool, knees: dict, extrapolated: bool, ar
     return entries
 
 
-def hypervolume_figure(frames: dict[str, pd.DataFrame], title: str, reference: dict, best_stored: float):
-    """Hypervolume of the trials so far, by trial number; the right axis as a share of the best stored front's."""
-    figure, axes = plt.subplots(figsize=(8, 4.2), dpi=110)
+def hypervolume_figure(frames: dict[str, pd.DataFrame], costs: dict, title: str, reference: dict, share_of: dict):
+    """Hypervolume of the trials so far against what they cost: trainings (left) and wall seconds of
+    training and evaluation (right), both on log axes, so a conditioned study's few trainings and a
+    sweep's many sit on one scale; the right axis as a share of the named front `share_of`
+    ({"hypervolume", "name"}). The tutorial's pairs are ringed, adaptive methods starred."""
+    figure, panels = plt.subplots(1, 2, figsize=(11, 4.6), dpi=110, sharey=True)
+    marked_pairs = marked_methods = False
     for index, (label, frame) in enumerate(frames.items()):
-        curve = hypervolume_curve(frame, reference)
-        axes.plot(curve["number"], curve["hypervolume"], drawstyle="steps-post",
-                  color=STUDY_COLOURS[index % len(STUDY_COLOURS)], label=label)
-    axes.set_xlabel("trial number")
-    axes.set_ylabel("hypervolume")
-    axes.set_title(f"{title}\nreference point: top-100 accuracy {reference['top_100_accuracy']:.3f}, "
-                   f"RMSE {reference['rmse']:.3f} ({reference['source']})", fontsize=9)
-    axes.grid(alpha=0.3)
-    axes.set_ylim(bottom=0)
-    if best_stored > 0:
-        share = axes.secondary_yaxis("right", functions=(lambda v: np.multiply(v, 100 / best_stored),
-                                                          lambda s: np.multiply(s, best_stored / 100)))
-        share.set_ylabel("% of the best stored front's hypervolume", fontsize=8)
-    axes.legend(fontsize=8, loc="lower right")
+        if frame.empty or label not in costs:
+            continue
+        curve = cost_curve(frame, costs[label], reference)
+        if curve.empty:
+            continue
+        colour = STUDY_COLOURS[index % len(STUDY_COLOURS)]
+        for axes, column in zip(panels, ("trainings", "seconds"), strict=True):
+            x = np.maximum(curve[column].to_numpy(float), 1e-3)
+            axes.plot(x, curve["hypervolume"], drawstyle="steps-post", color=colour, lw=1.6, label=label,
+                      marker="o" if len(curve) == 1 or np.ptp(x) == 0 else None, ms=5)
+            pairs = curve[curve["tutorial_pair"] != ""]
+            axes.plot(np.maximum(pairs[column].to_numpy(float), 1e-3), pairs["hypervolume"], ls="none", marker="o",
+                      ms=10, mfc="none", mec="tab:red", mew=1.6, zorder=5)
+            marked_pairs |= not pairs.empty
+            for row in curve[curve["method"] != ""].itertuples():
+                axes.plot(max(getattr(row, column), 1e-3), row.hypervolume, ls="none", marker="*", ms=12,
+                          mfc=METHOD_COLOURS.get(row.method, "black"), mec="black", mew=0.5, zorder=6)
+                marked_methods = True
+    for axes, words in zip(panels, ("trainings (models trained, every seed)",
+                                    "wall seconds (training + evaluation)"), strict=True):
+        axes.set_xscale("log")
+        axes.set_xlabel(words, fontsize=10)
+        axes.grid(alpha=0.3, which="both")
+        axes.tick_params(labelsize=FONT)
+    panels[0].set_ylabel("hypervolume", fontsize=10)
+    panels[0].set_ylim(bottom=0)
+    if share_of.get("hypervolume", 0) > 0:
+        best = share_of["hypervolume"]
+        share = panels[1].secondary_yaxis("right", functions=(lambda v: np.multiply(v, 100 / best),
+                                                              lambda p: np.multiply(p, best / 100)))
+        share.set_ylabel("% of " + textwrap.fill(share_of["name"], 45), fontsize=FONT)
+        share.tick_params(labelsize=FONT)
+    handles, _ = panels[0].get_legend_handles_labels()
+    if marked_pairs:
+        handles.append(Line2D([], [], ls="none", marker="o", ms=10, mfc="none", mec="tab:red", mew=1.6,
+                              label="the tutorial's pairs"))
+    if marked_methods:
+        handles.append(Line2D([], [], ls="none", marker="*", ms=12, mfc="0.7", mec="black",
+                              label="adaptive method (judged against the front, never on it)"))
+    panels[0].legend(handles=handles, fontsize=FONT, loc="best")
+    if not any(cost_curve(frame, costs[label], reference)["seconds"].gt(0).any()
+               for label, frame in frames.items() if label in costs and not frame.empty):
+        panels[1].text(0.5, 0.5, "seconds not recorded", transform=panels[1].transAxes, ha="center", fontsize=FONT)
+    figure.suptitle(f"{title}: hypervolume against what it cost\nfrom top-100 accuracy "
+                    f"{reference['top_100_accuracy']:.3f}, RMSE {reference['rmse']:.3f} ({reference['source']})",
+                    fontsize=10)
     figure.tight_layout()
     return figure
 
