@@ -160,7 +160,8 @@ def _write_all(out: Path, view: Rendering) -> None:
         (staging / "summary.json").write_text(json.dumps(view.data, indent=2, sort_keys=True, allow_nan=False) + "\n",
                                               encoding="utf-8")
         (staging / "index.html").write_text(page.render(view.text, view.title, view.frames, points, view.knees,
-                                                        view.command, staging, weights=WEIGHTS_FILE in written),
+                                                        view.command, staging, weights=WEIGHTS_FILE in written,
+                                                        data=view.data),
                                             encoding="utf-8")
         for name in written:
             os.replace(staging / name, out / name)
