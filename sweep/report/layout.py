@@ -129,7 +129,9 @@ def place_labels(axes, labels: list[Label]) -> list[Label]:
     figure.canvas.draw()  # the layout is final: boxes measured now hold in the saved files
     renderer = figure.canvas.get_renderer()
     panel = axes.get_window_extent(renderer).shrunk(0.995, 0.995)
-    taken, boxes, leaders, unplaced = marker_boxes(axes), [], [], []
+    taken, unplaced = marker_boxes(axes), []
+    boxes: list[Bbox] = []
+    leaders: list[tuple] = []
     lines = reference_lines(axes)
     for label in labels:
         anchor = tuple(axes.transData.transform(label.anchor))
@@ -179,17 +181,18 @@ def spread(centres: np.ndarray, widths: np.ndarray) -> np.ndarray:
     an earlier one moves outwards, on the nearest of a ring of directions, until it is clear."""
     centres = np.asarray(centres, dtype=float).reshape(-1, 2)
     placed = centres.copy()
+    def clash(index: int, position) -> bool:
+        return any(np.hypot(*(position - placed[other])) < SEPARATION * (widths[index] + widths[other]) / 2
+                   for other in range(index))
+
     for index in range(len(centres)):
-        def clash(position):
-            return any(np.hypot(*(position - placed[other])) < SEPARATION * (widths[index] + widths[other]) / 2
-                       for other in range(index))
-        if not clash(placed[index]):
+        if not clash(index, placed[index]):
             continue
         for step in range(1, 12):
             distance = step * widths[index] * 0.6
             moved = [centres[index] + distance * np.array([math.cos(math.radians(a)), math.sin(math.radians(a))])
                      for a in (90, -90, 45, -45, 135, -135, 0, 180)]
-            free = [position for position in moved if not clash(position)]
+            free = [position for position in moved if not clash(index, position)]
             if free:
                 placed[index] = free[0]
                 break

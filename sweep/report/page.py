@@ -177,7 +177,7 @@ def inline_svg(path: Path) -> Markup:
 
 def sections(html: str) -> tuple[str, list[dict]]:
     """The summary's HTML with an id on every h2, and the list of them (a long page's contents)."""
-    found = []
+    found: list[dict] = []
 
     def named(match) -> str:
         anchor = f"section-{len(found) + 1}"
