@@ -260,19 +260,22 @@ def _conclusions(summary: dict, context: dict, margins: dict) -> list[dict]:
     joint_rmse_close = verdicts.below(rmse_difference, margins["rmse"], seeds)
     return [
         {
-            "claim": "ratings-only: good RMSE, but near-chance top-100 accuracy",
+            "claim": "ratings-only beats the global-mean RMSE and stays below 1.5 × chance top-100 (the tutorial: good "
+                     "RMSE, near-chance top-100)",
             **verdicts.all_of(ratings_rmse_below, ratings_top_near_chance),
             "evidence": f"RMSE {_interval(ratings_rmse_below)} vs global-mean {global_mean_rmse:.3f}; "
             f"top-100 {_interval(ratings_top_near_chance)} vs 1.5 × chance {1.5 * chance:.3f}",
         },
         {
-            "claim": "retrieval-only: good top-100 accuracy, but poor RMSE",
+            "claim": "retrieval-only reaches 3 × chance top-100 and is worse than the global-mean RMSE (the tutorial: "
+                     "good top-100, poor RMSE)",
             **verdicts.all_of(retrieval_top_above, retrieval_rmse_above),
             "evidence": f"top-100 {_interval(retrieval_top_above)} vs 3 × chance {3 * chance:.3f}; "
             f"RMSE {_interval(retrieval_rmse_above)} vs global-mean {global_mean_rmse:.3f}",
         },
         {
-            "claim": "joint: close to the best of both (top-100 of retrieval-only, RMSE of ratings-only)",
+            "claim": "joint is within the margins of retrieval-only's top-100 and ratings-only's RMSE (the tutorial: "
+                     "close to the best of both)",
             **verdicts.all_of(joint_top_close, joint_rmse_close),
             "evidence": f"top-100 joint − retrieval-only {_interval(joint_top_close, signed=True)} vs margin "
             f"−{margins['top_100_accuracy']:g}; RMSE joint − ratings-only {_interval(joint_rmse_close, signed=True)} "
@@ -296,7 +299,8 @@ def comparison_markdown(comparison: dict) -> list[str]:
     lines = ["| model | metric | published | ours: mean ± std (seeds) | z | 95 % prediction interval | consistent |",
              "|---|---|---|---|---|---|---|"]
     for row in comparison["rows"]:
-        z = "n/a" if row["z"] is None else f"{row['z']:+.1f}"
+        # a z beside an undetermined verdict reads as evidence it is not: shown only with a verdict
+        z = "n/a" if row["z"] is None or row.get("verdict") == verdicts.UNDETERMINED else f"{row['z']:+.1f}"
         interval = f"[{row['interval'][0]:.4f}, {row['interval'][1]:.4f}]" if "interval" in row else "n/a"
         metric = TUTORIAL_PREDICTION.label if row["metric"] == PREDICTION else row["metric"]
         lines.append(f"| {row['model']} | {metric} | {row['written']} | {row['mean']:.4f} ± {row['std']:.4f} "

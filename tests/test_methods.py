@@ -193,6 +193,6 @@ def test_a_clear_rival_survives_the_correction_and_the_report_words_the_rule():
 
     text = "\n".join(markdown_lines([item]))
     assert "| dominated by a static trial? (Holm) |" in text
-    assert "| holds; closest: trial 1, Holm-adjusted p " in text and " (its top-100 − method's [+" in text
+    assert "| dominated by trial 1, Holm-adjusted p " in text and " (its top-100 − method's [+" in text
     assert "every static trial with two or more seeds is a candidate rival, and the verdict corrects for their " \
            "number with Holm's step-down" in text

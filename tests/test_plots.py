@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -200,3 +201,170 @@ def test_hypervolume_is_the_dominated_area_of_a_staircase():
     assert hypervolume([(0.3, 1.0), (0.2, 0.9)], reference) == pytest.approx(0.05)
     assert hypervolume([(0.3, 1.0), (0.25, 1.1)], reference) == pytest.approx(0.04)  # dominated: adds nothing
     assert hypervolume([(0.05, 0.9), (0.3, 1.3)], reference) == 0.0  # worse than the reference on one axis
+
+
+# --- what a reader can trust: leaders, reference lines, markers -----------------------------
+
+
+def leader_paths(axes) -> list:
+    """Each label's leader as a display-space polyline, with the label it belongs to."""
+    leaders = []
+    for text in axes.texts:
+        arrow = getattr(text, "arrow_patch", None)
+        if arrow is not None and text.get_text():
+            leaders.append((text, arrow.get_transform().transform_path(arrow.get_path()).vertices))
+    return leaders
+
+
+def passes_through(vertices, box: Bbox) -> bool:
+    """Does the polyline pass through the inside of `box`? Checked at 200 points along each segment."""
+    for start, end in zip(vertices[:-1], vertices[1:]):
+        for step in np.linspace(0, 1, 200):
+            x, y = start + step * (end - start)
+            if box.x0 < x < box.x1 and box.y0 < y < box.y1:
+                return True
+    return False
+
+
+def crowded_figure():
+    return plots.pareto_figure({"s": tutorial_like()}, {**CONTEXT, "user_item_bias_rmse": 0.94}, "s",
+                               knees={"s": 4}, reference=reference_point(CONTEXT))
+
+
+def test_every_label_is_joined_to_its_own_marker_by_a_leader_that_crosses_no_other_label():
+    figure, _ = crowded_figure()
+    axes = figure.axes[0]
+    renderer = rendered(figure)
+    texts = [text for text in axes.texts if text.get_text()]
+    leaders = dict((id(text), path) for text, path in leader_paths(axes))
+    assert all(id(text) in leaders for text in texts)  # every label has one
+    for text in texts:
+        anchor = axes.transData.transform(text.xy)
+        assert np.hypot(*(leaders[id(text)][-1] - anchor)) < 6  # ends at its own point (a few px short of it)
+        for other in texts:
+            if other is not text:
+                assert not passes_through(leaders[id(text)], Text.get_window_extent(other, renderer)), \
+                    (text.get_text(), other.get_text())
+    plots.plt.close(figure)
+
+
+def test_no_reference_line_runs_through_a_label():
+    """Except behind it: a label with no other place may sit on a reference line on an opaque white ground."""
+    figure, _ = crowded_figure()
+    axes = figure.axes[0]
+    renderer = rendered(figure)
+    verticals = [CONTEXT["global_mean_rmse"], 0.94]
+    horizontals = [CONTEXT["chance_top_100_accuracy"], CONTEXT["most_popular_top_100_accuracy"]]
+    for text in (text for text in axes.texts if text.get_text()):
+        ground = text.get_bbox_patch()
+        if ground is not None and ground.get_facecolor() == (1.0, 1.0, 1.0, 1.0) and text.get_zorder() > 1:
+            continue
+        box = Text.get_window_extent(text, renderer)
+        for rmse in verticals:
+            assert not box.x0 <= axes.transData.transform((rmse, 0))[0] <= box.x1, text.get_text()
+        for top in horizontals:
+            assert not box.y0 <= axes.transData.transform((1.0, top))[1] <= box.y1, text.get_text()
+    plots.plt.close(figure)
+
+
+def covers(upper: Line2D, lower_centre, axes) -> bool:
+    """Does a filled marker `upper` cover the point `lower_centre` (display space)?"""
+    if upper.get_markerfacecolor() in ("none", "None"):
+        return False
+    half = upper.get_markersize() * axes.figure.dpi / 72.0 / 2
+    x, y = upper.get_transform().transform(upper.get_xydata())[0]
+    return abs(x - lower_centre[0]) < half * 0.8 and abs(y - lower_centre[1]) < half * 0.8
+
+
+def test_no_marker_of_the_tutorial_pairs_methods_or_reference_hides_behind_another():
+    frame = tutorial_like()
+    frame["method"] = ""
+    method = frame.iloc[22].to_dict() | {"number": 25, "method": "normalized", "tutorial_pair": "",
+                                         "counts_for_front": False}  # lands on ratings-only, as in the study
+    frame = pd.concat([frame, pd.DataFrame([method])], ignore_index=True)
+    figure, points = plots.pareto_figure({"s": frame}, CONTEXT, "s", reference=reference_point(CONTEXT))
+    axes = figure.axes[0]
+    rendered(figure)
+    special = {f"point-{index}" for index, (_, number) in enumerate(points) if number in (22, 23, 24, 25)}
+    lines = [line for line in axes.lines if line.get_marker() not in (None, "None", "", " ") and len(line.get_xydata())]
+    for lower in lines:  # ordinary trials may crowd; what a reader looks for must show
+        if lower.get_gid() not in special and lower.get_marker() != "P":
+            continue
+        centre = lower.get_transform().transform(lower.get_xydata())[0]
+        above = [line for line in lines if line is not lower and line.get_zorder() >= lower.get_zorder()]
+        assert not any(covers(upper, centre, axes) for upper in above), lower.get_gid() or lower.get_marker()
+    # the tutorial's points: rings below ours and wider, so a coincident pair shows as our marker in its ring
+    published = [line for line in lines if line.get_markeredgecolor() == "tab:red" and line.get_marker() == "o"]
+    ours = [line for line in lines if line.get_gid() in special]
+    assert published and max(line.get_zorder() for line in published) < min(line.get_zorder() for line in ours)
+    assert all(line.get_markerfacecolor() == "none" for line in published)
+    assert min(line.get_markersize() for line in published) > max(line.get_markersize() for line in ours
+                                                                   if line.get_marker() != "*")
+    plots.plt.close(figure)
+
+
+def test_error_bars_are_clipped_at_the_panel_with_no_arrows_and_arrows_only_mark_off_panel_trials():
+    figure, points = plots.pareto_figure({"s": tutorial_like()}, CONTEXT, "s")
+    axes = figure.axes[0]
+    (x0, x1), (y0, y1) = axes.get_xlim(), axes.get_ylim()
+    arrows = [line for line in axes.lines if line.get_marker() in ("<", ">", "^", "v")]
+    frame = tutorial_like()
+    off_panel = frame[~frame["rmse"].between(x0, x1) | ~frame["top_100_accuracy"].between(y0, y1)]
+    published_off = [p for p in TUTORIAL if not (x0 <= p.rmse <= x1 and y0 <= p.top_100_accuracy <= y1)]
+    assert len(arrows) == len(off_panel) + len(published_off)
+    assert not any(text.get_text()[:1].isdigit() for text in axes.texts)  # no bare values of bar ends
+    plots.plt.close(figure)
+
+
+def test_in_a_comparison_evaluations_off_the_front_are_small_and_faint_and_extrapolated_ones_hollow():
+    front_study = tutorial_like()
+    other = tutorial_like().assign(rmse=lambda f: f["rmse"] + 0.01, in_trained_range=True)
+    other.loc[0, "in_trained_range"] = False  # on b's front, outside its trained ranges
+    figure, points = plots.pareto_figure({"a": front_study, "b": other}, CONTEXT, "a vs b")
+    marks = {line.get_gid(): line for line in figure.axes[0].lines if line.get_gid()}
+    index = {point: f"point-{i}" for i, point in enumerate(points)}
+    on_front, off_front = marks[index[("b", 1)]], marks[index[("b", 15)]]
+    assert off_front.get_markersize() < on_front.get_markersize() and off_front.get_alpha() < 0.5
+    assert off_front.get_zorder() < on_front.get_zorder()
+    assert marks[index[("b", 0)]].get_markerfacecolor() == "white"
+    plots.plt.close(figure)
+
+
+def test_every_text_is_at_least_9_points():
+    figure, _ = crowded_figure()
+    rendered(figure)
+    sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_visible() and text.get_text().strip()]
+    assert min(sizes) >= 9
+    plots.plt.close(figure)
+
+
+def test_the_title_states_the_front_and_how_the_trivial_baselines_stand_computed_from_the_trials():
+    # the trivial pair dominates a trial when its RMSE is at least the bias RMSE and its top-100 at most the most-popular
+    frame = frame_of([(0.95, 0.25, 0.0), (1.0, 0.30, 0.5), (0.90, 0.10, -1.0)])
+    context = {**CONTEXT, "user_item_bias_rmse": 0.94, "most_popular_top_100_accuracy": 0.299}
+    assert plots.headline({"s": frame}, context) == ("Front: RMSE 0.900–1.000, top-100 0.100–0.300; user + item "
+                                                      "bias RMSE with most-popular top-100 dominates 1 of 3 trials")
+    assert plots.headline({"s": frame}, {**context, "user_item_bias_rmse": 0.8}).endswith("dominates 2 of 3 trials")
+    assert plots.headline({"s": frame}, {**context, "user_item_bias_rmse": 0.8, "most_popular_top_100_accuracy": 0.4}
+                          ).endswith("dominates every trial")
+
+
+def test_the_hypervolume_is_drawn_against_trainings_and_seconds_each_kind_counting_its_own_cost():
+    from sweep.kinds import CONDITIONED, SWEEP
+    from sweep.report.cost import cost_curve
+
+    reference = {"top_100_accuracy": 0.1, "rmse": 1.2, "source": "a point"}
+    frame = frame_of([(1.0, 0.3, 0.0), (0.9, 0.2, -1.0)]).assign(n_seeds=2, train_seconds=[10.0, 30.0],
+                                                                   evaluate_seconds=[1.0, 3.0], method="")
+    per_pair = cost_curve(frame, {"kind": SWEEP}, reference)
+    assert per_pair["trainings"].tolist() == [2, 4] and per_pair["seconds"].tolist() == [11.0, 44.0]
+    assert per_pair["hypervolume"].tolist() == pytest.approx([0.04, 0.05])  # the staircase above
+    conditioned = cost_curve(frame, {"kind": CONDITIONED, "trainings": 3, "training_seconds": 7.0}, reference)
+    assert conditioned["trainings"].tolist() == [3, 3]  # every pair evaluated from the same three models
+    assert conditioned["seconds"].tolist() == [8.0, 11.0]  # their training, then each evaluation
+    figure = plots.hypervolume_figure({"s": frame}, {"s": {"kind": SWEEP}}, "s", reference,
+                                      {"hypervolume": 0.1, "name": "the front of study s as stored at t"})
+    trainings, seconds = figure.axes[:2]
+    assert trainings.get_xscale() == seconds.get_xscale() == "log"
+    assert "% of the front of study s" in seconds.child_axes[0].get_ylabel()  # the share names its front
+    plots.plt.close(figure)

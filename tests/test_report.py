@@ -90,7 +90,9 @@ def test_the_summary_compares_with_the_tutorial_and_reports_health(reported):
                      "- split: a permutation with split seed 42; fingerprint `sha256:"):
         assert expected in text
     html = (out / "index.html").read_text()
-    assert html.count("data:image/png;base64,") == 2 and "<table>" in html
+    # the colour bar inside the Pareto SVG, and the hypervolume figure as an SVG image
+    assert html.count("data:image/png;base64,") == 1 and html.count("data:image/svg+xml;base64,") == 1
+    assert "<table>" in html and 'id="lede"' in html and 'id="how-to-read"' in html
 
 
 def test_every_trial_is_shown_in_both_coordinates_and_the_summary_says_which_were_searched(reported, tmp_path,
@@ -249,11 +251,13 @@ def test_index_html_is_explorable_in_a_real_browser(finished, reported, tmp_path
             for name, out in (("report", reported[1]), ("compare", tmp_path / "c")):
                 table = pd.read_csv(out / "trials.csv", keep_default_na=False, na_values=[""])
                 complete = table[table["state"] == "COMPLETE"]
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
                 errors = []
                 page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
                 page.on("pageerror", lambda error: errors.append(str(error)))
                 page.goto((out / "index.html").resolve().as_uri())
+                lede = page.locator("#lede").bounding_box()
+                assert lede is not None and lede["y"] + lede["height"] <= 900  # read before any scrolling
                 assert page.locator("svg [data-hoverable]").count() == len(complete)
                 tooltip = page.locator("#tooltip")
                 for index in range(len(complete)):  # every point names its own trial (rows give the truth)
@@ -262,6 +266,9 @@ def test_index_html_is_explorable_in_a_real_browser(finished, reported, tmp_path
                     page.locator(f'svg [id="point-{index}"]').dispatch_event("mouseenter")
                     assert tooltip.is_visible() and f"trial {number}" in tooltip.inner_text()
                     assert f"--trial {number} --user" in tooltip.inner_text()
+                    seeds = int(complete[complete["number"] == int(number)]["n_seeds"].iloc[0]) if name == "report" \
+                        else 2  # every trial of both studies has two seeds
+                    assert seeds < 2 or "one seed" not in tooltip.inner_text()
                     page.locator(f'svg [id="point-{index}"]').dispatch_event("mouseleave")
                     assert not tooltip.is_visible()
                 point = page.evaluate(UNCOVERED_POINT)  # a marker no other marker covers at its centre
@@ -362,3 +369,34 @@ def test_the_seed_noise_is_pooled_over_every_complete_multi_seed_trial_with_its_
     assert (f"use the study's pooled seed noise, the within-trial std pooled over its 4 multi-seed trials: "
             f"top-100 accuracy {expected:.4f} (7 degrees of freedom)") in text
     assert "a pair with 10 or more seeds uses its own." in text
+
+
+def test_a_tooltip_says_one_seed_only_for_a_trial_of_one_seed_and_gives_a_method_its_p_dominated():
+    from sweep.report.page import p_pareto_text
+
+    one_seed = {"number": 1, "method": "", "p_pareto": math.nan, "n_seeds": 1}
+    method = {"number": 2, "method": "dwa", "p_pareto": math.nan, "n_seeds": 3}
+    firm = {"number": 3, "method": "", "p_pareto": 0.42, "n_seeds": 3}
+    assert p_pareto_text(one_seed, {}) == ("p_pareto", "n/a (one seed)")
+    assert p_pareto_text(method, {2: {"p_dominated": 0.97}}) == ("P(dominated)", "0.97")
+    assert p_pareto_text(firm, {}) == ("p_pareto", "0.42")
+
+
+def test_the_lede_says_what_was_run_the_front_the_share_and_what_is_undetermined():
+    from sweep.report import lede
+
+    document = {"study": "t", "health": {"complete": 50, "trials": 51, "failed": 1}, "compute": {"trainings": 100},
+                "front": [{"number": 9, "rmse": 0.985, "top_100_accuracy": 0.264},
+                          {"number": 3, "rmse": 0.948, "top_100_accuracy": 0.076}], "knee": 9,
+                "hypervolume": {"share": {"value": 0.908, "of": "the front of studies c, t as stored at 2026-01-01"}},
+                "comparison": {"conclusions": [{"claim": "joint: close to the best of both", "verdict": "undetermined"},
+                                               {"claim": "retrieval-only: bad RMSE", "verdict": "holds"}]},
+                "methods": []}
+    sentences = lede.sentences(document)
+    assert 3 <= len(sentences) <= 5
+    assert sentences[0] == ("Study t trained 50 weight pairs from 100 trainings (51 trials, 1 failed): 2 trials on the "
+                            "front, RMSE 0.948–0.985 and top-100 accuracy 0.076–0.264; the knee, the point to serve, "
+                            "is trial 9 (top-100 0.264, RMSE 0.985).")
+    assert "90.8% of the front of studies c, t as stored at 2026-01-01" in lede.text(document)
+    assert "1 hold, 0 fail and 1 are undetermined" in lede.text(document)
+    assert sentences[-1] == "Undetermined with these seeds: joint: close to the best of both."

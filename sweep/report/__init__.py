@@ -2,7 +2,8 @@
 
 Reads only from the storage and never imports TensorFlow. Files written into the output
 directory: pareto.png, pareto.svg, hypervolume.png, trials.csv, summary.md, summary.json (the
-summary's figures as data, which the README's figures are checked against), index.html
+summary's figures as data, which the README's figures are checked against), hypervolume.svg,
+index.html
 (self-contained and interactive: the Pareto plot inline as SVG with a tooltip per trial, the
 trials as a sortable table; it opens offline).
 """
@@ -24,7 +25,8 @@ from sweep.report import cost, hypervolume, methods, page, plots, summary
 from sweep.report.table import trials_frame, write_csv
 from sweep.storage import load_stored_study
 
-FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "trials.csv", "summary.md", "summary.json", "index.html")
+FILES = ("pareto.png", "pareto.svg", "hypervolume.png", "hypervolume.svg", "trials.csv", "summary.md", "summary.json",
+         "index.html")
 WEIGHTS_FILE = "weights.png"  # also written when the study ran adaptive weighting methods
 
 
@@ -34,15 +36,16 @@ def written_files(out: Path) -> list[str]:
 
 
 def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
-    """(top-100, RMSE) of every COMPLETE trial of the storage's studies on the same split and trainer
-    kind, and how many studies they come from: what "the best front stored" is measured on."""
+    """(top-100, RMSE) of the fronts of the storage's studies on the same split and trainer kind, the
+    studies' names, and when the last of their trials completed: what "the best front stored" is
+    measured on, named so that a share of it says which front and when."""
     import numpy as np
     import optuna
 
     from sweep.storage import open_storage
 
     fingerprint, stand_in = attrs.get("split_fingerprint"), summary.stand_in_trainer(attrs) is not None
-    storage, points, pooled = open_storage(url), [], 0
+    storage, points, pooled, last = open_storage(url), [], [], None
     for found in optuna.get_all_study_summaries(storage, include_best_trial=False):
         other = found.user_attrs
         if other.get("split_fingerprint") != fingerprint or (summary.stand_in_trainer(other) is not None) != stand_in:
@@ -51,14 +54,17 @@ def best_stored_front(url: str, attrs: dict, studies: list) -> tuple:
             study_name=found.study_name, storage=storage)
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         points += [tuple(point) for point in front_points(complete, ("top_100_accuracy", "rmse"))[1]]
-        pooled += 1
-    return np.array(points, dtype=float).reshape(-1, 2), pooled
+        pooled.append(found.study_name)
+        times = [trial.datetime_complete for trial in complete if trial.datetime_complete is not None]
+        last = max([last, *times] if last else times, default=last)
+    as_of = last.isoformat(sep=" ", timespec="seconds") if last else "?"
+    return np.array(points, dtype=float).reshape(-1, 2), sorted(pooled), as_of
 
 
 def _volume(url: str, frames: dict, studies: list) -> dict:
     """Each study's hypervolume from its own split's trivial baselines, and its share of the best
     front stored on that split (pooled once per split and trainer kind)."""
-    pools, volumes = {}, {}
+    pools, volumes = {}, {}  # (split, stand-in) -> (front points, studies, as of)
     for study in studies:
         attrs = study.user_attrs
         key = (attrs.get("split_fingerprint"), summary.stand_in_trainer(attrs) is not None)
@@ -83,6 +89,8 @@ class Rendering:
     command: str
     steps: dict  # adaptive methods' weights over training
     table: pd.DataFrame  # trials.csv: every study's table in one
+    costs: dict  # study name -> what its trials cost (cost.compute), for the hypervolume against cost
+    share_of: dict  # the front the hypervolume figure's share is of: {"hypervolume", "name"}
 
 
 def build_report(name: str, url: str, out: Path, command: str) -> dict:
@@ -94,7 +102,8 @@ def build_report(name: str, url: str, out: Path, command: str) -> dict:
     title = f"study {name}" + (f" — NOT MEASUREMENTS: stand-in trainer {stand_in}" if stand_in else "")
     _write_all(out, Rendering({name: frame}, found.attrs.get("context_baselines"), title,
                               summary.markdown(found, command), summary.document(found, command), {name: found.knee},
-                              found.volume, command, found.steps, frame))
+                              found.volume, command, found.steps, frame, {name: cost.compute(frame, found.attrs)},
+                              {"hypervolume": found.volume["best_stored"], "name": found.volume["share"]["of"]}))
     return {"health": found.health, "knee": found.knee, "front": int(frame["pareto"].sum()) if not frame.empty else 0,
             "stand_in": stand_in}
 
@@ -115,10 +124,13 @@ def build_comparison(names: list[str], url: str, out: Path, command: str) -> dic
                                               if stand_ins else "")
     data = summary.json_safe({"studies": [summary.document(item, command) for item in found],
                               "side_by_side": side_by_side["rows"]})
+    first = found[0]
     _write_all(out, Rendering(frames, context, title, text, data, {item.name: item.knee for item in found},
                               next(iter(volumes.values())), command,
                               {key: value for item in found for key, value in item.steps.items()},
-                              pd.concat(frames.values(), ignore_index=True)))
+                              pd.concat(frames.values(), ignore_index=True),
+                              {item.name: cost.compute(item.frame, item.attrs) for item in found},
+                              {"hypervolume": first.volume["hypervolume"], "name": cost.share_name(first.name)}))
     return {"studies": len(frames)}
 
 
@@ -134,8 +146,8 @@ def _write_all(out: Path, view: Rendering) -> None:
         figure, points = plots.pareto_figure(view.frames, view.context, view.title, view.knees,
                                              view.volume["reference"])
         plots.save(figure, staging / "pareto.png", staging / "pareto.svg")
-        plots.save(plots.hypervolume_figure(view.frames, view.title, view.volume["reference"],
-                                            view.volume["best_stored"]), staging / "hypervolume.png")
+        plots.save(plots.hypervolume_figure(view.frames, view.costs, view.title, view.volume["reference"],
+                                            view.share_of), staging / "hypervolume.png", staging / "hypervolume.svg")
         table = view.table
         written = list(FILES)
         if methods.has_methods(table):
@@ -148,7 +160,8 @@ def _write_all(out: Path, view: Rendering) -> None:
         (staging / "summary.json").write_text(json.dumps(view.data, indent=2, sort_keys=True, allow_nan=False) + "\n",
                                               encoding="utf-8")
         (staging / "index.html").write_text(page.render(view.text, view.title, view.frames, points, view.knees,
-                                                        view.command, staging, weights=WEIGHTS_FILE in written),
+                                                        view.command, staging, weights=WEIGHTS_FILE in written,
+                                                        data=view.data),
                                             encoding="utf-8")
         for name in written:
             os.replace(staging / name, out / name)

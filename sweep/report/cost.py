@@ -6,15 +6,40 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 
 from sweep.kinds import CONDITIONED, for_study
+from sweep.report.hypervolume import hypervolume_curve
 
 
 def compute(frame: pd.DataFrame, study_attrs: dict) -> dict:
     """What the study's COMPLETE points cost, as its kind counts it (sweep.kinds): a per-pair study
     trains every pair and seed; a conditioned one trains once per seed (its `trainings`)."""
     return for_study(study_attrs).cost(frame[frame["state"] == "COMPLETE"], study_attrs)
+
+
+def cost_curve(frame: pd.DataFrame, spent: dict, reference: dict) -> pd.DataFrame:
+    """The hypervolume of the COMPLETE trials so far against what they cost: `trainings` (a per-pair
+    study trains each pair's seeds; a conditioned one all its models before the first pair) and
+    wall `seconds` (training plus evaluation); with each trial's `tutorial_pair` and `method`."""
+    complete = frame[frame["state"] == "COMPLETE"].sort_values("number").reset_index(drop=True)
+    curve = hypervolume_curve(complete, reference)
+    evaluate = complete["evaluate_seconds"].to_numpy(float) if "evaluate_seconds" in complete else np.zeros(len(complete))
+    if spent["kind"] == CONDITIONED:
+        trainings = np.full(len(complete), float(spent["trainings"]))
+        seconds = spent["training_seconds"] + np.cumsum(np.nan_to_num(evaluate))
+    else:
+        trainings = np.cumsum(complete["n_seeds"].to_numpy(float))
+        train = complete["train_seconds"].to_numpy(float) if "train_seconds" in complete else np.zeros(len(complete))
+        seconds = np.cumsum(np.nan_to_num(train) + np.nan_to_num(evaluate))
+    return curve.assign(trainings=trainings, seconds=seconds, tutorial_pair=complete["tutorial_pair"].to_numpy(),
+                        method=complete["method"].to_numpy() if "method" in complete else "")
+
+
+def share_name(study: str) -> str:
+    """The front a comparison's shares are of: the first study's, all its trials."""
+    return f"{study}'s front (all its trials)"
 
 
 def side_by_side(frames: dict, studies: list, volumes: dict) -> dict:
@@ -34,19 +59,25 @@ def side_by_side(frames: dict, studies: list, volumes: dict) -> dict:
     same = len({json.dumps(row["reference"], sort_keys=True) for row in rows}) == 1
     reference = first["reference"]
     lines = ["## Side by side", "",
-             f"| study | how | weight pairs | on the front | trainings | training s | hypervolume | × {first['study']}'s "
-             f"hypervolume | × {first['study']}'s training time |",
+             f"| study | how | weight pairs | on the front | trainings | training s | hypervolume | share of "
+             f"{share_name(first['study'])} | × {first['study']}'s training time |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         how = "conditioned: one model per seed" if row["kind"] == CONDITIONED else "one model per pair and seed"
         lines.append(f"| {row['study']} | {how} | {row['pairs']} | {row['front']} | {row['trainings']} | "
-                     f"{row['training_seconds']:.1f} | {row['hypervolume']:.4g} | {_ratio(row['hypervolume_ratio'])} | "
+                     f"{row['training_seconds']:.1f} | {row['hypervolume']:.4g} | {_percent(row['hypervolume_ratio'])} | "
                      f"{_ratio(row['training_seconds_ratio'])} |")
     lines += ["", (f"Hypervolume from one reference point for all: top-100 accuracy {reference['top_100_accuracy']:.4f}, "
                    f"RMSE {reference['rmse']:.4f} ({reference['source']})." if same else
                    "The studies' splits differ, so each hypervolume is measured from its own reference point."),
-              "Training seconds are the wall time of the training loops only (no evaluation, no data loading).", ""]
+              "Training seconds are the wall time of the training loops only (no evaluation, no data loading). "
+              f"A share is of {share_name(first['study'])}, in this table and in the hypervolume figure; each "
+              "study's section below gives its share of the best front stored, and names that front.", ""]
     return {"rows": rows, "lines": lines}
+
+
+def _percent(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1%}"
 
 
 def _ratio(value: float) -> str:

@@ -6,6 +6,9 @@ area only where it beats both, and the number reads as "how far beyond doing not
 Studies that predate the recorded baselines fall back to the fixed point (0, 5): ratings run
 from 1 to 5, so no RMSE exceeds 4. Beside the raw area the report gives its share of the best
 front stored: the front of every study in the storage on the same split.
+
+A share is always of a named front: which studies, as stored when (`share_name`). The report's
+figure, its summary and the page read the one record `summarize` returns.
 """
 
 from __future__ import annotations
@@ -53,9 +56,18 @@ def hypervolume_curve(frame: pd.DataFrame, reference: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["number", "hypervolume"])
 
 
-def summarize(frame: pd.DataFrame, reference: dict, best_stored: np.ndarray, studies_pooled: int) -> dict:
-    """The study's hypervolume, its reference point, and its share of the best stored front's."""
+def share_name(studies: list[str], as_of: str) -> str:
+    """The front a share is of, in words: which studies, as stored when."""
+    named = ", ".join(studies)
+    return f"the front of {'study' if len(studies) == 1 else 'studies'} {named} as stored at {as_of}"
+
+
+def summarize(frame: pd.DataFrame, reference: dict, best_stored: np.ndarray, studies: list[str], as_of: str) -> dict:
+    """The study's hypervolume, its reference point, and its share of the best stored front's (`share`:
+    the value and the front it is of)."""
     own = hypervolume(complete_points(frame), reference) if not frame.empty else 0.0
     best = hypervolume(best_stored, reference) if len(best_stored) else 0.0
-    return {"hypervolume": own, "reference": reference, "best_stored": best, "studies_pooled": studies_pooled,
-            "share_of_best": own / best if best > 0 else math.nan}
+    share = own / best if best > 0 else math.nan
+    return {"hypervolume": own, "reference": reference, "best_stored": best, "studies_pooled": len(studies),
+            "share_of_best": share, "share": {"value": share, "of": share_name(studies, as_of), "studies": studies,
+                                              "as_of": as_of}}

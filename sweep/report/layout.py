@@ -7,9 +7,15 @@ panel width; anything further (retrieval-only at RMSE ~3.8, a wild error bar) is
 drawn at the edge by the plot, never allowed to stretch the panel.
 
 Labels are placed greedily: each tries offsets around its point, nearest first, and takes
-the first whose box stays inside the panel and touches no marker and no placed label
-(boxes measured by matplotlib's renderer). A label with no free place is returned unplaced
-for the caller to list elsewhere, so a collision is never the fallback.
+the first whose box stays inside the panel, touches no marker, no placed label and no
+reference line, and whose leader (the thin line that joins every label to its own marker)
+crosses no placed label, while no placed leader crosses it (boxes measured by matplotlib's
+renderer). A label with no free place is returned unplaced for the caller to list elsewhere,
+so a collision is never the fallback.
+
+Markers that would sit on one another (an edge arrow on another, a method's star on a
+trial) are spread apart by `spread`: a reader must see every marker, and a thin line ties a
+moved one to where it belongs.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ import numpy as np
 from matplotlib.transforms import Bbox
 
 PAD_LEFT, PAD_RIGHT, PAD_Y = 0.04, 0.08, 0.06  # shares of the panel's span
-RADII = (9, 15, 24, 36, 52, 72, 96)  # label offsets tried, in points from the anchor
+RADII = (9, 15, 24, 36, 52, 72, 96, 125, 160, 200)  # label offsets tried, in points from the anchor
 ANGLES = (40, -40, 140, -140, 0, 180, 90, -90, 20, -20, 160, -160, 65, -65, 115, -115)
-LEADER_FROM = 24  # offsets at least this far get a thin line back to their point
+SEPARATION = 1.15  # markers closer than this many half-widths apart are spread
 
 
 def _finite(values) -> np.ndarray:
@@ -64,7 +70,7 @@ class Label:
     text: str
     anchor: tuple[float, float]  # (RMSE, top-100) in data coordinates
     color: str = "black"
-    fontsize: float = 8.0
+    fontsize: float = 9.0  # the report's smallest text
 
 
 def marker_boxes(axes) -> list[Bbox]:
@@ -83,41 +89,111 @@ def _overlaps(box: Bbox, others) -> bool:
     return any(box.overlaps(other) for other in others)
 
 
+def segment_crosses(start, end, box: Bbox, samples: int = 64) -> bool:
+    """Does the straight line from `start` to `end` (display coordinates) pass through `box`?"""
+    for step in np.linspace(0.0, 1.0, samples):
+        x, y = start[0] + step * (end[0] - start[0]), start[1] + step * (end[1] - start[1])
+        if box.x0 < x < box.x1 and box.y0 < y < box.y1:
+            return True
+    return False
+
+
+def reference_lines(axes) -> list[tuple[str, float]]:
+    """The panel's full-width and full-height lines (axvline, axhline) as ("x" or "y", display position)."""
+    lines = []
+    for line in axes.lines:
+        if line.get_marker() not in (None, "None", "", " ") or not line.get_visible():
+            continue
+        xs, ys = line.get_xdata(), line.get_ydata()
+        if len(xs) == 2 and xs[0] == xs[1] and line.get_transform() != axes.transData:  # axvline: data x, axes y
+            lines.append(("x", float(axes.transData.transform((xs[0], 0))[0])))
+        elif len(ys) == 2 and ys[0] == ys[1] and line.get_transform() != axes.transData:
+            lines.append(("y", float(axes.transData.transform((0, ys[0]))[1])))
+    return lines
+
+
+def _crosses_line(box: Bbox, lines) -> bool:
+    return any((box.x0 <= position <= box.x1) if axis == "x" else (box.y0 <= position <= box.y1)
+               for axis, position in lines)
+
+
+def _leader(box: Bbox) -> tuple:
+    """The leader as matplotlib draws it: from the label's centre towards its anchor."""
+    return (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+
+
 def place_labels(axes, labels: list[Label]) -> list[Label]:
-    """Annotate each label at the nearest free offset, clear of every marker already drawn;
-    returns the labels that found no place."""
+    """Annotate each label at the nearest free offset, joined to its point by a leader, clear of
+    every marker already drawn and every reference line; returns the labels that found no place."""
     figure = axes.figure
     figure.canvas.draw()  # the layout is final: boxes measured now hold in the saved files
     renderer = figure.canvas.get_renderer()
     panel = axes.get_window_extent(renderer).shrunk(0.995, 0.995)
     taken, unplaced = marker_boxes(axes), []
+    boxes: list[Bbox] = []
+    leaders: list[tuple] = []
+    lines = reference_lines(axes)
     for label in labels:
+        anchor = tuple(axes.transData.transform(label.anchor))
         annotation = axes.annotate(label.text, label.anchor, xytext=(0, 0), textcoords="offset points",
                                    fontsize=label.fontsize, color=label.color, annotation_clip=False, zorder=6)
-        spot = None
-        for radius in RADII:
-            for angle in ANGLES:
-                dx, dy = radius * math.cos(math.radians(angle)), radius * math.sin(math.radians(angle))
-                annotation.xyann = (dx, dy)
-                annotation.set_horizontalalignment("left" if dx > 3 else "right" if dx < -3 else "center")
-                annotation.set_verticalalignment("bottom" if dy > 3 else "top" if dy < -3 else "center")
-                box = annotation.get_window_extent(renderer).expanded(1.0, 1.0).padded(1.5)
-                if panel.contains(box.x0, box.y0) and panel.contains(box.x1, box.y1) and not _overlaps(box, taken):
-                    spot = (radius, box)
+        spot, backed = None, False
+        for relaxed in (False, True):  # a reference line may pass behind a label only on an opaque ground
+            for radius in RADII:
+                for angle in ANGLES:
+                    dx, dy = radius * math.cos(math.radians(angle)), radius * math.sin(math.radians(angle))
+                    annotation.xyann = (dx, dy)
+                    annotation.set_horizontalalignment("left" if dx > 3 else "right" if dx < -3 else "center")
+                    annotation.set_verticalalignment("bottom" if dy > 3 else "top" if dy < -3 else "center")
+                    box = annotation.get_window_extent(renderer).expanded(1.0, 1.0).padded(1.5)
+                    if not (panel.contains(box.x0, box.y0) and panel.contains(box.x1, box.y1)) \
+                            or _overlaps(box, taken) or (not relaxed and _crosses_line(box, lines)):
+                        continue
+                    start = _leader(box)
+                    if any(segment_crosses(start, anchor, other) for other in boxes) or \
+                            any(segment_crosses(a, b, box) for a, b in leaders):
+                        continue
+                    spot, backed = box, relaxed
+                    break
+                if spot:
                     break
             if spot:
                 break
+        annotation.remove()
         if spot is None:
-            annotation.remove()
             unplaced.append(label)
             continue
-        radius, box = spot
-        if radius >= LEADER_FROM:  # far from its point: drawn again with a thin line back to it
-            annotation.remove()
-            annotation = axes.annotate(label.text, label.anchor, xytext=annotation.xyann, textcoords="offset points",
-                                       fontsize=label.fontsize, color=label.color, annotation_clip=False, zorder=6,
-                                       ha=annotation.get_horizontalalignment(), va=annotation.get_verticalalignment(),
-                                       arrowprops={"arrowstyle": "-", "color": label.color, "lw": 0.6,
-                                                   "shrinkA": 1, "shrinkB": 4, "alpha": 0.7})
-        taken.append(box)
+        axes.annotate(label.text, label.anchor, xytext=annotation.xyann, textcoords="offset points",
+                      fontsize=label.fontsize, color=label.color, annotation_clip=False, zorder=6,
+                      ha=annotation.get_horizontalalignment(), va=annotation.get_verticalalignment(),
+                      arrowprops={"arrowstyle": "-", "color": label.color, "lw": 0.7, "shrinkA": 0, "shrinkB": 2,
+                                  "alpha": 0.8},
+                      bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"} if backed else None)
+        taken.append(spot)
+        boxes.append(spot)
+        leaders.append((_leader(spot), anchor))
     return unplaced
+
+
+def spread(centres: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Display-space positions for markers (`centres`, in priority order: the first never moves) so
+    that no two lie closer than SEPARATION times their mean half-width: each one that would sit on
+    an earlier one moves outwards, on the nearest of a ring of directions, until it is clear."""
+    centres = np.asarray(centres, dtype=float).reshape(-1, 2)
+    placed = centres.copy()
+    def clash(index: int, position) -> bool:
+        return any(np.hypot(*(position - placed[other])) < SEPARATION * (widths[index] + widths[other]) / 2
+                   for other in range(index))
+
+    for index in range(len(centres)):
+        if not clash(index, placed[index]):
+            continue
+        for step in range(1, 12):
+            distance = step * widths[index] * 0.6
+            moved = [centres[index] + distance * np.array([math.cos(math.radians(a)), math.sin(math.radians(a))])
+                     for a in (90, -90, 45, -45, 135, -135, 0, 180)]
+            free = [position for position in moved if not clash(index, position)]
+            if free:
+                placed[index] = free[0]
+                break
+    return placed

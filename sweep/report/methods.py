@@ -151,10 +151,7 @@ def markdown_lines(judged: list[dict]) -> list[str]:
         by_mean = ", ".join(str(n) for n in item["dominated_by_mean"][:6]) or "none"
         if len(item["dominated_by_mean"]) > 6:
             by_mean += f" … ({len(item['dominated_by_mean'])} trials)"
-        rival = verdicts.describe(item["rival_verdict"]) + (
-            "; no static trial's mean beats it on both" if item["rival"] is None else
-            f"; closest: trial {item['rival']}, Holm-adjusted p {item['rival_verdict']['rival_adjusted_p_value']:.2g}"
-            + _differences(item["rival_verdict"]))
+        rival = dominance_words(item)
         lines.append(
             f"| {item['method']} | {item['number']} | {item['seeds']} | "
             f"{item['top_100_accuracy']:.4f} ± {item['top_100_accuracy_std']:.4f} | {item['rmse']:.4f} ± "
@@ -174,6 +171,24 @@ def markdown_lines(judged: list[dict]) -> list[str]:
               + (f" The static front's log10(retrieval_weight / rating_weight) spans {ranges[0][0]:+.2f} to "
                  f"{ranges[0][1]:+.2f}." if ranges else ""), ""]
     return lines
+
+
+def dominance_words(item: dict) -> str:
+    """The verdict in words that say what holds: "dominated by trial 40", "not dominated", or undetermined
+    with the trial closest to dominating it."""
+    verdict = item["rival_verdict"]
+    closest = ("; no static trial's mean beats it on both" if item["rival"] is None else
+               f"; closest: trial {item['rival']}, Holm-adjusted p {verdict['rival_adjusted_p_value']:.2g}"
+               + _differences(verdict))
+    if verdict["verdict"] == verdicts.HOLDS:
+        by = verdict.get("dominated_by") or [item["rival"]]
+        named = item["rival"] if item["rival"] in by else by[0]
+        more = f" (and {len(by) - 1} other static trial{'s' if len(by) > 2 else ''})" if len(by) > 1 else ""
+        return f"dominated by trial {named}{more}, Holm-adjusted p {verdict['rival_adjusted_p_value']:.2g}" \
+            + _differences(verdict) if "rival_adjusted_p_value" in verdict else f"dominated by trial {named}{more}"
+    if verdict["verdict"] == verdicts.FAILS:
+        return "not dominated: every static trial is worse on at least one objective"
+    return "whether dominated: " + verdicts.describe(verdict) + closest
 
 
 def _differences(verdict: dict) -> str:

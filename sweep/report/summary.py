@@ -178,10 +178,9 @@ def document(findings: StudyFindings, command: str) -> dict:
 def hypervolume_lines(volume: dict) -> list[str]:
     reference = volume["reference"]
     share = volume["share_of_best"]
-    pooled = volume["studies_pooled"]
-    best = (f"{share:.1%} of the best front stored ({volume['best_stored']:.4g}: every trial of the "
-            f"{pooled} {'study' if pooled == 1 else 'studies'} in this storage on the same split)"
-            if not math.isnan(share) else "no stored front beats the reference point")
+    named = volume.get("share", {}).get("of") or f"the front of the {volume['studies_pooled']} studies stored"
+    best = (f"{share:.1%} of the best front stored ({volume['best_stored']:.4g}): {named}, every study in this "
+            "storage on the same split" if not math.isnan(share) else "no stored front beats the reference point")
     return ["## Hypervolume", "",
             f"{volume['hypervolume']:.4g}, measured from top-100 accuracy {reference['top_100_accuracy']:.4f} and "
             f"RMSE {reference['rmse']:.4f} ({reference['source']}): the area of trade-offs the trials reach beyond "

@@ -71,6 +71,8 @@ def comparison_lines(compared, context, rating_fraction: float = 1.0) -> list[st
                   f"{rating_fraction:g} of them, so a verdict below says how far sparse ratings move its models "
                   "from the tutorial's, not whether the tutorial's figures reproduce.", ""]
     lines += comparison_markdown(compared)
+    lines += ["", "z = (published − our mean) / seed std: negative where ours lies above the published figure, "
+                  "positive where below; shown only where the verdict is not undetermined."]
     if context:
         lines += ["", f"Context on the same test split: global-mean RMSE {context['global_mean_rmse']:.4f}, "
                       f"user + item bias RMSE {context['user_item_bias_rmse']:.4f}, most-popular top-100 "
