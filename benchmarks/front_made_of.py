@@ -52,6 +52,7 @@ ADAM_RATES = (1e-3, 3e-3, 1e-2, 3e-2)
 ADAM_SELECTION_SEEDS = (7001, 7002)
 BEYOND_REPORT_SEEDS = (9001, 9002, 9003, 9004, 9005)
 OBJECTIVES = ("top_100_accuracy", "rmse")
+RMSE_PANEL_TOP = 1.2  # the scale panel's RMSE axis ends here; a point beyond is drawn at it with its value
 BASELINES = {"top_100_accuracy": ("most_popular_top_100_accuracy", 1), "rmse": ("user_item_bias_rmse", -1)}
 
 
@@ -220,6 +221,98 @@ def scale_lines(trials: list[dict]) -> dict[str, list[dict]]:
     return dict(sorted(lines.items(), key=lambda item: float(item[0])))
 
 
+def points_of(trials: list[dict]) -> list[dict]:
+    """Each trial's pair and mean metrics over its seeds: what the figure draws."""
+    return [{"number": trial["number"], "pair": list(trial["pair"]),
+             **dict(zip(OBJECTIVES, map(float, np.mean(trial["runs"], axis=0))))} for trial in trials]
+
+
+def plot(analysis: dict, context_: dict, path: Path) -> None:
+    """Left: the tutorial study's front against fronts made by scale alone (one per fixed ratio), by
+    the ratio alone (scale 10) and under Adam. Right: along each fixed ratio, the metrics against scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sweep.config.coordinates import ratio_and_scale
+    from sweep.pareto import pareto_front
+
+    def front(points):
+        array = np.asarray([[point["top_100_accuracy"], point["rmse"]] for point in points])
+        on = array[pareto_front(array, ("maximize", "minimize"))]
+        return on[np.argsort(on[:, 1])]
+
+    shown = analysis["points"]
+    lines: dict[str, list] = {}
+    for point in shown["scale-scan"]:
+        ratio, scale = ratio_and_scale(*point["pair"])
+        lines.setdefault(f"{ratio:.2g}", []).append(point | {"scale": scale})
+    lines = dict(sorted(lines.items(), key=lambda item: float(item[0])))
+    colours = dict(zip(lines, plt.cm.viridis(np.linspace(0.05, 0.8, len(lines)))))
+    figure = plt.figure(figsize=(12, 5.8), dpi=130)
+    grid = figure.add_gridspec(2, 2, width_ratios=(1.6, 1), hspace=0.08, wspace=0.22)
+    fronts, top, rmse = figure.add_subplot(grid[:, 0]), figure.add_subplot(grid[0, 1]), figure.add_subplot(grid[1, 1])
+    shares = {ratio: analysis["scale_scan"]["lines"][key]["shares"]["trivial"]["share"]["median"]
+              for ratio, key in zip(lines, analysis["scale_scan"]["lines"])}
+    for ratio, line in lines.items():
+        points = front(line)
+        fronts.step(points[:, 1], points[:, 0], where="post", color=colours[ratio], linewidth=1.4, marker="o",
+                    markersize=3.5, label=f"scale alone at ratio {ratio} ({shares[ratio]:.0%})")
+        line.sort(key=lambda point: point["scale"])
+        scales = [point["scale"] for point in line]
+        top.plot(scales, [point["top_100_accuracy"] for point in line], "-o", color=colours[ratio], markersize=3.5,
+                 label=f"ratio {ratio}")
+        clipped = [min(point["rmse"], RMSE_PANEL_TOP) for point in line]
+        rmse.plot(scales, clipped, "-o", color=colours[ratio], markersize=3.5)
+        for point, shown_at in zip(line, clipped):
+            if point["rmse"] > RMSE_PANEL_TOP:  # off the panel: drawn at its edge with its value
+                rmse.plot(point["scale"], shown_at, "^", color=colours[ratio], markersize=7)
+                rmse.annotate(f"{point['rmse']:.2f}", (point["scale"], shown_at), xytext=(6, -4),
+                              textcoords="offset points", fontsize=9, color=colours[ratio])
+    tutorial = front(shown["tutorial"])
+    fronts.step(tutorial[:, 1], tutorial[:, 0], where="post", color="black", linewidth=2.4, zorder=5,
+                label="both weights searched: the tutorial study (100%)")
+    for name, key, colour, label in (("ratio-only", "ratio_only", "tab:red", "ratio alone at scale 10"),
+                                     ("adam", "adam", "tab:blue", "Adam, the tutorial study's 50 pairs")):
+        if name in shown:
+            share = analysis[key]["shares"]["trivial"]["share"]["median"]
+            points = front(shown[name])
+            fronts.step(points[:, 1], points[:, 0], where="post", color=colour, linewidth=1.8, linestyle="--",
+                        zorder=4, label=f"{label} ({share:.0%})")
+    for axis in (fronts,):
+        axis.axhline(context_["most_popular_top_100_accuracy"], color="tab:brown", linestyle="-.", linewidth=0.9,
+                     label=f"most-popular top-100 {context_['most_popular_top_100_accuracy']:.3f}")
+        axis.axvline(context_["user_item_bias_rmse"], color="tab:purple", linestyle="-.", linewidth=0.9,
+                     label=f"user + item bias RMSE {context_['user_item_bias_rmse']:.3f}")
+    fronts.set_xlim(0.925, 1.16)
+    fronts.set_ylim(0.0, 0.34)
+    fronts.set_xlabel("RMSE (lower is better)", fontsize=10)
+    fronts.set_ylabel("top-100 accuracy (higher is better)", fontsize=10)
+    fronts.set_title("Fronts, each seed-mean; in brackets its median share of the\n"
+                     "tutorial study's hypervolume (trivial-baseline reference)", fontsize=10)
+    fronts.legend(fontsize=8.5, loc="lower right", framealpha=0.95)
+    for axis in (top, rmse):
+        axis.set_xscale("log")
+        axis.grid(alpha=0.3)
+        axis.tick_params(labelsize=9)
+    top.axhline(context_["chance_top_100_accuracy"], color="grey", linestyle=":", linewidth=0.9)
+    top.annotate("chance", (30.0, context_["chance_top_100_accuracy"]), xytext=(0, -11), textcoords="offset points",
+                 fontsize=9, color="grey", ha="center")
+    top.set_ylabel("top-100 accuracy", fontsize=10)
+    top.set_title("Along each fixed ratio (colours as on the left), Adagrad:\nthe metrics move with the scale alone",
+                  fontsize=10)
+    top.tick_params(labelbottom=False)
+    rmse.axhline(context_["global_mean_rmse"], color="grey", linestyle=":", linewidth=0.9)
+    rmse.annotate("global mean", (20.0, context_["global_mean_rmse"]), xytext=(0, 3), textcoords="offset points",
+                  fontsize=9, color="grey", ha="center")
+    rmse.set_ylim(0.94, RMSE_PANEL_TOP + 0.01)
+    rmse.set_ylabel("RMSE", fontsize=10)
+    rmse.set_xlabel("scale = rating_weight + retrieval_weight", fontsize=10)
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
+
+
 def share(candidate: list[dict], baseline: list[dict], context_: dict) -> dict:
     """The candidate trials' fronts against the baseline's, like for like, at the three references."""
     from benchmarks.protocol import hypervolume_shares, like_for_like
@@ -334,8 +427,10 @@ def analyse() -> dict:
     tutorial = tutorial_trials()
     reference = reference_point(context_)
     found: dict = {"baseline": "the tutorial study (reports/tutorial/trials.csv: Adagrad 0.1, 50 pairs, 2 seeds)",
-                   "baseline_seeds": sorted({seed for trial in tutorial for seed in trial["seeds"]})}
+                   "baseline_seeds": sorted({seed for trial in tutorial for seed in trial["seeds"]}),
+                   "points": {"tutorial": points_of(tutorial)}}
     scan = stored_trials("scale-scan")
+    found["points"]["scale-scan"] = points_of(scan)
     found["scale_scan"] = {"seeds": sorted({seed for trial in scan for seed in trial["seeds"]}),
                            "failed_trials": failed_count("scale-scan"), "complete_trials": len(scan),
                            **best_scale(scan, reference),
@@ -348,6 +443,7 @@ def analyse() -> dict:
             trials = stored_trials(name)
         except KeyError:
             continue
+        found["points"][name] = points_of(trials)
         found[name.replace("-", "_")] = {"seeds": sorted({seed for trial in trials for seed in trial["seeds"]}),
                                          "failed_trials": failed_count(name), "complete_trials": len(trials),
                                          **share(trials, tutorial, context_)}
@@ -396,6 +492,8 @@ def main(argv=None) -> int:
     parser.add_argument("phase", choices=("select-adam", "analyse", "confirm-beyond"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULT, help="the result file; each phase adds its section")
+    parser.add_argument("--plot", type=Path, default=None,
+                        help="after the phase, draw the fronts from the result file's analysis here (PNG)")
     args = parser.parse_args(argv)
     phases = {"select-adam": lambda: select_adam(args.workers), "analyse": analyse,
               "confirm-beyond": lambda: confirm_beyond(args.workers)}
@@ -406,6 +504,9 @@ def main(argv=None) -> int:
 
     write_result(args.out, {**kept, **section})
     print(json.dumps(section, indent=1, default=float)[:4000], file=sys.stderr)
+    if args.plot:
+        document = json.loads(args.out.read_text())
+        plot(document["analysis"], context(), args.plot)
     return 0
 
 
