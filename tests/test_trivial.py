@@ -84,3 +84,11 @@ def test_the_markdown_names_the_baselines_the_verdicts_and_the_correction():
     assert "most-popular top-100 accuracy 0.3000" in text and "no trial beats it" in text
     assert "user + item bias RMSE 0.9400" in text and "some trial beats it (holds" in text
     assert "no single model beats both" in text and "Holm" in text
+
+
+def test_the_best_trials_interval_is_its_mean_plus_or_minus_t_times_the_pooled_noise_over_root_seeds():
+    assessed = trivial.assess(frame({0: ([0.40, 0.41, 0.39], [1.0, 1.01, 0.99]),
+                                     1: ([0.20, 0.21, 0.19], [1.0, 1.01, 0.99])}), CONTEXT)
+    half = stats.t.ppf(0.975, 4) * 0.01 / math.sqrt(3)  # pooled std 0.01 on 4 degrees of freedom, 3 seeds
+    assert assessed["objectives"]["top_100_accuracy"]["best_interval"] == pytest.approx([0.40 - half, 0.40 + half])
+    assert f"[{0.40 - half:.4f}, {0.40 + half:.4f}]" in "\n".join(trivial.markdown_lines(assessed))

@@ -75,9 +75,12 @@ def assess(frame: pd.DataFrame, context: dict | None) -> dict | None:
         worse[metric] = [one_sided_p(values, bound, other, noise) for values, noise in zip(samples[metric], noises)]
         means = [statistics.fmean(values) for values in samples[metric]]
         best = max(range(len(means)), key=lambda index: means[index] if side == "greater" else -means[index])
+        best_noise = noises[best]
         result["objectives"][metric] = {
             "baseline": named, "value": bound, "better": "higher" if side == "greater" else "lower",
             "best_trial": numbers[best], "best_mean": means[best], "best_seeds": len(samples[metric][best]),
+            "best_interval": None if best_noise is None else mean_interval(means[best], len(samples[metric][best]),
+                                                                           best_noise),
             "trials_beating_on_mean": sum(_beats(mean, bound, side) for mean in means),
             "verdict": _verdict(beats[metric], worse[metric]),
             "noise": None if pooled is None else pooled.as_dict(),
@@ -92,6 +95,12 @@ def assess(frame: pd.DataFrame, context: dict | None) -> dict | None:
                       for metric, (key, side, _) in BASELINES.items())]
     result["both"] = {"verdict": _verdict(both, losing), "trials_beating_on_mean": on_mean}
     return result
+
+
+def mean_interval(mean: float, seeds: int, noise: verdicts.SeedNoise) -> list[float]:
+    """The 95 % t-interval of a mean over `seeds` seeds with `noise`'s std and degrees of freedom."""
+    half = stats.t.ppf(0.5 + verdicts.LEVEL / 2, noise.degrees_of_freedom) * noise.std / math.sqrt(seeds)
+    return [mean - half, mean + half]
 
 
 def _beats(value: float, bound: float, side: str) -> bool:
@@ -122,8 +131,9 @@ def markdown_lines(assessed: dict | None) -> list[str]:
         verdict = found["verdict"]
         lines.append(f"- **{found['baseline']} {found['value']:.4f}** ({found['better']} is better): "
                      f"{_words(verdict, 'some trial beats it', 'no trial beats it')}. The best trial by its mean is "
-                     f"{found['best_trial']} ({found['best_mean']:.4f}, {found['best_seeds']} seed"
-                     f"{'s' if found['best_seeds'] != 1 else ''}); {found['trials_beating_on_mean']} of "
+                     f"{found['best_trial']} ({found['best_mean']:.4f}{_interval(found['best_interval'])}, "
+                     f"{found['best_seeds']} seed{'s' if found['best_seeds'] != 1 else ''}); "
+                     f"{found['trials_beating_on_mean']} of "
                      f"{assessed['trials']} trials beat it on their means.")
     both = assessed["both"]
     on_mean = both["trials_beating_on_mean"]
@@ -140,6 +150,10 @@ def markdown_lines(assessed: dict | None) -> list[str]:
               "to show it on the losing side; anything between is undetermined. The baselines are measured on "
               "the study's test split.", ""]
     return lines
+
+
+def _interval(interval: list[float] | None) -> str:
+    return "" if interval is None else f", 95 % interval [{interval[0]:.4f}, {interval[1]:.4f}]"
 
 
 def _words(verdict: dict, holds: str, fails: str) -> str:
