@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "sweep"  # stable ids: a regenerated SVG is identical
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
@@ -343,6 +344,9 @@ def hypervolume_figure(frames: dict[str, pd.DataFrame], costs: dict, title: str,
     for axes, words in zip(panels, ("trainings (models trained, every seed)",
                                     "wall seconds (training + evaluation)"), strict=True):
         axes.set_xscale("log")
+        axes.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # 1, 2, 5 per decade: more labels collide
+        axes.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         axes.set_xlabel(words, fontsize=10)
         axes.grid(alpha=0.3, which="both")
         axes.tick_params(labelsize=FONT)
