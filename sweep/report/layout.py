@@ -175,7 +175,9 @@ def _find_spot(axes, renderer, label: Label, panel: Bbox, taken: list, boxes: li
 
 def _arrange(axes, renderer, labels: list[Label], panel: Bbox) -> dict[int, Spot]:
     """One greedy pass in the order given: {index of the label: its spot} for the labels that found one."""
-    taken, boxes, leaders, lines, spots = marker_boxes(axes), [], [], reference_lines(axes), {}
+    taken, lines, spots = marker_boxes(axes), reference_lines(axes), {}
+    boxes: list[Bbox] = []
+    leaders: list[tuple] = []
     for index, label in enumerate(labels):
         spot = _find_spot(axes, renderer, label, panel, taken, boxes, leaders, lines)
         if spot is None:
