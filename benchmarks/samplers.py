@@ -148,10 +148,10 @@ def headline(analysis: dict) -> str:
     best = max(finals, key=finals.get)
     reaching = [name for name, entry in analysis["samplers"].items()
                 if entry["trials_to_reach_median"][f"{min(TARGETS):.2f}"] is not None]
-    reach = (f"no sampler's median run reaches {min(TARGETS):.0%} of the best front known in {budget} trials"
+    reach = (f"No sampler's median run reaches {min(TARGETS):.0%} of the best front known in {budget} trials"
              if not reaching else f"{', '.join(reaching)} reach{'es' if len(reaching) == 1 else ''} "
                                   f"{min(TARGETS):.0%} of the best front known (median run)")
-    return f"{reach[0].upper()}{reach[1:]}; {best} ends highest (median {finals[best]:.1%} after {budget} trials)"
+    return f"{reach}; {best} ends highest (median {finals[best]:.1%} after {budget} trials)"
 
 
 def plot(analysis: dict, path: Path) -> None:
