@@ -20,12 +20,14 @@ and the number of movies (1,682, 20K, 100K; 1M ratings), and the results go with
 log-log slope between neighbouring sizes (1 is linear growth, 2 quadratic) and a plot:
 
     scripts/bench-scale --growth --out benchmarks/results/cost-growth.json --plot benchmarks/results/cost-growth.png
+    scripts/bench-scale --growth --replot benchmarks/results/cost-growth.json --plot ...   # no measurement
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -179,7 +181,17 @@ def print_growth(results: dict) -> None:
                   + ", ".join(f"{slope:.2f}" for slope in measure["slopes"]) + " |")
 
 
+def guide(x0: float, y0: float, slope: float, x_end: float, y_top: float) -> tuple[list, list]:
+    """A slope guide y = y0 (x / x0)^slope from (x0, y0) until x_end or the panel's top, whichever comes
+    first: a guide that left the panel would show nothing a reader can compare."""
+    x_top = x0 * (y_top / y0) ** (1 / slope)
+    end = min(x_end, x_top)
+    return [x0, end], [y0, y0 * (end / x0) ** slope]
+
+
 def plot_growth(results: dict, path: Path) -> None:
+    """Each measure against size on log-log axes, with guides of slope 1 and 2 from the lowest measure at
+    the smallest size, kept inside the panel; y ticks at 1, 2 and 5 of each decade so every panel has several."""
     import matplotlib
     import matplotlib.ticker
 
@@ -188,34 +200,43 @@ def plot_growth(results: dict, path: Path) -> None:
 
     groups = {"time (s)": ["epoch_seconds", "eval_seconds", "ready_seconds", "fetch_seconds"],
               "peak memory (GiB)": ["train_peak_gib", "fetch_peak_gib"]}
-    figure, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
+    figure, axes = plt.subplots(2, 2, figsize=(11, 10), constrained_layout=True)
     for column, axis in enumerate(GROWTH):
         data = results["axes"][axis]
         xs = [results["sizes"][key]["size"][axis] for key in data["sizes"]]
         for row, (ylabel, names) in enumerate(groups.items()):
             panel = axes[row][column]
+            values = [value for name in names for value in data["measures"][name]["values"]]
+            low, high = min(values) / 1.5, max(values) * 2.5
+            if high / low < 10:  # at least a decade, so the 1-2-5 ticks give several labels
+                middle = math.sqrt(low * high)
+                low, high = middle / math.sqrt(10), middle * math.sqrt(10)
             for name in names:
                 measure = data["measures"][name]
                 slopes_text = ", ".join(f"{slope:.2f}" for slope in measure["slopes"])
-                panel.plot(xs, measure["values"], marker="o",
+                panel.plot(xs, measure["values"], marker="o", zorder=3,
                            label=f"{GROWTH_MEASURES[name][0].rsplit(' (', 1)[0]} (slopes {slopes_text})")
-            base = data["measures"][names[0]]["values"][0]
-            panel.plot(xs, [base * x / xs[0] for x in xs], ls="--", color="grey", lw=1,
-                       label="linear from the smallest (slope 1)")
-            panel.plot(xs, [base * (x / xs[0]) ** 2 for x in xs], ls=":", color="grey", lw=1,
-                       label="quadratic from the smallest (slope 2)")
+            lowest = min(names, key=lambda name: data["measures"][name]["values"][0])  # the most room above it
+            base = data["measures"][lowest]["values"][0]
+            for slope, style in ((1, "--"), (2, ":")):
+                panel.plot(*guide(xs[0], base, slope, xs[-1], high / 1.3), ls=style, color="0.35", lw=1.1, zorder=2,
+                           label=f"slope {slope} ({'linear' if slope == 1 else 'quadratic'}) from "
+                                 f"{GROWTH_MEASURES[lowest][0].rsplit(' (', 1)[0]} at the smallest size")
             panel.set_xscale("log")
             panel.set_yscale("log")
-            top = max(max(data["measures"][name]["values"]) for name in names)
-            panel.set_ylim(bottom=min(min(data["measures"][name]["values"]) for name in names) / 2, top=top * 4)
+            panel.set_ylim(low, high)
+            panel.set_xlim(xs[0] / 1.4, xs[-1] * 1.4)
             panel.set_xticks(xs, [f"{x:,}" for x in xs])
             panel.minorticks_off()
+            panel.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
             panel.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
             fixed = "movies" if axis == "ratings" else "ratings"
-            panel.set_xlabel(f"number of {axis} ({results['sizes'][data['sizes'][0]]['size'][fixed]:,} {fixed})")
-            panel.set_ylabel(ylabel)
+            panel.set_xlabel(f"number of {axis} ({results['sizes'][data['sizes'][0]]['size'][fixed]:,} {fixed})",
+                             fontsize=10)
+            panel.set_ylabel(ylabel, fontsize=10)
+            panel.tick_params(labelsize=9)
             panel.grid(alpha=0.3)
-            panel.legend(fontsize=7, loc="upper left")
+            panel.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     figure.suptitle("How the trial's cost grows (synthetic data, 2 CPU cores; log-log)")
     figure.savefig(path, dpi=110)
 
@@ -228,8 +249,15 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument("--growth", action="store_true", help="measure along ratings and movies instead of releases")
     parser.add_argument("--plot", type=Path, default=None, help="with --growth: draw the growth here (PNG)")
+    parser.add_argument("--replot", type=Path, default=None,
+                        help="with --growth: draw --plot again from this result file; no measurement")
     parser.add_argument("--train-stage", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.replot:
+        if not (args.growth and args.plot):
+            parser.error("--replot needs --growth and --plot")
+        plot_growth(json.loads(args.replot.read_text()), args.plot)
+        return 0
     if args.train_stage:
         print(json.dumps(train_stage(args.train_stage, args.max_steps, args.eval_rows)))
         return 0

@@ -20,6 +20,7 @@ a population as large as the study would make it random search.
     scripts/bench-samplers [--samplers tpe nsga2 random gp] [--seeds 5] [--trials 40]
         [--out benchmarks/results/samplers.json] [--plot benchmarks/results/samplers.png]
         [--reuse benchmarks/results/samplers.json]   # rerun only the samplers named, keep the others' runs
+    scripts/bench-samplers --replot benchmarks/results/samplers.json --plot benchmarks/results/samplers.png   # no training
 """
 
 from __future__ import annotations
@@ -140,32 +141,52 @@ def winner(analysis: dict, target: str = "0.98") -> str:
     return min(analysis["samplers"], key=key)
 
 
+def headline(analysis: dict) -> str:
+    """The figure's message, from the analysis: which samplers reach the targets, and which ends highest."""
+    budget = analysis["trials_per_run"]
+    finals = {name: entry["final_share_median"] for name, entry in analysis["samplers"].items()}
+    best = max(finals, key=finals.get)
+    reaching = [name for name, entry in analysis["samplers"].items()
+                if entry["trials_to_reach_median"][f"{min(TARGETS):.2f}"] is not None]
+    reach = (f"No sampler's median run reaches {min(TARGETS):.0%} of the best front known in {budget} trials"
+             if not reaching else f"{', '.join(reaching)} reach{'es' if len(reaching) == 1 else ''} "
+                                  f"{min(TARGETS):.0%} of the best front known (median run)")
+    return f"{reach}; {best} ends highest (median {finals[best]:.1%} after {budget} trials)"
+
+
 def plot(analysis: dict, path: Path) -> None:
+    """Best-so-far share against trials as steps (it only rises when a trial adds to the front); series
+    drawn widest first, so one that runs under another shows as a coloured edge beside it."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    for name, entry in analysis["samplers"].items():
+    figure, axis = plt.subplots(figsize=(8, 5.6), constrained_layout=True)
+    entries = list(analysis["samplers"].items())
+    for order, (name, entry) in enumerate(entries):
         quartiles = entry["share_quartiles"]
         trials = np.arange(1, len(quartiles["median"]) + 1)
         same = f", the same trials as {', '.join(entry['identical_to'])}" if entry["identical_to"] else ""
-        line, = axis.plot(trials, np.array(quartiles["median"]) * 100, label=f"{name} (median of {len(entry['runs'])} "
-                          f"seeds{same})", linestyle="--" if same and name > min(entry["identical_to"]) else "-")
-        axis.fill_between(trials, np.array(quartiles["q25"]) * 100, np.array(quartiles["q75"]) * 100,
-                          color=line.get_color(), alpha=0.15, linewidth=0)
-    for target in TARGETS:
-        axis.axhline(target * 100, color="0.5", linestyle=":", linewidth=0.9)
-        axis.annotate(f"{target:.0%}", (1, target * 100), textcoords="offset points", xytext=(2, 2), fontsize=8,
-                      color="0.4")
-    axis.set_xlabel("trials")
-    axis.set_ylabel("hypervolume, % of the best front known")
-    axis.set_ylim(max(0, axis.get_ylim()[0]), 101)
+        line, = axis.plot(trials, np.array(quartiles["median"]) * 100, drawstyle="steps-post",
+                          linewidth=1.4 + 1.6 * (len(entries) - 1 - order), zorder=2 + order,
+                          label=f"{name} (median of {len(entry['runs'])} seeds{same})")
+        axis.fill_between(trials, np.array(quartiles["q25"]) * 100, np.array(quartiles["q75"]) * 100, step="post",
+                          color=line.get_color(), alpha=0.12, linewidth=0)
+    for target, style in zip(TARGETS, (":", "--"), strict=True):
+        axis.axhline(target * 100, color="0.45", linestyle=style, linewidth=0.9,
+                     label=f"{target:.0%} of the best front known")
+    axis.set_xlabel("trials", fontsize=10)
+    axis.set_ylabel("hypervolume of the trials so far, % of the best front known", fontsize=10)
+    axis.set_ylim(max(0, axis.get_ylim()[0]), 102)
     axis.set_xlim(1, analysis["trials_per_run"])
+    axis.tick_params(labelsize=9)
     axis.grid(alpha=0.3)
-    axis.legend(loc="lower right")
-    axis.set_title("Which sampler finds the front (shaded: quartiles over study seeds)")
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=9, frameon=False)
+    axis.set_title(textwrap.fill(headline(analysis), 80)
+                   + "\n(steps: best so far; line: median, shaded: quartiles over study seeds)", fontsize=10)
     figure.savefig(path, dpi=110)
 
 
@@ -180,8 +201,15 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", type=Path, default=None,
                         help="take the runs of samplers not in --samplers from this earlier result file "
                              "(a run depends only on its sampler and seed, not on when it ran)")
+    parser.add_argument("--replot", type=Path, default=None,
+                        help="draw --plot again from this result file's analysis; no training")
     parser.add_argument("--worker-jobs", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.replot:
+        if not args.plot:
+            parser.error("--replot needs --plot")
+        plot(json.loads(args.replot.read_text()), args.plot)
+        return 0
     if args.worker_jobs:
         worker([(job.split(":")[0], int(job.split(":")[1])) for job in args.worker_jobs.split(",")], args.trials)
         return 0

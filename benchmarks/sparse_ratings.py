@@ -277,7 +277,7 @@ def plot(document: dict, path: Path) -> None:
               (("best_joint_keeping_retrieval", "rmse_gain_over_best_ratings_only"),
                "best joint pair keeping retrieval − the best ratings-only", "D", 0.91),
               (("tutorial_joint_rmse_gain",), "the tutorial's joint (1, 1) − ratings-only (1, 0)", "^", 0.83))
-    figure, axis = plt.subplots(figsize=(9, 5.8), constrained_layout=True)
+    figure, axis = plt.subplots(figsize=(10, 7), constrained_layout=True)
     for keys, label, marker, shift in series:
         gains = [functools.reduce(lambda item, key: item[key], keys, document["analysis"][fraction])
                  for fraction in fractions]
@@ -286,11 +286,10 @@ def plot(document: dict, path: Path) -> None:
         high = np.array([item["interval"][1] for item in gains])
         axis.errorbar(x * shift, median, yerr=[median - low, high - median], marker=marker, capsize=4, linewidth=1.2,
                       markersize=7, label=label)
-    margin = document["margin_rmse"]
-    axis.axhline(margin, color="0.35", linestyle="--", linewidth=1)
-    axis.annotate(f"margin +{margin:g}", (math.sqrt(x[-2] * x[-1]) if len(x) > 1 else x[0], margin),
-                  textcoords="offset points", xytext=(0, 4), fontsize=10, color="0.3", ha="center")
-    axis.axhline(0, color="0.6", linewidth=0.8)
+    margin = document["margin_rmse"]  # named in the legend: a word on the line would sit on the series crossing it
+    axis.axhline(margin, color="0.35", linestyle="--", linewidth=1,
+                 label=f"margin +{margin:g}: a gain is reached when its whole interval lies above")
+    axis.axhline(0, color="0.6", linewidth=0.8, label="no gain")
     axis.set_xscale("log")
     axis.set_xticks(x, [f"{value:g}\n({document['fractions'][fraction]['rated_rows']:,} ratings)"
                         for value, fraction in zip(x, fractions, strict=True)])
@@ -300,7 +299,10 @@ def plot(document: dict, path: Path) -> None:
     axis.set_ylabel("RMSE gain: specialist − joint (higher: joint better)", fontsize=11)
     axis.tick_params(labelsize=10)
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=10, loc="best")
+    handles, labels = axis.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda index: labels[index].startswith(("margin", "no gain")))  # series first
+    axis.legend([handles[index] for index in order], [labels[index] for index in order], fontsize=10,
+                loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below: off the bars
     seeds = len(document["report_seeds"])
     axis.set_title("\n".join(textwrap.wrap(headline(document), 95))
                    + f"\n(medians and 95 % bootstrap intervals over {seeds} report seeds)", fontsize=11)

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from benchmarks.bench_trial import abba_order
-from benchmarks.data_scale import slopes
-from benchmarks.samplers import analyse, winner
+from benchmarks.data_scale import guide, slopes
+from benchmarks.samplers import analyse, headline, winner
 
 REFERENCE = {"top_100_accuracy": 0.0, "rmse": 2.0}
 
@@ -48,6 +48,36 @@ def test_trials_to_reach_count_from_the_pooled_best_front():
     assert b["trials_to_reach_median"] == {"0.90": 1.0, "0.98": None}  # never reached: no number, not the budget
     assert b["runs_reaching"] == {"0.90": 1, "0.98": 0}
     assert winner(analysis, "0.98") == "a" and winner(analysis, "0.90") == "b"
+
+
+def test_a_slope_guide_ends_where_it_would_leave_the_panel():
+    # slope 2 from (10, 1) reaches the top 100 at x = 100, long before x = 1000
+    assert guide(10, 1.0, 2, 1000, 100.0) == ([10, pytest.approx(100)], [1.0, pytest.approx(100)])
+    # slope 1 from (10, 1) reaches only 100 by x = 1000, under a top of 1000: it runs the whole width
+    assert guide(10, 1.0, 1, 1000, 1000.0) == ([10, 1000], [1.0, pytest.approx(100)])
+
+
+def test_the_samplers_title_says_which_reach_the_target_and_which_ends_highest():
+    # the run of "a" reaches 100 % at trial 2, "b" ends at 95 % (the example above)
+    analysis = analyse([run("a", 0, [(0.1, 1.0), (0.2, 1.0)]), run("b", 0, [(0.19, 1.0), (0.05, 1.5)])],
+                       REFERENCE, n_trials=2)
+    assert headline(analysis) == ("a, b reach 90% of the best front known (median run); "
+                                  "a ends highest (median 100.0% after 2 trials)")
+    for entry in analysis["samplers"].values():  # as if every median run had missed it
+        entry["trials_to_reach_median"]["0.90"] = None
+    assert headline(analysis).startswith("No sampler's median run reaches 90% of the best front known in 2 trials;")
+
+
+@pytest.mark.parametrize("module, result, options", [("samplers", "samplers.json", []),
+                                                      ("data_scale", "cost-growth.json", ["--growth"])])
+def test_a_benchmarks_figure_is_drawn_again_from_its_result_file_without_measuring(module, result, options, tmp_path):
+    import importlib
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+    main = importlib.import_module(f"benchmarks.{module}").main
+    assert main([*options, "--replot", str(results / result), "--plot", str(tmp_path / "figure.png")]) == 0
+    assert (tmp_path / "figure.png").stat().st_size > 10_000
 
 
 def test_a_sampler_that_misses_the_target_in_most_runs_has_no_median():

@@ -21,7 +21,7 @@ from matplotlib.transforms import Bbox
 from sweep.baselines import TUTORIAL
 from sweep.report import plots
 from sweep.report.hypervolume import FALLBACK_REFERENCE, hypervolume, reference_point
-from sweep.report.layout import panel_limits
+from sweep.report.layout import leader_start, panel_limits
 
 CONTEXT = {"global_mean_rmse": 1.125, "chance_top_100_accuracy": 0.059, "most_popular_top_100_accuracy": 0.299}
 
@@ -168,6 +168,26 @@ def test_compare_gives_each_study_its_own_marker_and_keeps_the_legend_off_the_da
     assert not figure.legends[0].get_window_extent(renderer).overlaps(figure.axes[0].get_window_extent(renderer))
     assert_no_collisions(figure)
     plots.plt.close(figure)
+
+
+@pytest.mark.parametrize("knee_trial", [(1.25, 0.25, 0.0), (1.25, 0.125, 0.0)])
+def test_a_crowded_right_edge_still_places_every_label_on_the_panel(knee_trial):
+    """Joint (ours inside the tutorial's ring) near the right edge, two edge arrows beside it and an
+    off-panel knee: the labels placed first must not wall in the later ones."""
+    pair_rows = [(1.113, 0.060, -math.inf, "ratings-only"), (1.131, 0.235, 0.0, "joint"),
+                 (3.77, 0.235, math.inf, "retrieval-only")]
+    figure, _ = plots.pareto_figure({"s": frame_of([knee_trial] + pair_rows)}, CONTEXT, "s", knees={"s": 0},
+                                    reference=reference_point(CONTEXT))
+    texts = [text.get_text() for text in assert_no_collisions(figure)]
+    assert sum(text.startswith(("tutorial:", "ours:", "knee:")) for text in texts) == 7
+    plots.plt.close(figure)
+
+
+def test_a_leader_leaves_its_label_at_the_point_nearest_the_marker():
+    box = Bbox.from_extents(0, 0, 100, 10)
+    assert leader_start(box, (150, 5)) == (100, 5)  # beside: from the middle of the near side
+    assert leader_start(box, (120, 30)) == (100, 10)  # diagonally off: from the near corner
+    assert leader_start(box, (40, -20)) == (40, 0)  # below: straight down
 
 
 rows = st.lists(st.tuples(st.floats(0.9, 1.3), st.floats(0.02, 0.32), st.floats(-6, 1)), min_size=1, max_size=40)

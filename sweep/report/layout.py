@@ -8,10 +8,12 @@ drawn at the edge by the plot, never allowed to stretch the panel.
 
 Labels are placed greedily: each tries offsets around its point, nearest first, and takes
 the first whose box stays inside the panel, touches no marker, no placed label and no
-reference line, and whose leader (the thin line that joins every label to its own marker)
-crosses no placed label, while no placed leader crosses it (boxes measured by matplotlib's
-renderer). A label with no free place is returned unplaced for the caller to list elsewhere,
-so a collision is never the fallback.
+reference line, and whose leader (the thin line that joins every label to its own marker,
+from the box's point nearest the marker) crosses no placed label, while no placed leader
+crosses it (boxes measured by matplotlib's renderer). Labels placed first can wall in a later
+one where several points crowd a corner, so a pass that leaves labels out is followed by one
+that serves those first. A label with no free place after that is returned unplaced for the
+caller to list elsewhere, so a collision is never the fallback.
 
 Markers that would sit on one another (an edge arrow on another, a method's star on a
 trial) are spread apart by `spread`: a reader must see every marker, and a thin line ties a
@@ -28,7 +30,8 @@ from matplotlib.transforms import Bbox
 
 PAD_LEFT, PAD_RIGHT, PAD_Y = 0.04, 0.08, 0.06  # shares of the panel's span
 RADII = (9, 15, 24, 36, 52, 72, 96, 125, 160, 200)  # label offsets tried, in points from the anchor
-ANGLES = (40, -40, 140, -140, 0, 180, 90, -90, 20, -20, 160, -160, 65, -65, 115, -115)
+ANGLES = (40, -40, 140, -140, 0, 180, 90, -90, 20, -20, 160, -160, 65, -65, 115, -115, 100, -100, 80, -80)
+REPAIRS = 3  # further greedy passes, each serving first the labels the last one left out
 SEPARATION = 1.15  # markers closer than this many half-widths apart are spread
 
 
@@ -117,62 +120,111 @@ def _crosses_line(box: Bbox, lines) -> bool:
                for axis, position in lines)
 
 
-def _leader(box: Bbox) -> tuple:
-    """The leader as matplotlib draws it: from the label's centre towards its anchor."""
-    return (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+def leader_start(box: Bbox, anchor) -> tuple[float, float]:
+    """Where a label's leader leaves its box: the box's point nearest the anchor, so the leader is the
+    shortest line from the words to the marker (a leader from the centre would sweep across the labels
+    stacked beside a crowded point)."""
+    return min(max(anchor[0], box.x0), box.x1), min(max(anchor[1], box.y0), box.y1)
 
 
-def place_labels(axes, labels: list[Label]) -> list[Label]:
-    """Annotate each label at the nearest free offset, joined to its point by a leader, clear of
-    every marker already drawn and every reference line; returns the labels that found no place."""
-    figure = axes.figure
-    figure.canvas.draw()  # the layout is final: boxes measured now hold in the saved files
-    renderer = figure.canvas.get_renderer()
-    panel = axes.get_window_extent(renderer).shrunk(0.995, 0.995)
-    taken, unplaced = marker_boxes(axes), []
-    boxes: list[Bbox] = []
-    leaders: list[tuple] = []
-    lines = reference_lines(axes)
-    for label in labels:
-        anchor = tuple(axes.transData.transform(label.anchor))
-        annotation = axes.annotate(label.text, label.anchor, xytext=(0, 0), textcoords="offset points",
-                                   fontsize=label.fontsize, color=label.color, annotation_clip=False, zorder=6)
-        spot, backed = None, False
+def relative_position(box: Bbox, anchor) -> tuple[float, float]:
+    """`leader_start` as matplotlib's `relpos`: a fraction of the box's width and height."""
+    x, y = leader_start(box, anchor)
+    return (x - box.x0) / max(box.width, 1e-9), (y - box.y0) / max(box.height, 1e-9)
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where one label goes: its offset from the anchor in points, its alignment, its display box."""
+    offset: tuple[float, float]
+    alignment: tuple[str, str]
+    box: Bbox
+    backed: bool  # on an opaque ground, because a reference line passes behind it
+
+
+def _find_spot(axes, renderer, label: Label, panel: Bbox, taken: list, boxes: list, leaders: list, lines) -> Spot | None:
+    """The nearest offset at which `label` touches nothing in `taken`, crosses no reference line (or,
+    failing every offset, sits on one on an opaque ground), and whose leader crosses no placed label
+    while no placed leader crosses it; None when there is no such offset."""
+    anchor = tuple(axes.transData.transform(label.anchor))
+    probe = axes.annotate(label.text, label.anchor, xytext=(0, 0), textcoords="offset points",
+                          fontsize=label.fontsize, annotation_clip=False)
+    try:
         for relaxed in (False, True):  # a reference line may pass behind a label only on an opaque ground
             for radius in RADII:
                 for angle in ANGLES:
                     dx, dy = radius * math.cos(math.radians(angle)), radius * math.sin(math.radians(angle))
-                    annotation.xyann = (dx, dy)
-                    annotation.set_horizontalalignment("left" if dx > 3 else "right" if dx < -3 else "center")
-                    annotation.set_verticalalignment("bottom" if dy > 3 else "top" if dy < -3 else "center")
-                    box = annotation.get_window_extent(renderer).expanded(1.0, 1.0).padded(1.5)
+                    alignment = ("left" if dx > 3 else "right" if dx < -3 else "center",
+                                 "bottom" if dy > 3 else "top" if dy < -3 else "center")
+                    probe.xyann = (dx, dy)
+                    probe.set_horizontalalignment(alignment[0])
+                    probe.set_verticalalignment(alignment[1])
+                    box = probe.get_window_extent(renderer).expanded(1.0, 1.0).padded(1.5)
                     if not (panel.contains(box.x0, box.y0) and panel.contains(box.x1, box.y1)) \
                             or _overlaps(box, taken) or (not relaxed and _crosses_line(box, lines)):
                         continue
-                    start = _leader(box)
+                    start = leader_start(box, anchor)
                     if any(segment_crosses(start, anchor, other) for other in boxes) or \
                             any(segment_crosses(a, b, box) for a, b in leaders):
                         continue
-                    spot, backed = box, relaxed
-                    break
-                if spot:
-                    break
-            if spot:
-                break
-        annotation.remove()
+                    return Spot((dx, dy), alignment, box, relaxed)
+        return None
+    finally:
+        probe.remove()
+
+
+def _arrange(axes, renderer, labels: list[Label], panel: Bbox) -> dict[int, Spot]:
+    """One greedy pass in the order given: {index of the label: its spot} for the labels that found one."""
+    taken, lines, spots = marker_boxes(axes), reference_lines(axes), {}
+    boxes: list[Bbox] = []
+    leaders: list[tuple] = []
+    for index, label in enumerate(labels):
+        spot = _find_spot(axes, renderer, label, panel, taken, boxes, leaders, lines)
         if spot is None:
-            unplaced.append(label)
             continue
-        axes.annotate(label.text, label.anchor, xytext=annotation.xyann, textcoords="offset points",
+        spots[index] = spot
+        taken.append(spot.box)
+        boxes.append(spot.box)
+        anchor = tuple(axes.transData.transform(label.anchor))
+        leaders.append((leader_start(spot.box, anchor), anchor))
+    return spots
+
+
+def place_labels(axes, labels: list[Label]) -> list[Label]:
+    """Annotate each label at the nearest free offset, joined to its point by a leader, clear of
+    every marker already drawn and every reference line; returns the labels that found no place.
+
+    The greedy pass serves labels in the order given, so a label placed early near its point can
+    wall in a later one (in a corner crowded with markers, every path to it blocked). When a pass
+    leaves labels out, the next pass serves those first, up to REPAIRS passes; the pass that places
+    the most labels is drawn."""
+    figure = axes.figure
+    figure.canvas.draw()  # the layout is final: boxes measured now hold in the saved files
+    renderer = figure.canvas.get_renderer()
+    panel = axes.get_window_extent(renderer).shrunk(0.995, 0.995)
+    order = list(range(len(labels)))
+    spots = _arrange(axes, renderer, labels, panel)
+    best_order, best = order, spots
+    for _ in range(REPAIRS):
+        if len(best) == len(labels):
+            break
+        order = [index for index in order if index not in spots] + [index for index in order if index in spots]
+        spots = _arrange(axes, renderer, [labels[index] for index in order], panel)
+        spots = {order[position]: spot for position, spot in spots.items()}
+        if len(spots) > len(best):
+            best_order, best = order, spots
+    for index in best_order:
+        if index not in best:
+            continue
+        label, spot = labels[index], best[index]
+        anchor = tuple(axes.transData.transform(label.anchor))
+        axes.annotate(label.text, label.anchor, xytext=spot.offset, textcoords="offset points",
                       fontsize=label.fontsize, color=label.color, annotation_clip=False, zorder=6,
-                      ha=annotation.get_horizontalalignment(), va=annotation.get_verticalalignment(),
+                      ha=spot.alignment[0], va=spot.alignment[1],
                       arrowprops={"arrowstyle": "-", "color": label.color, "lw": 0.7, "shrinkA": 0, "shrinkB": 2,
-                                  "alpha": 0.8},
-                      bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"} if backed else None)
-        taken.append(spot)
-        boxes.append(spot)
-        leaders.append((_leader(spot), anchor))
-    return unplaced
+                                  "alpha": 0.8, "relpos": relative_position(spot.box, anchor)},
+                      bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"} if spot.backed else None)
+    return [label for index, label in enumerate(labels) if index not in best]
 
 
 def spread(centres: np.ndarray, widths: np.ndarray) -> np.ndarray:
