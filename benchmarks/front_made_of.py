@@ -323,12 +323,13 @@ def share(candidate: list[dict], baseline: list[dict], context_: dict) -> dict:
 def beyond_candidates(trials: list[dict], context_: dict) -> dict[str, dict]:
     """The beyond study's three candidates, chosen on its own seeds: the best mean top-100 accuracy,
     the best mean RMSE, and the trial whose smaller margin beyond the two baselines (each in units of
-    the study's pooled seed noise of that objective) is largest: the nearest to beating both."""
-    from sweep import verdicts
+    the seed noise of that objective pooled over the trials that learned something,
+    sweep.report.trivial.learned_noise) is largest: the nearest to beating both."""
+    from sweep.report.trivial import learned_noise
 
     means = {trial["number"]: np.mean(trial["runs"], axis=0) for trial in trials}
-    noise = [verdicts.pooled_noise([[run[index] for run in trial["runs"]] for trial in trials])
-             for index in range(len(OBJECTIVES))]
+    noise = [learned_noise([[run[index] for run in trial["runs"]] for trial in trials], context_, metric)
+             for index, metric in enumerate(OBJECTIVES)]
     margins = {}
     for number, mean in means.items():
         margins[number] = min((mean[index] - context_[key]) * sign / (noise[index].std if noise[index] else 1.0)

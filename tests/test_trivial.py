@@ -92,3 +92,12 @@ def test_the_best_trials_interval_is_its_mean_plus_or_minus_t_times_the_pooled_n
     half = stats.t.ppf(0.975, 4) * 0.01 / math.sqrt(3)  # pooled std 0.01 on 4 degrees of freedom, 3 seeds
     assert assessed["objectives"]["top_100_accuracy"]["best_interval"] == pytest.approx([0.40 - half, 0.40 + half])
     assert f"[{0.40 - half:.4f}, {0.40 + half:.4f}]" in "\n".join(trivial.markdown_lines(assessed))
+
+
+def test_a_diverging_trials_wild_seeds_do_not_widen_the_noise_of_those_that_learned():
+    learned = {n: ([0.20, 0.21, 0.19], [0.90, 0.91, 0.89]) for n in range(3)}
+    diverged = {9: ([0.05, 0.06, 0.04], [1.5, 3.5, 5.5])}  # RMSE beyond the global mean: learned nothing
+    context = CONTEXT | {"chance_top_100_accuracy": 0.06, "global_mean_rmse": 1.12}
+    rmse = trivial.assess(frame(learned | diverged), context)["objectives"]["rmse"]
+    assert rmse["noise"]["std"] == pytest.approx(0.01) and rmse["noise"]["trials"] == 3
+    assert rmse["verdict"]["verdict"] == "holds"  # 0.90 against 0.94 with seed noise 0.01

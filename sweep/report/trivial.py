@@ -6,7 +6,10 @@ any setting of the model beats the obvious baselines: recommending the most popu
 measured on the study's split (sweep.baselines.context_baselines) and recorded in the study.
 
 Each trial is tested one-sided against a baseline with a t-test on its seeds' mean, the seed
-noise pooled over the study's multi-seed trials (sweep.verdicts.noise_for). Picking the best of
+noise pooled over the study's multi-seed trials that learned something on that objective: those
+whose mean beats its trivial reference (chance top-100 accuracy, global-mean RMSE). A diverging
+setting's seeds can differ by whole units of RMSE; pooled in, they would widen every trial's
+interval until nothing could be told (sweep.verdicts.noise_for; every trial when none learned). Picking the best of
 N trials after the fact is exactly the optimism a verdict must not inherit, so "some trial beats
 it" is judged with Holm's correction over every trial tested. "No trial beats it" needs the
 opposite: every trial's own test shows it on the losing side. Beating both at once is, per
@@ -23,6 +26,8 @@ from scipy import stats
 
 from sweep import verdicts
 
+# objective -> the trivial reference a trial must beat to count in the pooled seed noise
+LEARNED = {"top_100_accuracy": "chance_top_100_accuracy", "rmse": "global_mean_rmse"}
 # objective -> (the context baseline's key, the better side, how a report names the baseline)
 BASELINES = {
     "top_100_accuracy": ("most_popular_top_100_accuracy", "greater", "most-popular top-100 accuracy"),
@@ -68,7 +73,7 @@ def assess(frame: pd.DataFrame, context: dict | None) -> dict | None:
     beats, worse = {}, {}
     for metric, (key, side, named) in BASELINES.items():
         bound = float(context[key])
-        pooled = verdicts.pooled_noise(samples[metric])
+        pooled = learned_noise(samples[metric], context, metric)
         other = "less" if side == "greater" else "greater"
         noises = [verdicts.noise_for(values, pooled) for values in samples[metric]]
         beats[metric] = [one_sided_p(values, bound, side, noise) for values, noise in zip(samples[metric], noises)]
@@ -101,6 +106,15 @@ def mean_interval(mean: float, seeds: int, noise: verdicts.SeedNoise) -> list[fl
     """The 95 % t-interval of a mean over `seeds` seeds with `noise`'s std and degrees of freedom."""
     half = stats.t.ppf(0.5 + verdicts.LEVEL / 2, noise.degrees_of_freedom) * noise.std / math.sqrt(seeds)
     return [mean - half, mean + half]
+
+
+def learned_noise(samples: list[list[float]], context: dict, metric: str) -> verdicts.SeedNoise | None:
+    """The seed noise of `metric` pooled over the trials (each a list of seed values) whose mean beats its
+    trivial reference; over every trial when none does or the reference is not recorded."""
+    reference, side = context.get(LEARNED[metric]), BASELINES[metric][1]
+    learned = [values for values in samples
+               if reference is not None and _beats(statistics.fmean(values), float(reference), side)]
+    return verdicts.pooled_noise(learned or samples)
 
 
 def _beats(value: float, bound: float, side: str) -> bool:
@@ -143,7 +157,8 @@ def markdown_lines(assessed: dict | None) -> list[str]:
                  f"; {means}.")
     noise = next((found["noise"] for found in assessed["objectives"].values() if found["noise"]), None)
     lines += ["", "Each trial is tested one-sided against the baseline (a t-test on its seeds' mean, the seed noise "
-              "pooled over the study's multi-seed trials"
+              "pooled over the study's multi-seed trials whose mean beats chance top-100 accuracy, or the global-mean "
+              "RMSE: those that learned something"
               + (f": {noise['trials']} trials, {noise['degrees_of_freedom']} degrees of freedom" if noise else "")
               + "). \"Some trial beats it\" is corrected for every trial tested (Holm), so the luckiest trial "
               "chosen after the fact does not make it likelier; \"no trial beats it\" needs every trial's own test "
