@@ -444,6 +444,8 @@ def analyse() -> dict:
             trials = stored_trials(name)
         except KeyError:
             continue
+        if not trials:  # not run yet
+            continue
         found["points"][name] = points_of(trials)
         found[name.replace("-", "_")] = {"seeds": sorted({seed for trial in trials for seed in trial["seeds"]}),
                                          "failed_trials": failed_count(name), "complete_trials": len(trials),

@@ -4,6 +4,7 @@ Hypervolumes here are rectangles' areas worked by hand from the reference (chanc
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -97,3 +98,27 @@ def test_a_margin_beyond_the_baseline_is_positive_when_it_beats_it_and_judged_ag
     assert margins["rmse"]["verdict"] == "not reached"
     assert not math.isnan(margins["rmse"]["interval"][0])
     assert np.allclose(margins["rmse"]["values"], [0.94 - (0.96 + 0.001 * k) for k in range(1, 6)])
+
+
+# --- the committed study files follow the committed selections -------------------------------
+
+def test_the_adam_study_trains_the_tutorial_studys_pairs_at_the_rate_its_selection_chose():
+    from sweep.config import load_study_file
+
+    result = json.loads(made.RESULT.read_text())
+    spec = load_study_file(made.ROOT / "studies" / "adam.toml")
+    assert spec.train.optimizer == "adam"
+    assert spec.train.learning_rate == result["adam_selection"]["chosen_learning_rate"]
+    assert [list(pair) for pair in spec.pairs] == [list(trial["pair"]) for trial in made.tutorial_trials()]
+    selection = set(result["adam_selection"]["selection_seeds"])
+    assert selection.isdisjoint(result["analysis"]["adam"]["seeds"])  # chosen on some seeds, reported on others
+
+
+def test_the_ratio_only_study_searches_the_ratio_at_the_scale_scans_best_scale():
+    from sweep.config import load_study_file
+
+    result = json.loads(made.RESULT.read_text())
+    spec = load_study_file(made.ROOT / "studies" / "ratio-only.toml")
+    scale = next(item for item in spec.search if item.name == "weight_scale")
+    assert scale.low == scale.high == result["analysis"]["scale_scan"]["best_scale"]
+    assert set(result["analysis"]["scale_scan"]["seeds"]).isdisjoint(result["analysis"]["ratio_only"]["seeds"])

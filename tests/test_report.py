@@ -400,3 +400,15 @@ def test_the_lede_says_what_was_run_the_front_the_share_and_what_is_undetermined
     assert "90.8% of the front of studies c, t as stored at 2026-01-01" in lede.text(document)
     assert "1 hold, 0 fail and 1 are undetermined" in lede.text(document)
     assert sentences[-1] == "Undetermined with these seeds: joint: close to the best of both."
+
+
+def test_a_study_trained_otherwise_than_the_tutorial_says_its_comparison_measures_the_change(monkeypatch):
+    from sweep.report import tutorial
+
+    assert tutorial.changed_settings({"epochs": 3, "batch_size": 8192, "learning_rate": 0.1}) == []  # the tutorial's
+    changed = tutorial.changed_settings({"optimizer": "adam", "learning_rate": 0.01, "epochs": 3})
+    assert changed == ["optimizer ('adam', the tutorial's 'adagrad')", "learning_rate (0.01, the tutorial's 0.1)"]
+    monkeypatch.setattr(tutorial, "comparison_markdown", lambda compared: ["(the table)"])  # only the caveat is tested
+    text = "\n".join(tutorial.comparison_lines({}, None, 1.0, changed))
+    assert "this study changes optimizer ('adam'" in text and "not whether the tutorial's figures reproduce" in text
+    assert "this study changes" not in "\n".join(tutorial.comparison_lines({}, None, 1.0, []))

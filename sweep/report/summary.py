@@ -20,7 +20,7 @@ from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
 from sweep.report import methods, trivial
 from sweep.report.cost import compute, compute_lines
-from sweep.report.tutorial import SEED_METRICS, comparison, comparison_lines
+from sweep.report.tutorial import SEED_METRICS, changed_settings, comparison, comparison_lines
 
 
 def health(frame: pd.DataFrame) -> dict:
@@ -116,7 +116,8 @@ def markdown(findings: StudyFindings, command: str) -> str:
         lines += hypervolume_lines(volume)
     lines += compute_lines(compute(frame, study_attrs))
     lines += methods.markdown_lines(judged or [])
-    lines += comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs))
+    lines += comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs),
+                              changed_settings(recorded_spec(study_attrs).get("train", {})))
     lines += trivial.markdown_lines(findings.beyond)
     lines += [
         "## Study health", "",

@@ -60,12 +60,28 @@ def comparison(frame: pd.DataFrame, study_attrs: dict) -> dict | None:
                                  pooled=pooled_seed_noise(frame))
 
 
-def comparison_lines(compared, context, rating_fraction: float = 1.0) -> list[str]:
+def changed_settings(recorded_train: dict) -> list[str]:
+    """The training settings a study's recorded spec sets otherwise than the tutorial (TrainConfig's defaults)."""
+    from sweep.config import TrainConfig
+
+    tutorial = TrainConfig()
+    keys = ("optimizer", "learning_rate", "epochs", "batch_size", "adagrad_initial_accumulator")
+    return [f"{key} ({recorded_train[key]!r}, the tutorial's {getattr(tutorial, key)!r})" for key in keys
+            if key in recorded_train and recorded_train[key] != getattr(tutorial, key)]
+
+
+def comparison_lines(compared, context, rating_fraction: float = 1.0, changed: list[str] | None = None) -> list[str]:
+    """The comparison's section; `changed`: the training settings in which the study departs from the
+    tutorial's (then a mismatch measures the change, not whether the tutorial's figures reproduce)."""
     if compared is None:
         return ["## The tutorial's comparison", "",
                 "Not available: the study has no COMPLETE runs of all three tutorial pairs "
-                "(set `[baselines] enqueue = true`).", ""]
+                "(set `[baselines] enqueue = true`, or list (1, 0), (0, 1) and (1, 1) in `[search] pairs`).", ""]
     lines = ["## The tutorial's comparison", ""]
+    if changed:
+        lines += [f"The tutorial's figures come from its own training settings; this study changes "
+                  f"{', '.join(changed)}, so a verdict below says how far that moves its models from the "
+                  "tutorial's, not whether the tutorial's figures reproduce.", ""]
     if rating_fraction < 1.0:
         lines += [f"The tutorial's figures are for every training row rated; this study keeps the rating of "
                   f"{rating_fraction:g} of them, so a verdict below says how far sparse ratings move its models "
