@@ -398,8 +398,14 @@ def test_the_lede_says_what_was_run_the_front_the_share_and_what_is_undetermined
                             "front, RMSE 0.948–0.985 and top-100 accuracy 0.076–0.264; the knee, the point to serve, "
                             "is trial 9 (top-100 0.264, RMSE 0.985).")
     assert "90.8% of the front of studies c, t as stored at 2026-01-01" in lede.text(document)
-    assert "1 hold, 0 fail and 1 are undetermined" in lede.text(document)
+    assert "1 holds, 0 fail and 1 is undetermined" in lede.text(document)
     assert sentences[-1] == "Undetermined with these seeds: joint: close to the best of both."
+    beyond = {"objectives": {"rmse": {"baseline": "user + item bias RMSE", "verdict": {"verdict": "undetermined"}},
+                             "top_100_accuracy": {"baseline": "most-popular top-100 accuracy",
+                                                  "verdict": {"verdict": "fails"}}}}
+    assert lede.sentences(document | {"beyond_trivial_baselines": beyond})[-1] == (
+        "Undetermined with these seeds: joint: close to the best of both; whether any trial beats the user + item "
+        "bias RMSE.")
 
 
 def test_a_study_trained_otherwise_than_the_tutorial_says_its_comparison_measures_the_change(monkeypatch):

@@ -51,6 +51,9 @@ def _open_questions(study: dict) -> list[str]:
              if item.get("verdict") == UNDETERMINED]
     open_ += [f"whether {item['method']} is dominated" for item in study.get("methods") or []
               if item.get("rival_verdict", {}).get("verdict") == UNDETERMINED]
+    beyond = study.get("beyond_trivial_baselines") or {}
+    open_ += [f"whether any trial beats the {found['baseline']}" for found in beyond.get("objectives", {}).values()
+              if found["verdict"]["verdict"] == UNDETERMINED]
     return open_
 
 
@@ -59,8 +62,13 @@ def _tutorial(study: dict) -> str:
     if not conclusions:
         return ""
     count = {word: sum(item.get("verdict") == word for item in conclusions) for word in (HOLDS, FAILS, UNDETERMINED)}
-    return (f"Of the tutorial's {len(conclusions)} conclusions checked on its pairs, {count[HOLDS]} hold, "
-            f"{count[FAILS]} fail and {count[UNDETERMINED]} are undetermined.")
+    return (f"Of the tutorial's {len(conclusions)} conclusions checked on its pairs, "
+            f"{_count(count[HOLDS], 'holds', 'hold')}, {_count(count[FAILS], 'fails', 'fail')} and "
+            f"{_count(count[UNDETERMINED], 'is undetermined', 'are undetermined')}.")
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def sentences(data: dict) -> list[str]:
