@@ -109,6 +109,8 @@ class Candidate:
     pair: tuple[float, float]
     runs: dict[str, np.ndarray]  # metric -> its value at each seed
     number: int | None = None  # the stored trial; None: a pair the conditioned model was evaluated at for the pick
+    # chosen on a validation slice: the test split's means (reported, never chosen on); None when chosen on test
+    test_means: dict[str, float] | None = None
 
     @property
     def seeds(self) -> int:
@@ -136,8 +138,11 @@ def candidates_of(trials, metrics, keep: Callable[[TrialRecord], bool] = lambda 
         if not runs:
             runs = [{name: record.metric(name) for name in metrics}]
         values = {name: np.array([run[name] for run in runs], dtype=float) for name in metrics}
+        tested = None
+        if record.summary is not None and record.summary.test_metrics is not None:
+            tested = {name: record.test_metric(name) for name in metrics}
         if keep(record) and not any(np.isnan(column).any() for column in values.values()):
-            found.append(Candidate(record.pair, values, trial.number))
+            found.append(Candidate(record.pair, values, trial.number, tested))
     return found
 
 
@@ -300,6 +305,9 @@ def describe(choice: Choice) -> list[str]:
         else f"{chosen.seeds} seeds; intervals: the central {share} of their bootstrap means"
     where = "" if chosen.number is None else f" weights ({chosen.pair[0]:.4g}, {chosen.pair[1]:.4g});"
     lines = [f"{chosen.label}:{where} {values} ({seeds})"]
+    if chosen.test_means:
+        lines.append("chosen on the validation slice; on the test split (reported, not chosen on): "
+                     + ", ".join(f"{name} {value:.4f}" for name, value in chosen.test_means.items()))
     if chosen.number is None:
         lines.append(f"the conditioned model at this pair, evaluated for the pick (serve it with "
                      f"--weights {chosen.pair[0]:.6g},{chosen.pair[1]:.6g})")
@@ -340,6 +348,7 @@ def as_json(choice: Choice) -> dict:
         "seeds": chosen.seeds, "rule": "bounds" if choice.bounds else "knee", "bounds": [str(b) for b in choice.bounds],
         "confidence": choice.confidence, "probability": choice.probability, "measure": choice.measure,
         "means": {name: chosen.mean(name) for name in choice.intervals if name != "box"},
+        "test_means": chosen.test_means,
         "intervals": {name: list(interval) for name, interval in choice.intervals.items()},
         "qualifying": choice.qualifying, "candidates": choice.candidates, "undetermined": rival is not None,
         "rival": None if rival is None else {"trial": rival.number, "weights": list(rival.pair),

@@ -8,6 +8,8 @@ them on a stream of their own; the slice is cached beside the split and fingerpr
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ from sweep.data.prepared import prepare
 from sweep.data.validation import validation_count, validation_rows
 from sweep.record import TrialRecord
 from tests import fake_trainer
-from tests.helpers import by_state, study_file, study_text, sweep_run, trials
+from tests.helpers import by_state, study_file, study_text, sweep_cli, sweep_run, trials
 
 # 40 users with 1 to 40 rows each (820 rows), shuffled: every size of user, from a single row up.
 USERS = np.random.default_rng(5).permutation(np.repeat(np.arange(1, 41), np.arange(1, 41)))
@@ -121,3 +123,17 @@ def test_a_changed_validation_slice_refuses_to_join_in_one_line(tmp_path, synthe
     assert refused.stderr.strip().count("\n") == 0
     assert "data.validation 0.1" in refused.stderr and "0.2" in refused.stderr
     assert len(trials(storage)) == 3  # nothing trained
+
+
+def test_sweep_pick_on_a_validation_study_chooses_on_the_slice_and_shows_the_test_split_beside(tmp_path, synthetic_dir):
+    path = study_file(tmp_path, n_trials=5, data={"validation": 0.2})
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert sweep_run(path, storage, synthetic_dir).returncode == 0
+    picked = sweep_cli(["pick", "s", "--storage", storage, "--json"], synthetic_dir, cwd=tmp_path)
+    assert picked.returncode == 0, picked.stderr
+    chosen = json.loads(picked.stdout)
+    weights = chosen["weights"]
+    assert chosen["means"]["rmse"] == pytest.approx(fake_trainer.expected_metrics(*weights)["rmse"])  # chosen on
+    assert chosen["test_means"]["rmse"] == pytest.approx(fake_trainer.expected_test_metrics(*weights)["rmse"])
+    shown = sweep_cli(["pick", "s", "--storage", storage], synthetic_dir, cwd=tmp_path)
+    assert "on the test split (reported, not chosen on): top_100_accuracy" in shown.stdout
