@@ -432,6 +432,10 @@ def analyse() -> dict:
                    "points": {"tutorial": points_of(tutorial)}}
     scan = stored_trials("scale-scan")
     found["points"]["scale-scan"] = points_of(scan)
+    itself = share(tutorial, tutorial, context_)["shares"]  # the reference's own seed noise, which no interval holds
+    found["baseline_seed_shares"] = {name: [volume / float(np.median(entry["baseline_hypervolumes"]))
+                                            for volume in entry["baseline_hypervolumes"]]
+                                     for name, entry in itself.items()}
     found["scale_scan"] = {"seeds": sorted({seed for trial in scan for seed in trial["seeds"]}),
                            "failed_trials": failed_count("scale-scan"), "complete_trials": len(scan),
                            **best_scale(scan, reference),
