@@ -74,7 +74,7 @@ PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
 # The performance section writes some results in other units than their files: seconds as
 # milliseconds or minutes, shares as percentages.
 UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one training": (100,),
-               "What the front is made of": (100,)}
+               "What the front is made of": (100,), "Deciding from the front: validation, stopping, pruning": (100,)}
 ONE_TRAINING = ["benchmarks/results/conditioned.json", "reports/compare-tutorial-conditioned/summary.json"]
 SPARSE = ["benchmarks/results/sparse-ratings.json",
           *(f"reports/sparse-{fraction}/summary.json" for fraction in ("1.0", "0.2", "0.05", "0.01"))]
@@ -83,6 +83,7 @@ MADE_OF = ["benchmarks/results/front-made-of.json", "reports/tutorial/summary.js
 MADE_OF_TEXTS = [*(f"reports/{name}/summary.md" for name in ("tutorial", "scale-scan", "ratio-only", "adam", "beyond")),
                  *(f"reports/{name}/trials.csv" for name in ("scale-scan", "adam", "beyond")),
                  "studies/scale-scan.toml", "studies/beyond.toml"]
+DECIDING = [f"benchmarks/results/{name}.json" for name in ("validation-optimism",)]
 SECTIONS = {
     "What a real sweep shows": (REPORTS_README, ["reports/tutorial/summary.json"],
                                 ["reports/tutorial/summary.md", "reports/compare-tutorial-conditioned/summary.md"]),
@@ -95,6 +96,7 @@ SECTIONS = {
                                 ["benchmarks/results/data-scale.json"]),
     "Does the joint model pay when ratings are sparse?": (REPORTS_README, SPARSE, SPARSE),
     "What the front is made of": (REPORTS_README, MADE_OF, MADE_OF_TEXTS),
+    "Deciding from the front: validation, stopping, pruning": (REPORTS_README, DECIDING, DECIDING),
     "Why the weight ranges are what they are": (STUDIES_README, ["benchmarks/results/scan-weights.json",
                                                                  "reports/baselines/baselines.json"], []),
 }
