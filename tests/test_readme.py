@@ -83,7 +83,7 @@ MADE_OF = ["benchmarks/results/front-made-of.json", "reports/tutorial/summary.js
 MADE_OF_TEXTS = [*(f"reports/{name}/summary.md" for name in ("tutorial", "scale-scan", "ratio-only", "adam", "beyond")),
                  *(f"reports/{name}/trials.csv" for name in ("scale-scan", "adam", "beyond")),
                  "studies/scale-scan.toml", "studies/beyond.toml"]
-DECIDING = [f"benchmarks/results/{name}.json" for name in ("validation-optimism", "patience")]
+DECIDING = [f"benchmarks/results/{name}.json" for name in ("validation-optimism", "patience", "pruning")]
 SECTIONS = {
     "What a real sweep shows": (REPORTS_README, ["reports/tutorial/summary.json"],
                                 ["reports/tutorial/summary.md", "reports/compare-tutorial-conditioned/summary.md"]),
