@@ -44,6 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.sparse_ratings import single_threaded
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "front-made-of.json"
 TUTORIAL_TRIALS = ROOT / "reports" / "tutorial" / "trials.csv"
@@ -135,14 +137,6 @@ def _prepared():
     return load_prepared(DataConfig(), run_config.data_dir())
 
 
-def _single_threaded() -> None:
-    import sweep
-
-    tf = sweep.import_tensorflow()
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-
-
 def train_job(job: tuple) -> dict:
     """One training: (label, rating weight, retrieval weight, seed, model settings, train settings) -> metrics."""
     from sweep.config import ModelConfig, TrainConfig
@@ -161,7 +155,7 @@ def train_job(job: tuple) -> dict:
 def train_all(jobs: list[tuple], workers: int) -> list[dict]:
     context_ = multiprocessing.get_context("spawn")
     results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context_, initializer=_single_threaded) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context_, initializer=single_threaded) as pool:
         for done in pool.map(train_job, jobs):
             results.append(done)
             shown = done.get("failed") or (f"top-100 {done['metrics']['top_100_accuracy']:.4f}, "
@@ -171,13 +165,6 @@ def train_all(jobs: list[tuple], workers: int) -> list[dict]:
 
 
 # --- the analysis: arithmetic on recorded runs ---------------------------------------------------
-
-
-def single_seed_hypervolume(runs: np.ndarray, reference: dict) -> list[float]:
-    """Each seed's front's hypervolume from `reference` (runs: trials × seeds × 2)."""
-    from sweep.report.hypervolume import hypervolume
-
-    return [hypervolume(runs[:, seed, :], reference) for seed in range(runs.shape[1])]
 
 
 def choose_rate(results: list[dict], reference: dict) -> dict:

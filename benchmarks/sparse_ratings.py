@@ -138,7 +138,8 @@ def _setting(fraction: str):
     return spec, load_prepared(spec.data, run_config.data_dir())
 
 
-def _single_threaded() -> None:
+def single_threaded() -> None:
+    """A worker process's TensorFlow at one thread (two such workers share two cores)."""
     import sweep
 
     tf = sweep.import_tensorflow()
@@ -168,7 +169,7 @@ def run_jobs(jobs: list[tuple], workers: int, done: list[dict] = ()) -> list[dic
 
 def _train(jobs: list[tuple], workers: int) -> list[dict]:
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_single_threaded) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=single_threaded) as pool:
         results = []
         for done in pool.map(train_job, jobs):
             results.append(done)

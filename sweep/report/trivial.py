@@ -70,7 +70,7 @@ def assess(frame: pd.DataFrame, context: dict | None) -> dict | None:
                for metric in BASELINES}
     numbers = [int(number) for number in rows["number"]]
     result: dict = {"trials": len(rows), "objectives": {}}
-    beats, worse = {}, {}
+    beats, worse, beating = {}, {}, {}
     for metric, (key, side, named) in BASELINES.items():
         bound = float(context[key])
         pooled = learned_noise(samples[metric], context, metric)
@@ -81,12 +81,13 @@ def assess(frame: pd.DataFrame, context: dict | None) -> dict | None:
         means = [statistics.fmean(values) for values in samples[metric]]
         best = max(range(len(means)), key=lambda index: means[index] if side == "greater" else -means[index])
         best_noise = noises[best]
+        beating[metric] = [_beats(mean, bound, side) for mean in means]
         result["objectives"][metric] = {
             "baseline": named, "value": bound, "better": "higher" if side == "greater" else "lower",
             "best_trial": numbers[best], "best_mean": means[best], "best_seeds": len(samples[metric][best]),
             "best_interval": None if best_noise is None else mean_interval(means[best], len(samples[metric][best]),
                                                                            best_noise),
-            "trials_beating_on_mean": sum(_beats(mean, bound, side) for mean in means),
+            "trials_beating_on_mean": sum(beating[metric]),
             "verdict": _verdict(beats[metric], worse[metric]),
             "noise": None if pooled is None else pooled.as_dict(),
         }
@@ -95,9 +96,7 @@ def assess(frame: pd.DataFrame, context: dict | None) -> dict | None:
     # a trial is shown worse than "both at once" when either of its two tests shows it losing (each at half the level)
     losing = [None if p_top is None or p_rmse is None else min(p_top, p_rmse) * 2
               for p_top, p_rmse in zip(worse["top_100_accuracy"], worse["rmse"])]
-    on_mean = [numbers[index] for index in range(len(numbers))
-               if all(_beats(statistics.fmean(samples[metric][index]), float(context[key]), side)
-                      for metric, (key, side, _) in BASELINES.items())]
+    on_mean = [number for number, *beats_each in zip(numbers, *beating.values()) if all(beats_each)]
     result["both"] = {"verdict": _verdict(both, losing), "trials_beating_on_mean": on_mean}
     return result
 
