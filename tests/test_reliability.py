@@ -848,9 +848,11 @@ def test_four_workers_ride_out_database_restarts(tmp_path, postgres_storage, syn
     settings = {"SWEEP_FAKE_DELAY": 0.5, **HEARTBEAT, "SWEEP_GRACE_SECONDS": 6}
     workers = start_workers(4, path, postgres_storage, synthetic_dir, **settings)
     wait_for_complete(postgres_storage, 8)
-    postgres_server("--restart")
+    postgres_server("--restart")  # connections drop; a pooled reconnect may hide this one
     time.sleep(2)
-    postgres_server("--restart")
+    postgres_server("--stop")  # an outage longer than a heartbeat, which every worker must feel
+    time.sleep(3)
+    postgres_server()
     outputs = [worker.communicate(timeout=300) for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0, 0, 0], [err for _, err in outputs]
     assert not [err for _, err in outputs if "Traceback" in err]
