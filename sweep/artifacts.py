@@ -83,7 +83,8 @@ def rebuild_model(packed: dict):
     if "conditioned" in meta:
         from sweep.conditioned import build_conditioned_model
 
-        model = build_conditioned_model(config, *sizes, meta["conditioned"]["conditioning_width"])
+        model = build_conditioned_model(config, *sizes, meta["conditioned"]["conditioning_width"],
+                                        meta["conditioned"].get("encoding", "weights"))
     else:
         from sweep.model import build_model
 

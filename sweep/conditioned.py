@@ -57,6 +57,7 @@ sweep.import_tensorflow()
 
 import tensorflow as tf  # noqa: E402
 
+from sweep.conditioned_pairs import PREFERENCE_DRAWS, draw_preferences, draw_weights  # noqa: E402
 from sweep.config import ModelConfig  # noqa: E402
 from sweep.model import Towers, in_batch_softmax_loss  # noqa: E402
 from sweep.record import EpochLosses  # noqa: E402
@@ -64,10 +65,11 @@ from sweep.training import ROW_WEIGHTS, TrialFailed, run_epochs, training_step  
 
 
 def build_conditioned_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
-                            conditioning_width: int) -> ConditionedModel:
+                            conditioning_width: int, encoding: str = "weights") -> ConditionedModel:
     """The one way a conditioned model is built, for training and for serving a stored one alike."""
     return ConditionedModel(user_vocabulary_size, title_vocabulary_size, config.embedding_dimension,
-                            tuple(config.rating_layers), config.activation, conditioning_width=conditioning_width)
+                            tuple(config.rating_layers), config.activation, conditioning_width=conditioning_width,
+                            encoding=encoding)
 
 
 class ConditionedModel(tf.keras.Model):
@@ -75,13 +77,15 @@ class ConditionedModel(tf.keras.Model):
 
     def __init__(self, user_vocabulary_size: int, title_vocabulary_size: int, embedding_dimension: int = 32,
                  rating_layers: tuple[int, ...] = (256, 128), activation: str = "relu",
-                 conditioning_width: int = 16, conditioned: bool = True):
+                 conditioning_width: int = 16, conditioned: bool = True, encoding: str = "weights"):
         super().__init__()
         self.conditioned = conditioned
+        self.encoding = encoding  # what the network sees of a pair: ENCODINGS
+        features = ENCODINGS[encoding]
         # The tutorial's towers, built first and in its order: with conditioning off and the same
         # seed, the initial weights are the tutorial's; the FiLM MLP draws after them.
         self.towers = Towers(user_vocabulary_size, title_vocabulary_size, embedding_dimension, rating_layers,
-                             activation, extra_rating_inputs=FEATURES if conditioned else 0)
+                             activation, extra_rating_inputs=features if conditioned else 0)
         self.movie_embedding, self.user_embedding = self.towers.movie_embedding, self.towers.user_embedding
         self.rating_model = self.towers.rating_model
         self.film = None  # conditioning_width 0: only the rating MLP sees the pair; retrieval is one for all pairs
@@ -90,10 +94,10 @@ class ConditionedModel(tf.keras.Model):
                 tf.keras.layers.Dense(conditioning_width, activation="relu"),
                 tf.keras.layers.Dense(2 * embedding_dimension, kernel_initializer="zeros"),
             ])
-            self.film.build((None, FEATURES))
+            self.film.build((None, features))
 
     def user_vectors(self, user_ids: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
-        """User embeddings, scaled and shifted for each row's weight pair (features: `log_weight_features`)."""
+        """User embeddings, scaled and shifted for each row's weight pair (features: `self.features`)."""
         vectors = self.user_embedding(user_ids)
         if self.film is None:
             return vectors
@@ -109,18 +113,27 @@ class ConditionedModel(tf.keras.Model):
         (rating, retrieval): mean_i w_r,i (r_i - p_i)², Σ_i w_t,i CE_i, and (when cosine_weight > 0)
         -cosine_weight · cos((MSE, mean CE), mean pair). With every row at (a, b) the first two
         are a·MSE and b·ΣCE."""
-        features = log_weight_features(weights)
+        features = self.features(weights)
         users = self.user_vectors(user_ids, features)
         movies = self.movie_embedding(title_ids)
         squared_errors = tf.square(tf.cast(ratings, users.dtype) - self.predict_rating(users, movies, features))
         rating_term = tf.reduce_mean(weights[:, 0] * squared_errors)
-        retrieval_term = weighted_softmax_loss(users, movies, weights[:, 1])
+        retrieval_weights = weights[:, 1]
+        if self.static_batch_size:  # the static objective's Σ over its batch, as the mean over this one times it
+            retrieval_weights *= self.static_batch_size / tf.cast(tf.shape(user_ids)[0], weights.dtype)
+        retrieval_term = weighted_softmax_loss(users, movies, retrieval_weights)
         cosine_term = tf.constant(0.0)
         if cosine_weight:
             rows = tf.cast(tf.shape(user_ids)[0], users.dtype)
             losses = tf.stack([tf.reduce_mean(squared_errors), in_batch_softmax_loss(users, movies) / rows])
             cosine_term = -cosine_weight * _cosine(losses, tf.reduce_mean(weights, axis=0))
         return rating_term, retrieval_term, cosine_term
+
+    static_batch_size: int | None = None  # set for preference draws: a pair's retrieval term means its Σ over that many rows
+
+    def features(self, weights: tf.Tensor) -> tf.Tensor:
+        """What the network sees of each row's (rating, retrieval) pair, by the model's encoding."""
+        return ratio_features(weights) if self.encoding == RATIO_ENCODING else log_weight_features(weights)
 
     def at(self, rating_weight: float, retrieval_weight: float) -> FixedPair:
         """The model serving one weight pair, shaped like the static model for `sweep.evaluation.evaluate`."""
@@ -137,7 +150,7 @@ class FixedPair:
         self.movie_embedding = model.movie_embedding
 
     def _features(self, rows) -> tf.Tensor:
-        return log_weight_features(tf.fill([rows, 2], 1.0) * tf.constant(self.weights, tf.float32))
+        return self.model.features(tf.fill([rows, 2], 1.0) * tf.constant(self.weights, tf.float32))
 
     def user_embedding(self, user_ids: tf.Tensor) -> tf.Tensor:
         return self.model.user_vectors(user_ids, self._features(tf.shape(user_ids)[0]))
@@ -146,7 +159,11 @@ class FixedPair:
         return self.model.predict_rating(user_vectors, movie_vectors, self._features(tf.shape(user_vectors)[0]))
 
 
-FEATURES = 4  # log10 rating weight, log10 retrieval weight, rating weight is 0, retrieval weight is 0
+WEIGHTS_ENCODING, RATIO_ENCODING = "weights", "ratio"
+# Numbers the network sees of a pair. weights: log10 of each weight and an indicator per zero weight;
+# ratio: log10(retrieval / rating) / 4 and the two indicators (a pair's scale is not seen: see draw_preferences).
+ENCODINGS = {WEIGHTS_ENCODING: 4, RATIO_ENCODING: 3}
+FEATURES = ENCODINGS[WEIGHTS_ENCODING]
 
 
 def log_weight_features(weights: tf.Tensor) -> tf.Tensor:
@@ -158,6 +175,17 @@ def log_weight_features(weights: tf.Tensor) -> tf.Tensor:
     return tf.concat([logs, tf.cast(zero, tf.float32)], axis=1)
 
 
+def ratio_features(weights: tf.Tensor) -> tf.Tensor:
+    """log10(retrieval / rating) / 4 (the search range's ratios span about eight decades: about ±1), 0 in its
+    place when either weight is exactly 0, and an indicator per zero weight."""
+    weights = tf.cast(weights, tf.float32)
+    zero = tf.equal(weights, 0.0)
+    either = tf.reduce_any(zero, axis=1, keepdims=True)
+    safe = tf.where(zero, tf.ones_like(weights), weights)
+    log_ratio = (tf.math.log(safe[:, 1:]) - tf.math.log(safe[:, :1])) / math.log(10.0) / 4.0
+    return tf.concat([tf.where(either, tf.zeros_like(log_ratio), log_ratio), tf.cast(zero, tf.float32)], axis=1)
+
+
 def _cosine(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     return tf.reduce_sum(a * b) / (tf.norm(a) * tf.norm(b) + 1e-12)
 
@@ -167,30 +195,19 @@ def weighted_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights
     return in_batch_softmax_loss(queries, candidates, row_weights)
 
 
-def draw_weights(rng: np.random.Generator, ranges: dict[str, tuple[float, float]], rows: int,
-                 zero_share: float = 0.0) -> np.ndarray:
-    """`rows` weight pairs, each weight log-uniform over its (low, high): the study's search distribution;
-    with `zero_share`, that share of rows has one weight (either, equally often) set to exactly 0."""
-    columns = []
-    for name in ("rating_weight", "retrieval_weight"):
-        low, high = ranges[name]
-        columns.append(np.exp(rng.uniform(math.log(low), math.log(high), size=rows)))
-    pairs = np.stack(columns, axis=1)
-    if zero_share:
-        zeroed = rng.random(rows) < zero_share
-        pairs[zeroed, rng.integers(0, 2, size=rows)[zeroed]] = 0.0
-    return pairs.astype(np.float32)
-
-
 def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], epochs: int,
                       ranges: dict[str, tuple[float, float]], seed: int, draws: str = "example",
-                      zero_share: float = 0.0, cosine_weight: float = 0.0) -> list[EpochLosses]:
-    """Adagrad over the batches, every row (or, with draws = "batch", every batch) at a freshly drawn
-    weight pair; per epoch the mean (total, rating term, retrieval term) and seconds (sweep.training's loop)."""
+                      zero_share: float = 0.0, cosine_weight: float = 0.0,
+                      reference: tuple[float, ...] = (30.0, 0.1)) -> list[EpochLosses]:
+    """The optimizer over the batches, every row (or, with draws = "batch", every batch) at a freshly drawn
+    weight pair (draws = "preference": `draw_preferences` through `reference`); per epoch the mean (total,
+    rating term, retrieval term) and seconds (sweep.training's loop)."""
     rng = np.random.default_rng(seed)
     step = training_step(model, optimizer, ROW_WEIGHTS, cosine_weight=cosine_weight)
 
     def weights_for_batch(rows: int) -> tf.Tensor:
+        if draws == PREFERENCE_DRAWS:
+            return tf.constant(draw_preferences(rng, ranges, reference, rows, zero_share))
         pairs = draw_weights(rng, ranges, rows if draws == "example" else 1, zero_share)
         return tf.constant(np.broadcast_to(pairs, (rows, 2)))
 

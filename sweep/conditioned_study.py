@@ -24,6 +24,7 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL
+from sweep.conditioned_pairs import PREFERENCE_DRAWS, preference_pairs, preference_range, ratio_range
 from sweep.config import METRICS, WEIGHTS, ConditionedConfig, StudySpec, recorded_configs
 from sweep.config.run import DEFAULT_ARTIFACTS, RunOptions
 from sweep.data.prepared import load_prepared
@@ -53,10 +54,16 @@ def training_seeds(spec: StudySpec) -> list[int]:
     return trial_seeds(spec.study.seed, 0, spec.study.replicates)
 
 
-def grid_pairs(ranges: dict, points: int) -> list[tuple[float, float]]:
-    """points × points pairs, each weight log-spaced over its range, ends included."""
+def grid_pairs(ranges: dict, points: int, config: ConditionedConfig | None = None) -> list[tuple[float, float]]:
+    """points × points pairs, each weight log-spaced over its range, ends included; for a model trained on
+    preference draws (which serves a pair by its ratio), points² pairs along its reference line instead,
+    preferences evenly spaced over the box's ratios, ends included."""
     if points == 0:
         return []
+    if config is not None and config.draws == PREFERENCE_DRAWS:
+        low, high = preference_range(ranges, config.reference)
+        return [(float(r), float(t)) for r, t in preference_pairs(np.linspace(low, high, points * points),
+                                                                   config.reference)]
     ratings = np.geomspace(ranges["rating_weight"][0], ranges["rating_weight"][1], points)
     retrievals = np.geomspace(ranges["retrieval_weight"][0], ranges["retrieval_weight"][1], points)
     return [(float(r), float(t)) for r in ratings for t in retrievals]
@@ -72,7 +79,7 @@ def planned_pairs(spec: StudySpec, storage) -> list[dict]:
     if config.pairs_of:
         pairs += [{"pair": pair, "source": f"pairs of {config.pairs_of}"}
                   for pair in study_pairs(config.pairs_of, storage)]
-    pairs += [{"pair": pair, "source": "grid"} for pair in grid_pairs(search_ranges(spec), config.grid)]
+    pairs += [{"pair": pair, "source": "grid"} for pair in grid_pairs(search_ranges(spec), config.grid, config)]
     unique, seen = [], set()
     for item in pairs:
         key = pair_key(item["pair"])
@@ -110,6 +117,15 @@ def check_servable(pair: tuple[float, float], metadata: dict) -> None:
     ranges, zeros = metadata["ranges"], metadata.get("zero_share", 0.0) > 0
     if not all(math.isfinite(w) and w >= 0 for w in pair) or pair == (0.0, 0.0):
         raise UsageError(f"--weights {pair[0]:g},{pair[1]:g}: weights must be finite, non-negative, not both 0")
+    if metadata.get("encoding") == "ratio":
+        low, high = ratio_range(ranges)
+        if 0.0 in pair and zeros:
+            return
+        if 0.0 in pair or not low <= pair[1] / pair[0] <= high:
+            ratio = "0 or infinite" if 0.0 in pair else f"{pair[1] / pair[0]:.3g}"
+            raise UsageError(f"--weights: the ratio retrieval/rating {ratio} is outside the ratios the model was "
+                             f"trained on [{low:.3g}, {high:.3g}]; choose a pair inside them")
+        return
     for weight, name in zip(pair, WEIGHTS):
         low, high = ranges[name]
         if weight == 0 and zeros:
@@ -177,8 +193,15 @@ def trained_models(study, spec: StudySpec, prepared, store, progress) -> list:
 
 def model_metadata(spec: StudySpec) -> dict:
     """What rebuilding and serving the conditioned model needs beyond the static model's metadata."""
-    return {"conditioning_width": settings(spec).conditioning_width, "ranges": search_ranges(spec),
-            "zero_share": settings(spec).zero_share}
+    config = settings(spec)
+    return {"conditioning_width": config.conditioning_width, "ranges": search_ranges(spec),
+            "zero_share": config.zero_share, "encoding": encoding_of(config)}
+
+
+def encoding_of(config: ConditionedConfig) -> str:
+    """What the network sees of a pair: its ratio for preference draws (one scale per ratio was trained),
+    both log-weights otherwise (sweep.conditioned's encodings)."""
+    return "ratio" if config.draws == PREFERENCE_DRAWS else "weights"
 
 
 def train_one(spec: StudySpec, prepared, seed: int):
@@ -194,13 +217,16 @@ def train_one(spec: StudySpec, prepared, seed: int):
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
     model = build_conditioned_model(spec.model, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
-                                    config.conditioning_width)
+                                    config.conditioning_width, encoding_of(config))
+    if config.draws == PREFERENCE_DRAWS:  # a pair means the static objective, whose retrieval Σ runs over its batch
+        model.static_batch_size = spec.train.batch_size
     optimizer = OptimizerSettings.of(spec.train, config.learning_rate or spec.train.learning_rate).build()
     train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
     batches = training_batches(prepared.train, train_config, seed)
     built = time.perf_counter()
     history = train_conditioned(model, optimizer, batches, config.epochs, search_ranges(spec), seed,
-                                draws=config.draws, zero_share=config.zero_share, cosine_weight=config.cosine_weight)
+                                draws=config.draws, zero_share=config.zero_share, cosine_weight=config.cosine_weight,
+                                reference=tuple(config.reference))
     ended = time.perf_counter()
     return model, history, {"build": built - started, "train": ended - built, "total": ended - started}
 
@@ -257,13 +283,20 @@ def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[d
                               f"{socket.gethostname()}:{os.getpid()}"),
         model_key=trainings[0]["artifact"],  # what predict/recommend/export serve at this pair
         tutorial_pair=item.get("tutorial_pair"),
-        conditioned=ConditionedOrigin(item["source"], in_range(item["pair"], search_ranges(spec), settings(spec).zero_share),
+        conditioned=ConditionedOrigin(item["source"], in_range(item["pair"], search_ranges(spec), settings(spec).zero_share,
+                                                        encoding_of(settings(spec))),
                                       tuple(training["artifact"] for training in trainings)),
     )
     study.add_trial(optuna.trial.create_trial(values=summary.values(spec.study.objectives),
                                               user_attrs=record.to_attrs(), state=optuna.trial.TrialState.COMPLETE))
 
 
-def in_range(pair, ranges: dict, zero_share: float) -> bool:
+def in_range(pair, ranges: dict, zero_share: float, encoding: str = "weights") -> bool:
+    """Whether the model was trained for the pair: by its ratio (ratio encoding) or by each weight."""
+    if encoding == "ratio":
+        if 0.0 in pair:
+            return zero_share > 0 and pair != (0.0, 0.0)
+        low, high = ratio_range(ranges)
+        return low <= pair[1] / pair[0] <= high
     return all((weight == 0 and zero_share > 0) or ranges[name][0] <= weight <= ranges[name][1]
                for weight, name in zip(pair, WEIGHTS))

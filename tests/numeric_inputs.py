@@ -123,6 +123,7 @@ KEYS = {
     "conditioned.learning_rate": POSITIVE,
     "conditioned.zero_share": finite(at_least=0, below=1),  # a share of the examples, not all of them
     "conditioned.grid": whole(2, or_zero=True),  # 0: no grid; one point is no grid either
+    "conditioned.reference": POSITIVE,  # each weight of the reference pair (set here as its rating weight)
     **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
     "search.rating_weight.values": WEIGHT,
     "search.pairs": WEIGHT,  # each weight of a listed pair (set here as the first pair's rating weight)
@@ -229,7 +230,8 @@ def study_with(key: str, text: str, name: str = "s") -> str:
         widest = {"low": "0.0" if from_zero else "1" if KEYS[key].whole else "1e-300",
                   "high": str(LARGEST) if KEYS[key].whole else "1e308"}
         sections[section] = {**widest, "log": "false"}
-    sections.setdefault(section, {})[field] = f"[{text}]" if field in ("rating_layers", "values") else text
+    listed = {"rating_layers": "[{}]", "values": "[{}]", "reference": "[{}, 0.1]"}  # lists: the first item tried
+    sections.setdefault(section, {})[field] = listed[field].format(text) if field in listed else text
     return _toml(sections)
 
 
@@ -252,7 +254,7 @@ def read_back(spec, key: str):
     for part in section.split("."):  # study.prune: a table inside [study]
         table = getattr(table, part)
     value = getattr(table, field)
-    return value[0] if field == "rating_layers" else value
+    return value[0] if field in ("rating_layers", "reference") else value
 
 
 def trainer_that_must_not_run(*args, **kwargs):

@@ -148,3 +148,27 @@ def test_the_cosine_term_is_minus_its_weight_times_the_cosine_of_losses_and_mean
     mean_pair = weights.numpy().mean(axis=0)
     expected = -0.5 * losses @ mean_pair / (np.linalg.norm(losses) * np.linalg.norm(mean_pair))
     assert float(cosine_term) == pytest.approx(expected, rel=1e-4)
+
+
+def test_a_ratio_encoded_model_serves_pairs_of_one_ratio_as_one_model(prepared):
+    model = ConditionedModel(*sizes(prepared), encoding="ratio")
+    last = model.film.layers[-1]
+    last.kernel.assign(tf.random.stateless_normal(last.kernel.shape, seed=(1, 2)))  # conditioning matters
+    ids, titles = tf.constant([1, 2, 3]), tf.constant([4, 5, 6])
+    small, large, other = model.at(3.0, 0.01), model.at(30.0, 0.1), model.at(30.0, 1.0)
+    assert np.allclose(small.user_embedding(ids).numpy(), large.user_embedding(ids).numpy())
+    assert not np.allclose(small.user_embedding(ids).numpy(), other.user_embedding(ids).numpy())
+    users, movies = small.user_embedding(ids), model.movie_embedding(titles)
+    assert np.allclose(small.predict_rating(users, movies).numpy(), large.predict_rating(users, movies).numpy())
+
+
+def test_with_a_static_batch_size_a_pairs_retrieval_term_is_the_static_objectives_sum_over_its_batch(prepared):
+    # A pair (r, t) means r·MSE + t·Σ CE over the static training's batch of B_s rows: t·B_s·mean CE.
+    # Trained on a batch of B rows, each row's CE gets t·B_s/B, so the term is t·B_s·mean CE.
+    user_ids, title_ids, ratings = training_batches(prepared.train, FAST, seed=0)[0]
+    model = ConditionedModel(*sizes(prepared), encoding="ratio")
+    weights = tf.constant(np.tile([2.0, 0.5], (int(user_ids.shape[0]), 1)), tf.float32)
+    _, plain, _ = model.weighted_losses(user_ids, title_ids, ratings, weights)
+    model.static_batch_size = 8192
+    _, scaled, _ = model.weighted_losses(user_ids, title_ids, ratings, weights)
+    assert float(scaled) == pytest.approx(float(plain) * 8192 / int(user_ids.shape[0]), rel=1e-5)

@@ -16,7 +16,7 @@ from tests.helpers import environment, study_file
 pytestmark = pytest.mark.slow  # trains real models with TensorFlow
 
 SEARCH = {"rating_weight": {"low": 0.1, "high": 10.0}, "retrieval_weight": {"low": 1e-3, "high": 1.0}}
-CONDITIONED = {"epochs": 2, "batch_size": 1024, "grid": 3, "zero_share": 0.2, "pairs_of": "static"}
+CONDITIONED = {"epochs": 2, "batch_size": 1024, "grid": 3, "zero_share": 0.2, "pairs_of": "static", "draws": "example"}
 
 
 def sweep(root, synthetic_dir, *args):

@@ -146,7 +146,8 @@ def test_a_conditioned_study_reads_its_own_keys_and_a_per_pair_study_has_none():
     spec = parse_study(__import__("tomllib").loads(CONDITIONED))
     assert spec.study.kind == "conditioned" and spec.conditioned.epochs == 6
     assert (spec.conditioned.batch_size, spec.conditioned.grid, spec.conditioned.pairs_of) == (4096, 5, "tutorial")
-    assert spec.conditioned.draws == "example" and spec.conditioned.cosine_weight == 0.0  # the defaults
+    assert spec.conditioned.draws == "preference" and spec.conditioned.cosine_weight == 0.0  # the defaults
+    assert spec.conditioned.reference == (30.0, 0.1)
     assert parse_study(__import__("tomllib").loads(VALID)).conditioned is None
 
 
@@ -218,7 +219,8 @@ def test_a_conditioned_study_refuses_sparse_ratings(tmp_path):
 # (reports/compare-tutorial-conditioned/summary.md): renaming keys must not change them.
 RECORDED_HASHES = {
     "tutorial": "sha256:1aa43ec39252e086ffd28b9f94dec1b63ef6293c98bb6d63967ed797d0d2bc53",
-    "conditioned": "sha256:3f7dea7a3d51fafd5447948edbe22677f7d2ce06e75a0a37ed045c4d86587c58",
+    # preference draws over the tutorial study's whole range (before: example draws over borrowed ranges)
+    "conditioned": "sha256:9b28acb838c05a86d79b1f81b6571c69dbc09d3768fc3993e13566dfbe79ad2f",
 }
 
 

@@ -157,7 +157,9 @@ KEEP_MODELS = ("all", "pareto", "none")
 STUDY_KINDS = ("sweep", "conditioned")
 # Keys renamed in study files: the old name still loads, with one deprecation line.
 RENAMED = {("study", "method"): ("study", "kind"), ("baselines", "methods"): ("weighting", "methods")}
-DRAWS = ("example", "batch")
+# How a conditioned training draws its pairs: "preference" (on the simplex, through a reference pair; the
+# network sees the ratio), or each weight log-uniform over its range, per "example" or per "batch".
+DRAWS = ("preference", "example", "batch")
 # Besides the weights (as WEIGHTS or as RATIO_AND_SCALE: sweep.config.coordinates), any numeric
 # model or train setting may be searched.
 SEARCHABLE = {
@@ -241,7 +243,11 @@ class ConditionedConfig:
     # hidden units of the MLP from the log-weights to FiLM's scale and shift; 0: no FiLM
     conditioning_width: int = bounded(16, Range(1, LARGEST_INTEGER, whole=True,
                                                 zero="no FiLM: only the rating MLP sees the pair"))
-    draws: str = "example"  # a pair per example (exact, the default) or one pair per batch
+    # "preference": each example's preference λ uniform on the simplex, its pair (λ·reference[0],
+    # (1 − λ)·reference[1]), λ over every ratio of the search box; "example"/"batch": each weight
+    # log-uniform over its range, per example or per batch (over a wide box these learn nothing)
+    draws: str = "preference"
+    reference: tuple[float, ...] = bounded((30.0, 0.1), POSITIVE)  # the raw pair preference λ = ½ halves (draws = "preference")
     # COSMOS's cosine term between the two losses and the pair; 0: off
     cosine_weight: float = bounded(0.0, Range(0, low_open=True, zero="off"))
     batch_size: int | None = bounded(None, Range(2, LARGEST_INTEGER, whole=True,
@@ -474,6 +480,8 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
     config = _dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned")
     if config.draws not in DRAWS:
         raise UsageError(f"conditioned.draws: unknown {config.draws!r} (choose {' or '.join(DRAWS)})")
+    if len(config.reference) != 2:
+        raise UsageError("conditioned.reference: expected two weights [rating, retrieval], e.g. [30.0, 0.1]")
     if config.pairs_of is not None and config.pairs_of == study.name:
         raise UsageError("conditioned.pairs_of: names this study itself; name a per-pair study (e.g. \"tutorial\")")
     extra = [item.name for item in search if item.name not in WEIGHTS]
@@ -538,7 +546,7 @@ def _typed(value, annotation: str, where: str, valid: Range | None = None):
     if annotation.startswith("tuple"):
         if not isinstance(value, list):
             raise UsageError(f"{where}: expected a list")
-        item_type = int if "int" in annotation else str
+        item_type = int if "int" in annotation else float if "float" in annotation else str
         return tuple(_scalar(item, item_type, f"{where}[{index}]", valid) for index, item in enumerate(value))
     base = annotation.replace(" | None", "").strip()
     return _scalar(value, {"int": int, "float": float, "str": str, "bool": bool}[base], where, valid)
