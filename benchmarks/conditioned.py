@@ -54,6 +54,16 @@ VARIANTS = {
     "reference-0.3": ("reference pair (30, 0.3)", {"reference": (30.0, 0.3)}, None),
     "reference-10": ("reference pair (10, 0.1)", {"reference": (10.0, 0.1)}, None),
     "reference-100": ("reference pair (100, 0.1)", {"reference": (100.0, 0.1)}, None),
+    "narrow-3": ("narrowed after 3 epochs to the model's own front on 5 % of the training rows",
+                 {"narrow_after": 3}, None),
+    "narrow-5": ("narrowed after 5 epochs", {"narrow_after": 5}, None),
+    "epochs-6": ("6 epochs", {"epochs": 6}, None),
+    "epochs-15": ("15 epochs", {"epochs": 15}, None),
+    "rate-0.1": ("Adagrad 0.1, the tutorial's rate", {"learning_rate": 0.1}, None),
+    "rate-0.025": ("Adagrad 0.025", {"learning_rate": 0.025}, None),
+    "no-film": ("no FiLM: only the rating MLP sees the pair (conditioning_width 0)", {"conditioning_width": 0}, None),
+    "width-64": ("conditioning MLP of 64 units", {"conditioning_width": 64}, None),
+    "no-zero-pairs": ("no single-task examples (zero_share 0)", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
     "borrowed-ranges": ("each weight log-uniform over ranges borrowed from the sweep's front (2–130 × 0.02–0.2)",
@@ -103,11 +113,13 @@ def run_variant(spec, prepared, seeds, sweep_pairs) -> dict:
     runs, trainings = [], []
     for seed in seeds:
         model, history, seconds = train_one(spec, prepared, seed)
+        narrowed = getattr(model, "trained_preferences", None)
         started = time.perf_counter()
         metrics = [evaluate_pair([model], pair, prepared, spec.train, [{"seed": seed}])[0].metrics for pair in pairs]
         evaluate_seconds = time.perf_counter() - started
         runs.append([[m["top_100_accuracy"], m["rmse"]] for m in metrics])
         trainings.append({"seed": seed, "train_seconds": seconds["train"], "evaluate_seconds": evaluate_seconds,
+                          "narrowed_preferences": list(narrowed) if narrowed else None,
                           "evaluate_seconds_per_pair": evaluate_seconds / len(pairs)})
         print(f"  seed {seed}: trained in {seconds['train']:.1f} s, {len(pairs)} pairs evaluated in "
               f"{evaluate_seconds:.1f} s", file=sys.stderr, flush=True)

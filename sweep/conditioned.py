@@ -22,7 +22,14 @@ evaluated without retraining. The choices, and why:
   Drawing one pair per batch makes each step's gradient scale jump by orders of
   magnitude, and Adagrad's accumulators remember the largest.
   `draws = "batch"` (one pair per batch, as YOTO draws) is kept for comparison.
-- **Log-uniform draws** over the ranges the study searches, as its sampler sees them.
+- **Preference draws** (the default, sweep.conditioned_pairs): each example's preference λ
+  uniform on the simplex, its pair (λ·R_rating, (1 − λ)·R_retrieval) through the reference pair R,
+  λ over every ratio the study's search box holds. The network sees the pair's ratio (the ratio
+  encoding: log10(t / r) and the zero indicators), so a served pair means the model trained at its
+  ratio, whatever its scale, and its retrieval term is the static objective's sum over the static
+  batch (`static_batch_size`). Each weight drawn log-uniformly over its range (draws "example" or
+  "batch", the weights encoding) learns nothing over a box as wide as the tutorial study's; kept for
+  comparison and for models stored before.
 - **Exact zeros** (the tutorial's (1, 0) and (0, 1)): with `zero_share`, that share of
   examples trains one task alone. What the network sees of a pair is four numbers: the two
   log10-weights (0 for a zero weight) and an indicator per zero weight. A task trained alone
@@ -57,7 +64,7 @@ sweep.import_tensorflow()
 
 import tensorflow as tf  # noqa: E402
 
-from sweep.conditioned_pairs import PREFERENCE_DRAWS, draw_preferences, draw_weights  # noqa: E402
+from sweep.conditioned_pairs import PREFERENCE_DRAWS, draw_preferences, draw_weights, preference_range  # noqa: E402
 from sweep.config import ModelConfig  # noqa: E402
 from sweep.model import Towers, in_batch_softmax_loss  # noqa: E402
 from sweep.record import EpochLosses  # noqa: E402
@@ -198,20 +205,29 @@ def weighted_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights
 def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], epochs: int,
                       ranges: dict[str, tuple[float, float]], seed: int, draws: str = "example",
                       zero_share: float = 0.0, cosine_weight: float = 0.0,
-                      reference: tuple[float, ...] = (30.0, 0.1)) -> list[EpochLosses]:
+                      reference: tuple[float, ...] = (30.0, 0.1), narrow_after: int = 0,
+                      narrow=None) -> tuple[list[EpochLosses], tuple[float, float] | None]:
     """The optimizer over the batches, every row (or, with draws = "batch", every batch) at a freshly drawn
     weight pair (draws = "preference": `draw_preferences` through `reference`); per epoch the mean (total,
-    rating term, retrieval term) and seconds (sweep.training's loop)."""
+    rating term, retrieval term) and seconds (sweep.training's loop). With `narrow_after` epochs and
+    `narrow(bounds) -> bounds` (the model's own front on a validation slice), preference draws continue
+    between the bounds it returns; the second value is those bounds (None: never narrowed)."""
     rng = np.random.default_rng(seed)
     step = training_step(model, optimizer, ROW_WEIGHTS, cosine_weight=cosine_weight)
+    bounds: list = [None]
 
     def weights_for_batch(rows: int) -> tf.Tensor:
         if draws == PREFERENCE_DRAWS:
-            return tf.constant(draw_preferences(rng, ranges, reference, rows, zero_share))
+            return tf.constant(draw_preferences(rng, ranges, reference, rows, zero_share, bounds[0]))
         pairs = draw_weights(rng, ranges, rows if draws == "example" else 1, zero_share)
         return tf.constant(np.broadcast_to(pairs, (rows, 2)))
 
+    def after_epoch(epoch: int, means) -> None:
+        if narrow is not None and epoch + 1 == narrow_after:
+            bounds[0] = narrow(preference_range(ranges, reference))
+
     try:
-        return run_epochs(step, batches, epochs, weights_for_batch)
+        history = run_epochs(step, batches, epochs, weights_for_batch, after_epoch=after_epoch)
     except TrialFailed as failure:
         raise TrialFailed(failure.reason, f"conditioned training, {failure.detail}") from None
+    return history, bounds[0]

@@ -58,13 +58,15 @@ def preference_pairs(preferences: np.ndarray, reference: tuple[float, ...]) -> n
 
 
 def draw_preferences(rng: np.random.Generator, ranges: dict[str, tuple[float, float]],
-                     reference: tuple[float, ...], rows: int, zero_share: float = 0.0) -> np.ndarray:
+                     reference: tuple[float, ...], rows: int, zero_share: float = 0.0,
+                     bounds: tuple[float, float] | None = None) -> np.ndarray:
     """`rows` raw pairs from preferences drawn uniformly on the simplex (Dirichlet(1, 1), as PSL and
     LibMOON draw them), each mapped through the reference pair to (λ·R_rating, (1 − λ)·R_retrieval), λ
     restricted to the pairs whose ratio lies in the search box. Every draw's loss stays between the two
     reference terms, whatever its ratio: a ratio drawn over the box's eight decades with both weights
-    free puts losses 10⁵ apart into one shared Adagrad accumulator (benchmarks/conditioned.py)."""
-    low, high = preference_range(ranges, reference)
+    free puts losses 10⁵ apart into one shared Adagrad accumulator (benchmarks/conditioned.py).
+    `bounds`: draw λ between these instead (after narrowing)."""
+    low, high = bounds or preference_range(ranges, reference)
     pairs = preference_pairs(rng.uniform(low, high, size=rows), reference)
     if zero_share:
         zeroed = rng.random(rows) < zero_share
@@ -72,3 +74,18 @@ def draw_preferences(rng: np.random.Generator, ranges: dict[str, tuple[float, fl
         single = np.where(side[:, None] == 0, [[0.0, reference[1]]], [[reference[0], 0.0]])
         pairs[zeroed] = single[zeroed]
     return pairs.astype(np.float32)
+
+
+NARROW_POINTS = 9  # preferences evaluated on the validation slice when a training narrows its draws
+NARROW_SLICE = 0.05  # the share of training rows held out for it (sweep.data.validation's rule)
+
+
+def narrowed_bounds(preferences: np.ndarray, metrics: np.ndarray) -> tuple[float, float]:
+    """Where the model's own front lies: the preferences from the neighbour below its lowest front point
+    to the neighbour above its highest (`preferences` ascending, `metrics` their (top-100, RMSE) on the
+    validation slice). A front point at an end keeps that end."""
+    from sweep.pareto import pareto_front
+
+    on_front = np.flatnonzero(pareto_front(np.asarray(metrics, dtype=float), ("maximize", "minimize")))
+    low, high = max(int(on_front.min()) - 1, 0), min(int(on_front.max()) + 1, len(preferences) - 1)
+    return float(preferences[low]), float(preferences[high])

@@ -24,7 +24,8 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL
-from sweep.conditioned_pairs import PREFERENCE_DRAWS, preference_pairs, preference_range, ratio_range
+from sweep.conditioned_pairs import (NARROW_POINTS, NARROW_SLICE, PREFERENCE_DRAWS, narrowed_bounds, preference_pairs,
+                                     preference_range, ratio_range)
 from sweep.config import METRICS, WEIGHTS, ConditionedConfig, StudySpec, recorded_configs
 from sweep.config.run import DEFAULT_ARTIFACTS, RunOptions
 from sweep.data.prepared import load_prepared
@@ -183,7 +184,9 @@ def trained_models(study, spec: StudySpec, prepared, store, progress) -> list:
                      f"{history[-1].rating_loss:.4g}, retrieval term {history[-1].retrieval_loss:.4g}")
         packed = pack_model(model, prepared, spec.model, (math.nan, math.nan), conditioned=model_metadata(spec))
         artifact = save_study_model(study, store, packed, f"training-{index}-seed-{seed}")
+        narrowed = getattr(model, "trained_preferences", None)
         recorded.append({"seed": seed, "artifact": artifact, "epochs": [epoch.to_attr() for epoch in history],
+                         **({"narrowed_preferences": list(narrowed)} if narrowed else {}),
                          "seconds": seconds,
                          "worker": f"{socket.gethostname()}:{os.getpid()}"})
         study.set_user_attr(TRAININGS_ATTR, recorded)
@@ -222,13 +225,39 @@ def train_one(spec: StudySpec, prepared, seed: int):
         model.static_batch_size = spec.train.batch_size
     optimizer = OptimizerSettings.of(spec.train, config.learning_rate or spec.train.learning_rate).build()
     train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
-    batches = training_batches(prepared.train, train_config, seed)
+    train, narrow = prepared.train, None
+    if config.narrow_after:
+        train, narrow = narrowing(model, config, prepared, spec.train, seed)
+    batches = training_batches(train, train_config, seed)
     built = time.perf_counter()
-    history = train_conditioned(model, optimizer, batches, config.epochs, search_ranges(spec), seed,
-                                draws=config.draws, zero_share=config.zero_share, cosine_weight=config.cosine_weight,
-                                reference=tuple(config.reference))
+    history, model.trained_preferences = train_conditioned(
+        model, optimizer, batches, config.epochs, search_ranges(spec), seed, draws=config.draws,
+        zero_share=config.zero_share, cosine_weight=config.cosine_weight, reference=tuple(config.reference),
+        narrow_after=config.narrow_after, narrow=narrow)
     ended = time.perf_counter()
     return model, history, {"build": built - started, "train": ended - built, "total": ended - started}
+
+
+def narrowing(model, config: ConditionedConfig, prepared, train_config, seed: int):
+    """(the training rows, narrow): NARROW_SLICE of the training rows held out (sweep.data.validation's
+    user-stratified rule, this seed's draw), and the function that evaluates NARROW_POINTS preferences
+    between the current bounds on them and returns the bounds around the model's own front there.
+    The test split chooses nothing."""
+    from sweep.data.validation import validation_rows
+    from sweep.evaluation import evaluate
+
+    held = validation_rows(prepared.train["user_id"], NARROW_SLICE, seed)
+    train = {name: values[~held] for name, values in prepared.train.items()}
+    slice_rows = {name: values[held] for name, values in prepared.train.items()}
+    candidates = prepared.candidates[train_config.candidates]
+
+    def narrow(bounds: tuple[float, float]) -> tuple[float, float]:
+        preferences = np.linspace(bounds[0], bounds[1], NARROW_POINTS)
+        metrics = [evaluate(model.at(*pair), slice_rows, candidates, train_config.eval_batch_size)
+                   for pair in preference_pairs(preferences, config.reference)]
+        return narrowed_bounds(preferences, [[m["top_100_accuracy"], m["rmse"]] for m in metrics])
+
+    return train, narrow
 
 
 def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_config, trainings: list[dict]) -> list[Run]:

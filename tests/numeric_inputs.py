@@ -123,7 +123,8 @@ KEYS = {
     "conditioned.learning_rate": POSITIVE,
     "conditioned.zero_share": finite(at_least=0, below=1),  # a share of the examples, not all of them
     "conditioned.grid": whole(2, or_zero=True),  # 0: no grid; one point is no grid either
-    "conditioned.reference": POSITIVE,  # each weight of the reference pair (set here as its rating weight)
+    "conditioned.reference": POSITIVE,
+    "conditioned.narrow_after": whole(1, LARGEST - 1, or_zero=True),  # fewer than the epochs (set to LARGEST here)  # each weight of the reference pair (set here as its rating weight)
     **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
     "search.rating_weight.values": WEIGHT,
     "search.pairs": WEIGHT,  # each weight of a listed pair (set here as the first pair's rating weight)
@@ -215,6 +216,8 @@ def study_with(key: str, text: str, name: str = "s") -> str:
         del sections["search.rating_weight"], sections["search.retrieval_weight"]
         sections["search.weight_ratio"] = {"low": "1e-3", "high": "10.0"}
         sections["search.weight_scale"] = {"low": "0.1", "high": "100.0"}
+    if key == "conditioned.narrow_after":  # epochs must remain after it
+        sections.setdefault("conditioned", {})["epochs"] = str(LARGEST)
     if key == "study.min_gain":  # it applies only with patience
         sections["study"]["patience"] = "3"
     if key == "search.pairs":  # the listed pairs replace the searched weights and set the trial count

@@ -90,7 +90,8 @@ def trained_then_evaluated(prepared, seed, pair):
     tf.keras.utils.set_random_seed(seed)
     model = ConditionedModel(*sizes(prepared))
     optimizer = tf.keras.optimizers.Adagrad(learning_rate=0.1)
-    history = train_conditioned(model, optimizer, training_batches(prepared.train, FAST, seed), FAST.epochs, RANGES, seed)
+    history, _ = train_conditioned(model, optimizer, training_batches(prepared.train, FAST, seed), FAST.epochs, RANGES,
+                                   seed)
     return history, evaluate(model.at(*pair), prepared.test, prepared.candidates["all_entries"], 4096)
 
 

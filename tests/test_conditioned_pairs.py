@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from sweep import UsageError
-from sweep.conditioned_pairs import draw_preferences, preference_pairs, preference_range, ratio_range
+from sweep.conditioned_pairs import draw_preferences, narrowed_bounds, preference_pairs, preference_range, ratio_range
 from sweep.conditioned_study import check_servable, grid_pairs, in_range
 from sweep.config import ConditionedConfig
 
@@ -81,3 +81,21 @@ def test_a_ratio_model_refuses_a_ratio_outside_the_box_in_one_line(pair, words):
 def test_without_single_task_examples_a_ratio_model_refuses_a_zero_weight():
     with pytest.raises(UsageError, match="outside the ratios"):
         check_servable((1.0, 0.0), {**RATIO_MODEL, "zero_share": 0.0})
+
+
+def test_narrowing_keeps_the_preferences_around_the_models_own_front_one_neighbour_out():
+    preferences = np.linspace(0.0, 0.8, 9)
+    # Points 3, 4, 5 trade accuracy for RMSE; every other point is dominated by point 4.
+    metrics = [[0.10, 1.2]] * 3 + [[0.25, 1.00], [0.24, 0.98], [0.20, 0.95]] + [[0.10, 1.2]] * 3
+    assert narrowed_bounds(preferences, metrics) == pytest.approx((0.2, 0.6))
+
+
+def test_a_front_at_an_end_keeps_that_end():
+    preferences = np.linspace(0.1, 0.9, 5)
+    metrics = [[0.3, 0.9], [0.2, 1.0], [0.2, 1.0], [0.2, 1.0], [0.2, 1.0]]
+    assert narrowed_bounds(preferences, metrics) == pytest.approx((0.1, 0.3))
+
+
+def test_narrowed_draws_stay_between_the_bounds():
+    pairs = draw_preferences(np.random.default_rng(4), BOX, REFERENCE, 5000, bounds=(0.2, 0.3)).astype(float)
+    assert (pairs[:, 0] / REFERENCE[0]).min() >= 0.2 - 1e-6 and (pairs[:, 0] / REFERENCE[0]).max() <= 0.3 + 1e-6

@@ -220,7 +220,7 @@ def test_a_conditioned_study_refuses_sparse_ratings(tmp_path):
 RECORDED_HASHES = {
     "tutorial": "sha256:1aa43ec39252e086ffd28b9f94dec1b63ef6293c98bb6d63967ed797d0d2bc53",
     # preference draws over the tutorial study's whole range (before: example draws over borrowed ranges)
-    "conditioned": "sha256:9b28acb838c05a86d79b1f81b6571c69dbc09d3768fc3993e13566dfbe79ad2f",
+    "conditioned": "sha256:e3475c7621a0a66ecc51c50a8ed36847fcb703767714f431efdffbff5a512972",
 }
 
 

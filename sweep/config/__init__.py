@@ -255,6 +255,9 @@ class ConditionedConfig:
     learning_rate: float | None = bounded(None, POSITIVE)  # Adagrad's; None: train.learning_rate
     # share of examples trained with one weight exactly 0 (half each way)
     zero_share: float = bounded(0.0, Range(0, 1, high_open=True))
+    # preference draws: after this many epochs, evaluate 9 preferences on 5 % of the training rows held
+    # out and draw only around the model's own front there; 0: never
+    narrow_after: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="never"))
     grid: int = bounded(9, Range(2, LARGEST_INTEGER, whole=True, zero="no grid"))  # grid x grid log-spaced pairs
     pairs_of: str | None = None  # also evaluate every weight pair of this (per-pair) study in the storage
 
@@ -482,6 +485,11 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
         raise UsageError(f"conditioned.draws: unknown {config.draws!r} (choose {' or '.join(DRAWS)})")
     if len(config.reference) != 2:
         raise UsageError("conditioned.reference: expected two weights [rating, retrieval], e.g. [30.0, 0.1]")
+    if config.narrow_after and config.draws != "preference":
+        raise UsageError('conditioned.narrow_after: narrows preference draws; set draws = "preference" or remove it')
+    if config.narrow_after >= config.epochs:
+        raise UsageError(f"conditioned.narrow_after: expected fewer epochs than conditioned.epochs ({config.epochs}), "
+                         f"so some train narrowed; got {config.narrow_after}")
     if config.pairs_of is not None and config.pairs_of == study.name:
         raise UsageError("conditioned.pairs_of: names this study itself; name a per-pair study (e.g. \"tutorial\")")
     extra = [item.name for item in search if item.name not in WEIGHTS]
