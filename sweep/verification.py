@@ -95,7 +95,9 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
     trials = study.get_trials(deepcopy=False)
     reference = trivial_reference(spec.study.objectives, study.user_attrs.get("context_baselines"))
     chosen, front = front_to_verify(trials, spec.study.objectives, spec.study.directions, reference, count)
-    if front < count:
+    if not front:
+        progress.say(f"verify = {count}: no conditioned trial inside the trained ranges; nothing to verify")
+    elif front < count:
         progress.say(f"verify = {count}: the conditioned front has {front} point(s) inside the trained ranges; "
                      "verifying all of them")
     states, by_number = verifications(trials), {trial.number: trial for trial in trials}
@@ -111,7 +113,7 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
     if waiting:
         progress.say(f"verifying {len(waiting)} front pair(s) statically: per-pair trials, "
                      f"{spec.study.replicates} seed(s) each, {spec.train.epochs} epoch(s)")
-    elif not running:
+    elif front and not running:
         progress.say(f"the {len(chosen)} front pair(s) chosen to verify are verified; nothing to train")
     train = make_objective(spec, prepared, trainer_named(options.trainer), f"{socket.gethostname()}:{os.getpid()}",
                            store)
@@ -128,7 +130,7 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
         finished.append(trial)
         progress.note(trial_line(trial))
 
-    for _ in waiting:  # one at a time: a trial Optuna hands out is always a waiting verification
+    for _ in waiting:  # one trial per call: Optuna hands out a waiting one first (the objective refuses any other)
         study.optimize(objective, n_trials=1, catch=(TrialFailed,), callbacks=[report], gc_after_trial=False)
     failed = [trial for trial in finished if trial.state.name != "COMPLETE"]
     if failed:

@@ -21,7 +21,8 @@ def compute(frame: pd.DataFrame, study_attrs: dict) -> dict:
 
 def cost_curve(frame: pd.DataFrame, spent: dict, reference: dict) -> pd.DataFrame:
     """The hypervolume of the COMPLETE trials so far against what they cost: `trainings` (a per-pair
-    study trains each pair's seeds; a conditioned one all its models before the first pair) and
+    study trains each pair's seeds; a conditioned one all its models before the first pair, then its
+    verification trials' seeds, if any) and
     wall `seconds` (training plus evaluation); with each trial's `tutorial_pair` and `method`."""
     complete = frame[frame["state"] == "COMPLETE"].sort_values("number").reset_index(drop=True)
     curve = hypervolume_curve(complete, reference)

@@ -2,7 +2,8 @@
 
 Axes: x = RMSE (lower is better), y = top-100 accuracy (higher is better). The main panel
 shows the front (limits from `layout.panel_limits`); what lies beyond it is drawn at the
-edge as an arrow with its value and, with everything else, in the overview beside it. Every
+edge as an arrow with its value and, with everything else, in the overview beside it. A conditioned
+study's verification trial (sweep.verification) is a hexagon, dotted to the point it verifies. Every
 trial's marker is its own SVG group `point-<i>` (in the order of the returned list), which
 the interactive page hooks its tooltips to.
 """
