@@ -240,13 +240,14 @@ def _loaded_model(args):
         raise sweep.UsageError("--pick chooses the trial (and a conditioned study's pair): drop --trial and --weights")
     study = load_stored_study(args.study, _storage(args))
     if bounds is None:
-        return study, serve.load_model(study, serve.choose_trial(study, args.trial), weights)
+        return study, serve.load_model(study, serve.choose_trial(study, args.trial, weights), weights)
     data_dir = run_config.data_dir(getattr(args, "data_dir", None))  # a conditioned study's search evaluates on it
     choice = pick.pick_stored(study, bounds, run_config.PICK_CONFIDENCE, data_dir)
     _say(f"picked under {args.pick}: {pick.headline(choice)}")
     if choice.chosen.number is not None:
         return study, serve.load_model(study, choice.chosen.number)
-    return study, serve.load_model(study, serve.choose_trial(study, None), choice.chosen.pair)  # the same model
+    return study, serve.load_model(study, serve.choose_trial(study, None, choice.chosen.pair),  # the same model
+                                   choice.chosen.pair)
 
 
 def _served(loaded) -> str:

@@ -9,6 +9,8 @@ carries (weights, seeds, per-seed metrics, their mean and std, the model) plus `
 `compare`, `predict`, `recommend` and `export` read it unchanged. The trainings are recorded
 on the study (`trainings`: seed, model, epochs, seconds); running again trains only the seeds
 that are missing and evaluates only the pairs not yet stored, so a denser grid costs no training.
+With `[conditioned] verify = K`, K pairs of the conditioned front are then trained statically,
+as ordinary per-pair trials of the study (sweep.verification).
 """
 
 from __future__ import annotations
@@ -24,13 +26,20 @@ import numpy as np
 
 from sweep import SweepError, UsageError
 from sweep.baselines import TUTORIAL
-from sweep.conditioned_pairs import (NARROW_POINTS, NARROW_SLICE, PREFERENCE_DRAWS, narrowed_bounds, preference_pairs,
-                                     preference_range, ratio_range)
+from sweep.conditioned_pairs import (
+    NARROW_POINTS,
+    NARROW_SLICE,
+    PREFERENCE_DRAWS,
+    narrowed_bounds,
+    preference_pairs,
+    preference_range,
+    ratio_range,
+)
 from sweep.config import METRICS, WEIGHTS, ConditionedConfig, StudySpec, recorded_configs
 from sweep.config.run import DEFAULT_ARTIFACTS, RunOptions
 from sweep.data.prepared import load_prepared
 from sweep.kinds import for_study
-from sweep.record import CONDITIONED, ConditionedOrigin, Provenance, Run, Seconds, Summary, TrialRecord, counts_for_front
+from sweep.record import CONDITIONED, ConditionedOrigin, Provenance, Run, Seconds, Summary, TrialRecord, counts_for_front, kind_of
 from sweep.storage import open_storage
 from sweep.study import create_or_load, package_versions, trial_seeds
 
@@ -152,10 +161,10 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
     progress.note(f"study {spec.study.name!r} ({spec.hash[:19]}…): conditioned, {spec.study.replicates} training(s), "
                   f"{len(pairs)} weight pairs")
     models = trained_models(study, spec, prepared, store, progress)
-    stored = {pair_key(TrialRecord.from_attrs(t.user_attrs).pair)
-              for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"}
+    stored = {pair_key(TrialRecord.from_attrs(t.user_attrs).pair) for t in study.get_trials(deepcopy=False)
+              if t.state.name == "COMPLETE" and kind_of(t.user_attrs) == CONDITIONED}  # not its verification trials
     todo = [item for item in pairs if pair_key(item["pair"]) not in stored]
-    if not todo:
+    if not todo and not settings(spec).verify:
         progress.say(f"study {spec.study.name!r} is complete: {len(pairs)} weight pairs evaluated; nothing to do")
         return 0
     trainings = study.user_attrs[TRAININGS_ATTR]
@@ -164,6 +173,10 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
         store_pair(study, spec, prepared, models, trainings, item)
         if index % 25 == 0 or index == len(todo):
             progress.say(f"evaluated {index}/{len(todo)} weight pairs ({time.perf_counter() - started:.1f} s)")
+    from sweep.verification import verify_front
+
+    verified = verify_front(study, storage, spec, prepared, store, options, progress)
+    study.set_user_attr("n_trials", len(pairs) + verified)
     return 0
 
 

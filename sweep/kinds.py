@@ -5,7 +5,8 @@
   weighting methods (`[weighting] methods`) are enqueued first.
 - **conditioned** (`sweep.conditioned_study`): one weight-conditioned model per seed
   (`sweep.conditioned`), then the pairs it plans (the tutorial's, another study's, a grid)
-  evaluated from those models, each stored as a COMPLETE trial.
+  evaluated from those models, each stored as a COMPLETE trial; with `[conditioned] verify`,
+  some of its front's pairs then trained as per-pair trials (`sweep.verification`).
 
 Everything the two kinds do differently is a method of `StudyKind`; everything else, from
 the trial record (sweep.record) to the report, is shared and never asks which kind it has.
@@ -19,8 +20,11 @@ import math
 from collections.abc import Callable
 from typing import Protocol
 
+import numpy as np
+
 from sweep import UsageError
 from sweep.config import STUDY_KINDS, StudySpec, recorded_spec
+from sweep.record import VERIFIES_ATTR
 
 SWEEP, CONDITIONED = STUDY_KINDS
 KIND_ATTR = "kind"  # the study's kind, stored with it (older studies: read from their spec)
@@ -115,10 +119,26 @@ class ConditionedKind:
         return stored_evaluator(study, data_dir)  # its models serve every pair in their ranges
 
     def cost(self, complete, study_attrs: dict) -> dict:
+        """Its trainings; with verification trials (`[conditioned] verify`: per-pair trials, each seed a
+        training) theirs too, and how many pairs they verified (`verified`) with which share of the cost."""
         trainings = study_attrs.get("trainings", [])
-        return {"kind": CONDITIONED, "pairs": len(complete), "trainings": len(trainings),
-                "training_seconds": float(sum(item["seconds"]["train"] for item in trainings)),
-                "evaluation_seconds": _evaluation_seconds(complete)}
+        training_seconds = float(sum(item["seconds"]["train"] for item in trainings))
+        spent = {"kind": CONDITIONED, "pairs": len(complete), "trainings": len(trainings),
+                 "training_seconds": training_seconds, "evaluation_seconds": _evaluation_seconds(complete)}
+        static = complete[verification_rows(complete)]
+        if not len(static):
+            return spent
+        seeds, seconds = int(static["n_seeds"].sum()), float(static["train_seconds"].sum())
+        return {**spent, "pairs": len(complete) - len(static), "trainings": len(trainings) + seeds,
+                "training_seconds": training_seconds + seconds, "verified": len(static),
+                "verification_trainings": seeds, "verification_training_seconds": seconds}
+
+
+def verification_rows(table):
+    """Which rows of a trials table (sweep.report.table) are a conditioned study's verification trials."""
+    if VERIFIES_ATTR not in table:
+        return np.zeros(len(table), dtype=bool)
+    return table[VERIFIES_ATTR].notna().to_numpy()
 
 
 def _evaluation_seconds(complete) -> float:

@@ -4,7 +4,8 @@
 asks how sure a trial's place on the front is, given its seeds' spread; `knee` is the one
 front point served when the user names none (`sweep predict/recommend/export`, the report);
 `hypervolume` is what the front dominates beyond the trivial baselines (the report's figure and
-the patience rule's, sweep.patience). A point dominates
+the patience rule's, sweep.patience); `greedy_hypervolume` orders front points by what each adds to
+it (a conditioned front's pairs to verify, sweep.verification). A point dominates
 another if it is at least as good on every objective and strictly better on one.
 Points with a NaN anywhere are never on the front (and dominate nothing); exact
 duplicates do not dominate each other, so both stay on the front.
@@ -79,6 +80,20 @@ def hypervolume(points, directions, reference) -> float:
     costs = [tuple(row) for row in np.asarray(points, dtype=float).reshape(-1, len(directions)) * signs
              if not np.isnan(row).any() and bool(np.all(row < bound))]
     return _dominated(costs, tuple(bound)) if costs else 0.0
+
+
+def greedy_hypervolume(points, directions, reference, count: int) -> list[int]:
+    """Indices of up to `count` points in the order a greedy choice takes them: first the point whose
+    hypervolume alone is largest, then each time the one that adds the most to those taken (ties: the
+    earlier point). Hypervolume is submodular, so a greedy subset holds at least 1 − 1/e of the best
+    subset's of its size (Ulrich & Thiele 2012)."""
+    values = np.asarray(points, dtype=float).reshape(len(points), len(directions))
+    chosen: list[int] = []
+    while len(chosen) < min(count, len(values)):
+        rest = [index for index in range(len(values)) if index not in chosen]
+        volumes = [hypervolume(values[chosen + [index]], directions, reference) for index in rest]
+        chosen.append(rest[int(np.argmax(volumes))])  # argmax takes the first of equals
+    return chosen
 
 
 def _dominated(costs: list[tuple], bound: tuple) -> float:

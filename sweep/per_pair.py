@@ -9,7 +9,9 @@ distribution, so their weights are not Optuna params but trial attributes. Every
 records `rating_weight` and `retrieval_weight` as attributes, so the report reads them the
 same way for all; a sampled trial's params are the coordinates its study searched (the two
 weights, or `weight_ratio` and `weight_scale`: sweep.config.coordinates). A study that lists
-its pairs (`[search] pairs`) enqueues each of them the same way and samples nothing.
+its pairs (`[search] pairs`) enqueues each of them the same way and samples nothing. A
+conditioned study's verification trials (sweep.verification) are enqueued the same way too,
+and trained by this objective.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sweep.config import SEARCHABLE, StudySpec
 from sweep.config.coordinates import weights_of
 from sweep.config.run import RunOptions
 from sweep.pruning import Pruned, earlier_points, prune_reason
-from sweep.record import METHOD, PAIR, Provenance, Run, Summary, TrialRecord
+from sweep.record import METHOD, PAIR, VERIFIES_ATTR, Provenance, Run, Summary, TrialRecord
 from sweep.storage import open_storage
 from sweep.study import (
     Interrupted,
@@ -110,7 +112,7 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
         if method:
             kind, weights = METHOD, (1.0, 1.0)  # the method sets each step's weights; the trial records where they ended
             model_config, train_config = spec.model, spec.train
-        elif "tutorial_pair" in attrs or "listed_pair" in attrs:
+        elif "tutorial_pair" in attrs or "listed_pair" in attrs or VERIFIES_ATTR in attrs:  # enqueued with its pair
             kind, weights = PAIR, (attrs["rating_weight"], attrs["retrieval_weight"])
             model_config, train_config = spec.model, spec.train
         elif spec.pairs:  # a trial asked for after every listed pair was taken (by another worker)
@@ -122,7 +124,8 @@ def make_objective(spec: StudySpec, prepared, trainer, worker: str, store=None):
         seeds = attrs.get("seeds") or trial_seeds(spec.study.seed, origin, spec.study.replicates)
         started = TrialRecord(kind, weights[0], weights[1], seeds=tuple(seeds), origin_trial=origin,
                               provenance=Provenance(spec.hash, prepared.split_fingerprint, package_versions(), worker),
-                              tutorial_pair=attrs.get("tutorial_pair"), method=method or None)
+                              tutorial_pair=attrs.get("tutorial_pair"), method=method or None,
+                              verifies=attrs.get(VERIFIES_ATTR))
         set_attrs(trial, started.to_attrs(), previous=attrs)  # before training: a failed trial still says what it was
         runs = []
         curve: list[dict] = []  # the running seed's metrics after each epoch

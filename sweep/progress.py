@@ -16,7 +16,8 @@ def trial_line(trial) -> str:
     record = TrialRecord.from_attrs(trial.user_attrs)
     weights = f"rating_weight={record.rating_weight:.4g} retrieval_weight={record.retrieval_weight:.4g}"
     label = (f" [{record.tutorial_pair}]" if record.tutorial_pair
-             else f" [method {record.method}: weights where training ended]" if record.kind == METHOD else "")
+             else f" [method {record.method}: weights where training ended]" if record.kind == METHOD
+             else f" [verifies trial {record.verifies}]" if record.verifies is not None else "")
     if trial.state.name == "COMPLETE":
         seconds = record.summary.seconds if record.summary else 0.0
         return (

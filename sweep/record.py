@@ -9,6 +9,9 @@ optuna-dashboard and old storages read the same names). Three kinds of trial exi
   its stored weights are where training ended, and it is judged against the front, never on it;
 - "conditioned": a fixed pair evaluated from a conditioned study's models (sweep.conditioned).
 
+A conditioned study's verification trials (`[conditioned] verify`, sweep.verification) are
+"pair" trials like any other; `verifies` names the conditioned trial whose pair they trained.
+
 `counts_for_front` is the one rule for which trials form the front; reports, the live
 progress, serving and the hypervolume all ask it, or read the table column it fills.
 """
@@ -24,6 +27,7 @@ from sweep.config import METHODS, METRICS
 PAIR, METHOD, CONDITIONED = "pair", "method", "conditioned"
 KINDS = (PAIR, METHOD, CONDITIONED)
 MODEL_ATTR = "model_artifact"  # the trial's stored model (sweep.artifacts)
+VERIFIES_ATTR = "verifies"  # a verification trial's conditioned trial (sweep.verification)
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ class TrialRecord:
     pruned_epoch: int | None = None  # the epoch after which sweep.pruning stopped it
     prune_reason: str | None = None
     pruned_curve: tuple[dict, ...] = ()  # per-epoch metrics of the seed that was stopped
+    verifies: int | None = None  # the conditioned trial whose pair this static trial trained (sweep.verification)
 
     @property
     def pair(self) -> tuple[float, float]:
@@ -260,6 +265,8 @@ class TrialRecord:
         if self.pruned_epoch is not None:
             attrs.update(pruned_epoch=self.pruned_epoch, prune_reason=self.prune_reason or "",
                          pruned_curve=[dict(metrics) for metrics in self.pruned_curve])
+        if self.verifies is not None:
+            attrs[VERIFIES_ATTR] = self.verifies
         return attrs
 
     @classmethod
@@ -292,6 +299,7 @@ class TrialRecord:
             pruned_epoch=attrs.get("pruned_epoch"),
             prune_reason=attrs.get("prune_reason"),
             pruned_curve=tuple(dict(metrics) for metrics in attrs.get("pruned_curve", ())),
+            verifies=attrs.get(VERIFIES_ATTR),
         )
 
 

@@ -6,6 +6,7 @@ exported SavedModel needs only TensorFlow: `tf.saved_model.load(DIR)` gives
 A conditioned study's model serves any weight pair it was trained for (`--weights R,T`; by
 default the trial's pair), and its export takes the pair as an input:
 `recommend(user_ids, k, weights)` and `predict(user_ids, movie_titles, weights)`, weights = [R, T].
+Its verification trials (sweep.verification) are static models, served as any per-pair trial's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sweep.config import recorded_configs
 from sweep.config.run import DEFAULT_ARTIFACTS
 from sweep.data.prepared import OUT_OF_VOCABULARY, vocabulary_index
 from sweep.kinds import for_model
-from sweep.record import TrialRecord
+from sweep.record import VERIFIES_ATTR, TrialRecord
 
 
 @dataclass
@@ -38,8 +39,10 @@ class LoadedModel:
     conditioned: Any = None  # the weight-conditioned model (sweep.conditioned) that `model` serves a pair of
 
 
-def choose_trial(study, trial_number: int | None) -> int:
-    """The requested trial, or the knee point of the front."""
+def choose_trial(study, trial_number: int | None, weights: tuple[float, float] | None = None) -> int:
+    """The requested trial, or the knee point of the front. With `weights` and no trial, a trial whose model
+    serves any pair: the knee, or when the knee is a conditioned study's verification trial (a static
+    model, sweep.verification), the conditioned trial it verifies."""
     if trial_number is not None:
         if trial_number not in {t.number for t in study.get_trials(deepcopy=False)}:
             raise UsageError(f"study {study.study_name!r} has no trial {trial_number}")
@@ -49,6 +52,9 @@ def choose_trial(study, trial_number: int | None) -> int:
     knee = study_knee(study)
     if knee is None:
         raise SweepError(f"study {study.study_name!r} has no COMPLETE trials yet; run it first or pass --trial")
+    if weights is not None:
+        verifies = next(t for t in study.get_trials(deepcopy=False) if t.number == knee).user_attrs.get(VERIFIES_ATTR)
+        return knee if verifies is None else int(verifies)
     return knee
 
 
@@ -61,6 +67,11 @@ def trials_with_models(study) -> list[int]:
 def load_model(study, trial_number: int, weights: tuple[float, float] | None = None) -> LoadedModel:
     """The trial's model; of a conditioned study, at `weights` when given (else at the trial's pair)."""
     trial = next(t for t in study.get_trials(deepcopy=False) if t.number == trial_number)
+    verifies = trial.user_attrs.get(VERIFIES_ATTR)
+    if weights is not None and verifies is not None:
+        raise UsageError(f"--weights: trial {trial_number} is a static model trained at its own pair (it verifies "
+                         f"trial {verifies}); serve other pairs from the conditioned model: --trial {verifies}, "
+                         "or drop --trial")
     if trial_number not in trials_with_models(study):
         available = trials_with_models(study)
         why = {"COMPLETE": "its model was not kept"}.get(trial.state.name, f"it is {trial.state.name}")

@@ -123,8 +123,9 @@ KEYS = {
     "conditioned.learning_rate": POSITIVE,
     "conditioned.zero_share": finite(at_least=0, below=1),  # a share of the examples, not all of them
     "conditioned.grid": whole(2, or_zero=True),  # 0: no grid; one point is no grid either
-    "conditioned.reference": POSITIVE,
-    "conditioned.narrow_after": whole(1, LARGEST - 1, or_zero=True),  # fewer than the epochs (set to LARGEST here)  # each weight of the reference pair (set here as its rating weight)
+    "conditioned.reference": POSITIVE,  # each weight of the reference pair (set here as its rating weight)
+    "conditioned.narrow_after": whole(1, LARGEST - 1, or_zero=True),  # fewer than the epochs (set to LARGEST here)
+    "conditioned.verify": whole(0),  # front pairs trained statically; 0: none
     **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
     "search.rating_weight.values": WEIGHT,
     "search.pairs": WEIGHT,  # each weight of a listed pair (set here as the first pair's rating weight)

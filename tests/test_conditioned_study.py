@@ -188,3 +188,30 @@ def test_pick_searches_along_the_front_and_serving_takes_the_same_pair(studies, 
     assert served.returncode == 0, served.stderr
     assert json.loads(served.stdout)["weights"] == pytest.approx(picked["weights"])
     assert served.stderr.startswith(f"picked under rmse<={bound!r}: ")
+
+
+def test_verify_trains_front_pairs_statically_and_predict_serves_their_own_models(studies, synthetic_dir,
+                                                                                   synthetic_dataset):
+    result = sweep(studies, synthetic_dir, "run", str(conditioned_file(studies, "verified", pairs_of=None, verify=2)),
+                   "--quiet")
+    assert result.returncode == 0, result.stderr
+    study = load(studies, "verified")
+    seeds = [item["seed"] for item in study.user_attrs["trainings"]]
+    by_number = {trial.number: trial for trial in study.trials}
+    verifying = [trial for trial in study.trials if "verifies" in trial.user_attrs]
+    assert len(verifying) == 2
+    for trial in verifying:
+        target = by_number[trial.user_attrs["verifies"]]
+        assert trial.state == optuna.trial.TrialState.COMPLETE and trial.user_attrs["kind"] == "pair"
+        assert target.user_attrs["kind"] == "conditioned" and target.user_attrs["in_trained_range"]
+        assert (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"]) == \
+            (target.user_attrs["rating_weight"], target.user_attrs["retrieval_weight"])
+        assert [run["seed"] for run in trial.user_attrs["runs"]] == seeds  # replicates seeds, the trainings' own
+    title = synthetic_dataset.movies["movie_title"].iloc[4]
+    static, conditioned = (sweep(studies, synthetic_dir, "predict", "verified", "--user", "42", "--movie", title,
+                                 "--json", "--trial", str(number))
+                           for number in (verifying[0].number, verifying[0].user_attrs["verifies"]))
+    assert static.returncode == 0 and conditioned.returncode == 0, static.stderr + conditioned.stderr
+    assert json.loads(static.stdout)["trial"] == verifying[0].number
+    assert json.loads(static.stdout)["weights"] == json.loads(conditioned.stdout)["weights"]  # the same pair
+    assert json.loads(static.stdout)["rating"] != json.loads(conditioned.stdout)["rating"]  # from its own model

@@ -148,6 +148,7 @@ def test_a_conditioned_study_reads_its_own_keys_and_a_per_pair_study_has_none():
     assert (spec.conditioned.batch_size, spec.conditioned.grid, spec.conditioned.pairs_of) == (4096, 5, "tutorial")
     assert spec.conditioned.draws == "preference" and spec.conditioned.cosine_weight == 0.0  # the defaults
     assert spec.conditioned.reference == (30.0, 0.1)
+    assert spec.conditioned.verify == 0  # no front pair trained statically
     assert parse_study(__import__("tomllib").loads(VALID)).conditioned is None
 
 
@@ -155,6 +156,9 @@ def test_what_a_conditioned_study_evaluates_is_not_part_of_its_hash_but_what_it_
     base = load_study_file(write(tmp_path, CONDITIONED)).hash
     assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 12"))).hash == base
     assert load_study_file(write(tmp_path, CONDITIONED.replace('pairs_of = "tutorial"', ""))).hash == base
+    # how many front pairs are then trained statically: those train with [train], already in the hash
+    verified = load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 5\nverify = 10")))
+    assert verified.conditioned.verify == 10 and verified.hash == base
     assert load_study_file(write(tmp_path, CONDITIONED.replace("epochs = 6", "epochs = 7"))).hash != base
     assert load_study_file(write(tmp_path, CONDITIONED.replace("batch_size = 4096", "batch_size = 2048"))).hash != base
 
@@ -178,6 +182,9 @@ def test_per_pair_studies_keep_the_hash_they_had_before_conditioned_studies_exis
     (lambda t: t.replace('pairs_of = "tutorial"', 'pairs_of = "cond"'), "conditioned.pairs_of"),
     (lambda t: t.replace("grid = 5", "width = 5"), "conditioned.width"),
     (lambda t: t.replace("grid = 5", "conditioning_width = -1"), "conditioned.conditioning_width"),
+    (lambda t: t.replace("grid = 5", "verify = -1"), "conditioned.verify"),
+    (lambda t: t.replace("grid = 5", "verify = 1.5"), "conditioned.verify"),
+    (lambda t: t.replace("grid = 5", "verify = true"), "conditioned.verify"),
     (lambda t: t.replace('kind = "conditioned"', 'keep_models = "none"\nkind = "conditioned"'), "study.keep_models"),
     (lambda t: t + '\n[search.learning_rate]\nlow = 0.01\nhigh = 0.5\n', "search.learning_rate"),
     (lambda t: t.replace('kind = "conditioned"', 'kind = "sweep"'), "[conditioned]"),

@@ -59,3 +59,21 @@ def test_each_kind_counts_its_cost_its_own_way():
     attrs = {KIND_ATTR: CONDITIONED, "trainings": trainings}
     conditioned_cost = for_study(attrs).cost(complete.assign(n_seeds=2), attrs)
     assert (conditioned_cost["pairs"], conditioned_cost["trainings"], conditioned_cost["training_seconds"]) == (3, 2, 9.0)
+
+
+def test_a_conditioned_studys_verification_trials_cost_their_own_trainings_beside_its_conditioned_ones():
+    from sweep.report.cost import cost_curve
+
+    # three conditioned pairs (evaluation only), then two verification trials of two seeds each
+    complete = pd.DataFrame({"number": [0, 1, 2, 3, 4], "state": ["COMPLETE"] * 5, "n_seeds": [2] * 5, "verifies": [math.nan] * 3 + [0, 2],
+                             "train_seconds": [0.0, 0.0, 0.0, 3.0, 4.0], "evaluate_seconds": [0.5] * 5,
+                             "top_100_accuracy": [0.1] * 5, "rmse": [1.0] * 5, "counts_for_front": [True] * 5,
+                             "tutorial_pair": [""] * 5})
+    attrs = {KIND_ATTR: CONDITIONED, "trainings": [{"seconds": {"train": 4.0}}, {"seconds": {"train": 5.0}}]}
+    spent = for_study(attrs).cost(complete, attrs)
+    assert (spent["pairs"], spent["verified"]) == (3, 2)
+    assert (spent["trainings"], spent["verification_trainings"]) == (2 + 4, 4)
+    assert spent["training_seconds"] == 9.0 + 7.0 and spent["verification_training_seconds"] == 7.0
+    curve = cost_curve(complete, spent, {"top_100_accuracy": 0.0, "rmse": 2.0})
+    assert curve["trainings"].tolist() == [2, 2, 2, 4, 6]  # the two models first, then each verification's seeds
+    assert curve["seconds"].tolist() == [9.5, 10.0, 10.5, 14.0, 18.5]  # their training, each evaluation, each training

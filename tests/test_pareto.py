@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sweep.pareto import knee, pareto_front, trivial_reference
+from sweep.pareto import greedy_hypervolume, knee, pareto_front, trivial_reference
 
 DIRECTIONS = ("maximize", "minimize")
 
@@ -124,6 +124,24 @@ def test_the_knee_breaks_ties_by_order_and_has_nothing_to_say_without_points():
     assert knee([(0.2, 1.0), (0.2, 1.0)], DIRECTIONS, (0.0, 2.0)) == 0
     assert knee([], DIRECTIONS, (0.0, 2.0)) is None
     assert knee([(np.nan, 1.0)], DIRECTIONS, (0.0, 2.0)) is None
+
+
+# A hand-made front from the reference (top-100 0, RMSE 2): each point's box alone is top × (2 − RMSE).
+GREEDY_FRONT = [(0.10, 1.0), (0.20, 1.2), (0.22, 1.3), (0.35, 1.7)]  # boxes 0.10, 0.16, 0.154, 0.105
+
+
+def test_the_greedy_choice_takes_the_largest_box_then_what_adds_the_most_not_the_next_largest_box():
+    # After (0.20, 1.2): (0.10, 1.0) adds its strip below RMSE 1.2, 0.10 × 0.2 = 0.02; (0.22, 1.3) adds
+    # 0.02 × 0.7 = 0.014; (0.35, 1.7) adds 0.15 × 0.3 = 0.045. After that too: (0.10, 1.0) still adds 0.02,
+    # (0.22, 1.3) only 0.02 × 0.4 = 0.008. The second-largest box alone, (0.22, 1.3), comes last.
+    assert greedy_hypervolume(GREEDY_FRONT, DIRECTIONS, (0.0, 2.0), 4) == [1, 3, 0, 2]
+    assert greedy_hypervolume(GREEDY_FRONT, DIRECTIONS, (0.0, 2.0), 2) == [1, 3]
+
+
+def test_the_greedy_choice_takes_every_point_when_asked_for_more_and_ties_go_to_the_earlier():
+    assert sorted(greedy_hypervolume(GREEDY_FRONT, DIRECTIONS, (0.0, 2.0), 10)) == [0, 1, 2, 3]
+    assert greedy_hypervolume([(0.1, 1.0), (0.1, 1.0)], DIRECTIONS, (0.0, 2.0), 1) == [0]
+    assert greedy_hypervolume([], DIRECTIONS, (0.0, 2.0), 3) == []
 
 
 def test_the_reference_is_what_doing_nothing_scores_or_the_fixed_fallback():

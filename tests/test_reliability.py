@@ -46,6 +46,8 @@ def values_match_the_fake_trainer(trial) -> bool:
 
 # 1. Bad study files ------------------------------------------------------------------------
 
+CONDITIONED_FILE = ("[study]\nname='x'\nkind='conditioned'\n[search.rating_weight]\nlow=0.1\nhigh=10.0\n"
+                    "[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n[conditioned]\n")
 BAD_FILES = {
     "invalid TOML": ("[study\nname = 'x'", "invalid TOML"),
     "unknown key": ("[study]\nname = 'x'\ncolour = 1\n", "study.colour"),
@@ -60,6 +62,9 @@ BAD_FILES = {
                    "search.rating_weight"),
     "unknown sampler": ("[study]\nname='x'\nsampler='cmaes-ish'\n[search.rating_weight]\nlow=1e-3\nhigh=1.0\n"
                         "[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n", "study.sampler"),
+    "negative verify": (CONDITIONED_FILE + "verify = -1\n", "conditioned.verify"),
+    "fractional verify": (CONDITIONED_FILE + "verify = 2.5\n", "conditioned.verify"),
+    "verify as text": (CONDITIONED_FILE + "verify = \"all\"\n", "conditioned.verify"),
     "unknown direction": ("[study]\nname='x'\ndirections=['up', 'minimize']\n[search.rating_weight]\nlow=1e-3\nhigh=1.0\n"
                           "[search.retrieval_weight]\nlow=1e-3\nhigh=1.0\n", "study.directions"),
 }

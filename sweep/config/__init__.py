@@ -237,7 +237,8 @@ class ConditionedConfig:
     """`[conditioned]`: one weight-conditioned training per seed (study.replicates seeds), then
     evaluation at the tutorial's pairs, a named study's pairs and a grid. Training draws each
     weight log-uniformly over the study's [search] ranges; `grid` and `pairs_of` choose only
-    what is evaluated, so changing them re-evaluates the stored models without retraining."""
+    what is evaluated, so changing them re-evaluates the stored models without retraining, and
+    `verify` only how many front pairs are then trained statically (sweep.verification)."""
 
     epochs: int = bounded(9, COUNT)  # the tutorial's 3 epochs, three times: about three static trainings' time
     # hidden units of the MLP from the log-weights to FiLM's scale and shift; 0: no FiLM
@@ -260,8 +261,13 @@ class ConditionedConfig:
     narrow_after: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="never"))
     grid: int = bounded(9, Range(2, LARGEST_INTEGER, whole=True, zero="no grid"))  # grid x grid log-spaced pairs
     pairs_of: str | None = None  # also evaluate every weight pair of this (per-pair) study in the storage
+    # then train this many of the conditioned front's pairs statically, as per-pair trials (sweep.verification)
+    verify: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="no verification"))
 
 
+# [conditioned] keys that choose which pairs the trained models are evaluated at, and how many of the
+# front's pairs are then trained statically ([train] settings, already hashed): outside the spec hash
+CONDITIONED_CHOICES = ("grid", "pairs_of", "verify")
 # [study] keys that say how long and how a study runs, not what its results are: outside the spec hash
 RUN_CONTROLS = ("n_trials", "timeout", "max_failed_trials", "keep_models", "patience", "min_gain", "prune")
 
@@ -303,10 +309,10 @@ class StudySpec:
         kind = identity["study"].pop("kind")
         if kind == "sweep":  # and so do studies from before conditioned training
             identity.pop("conditioned")
-        else:  # what is evaluated is not what was trained: a new grid reuses the stored models
+        else:  # what is evaluated (or verified) is not what was trained: a new grid reuses the stored models
             identity["study"]["method"] = kind  # the key's name when these studies were first stored: same hash
             identity["conditioned"] = {key: value for key, value in identity["conditioned"].items()
-                                       if key not in ("grid", "pairs_of")}
+                                       if key not in CONDITIONED_CHOICES}
         return identity
 
     @property

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sweep.kinds import CONDITIONED, for_study
+from sweep.kinds import CONDITIONED, for_study, verification_rows
 from sweep.report.hypervolume import hypervolume_curve
 
 
@@ -21,14 +21,20 @@ def compute(frame: pd.DataFrame, study_attrs: dict) -> dict:
 
 def cost_curve(frame: pd.DataFrame, spent: dict, reference: dict) -> pd.DataFrame:
     """The hypervolume of the COMPLETE trials so far against what they cost: `trainings` (a per-pair
-    study trains each pair's seeds; a conditioned one all its models before the first pair) and
+    study trains each pair's seeds; a conditioned one all its models before the first pair, then its
+    verification trials' seeds, if any) and
     wall `seconds` (training plus evaluation); with each trial's `tutorial_pair` and `method`."""
     complete = frame[frame["state"] == "COMPLETE"].sort_values("number").reset_index(drop=True)
     curve = hypervolume_curve(complete, reference)
     evaluate = complete["evaluate_seconds"].to_numpy(float) if "evaluate_seconds" in complete else np.zeros(len(complete))
-    if spent["kind"] == CONDITIONED:
-        trainings = np.full(len(complete), float(spent["trainings"]))
-        seconds = spent["training_seconds"] + np.cumsum(np.nan_to_num(evaluate))
+    if spent["kind"] == CONDITIONED:  # its verification trials (per-pair trials) add their own trainings
+        static = verification_rows(complete)
+        upfront = spent["trainings"] - spent.get("verification_trainings", 0)
+        seeds = complete["n_seeds"].to_numpy(float) if "n_seeds" in complete else np.zeros(len(complete))
+        trainings = upfront + np.cumsum(np.where(static, seeds, 0.0))
+        train = complete["train_seconds"].to_numpy(float) if "train_seconds" in complete else np.zeros(len(complete))
+        seconds = (spent["training_seconds"] - spent.get("verification_training_seconds", 0.0)
+                   + np.cumsum(np.nan_to_num(evaluate) + np.where(static, np.nan_to_num(train), 0.0)))
     else:
         trainings = np.cumsum(complete["n_seeds"].to_numpy(float))
         train = complete["train_seconds"].to_numpy(float) if "train_seconds" in complete else np.zeros(len(complete))
@@ -64,6 +70,8 @@ def side_by_side(frames: dict, studies: list, volumes: dict) -> dict:
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         how = "conditioned: one model per seed" if row["kind"] == CONDITIONED else "one model per pair and seed"
+        if row.get("verified"):
+            how += f", {row['verified']} of its pairs verified statically"
         lines.append(f"| {row['study']} | {how} | {row['pairs']} | {row['front']} | {row['trainings']} | "
                      f"{row['training_seconds']:.1f} | {row['hypervolume']:.4g} | {_percent(row['hypervolume_ratio'])} | "
                      f"{_ratio(row['training_seconds_ratio'])} |")
@@ -89,8 +97,12 @@ def compute_lines(spent: dict) -> list[str]:
         return []
     how = ("one conditioned model per seed, every pair evaluated from it" if spent["kind"] == CONDITIONED
            else "one model per weight pair and seed")
+    verified = spent.get("verified", 0)
+    trainings = spent["trainings"] - spent.get("verification_trainings", 0)
+    also = (f", and {verified} of its front's pairs verified by {spent['verification_trainings']} static trainings "
+            "(one model per pair and seed)" if verified else "")
     return ["## Compute", "",
-            f"{spent['pairs']} weight pairs from {spent['trainings']} trainings ({how}): "
+            f"{spent['pairs']} weight pairs from {trainings} trainings ({how}){also}: "
             f"{spent['training_seconds']:.1f} s training, {spent['evaluation_seconds']:.1f} s evaluating "
             "(wall seconds of the processes that ran them; failed trials not counted).", ""]
 

@@ -3,7 +3,7 @@
 The Pareto plot is inlined as SVG; each trial's marker is an SVG group `point-<i>` (see
 `plots.pareto_figure`), which the page's script gives a tooltip: trial, weights, every
 metric ± its seed spread, seeds, p_pareto (a method trial: P(dominated)), whether a conditioned
-pair was extrapolated, and the `sweep predict/recommend` commands that use the trial's model. The
+pair was extrapolated or verified, and the `sweep predict/recommend` commands that use the trial's model. The
 page opens with a lede generated from summary.json (sweep.report.lede) and how to read the plot;
 the trials follow as a table sortable by any column, objectives first.
 The page comes from a Jinja2 template; the summary's Markdown is rendered by markdown-it-py.
@@ -43,6 +43,7 @@ TABLE_COLUMNS = [  # (column, heading, description)
     ("weight_scale", "scale", "rating_weight + retrieval_weight"),
     *[(metric, metric, "mean over seeds; ± one standard deviation") for metric in METRICS if metric not in OBJECTIVES],
     ("n_seeds", "seeds", "number of seeds trained (a conditioned study: trainings it was evaluated from)"),
+    ("verifies", "verifies", "a static model trained at this conditioned trial's pair (`[conditioned] verify`)"),
     ("seconds", "seconds", "mean seconds per seed (build, train, evaluate)"),
     ("fail_reason", "failure", "why the trial failed"),
 ]
@@ -116,10 +117,13 @@ def point_details(frames: dict[str, pd.DataFrame], points: list, knees: dict, co
         study_words = shlex.quote(study) + storage
         method = row.get("method", "")
         extrapolated = row.get("in_trained_range") is False
+        verifies = row.get("verifies", math.nan)  # NaN unless a verification trial (sweep.verification)
         badges = [label for label, holds in (("on the front", bool(row["pareto"])), ("knee", knees.get(study) == number),
                                              (f"tutorial {row['tutorial_pair']}", bool(row["tutorial_pair"])),
                                              (f"method {method}: weights where its training ended", bool(method)),
                                              ("from the conditioned model", bool(row.get("conditioned", False))),
+                                             (f"verified: a static model trained at trial {_number(verifies)}'s pair",
+                                              verifies == verifies),
                                              ("EXTRAPOLATED: outside the weight ranges the model was trained on",
                                               extrapolated))
                   if holds]
@@ -143,7 +147,9 @@ def point_details(frames: dict[str, pd.DataFrame], points: list, knees: dict, co
 def _table(frames: dict[str, pd.DataFrame], points: list) -> tuple[list, list]:
     ids = {point: f"point-{index}" for index, point in enumerate(points)}
     several = len(frames) > 1
-    columns = [(column, name, title) for column, name, title in TABLE_COLUMNS if several or column != "study"]
+    verified = any("verifies" in frame for frame in frames.values())
+    columns = [(column, name, title) for column, name, title in TABLE_COLUMNS
+               if (several or column != "study") and (verified or column != "verifies")]
     rows = []
     for study, frame in frames.items():
         for record in frame.to_dict("records"):

@@ -2,7 +2,8 @@
 
 Axes: x = RMSE (lower is better), y = top-100 accuracy (higher is better). The main panel
 shows the front (limits from `layout.panel_limits`); what lies beyond it is drawn at the
-edge as an arrow with its value and, with everything else, in the overview beside it. Every
+edge as an arrow with its value and, with everything else, in the overview beside it. A conditioned
+study's verification trial (sweep.verification) is a hexagon, dotted to the point it verifies. Every
 trial's marker is its own SVG group `point-<i>` (in the order of the returned list), which
 the interactive page hooks its tooltips to.
 """
@@ -36,6 +37,7 @@ DIRECTIONS = tuple(DIRECTION[metric] for metric in AXES)
 STUDY_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
 STUDY_MARKERS = ("o", "s", "^", "D", "v", "P")
 TRIAL_SIZE, TUTORIAL_SIZE, ARROW_SIZE, METHOD_SIZE = 7.0, 13.0, 9.0, 14.0  # marker widths in points
+VERIFIED_MARKER, VERIFIED_SIZE = "h", 9.0  # a conditioned study's verification trial (sweep.verification)
 FAINT_SIZE = 4.0  # a comparison's evaluations off their study's front
 FONT = 9.0  # the smallest text: 9 pt at the saved size
 ZERO_WEIGHT_ENDS = {-math.inf: ("ratings-only", "s", "#d9d9d9"), math.inf: ("retrieval-only", "D", "#ffd92f")}
@@ -145,7 +147,7 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
         finite = ratios[np.isfinite(ratios)]
         if finite.size:
             norm = Normalize(finite.min(), finite.max())
-    extrapolated = False
+    extrapolated = verified = False
     for index, (study, frame) in enumerate(frames.items()):
         complete = _complete(frame)
         if complete.empty:
@@ -168,8 +170,12 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
             ratio, method = row.log10_weight_ratio, getattr(row, "method", "")
             fill, marker, size = (cmap(norm(ratio)) if single and math.isfinite(ratio) else colour), shape, TRIAL_SIZE
             edge, alpha, layer = "black", 1.0, 4.5 if row.Index in on_front else 4
+            verifies = getattr(row, "verifies", math.nan)
             if method:
                 fill, marker, size = METHOD_COLOURS.get(method, "black"), "*", METHOD_SIZE
+            elif verifies == verifies:  # not NaN: a static model at a conditioned pair, tied to it
+                marker, size, verified = VERIFIED_MARKER, VERIFIED_SIZE, True
+                _verification_line(axes, complete, row, int(verifies), "0.35" if single else colour)
             elif single and ratio in ZERO_WEIGHT_ENDS:
                 _, marker, fill = ZERO_WEIGHT_ENDS[ratio]
             elif single and math.isnan(ratio):
@@ -225,7 +231,8 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
                              label=f"hypervolume reference point\n(RMSE {reference['rmse']:.3f}, "
                                    f"top-100 {reference['top_100_accuracy']:.3f})"))
     _draw_marks(axes, marks)
-    legend += _key_entries(frames, single, knees, extrapolated, any(m["style"]["marker"] in "<>^v" for m in marks))
+    legend += _key_entries(frames, single, knees, extrapolated, any(m["style"]["marker"] in "<>^v" for m in marks),
+                           verified)
     unplaced = place_labels(axes, [Label(text, marks[mark]["at"], colour) for text, mark, colour in labels])
     for label in unplaced:  # no free place in the panel: listed in the legend instead of covering anything
         legend.append(Line2D([], [], ls="none", label=f"{label.text}\n  at RMSE {label.anchor[0]:.3f}, "
@@ -289,7 +296,16 @@ def _reference_lines(axes, overview, context, legend) -> None:
         legend.append(Line2D([], [], color=colour, ls=style, lw=0.9, label=label))
 
 
-def _key_entries(frames: dict, single: bool, knees: dict, extrapolated: bool, arrows: bool) -> list:
+def _verification_line(axes, complete: pd.DataFrame, row, verified: int, colour) -> None:
+    """A dotted line from a verification trial to the conditioned trial whose pair it trained."""
+    target = complete[complete["number"] == verified]
+    if not target.empty:
+        axes.plot([row.rmse, float(target["rmse"].iloc[0])], [row.top_100_accuracy,
+                  float(target["top_100_accuracy"].iloc[0])], color=colour, ls=":", lw=0.9, zorder=3.9)
+
+
+def _key_entries(frames: dict, single: bool, knees: dict, extrapolated: bool, arrows: bool,
+                 verified: bool = False) -> list:
     entries = [Line2D([], [], color="0.55", lw=0.8, marker="|", ms=6, label="seed spread (±1 std)"),
                Line2D([], [], marker="o", ms=TUTORIAL_SIZE, mfc="none", mec="tab:red", mew=1.8, ls="none",
                       label="tutorial's published")]
@@ -300,6 +316,9 @@ def _key_entries(frames: dict, single: bool, knees: dict, extrapolated: bool, ar
     if any("method" in f and (f["method"] != "").any() for f in frames.values()):
         entries.append(Line2D([], [], marker="*", ms=11, mfc="0.7", mec="black", ls="none",
                               label="adaptive weighting method (labelled)"))
+    if verified:
+        entries.append(Line2D([], [], marker=VERIFIED_MARKER, ms=VERIFIED_SIZE, mfc="0.7", mec="black", ls=":",
+                              color="0.35", label="verified: a static model trained at a\nconditioned pair (dotted: to it)"))
     if extrapolated:
         entries.append(Line2D([], [], marker="o", ms=TRIAL_SIZE, mfc="white", mec="black", ls="none",
                               label="hollow: extrapolated (outside\nthe trained weight ranges)"))

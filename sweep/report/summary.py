@@ -18,7 +18,7 @@ from sweep.config import recorded_rating_fraction, recorded_spec, recorded_valid
 from sweep.config.coordinates import RATIO_AND_SCALE, WEIGHTS, ratio_and_scale
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
-from sweep.report import methods, trivial
+from sweep.report import methods, trivial, verified
 from sweep.report.cost import compute, compute_lines
 from sweep.report.tutorial import SEED_METRICS, changed_settings, comparison, comparison_lines
 
@@ -99,7 +99,9 @@ def markdown(findings: StudyFindings, command: str) -> str:
                   + "top-100 accuracy | RMSE | p_pareto | knee |",
                   "|---|---|---|---|---|---|---|" + ("---|---|" if by_ratio else "")]
         for row in front.itertuples(index=False):
-            label = f" ({row.tutorial_pair})" if row.tutorial_pair else ""
+            verifies = getattr(row, "verifies", math.nan)
+            label = (f" ({row.tutorial_pair})" if row.tutorial_pair
+                     else f" (verifies {int(verifies)})" if verifies == verifies else "")
             coordinates = " | ".join(f"{value:.4g}" for value in ratio_and_scale(row.rating_weight, row.retrieval_weight))
             lines.append(
                 f"| {row.number}{label} | {row.rating_weight:.4g} | {row.retrieval_weight:.4g} | "
@@ -115,6 +117,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
     if volume and study_health["complete"]:
         lines += hypervolume_lines(volume)
     lines += compute_lines(compute(frame, study_attrs))
+    lines += verified.markdown_lines(verified.rows(frame))
     lines += methods.markdown_lines(judged or [])
     lines += comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs),
                               changed_settings(recorded_spec(study_attrs).get("train", {})))
@@ -163,6 +166,7 @@ def document(findings: StudyFindings, command: str) -> dict:
         "knee": knee,
         "knee_interval": knee_interval(frame, knee) if knee is not None else None,
         "tutorial_pairs": tutorial[columns].to_dict("records"),
+        **({"verified": verified.rows(frame)} if verified.rows(frame) else {}),  # a conditioned study's verify
         "hypervolume": volume,
         "methods": judged or [],
         "comparison": compared,

@@ -12,7 +12,8 @@ trial is judged against the front, never on it), and `pareto` marks the ones on 
 which the trial is on it. A study chosen on a validation slice (`[data] validation`) has its
 metrics there and the test split's beside them (`test_<metric>`); a pruned trial, the epoch it
 was stopped after (`pruned_epoch`); a trial with a learning curve, each epoch's objectives and
-loss as JSON (`curves`, read by sweep.report.curves).
+loss as JSON (`curves`, read by sweep.report.curves); a conditioned study's verification trial
+(a per-pair trial like any other, sweep.verification), the conditioned trial it verifies (`verifies`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
                 row[f"test_{metric}"] = summary.test_metrics.get(metric, math.nan)
         if record.pruned_epoch is not None:
             row["pruned_epoch"] = record.pruned_epoch
+        if record.verifies is not None:
+            row["verifies"] = record.verifies
         curves = learning_curves(record, objectives)
         if curves:
             row["curves"] = json.dumps(curves, sort_keys=True)

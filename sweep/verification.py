@@ -1,0 +1,141 @@
+"""`[conditioned] verify = K`: after a conditioned study's pairs are evaluated, K pairs of its front
+trained statically, each an ordinary per-pair trial of the same study.
+
+The conditioned model's front says where the good trade-offs lie; a static model trained at one of
+those pairs is a model the user can serve with no question about conditioning, and the two points at
+the same pair show how far the conditioned model's numbers can be trusted there.
+
+- **Which pairs**: the front of the study's conditioned trials (their mean metrics on the study's
+  objectives), among the pairs the models were trained for (`in_trained_range`: serving may not
+  extrapolate, so neither may verifying). Of the front's points, K are taken greedily by hypervolume
+  from the trivial baselines (the report's reference point, sweep.pareto.trivial_reference): first
+  the point of the largest hypervolume alone, then the one that adds the most, and so on
+  (sweep.pareto.greedy_hypervolume), so a small K spans the front rather than crowding one end.
+  A front of fewer than K points is verified whole, and the run says so.
+- **How**: each pair is enqueued with its weights and trained by the per-pair studies' own trial
+  code (sweep.per_pair.make_objective, with the study's trainer): the study's [train] settings,
+  `replicates` seeds, and those the conditioned trainings' own seeds, so a verified point compares
+  like for like with the point it verifies. The first seed's model is stored, as a per-pair trial's
+  is. The record is kind "pair" with `verifies`, the conditioned trial's number (sweep.record), so
+  the report, `compare`, `pick`, `predict`, `recommend` and `export` read it as the per-pair trial
+  it is.
+- **Idempotent**: a chosen pair whose conditioned trial already has a COMPLETE, waiting or running
+  verification trial is not enqueued again; each trial is stored as it finishes, so a crash loses
+  only the trial running then (failed by Optuna, or, once its heartbeat lapses, retried). A later
+  run on a changed front (a denser grid) verifies its new choice; what was verified stays.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import numpy as np
+
+from sweep import SweepError
+from sweep.config import StudySpec
+from sweep.pareto import front_points, greedy_hypervolume, pareto_front, trivial_reference
+from sweep.per_pair import make_objective
+from sweep.progress import trial_line
+from sweep.record import CONDITIONED, VERIFIES_ATTR, TrialRecord, kind_of
+from sweep.study import fail_stale_trials
+from sweep.trainers import trainer_named
+from sweep.training import TrialFailed
+
+PENDING = ("COMPLETE", "WAITING", "RUNNING")  # a verification trial in one of these states needs no other
+
+
+def servable_conditioned(trials) -> list:
+    """The study's COMPLETE conditioned trials at pairs its models were trained for."""
+    servable = []
+    for trial in trials:
+        origin = TrialRecord.from_attrs(trial.user_attrs).conditioned
+        if trial.state.name == "COMPLETE" and kind_of(trial.user_attrs) == CONDITIONED and origin and origin.in_trained_range:
+            servable.append(trial)
+    return servable
+
+
+def front_to_verify(trials, objectives, directions, reference, count: int) -> tuple[list[int], int]:
+    """The numbers of up to `count` conditioned trials on the servable conditioned front, in the order
+    the greedy hypervolume choice takes them, and how many points that front has."""
+    numbers, points = front_points(servable_conditioned(trials), objectives)
+    if not numbers:
+        return [], 0
+    on_front = np.flatnonzero(pareto_front(points, directions))
+    order = greedy_hypervolume(points[on_front], directions, reference, count)
+    return [numbers[on_front[index]] for index in order], len(on_front)
+
+
+def verifications(trials) -> dict[int, set[str]]:
+    """Conditioned trial number -> the states of the verification trials of its pair."""
+    found: dict[int, set[str]] = {}
+    for trial in trials:
+        target = trial.user_attrs.get(VERIFIES_ATTR)
+        if target is not None:
+            found.setdefault(int(target), set()).add(trial.state.name)
+    return found
+
+
+def enqueue(study, trial) -> None:
+    """A verification trial of a conditioned trial's pair, with its seeds, waiting to be trained."""
+    record = TrialRecord.from_attrs(trial.user_attrs)
+    study.enqueue_trial({}, user_attrs={VERIFIES_ATTR: trial.number, "rating_weight": record.rating_weight,
+                                        "retrieval_weight": record.retrieval_weight, "seeds": list(record.seeds)},
+                        skip_if_exists=False)
+
+
+def verify_front(study, storage, spec: StudySpec, prepared, store, options, progress) -> int:
+    """Train the pairs `[conditioned] verify` asks for that are not verified yet (module docstring), with
+    `options`' trainer and heartbeat; the number of conditioned trials verified (a COMPLETE verification
+    trial each) when done. Raises SweepError when one failed."""
+    count = spec.conditioned.verify if spec.conditioned else 0
+    if not count:
+        return 0
+    fail_stale_trials(study, storage, options.heartbeat.grace)  # a lost verification is retried
+    trials = study.get_trials(deepcopy=False)
+    reference = trivial_reference(spec.study.objectives, study.user_attrs.get("context_baselines"))
+    chosen, front = front_to_verify(trials, spec.study.objectives, spec.study.directions, reference, count)
+    if not front:
+        progress.say(f"verify = {count}: no conditioned trial inside the trained ranges; nothing to verify")
+    elif front < count:
+        progress.say(f"verify = {count}: the conditioned front has {front} point(s) inside the trained ranges; "
+                     "verifying all of them")
+    states, by_number = verifications(trials), {trial.number: trial for trial in trials}
+    for number in chosen:
+        if not states.get(number, set()) & set(PENDING):
+            enqueue(study, by_number[number])
+    current = [t for t in study.get_trials(deepcopy=False) if VERIFIES_ATTR in t.user_attrs]
+    waiting = [t for t in current if t.state.name == "WAITING"]
+    running = [t.number for t in current if t.state.name == "RUNNING"]
+    if running:
+        progress.say(f"verification trial(s) {', '.join(map(str, running))} running elsewhere, or lost less than "
+                     f"{options.heartbeat.grace} s ago (a later run retries a lost one)")
+    if waiting:
+        progress.say(f"verifying {len(waiting)} front pair(s) statically: per-pair trials, "
+                     f"{spec.study.replicates} seed(s) each, {spec.train.epochs} epoch(s)")
+    elif front and not running:
+        progress.say(f"the {len(chosen)} front pair(s) chosen to verify are verified; nothing to train")
+    train = make_objective(spec, prepared, trainer_named(options.trainer), f"{socket.gethostname()}:{os.getpid()}",
+                           store)
+
+    def objective(trial):
+        if VERIFIES_ATTR not in trial.user_attrs:  # the waiting ones were taken by another process meanwhile
+            trial.set_user_attr("fail_reason", "surplus trial")
+            raise TrialFailed("surplus trial", "every verification was already taken; nothing to train")
+        return train(trial)
+
+    finished = []
+
+    def report(study, trial) -> None:
+        finished.append(trial)
+        progress.note(trial_line(trial))
+
+    for _ in waiting:  # one trial per call: Optuna hands out a waiting one first (the objective refuses any other)
+        study.optimize(objective, n_trials=1, catch=(TrialFailed,), callbacks=[report], gc_after_trial=False)
+    failed = [trial for trial in finished if trial.state.name != "COMPLETE"]
+    if failed:
+        first = failed[0]
+        raise SweepError(f"{len(failed)} verification trial(s) failed, e.g. trial {first.number} (verifies trial "
+                         f"{first.user_attrs.get(VERIFIES_ATTR)}): {first.user_attrs.get('fail_reason', '?')}; "
+                         "`sweep report` lists them, and running again retries them")
+    return sum("COMPLETE" in found for found in verifications(study.get_trials(deepcopy=False)).values())
