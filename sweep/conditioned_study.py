@@ -268,7 +268,7 @@ def narrowing(model, config: ConditionedConfig, prepared, train_config, seed: in
         preferences = np.linspace(bounds[0], bounds[1], NARROW_POINTS)
         metrics = [evaluate(model.at(*pair), slice_rows, candidates, train_config.eval_batch_size)
                    for pair in preference_pairs(preferences, config.reference)]
-        return narrowed_bounds(preferences, [[m["top_100_accuracy"], m["rmse"]] for m in metrics])
+        return narrowed_bounds(preferences, np.array([[m["top_100_accuracy"], m["rmse"]] for m in metrics]))
 
     return train, narrow
 
