@@ -41,7 +41,7 @@ from benchmarks.front_made_of import context, runs_array, tutorial_trials
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY_FILE = ROOT / "studies" / "conditioned.toml"
-SEEDS = protocol.Seeds((101, 102), (1, 2, 3, 4, 5))
+SEEDS = protocol.Seeds((101, 102, 103, 104), (1, 2, 3, 4, 5))
 LIKE_FOR_LIKE_PAIRS = 50
 GOAL = {"hypervolume_share": 0.98, "interval_low": 0.95, "trainings_worth": 3.0,
         "front_ends": {"top_100_accuracy": 0.28, "rmse": 0.955}}
@@ -49,7 +49,7 @@ BORROWED = {"rating_weight": (2.0, 130.0), "retrieval_weight": (0.02, 0.2)}
 
 # name: (what it shows, changes to [conditioned], search ranges or None)
 VARIANTS = {
-    "shipped": ("studies/conditioned.toml: preference draws through the reference pair (30, 0.1)", {}, None),
+    "shipped": ("studies/conditioned.toml: preference draws through the reference pair (30, 0.1), no FiLM", {}, None),
     "reference-0.03": ("reference pair (30, 0.03)", {"reference": (30.0, 0.03)}, None),
     "reference-0.3": ("reference pair (30, 0.3)", {"reference": (30.0, 0.3)}, None),
     "reference-10": ("reference pair (10, 0.1)", {"reference": (10.0, 0.1)}, None),
@@ -61,15 +61,17 @@ VARIANTS = {
     "epochs-15": ("15 epochs", {"epochs": 15}, None),
     "rate-0.1": ("Adagrad 0.1, the tutorial's rate", {"learning_rate": 0.1}, None),
     "rate-0.025": ("Adagrad 0.025", {"learning_rate": 0.025}, None),
-    "no-film": ("no FiLM: only the rating MLP sees the pair (conditioning_width 0)", {"conditioning_width": 0}, None),
-    "width-64": ("conditioning MLP of 64 units", {"conditioning_width": 64}, None),
+    "film-16": ("FiLM of the user vectors, its MLP 16 units wide (conditioning_width 16)", {"conditioning_width": 16}, None),
+    "film-64": ("FiLM, 64 units", {"conditioning_width": 64}, None),
+    "epochs-12": ("12 epochs", {"epochs": 12}, None),
     "no-zero-pairs": ("no single-task examples (zero_share 0)", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
     "borrowed-ranges": ("each weight log-uniform over ranges borrowed from the sweep's front (2–130 × 0.02–0.2)",
                         {"draws": "example"}, BORROWED),
 }
-SELECTED_AMONG = ("shipped", "reference-0.03", "reference-0.3", "reference-10", "reference-100")
+SELECTED_AMONG = ("shipped", "reference-0.03", "reference-0.3", "reference-10", "reference-100", "film-16", "film-64",
+                  "narrow-3", "narrow-5", "epochs-6", "epochs-12", "rate-0.1", "rate-0.025")
 
 
 def variant_spec(spec, changes: dict, ranges: dict | None):

@@ -303,3 +303,18 @@ def test_a_benchmark_study_runs_as_a_user_runs_it_with_the_fake_trainer(tmp_path
     assert [t["state"] for t in plain["trials"]].count("COMPLETE") == 8
     assert sum(t["epochs_trained"] for t in pruned["trials"]) < 24 or "PRUNED" not in [t["state"] for t in pruned["trials"]]
     assert plain["context_baselines"] and plain["wall_seconds"] > 0
+
+
+def test_the_hybrid_verifies_the_front_pairs_verify_would_choose_inside_the_trained_ratios():
+    import numpy as np
+
+    from benchmarks.conditioned_hybrid import chosen_pairs
+
+    pairs = [[1.0, 0.1], [2.0, 0.1], [3.0, 0.1], [4.0, 0.1], [5.0, 0.1]]
+    trained = [True, True, True, True, False]
+    metrics = np.array([[0.2, 1.5], [0.5, 1.0], [0.1, 1.9], [0.3, 0.5], [0.9, 0.1]])
+    reference = {"top_100_accuracy": 0.0, "rmse": 2.0}
+    # Front of the trained pairs: 1 (0.5, 1.0) and 3 (0.3, 0.5); pair 4 is best but untrained, 0 and 2 dominated.
+    # Alone: pair 1 holds 0.5 × 1.0 = 0.5, pair 3 holds 0.3 × 1.5 = 0.45: pair 1 first.
+    assert chosen_pairs(pairs, trained, metrics, reference, 5) == [(2.0, 0.1), (4.0, 0.1)]
+    assert chosen_pairs(pairs, trained, metrics, reference, 1) == [(2.0, 0.1)]

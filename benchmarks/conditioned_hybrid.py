@@ -1,0 +1,131 @@
+"""The hybrid: one conditioned training plus K static trainings at the pairs its front points to, against TPE.
+
+`[conditioned] verify = K` trains K pairs of the conditioned front statically. Measured here, under
+the protocol (benchmarks/protocol.py), from the committed benchmarks/results/conditioned.json (its
+report-seed run: the shipped variant's models evaluated at every pair, per training):
+
+- for each report seed: the pairs of that training's front (inside the trained ratios) chosen
+  greedily by hypervolume from the trivial baselines, as `verify` chooses them
+  (sweep.pareto.greedy_hypervolume), each trained statically with the tutorial's settings and that
+  seed; the hybrid's front is those K static models alone (what a user can serve without the
+  conditioned model), in 1 + K trainings;
+- TPE with as many trainings: the first 1 + K trials of each of the sampler benchmark's TPE studies
+  (benchmarks/results/samplers.json: the same search range and training, one seed per trial);
+- like for like: each side's single-seed fronts against the sweep's single-seed fronts
+  (reports/tutorial/trials.csv), at the three references; medians and 95 % bootstrap intervals over
+  seeds. Writes `hybrid` and `goal.hybrid` into the conditioned result file.
+
+    scripts/bench-conditioned-hybrid [--verify 11]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import protocol
+from benchmarks.front_made_of import context, runs_array, tutorial_trials
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT = ROOT / "benchmarks" / "results" / "conditioned.json"
+SAMPLERS = ROOT / "benchmarks" / "results" / "samplers.json"
+GOAL = {"hypervolume_share": 0.98, "trainings": 12}
+
+
+def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dict, count: int) -> list:
+    """The training's front (trained pairs only), `count` of its pairs taken greedily by hypervolume."""
+    from sweep.pareto import greedy_hypervolume, pareto_front
+
+    directions = ("maximize", "minimize")
+    inside = [index for index, ok in enumerate(trained) if ok]
+    points = metrics[inside]
+    on_front = np.flatnonzero(pareto_front(points, directions))
+    order = greedy_hypervolume(points[on_front], directions,
+                               [reference["top_100_accuracy"], reference["rmse"]], count)
+    return [tuple(pairs[inside[on_front[index]]]) for index in order]
+
+
+def shares(fronts: list[np.ndarray], sweep_fronts: list[np.ndarray], ctx: dict) -> dict:
+    """Each front's hypervolume over the sweep's median single-seed front's, at the three references."""
+    from sweep.report.hypervolume import hypervolume
+
+    points = protocol.references(list(fronts) + list(sweep_fronts), ctx)
+    out = {}
+    for name, reference in points.items():
+        typical = float(np.median([hypervolume(front, reference) for front in sweep_fronts]))
+        out[name] = {"reference": reference,
+                     "share": protocol.median_interval([hypervolume(f, reference) / typical for f in fronts]).record()}
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verify", type=int, default=11, help="K, the static trainings after the conditioned one")
+    args = parser.parse_args(argv)
+
+    from benchmarks.machine import write_result
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data import load_prepared
+    from sweep.trial import train_and_evaluate
+
+    document = json.loads(RESULT.read_text())
+    if document.get("measured_on") != "report" or "shipped" not in document["variants"]:
+        raise SystemExit(f"{RESULT.relative_to(ROOT)} holds no report-seed run of the shipped variant; "
+                         "run scripts/bench-conditioned first")
+    shipped = document["variants"]["shipped"]["per_training_metrics"]
+    metrics = np.asarray(shipped["metrics"])  # pairs × trainings × 2
+    seeds = document["seeds"]["report_seeds"]
+    ctx = context()
+    reference = {"top_100_accuracy": ctx["chance_top_100_accuracy"], "rmse": ctx["global_mean_rmse"]}
+    sweep_runs = runs_array(tutorial_trials())
+    sweep_fronts = [sweep_runs[:, k, :] for k in range(sweep_runs.shape[1])]
+
+    spec = load_study_file(ROOT / "studies" / "tutorial.toml")
+    prepared = load_prepared(spec.data, run_config.data_dir(None))
+    hybrid_fronts, runs = [], []
+    for index, seed in enumerate(seeds):
+        pairs = chosen_pairs(shipped["pairs"], shipped["trained"], metrics[:, index, :], reference, args.verify)
+        static, seconds = [], []
+        for pair in pairs:
+            result = train_and_evaluate(pair[0], pair[1], seed, spec.model, spec.train, prepared)
+            static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
+            seconds.append(result.seconds.train + result.seconds.evaluate)
+        print(f"seed {seed}: {len(pairs)} pairs verified", file=sys.stderr, flush=True)
+        hybrid_fronts.append(np.asarray(static))
+        runs.append({"seed": seed, "pairs": [list(pair) for pair in pairs], "static_metrics": static,
+                     "static_seconds": seconds,
+                     "conditioned_metrics": [metrics[shipped["pairs"].index(list(pair)), index, :].tolist()
+                                             for pair in pairs]})
+    trainings = 1 + args.verify
+    samplers = json.loads(SAMPLERS.read_text())
+    tpe = [run for run in samplers["runs"] if run["sampler"] == "tpe"]
+    tpe_fronts = [np.asarray([[t["top_100_accuracy"], t["rmse"]] for t in run["trials"][:trainings]]) for run in tpe]
+    hybrid = {"verify": args.verify, "trainings": trainings, "runs": runs,
+              "command": " ".join(["python", "-m", "benchmarks.conditioned_hybrid", *(argv or sys.argv[1:])]),
+              "comparison": "each side's single-seed front against the sweep's single-seed fronts",
+              "hybrid_shares": shares(hybrid_fronts, sweep_fronts, ctx),
+              "tpe": {"source": "benchmarks/results/samplers.json", "study_seeds": [run["study_seed"] for run in tpe],
+                      "trials": trainings, "shares": shares(tpe_fronts, sweep_fronts, ctx)}}
+    share = hybrid["hybrid_shares"]["trivial"]["share"]
+    verdict = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"], *(share["interval"] or (None, None))),
+                               GOAL["hypervolume_share"])
+    hybrid["verdict"] = verdict
+    document["hybrid"] = hybrid
+    if "goal" in document:
+        document["goal"]["hybrid"] = {"trainings": trainings, "hypervolume_share": {
+            "median": share["median"], "low": (share["interval"] or [None])[0],
+            "high": (share["interval"] or [None, None])[1], "verdict": verdict}}
+    tpe_share = hybrid["tpe"]["shares"]["trivial"]["share"]
+    print(f"hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']} ({verdict}); "
+          f"TPE ({trainings} trials): {tpe_share['median']:.3f} {tpe_share['interval']}", file=sys.stderr)
+    write_result(RESULT, document)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
