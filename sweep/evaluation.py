@@ -39,6 +39,8 @@ Knows nothing of training or of studies. TensorFlow is imported when a model is 
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -95,7 +97,7 @@ def _evaluate_batch(model, candidate_embeddings, user_ids, title_ids, ratings):
 QUERY_ROWS = 65_536  # (pair, user) vectors per call: with the rating MLP's user part, 72 MiB at 256 units
 RATING_ROWS = 16_384  # (pair, test row)s per rating MLP product: its hidden layers (24 MiB) stay in cache
 POSITIVE_ROWS = 65_536  # (pair, test row)s whose query vectors are gathered at a time: 8 MiB at 32 dimensions
-SCORE_ELEMENTS = 2**20  # candidate scores sorted at a time: 4 MiB, in cache
+SCORE_ELEMENTS = 2**20  # candidate scores per sorted block: 4 MiB, in cache (a few blocks held at once)
 
 
 def evaluate_at_pairs(model, pairs, test_data: dict, candidate_ids: np.ndarray, top_k=TOP_K) -> list[dict]:
@@ -137,19 +139,32 @@ def _evaluate_call(model, features, users, split: dict, candidates, top_k) -> li
 def kth_highest_scores(queries, candidate_embeddings, top_k=TOP_K) -> np.ndarray:
     """[queries, len(top_k)]: each query's k-th highest candidate score for each k (-inf when k exceeds
     the candidates). A positive is a top-k hit exactly when it scores at least that: fewer than k
-    candidates then score strictly higher. Scores as `_evaluate_batch` computes them."""
+    candidates then score strictly higher. Scores as `_evaluate_batch` computes them; each block of
+    them is sorted by a worker thread (NumPy's sort releases the GIL) while the next block is scored."""
     import tensorflow as tf
 
     n_queries, n_candidates = int(queries.shape[0]), int(candidate_embeddings.shape[0])
     ranks = [(column, n_candidates - k) for column, k in enumerate(top_k) if k <= n_candidates]
     thresholds = np.full((n_queries, len(top_k)), -np.inf, np.float32)
-    for start, stop in near_equal_blocks(n_queries, max(1, SCORE_ELEMENTS // n_candidates)):
-        scores = np.concatenate([
-            tf.matmul(queries[start:stop], candidate_embeddings[first:first + CANDIDATE_BLOCK], transpose_b=True).numpy()
-            for first in range(0, n_candidates, CANDIDATE_BLOCK)], axis=1)  # a copy: sorted in place
+
+    def sort_block(start: int, stop: int, scores: np.ndarray) -> None:
         scores.sort(axis=1)
         for column, rank in ranks:
             thresholds[start:stop, column] = scores[:, rank]
+
+    workers = os.cpu_count() or 1
+    with ThreadPoolExecutor(workers) as pool:
+        pending: list = []
+        for start, stop in near_equal_blocks(n_queries, max(1, SCORE_ELEMENTS // n_candidates)):
+            scores = np.concatenate([  # a copy, so sorting it in place leaves TensorFlow's buffers alone
+                tf.matmul(queries[start:stop], candidate_embeddings[first:first + CANDIDATE_BLOCK],
+                          transpose_b=True).numpy()
+                for first in range(0, n_candidates, CANDIDATE_BLOCK)], axis=1)
+            pending.append(pool.submit(sort_block, start, stop, scores))
+            if len(pending) > workers:  # at most workers + 1 blocks of scores held
+                pending.pop(0).result()
+        for future in pending:
+            future.result()
     return thresholds
 
 
