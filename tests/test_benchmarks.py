@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from benchmarks.batched_evaluation import differences
 from benchmarks.bench_trial import abba_order
 from benchmarks.data_scale import guide, slopes
 from benchmarks.samplers import analyse, headline, winner
@@ -303,3 +304,16 @@ def test_a_benchmark_study_runs_as_a_user_runs_it_with_the_fake_trainer(tmp_path
     assert [t["state"] for t in plain["trials"]].count("COMPLETE") == 8
     assert sum(t["epochs_trained"] for t in pruned["trials"]) < 24 or "PRUNED" not in [t["state"] for t in pruned["trials"]]
     assert plain["context_baselines"] and plain["wall_seconds"] > 0
+
+
+def test_batched_metrics_count_as_equal_only_with_every_top_k_equal_and_rmse_within_tolerance():
+    per_pair = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.5, "rmse": 2.0}]
+    close = [{"top_100_accuracy": 0.25, "rmse": 1.0 + 1e-7}, {"top_100_accuracy": 0.5, "rmse": 2.0}]
+    assert differences(per_pair, close) == {"top_k_accuracies_differing": 0,
+                                            "largest_relative_rmse_difference": pytest.approx(1e-7), "equal": True}
+    one_hit_apart = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.50005, "rmse": 2.0}]
+    assert differences(per_pair, one_hit_apart)["top_k_accuracies_differing"] == 1
+    assert not differences(per_pair, one_hit_apart)["equal"]
+    far = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.5, "rmse": 2.0 * (1 + 1e-5)}]
+    assert differences(per_pair, far)["largest_relative_rmse_difference"] == pytest.approx(1e-5)
+    assert not differences(per_pair, far)["equal"]
