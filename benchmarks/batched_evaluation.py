@@ -8,8 +8,8 @@ rows, 1,682 candidates, 943 users):
   FiLM has left its zero start and every pair serves different user vectors, as in a study
   (the cost of an evaluation does not depend on the weights; the equality checked below would
   be nearly vacuous at initialization);
-- the pairs: the tutorial's three, the study's 9 × 9 grid, then log-uniform draws over its
-  ranges; the first N of them for each N (131 is what the shipped study evaluates);
+- the pairs: the tutorial's three, the study's 81-pair grid, then log-uniform draws over its
+  ranges; the first N of them for each N (131 is about what the shipped study evaluates);
 - for each N and repetition: the per-pair path (sweep.conditioned_study's `evaluate_pair`,
   `evaluate` at one pair) and the batched path (`evaluate_pairs`, PAIRS_PER_CALL pairs per
   call, as a study runs it), in alternating order (AB BA …, A the per-pair path), their wall time over N; per
@@ -39,18 +39,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 STUDY_FILE = ROOT / "studies" / "conditioned.toml"
 GOAL_MS = 10.0
-GRID = 9
 RMSE_TOLERANCE = 1e-6  # relative: tests/test_evaluation.py's
 
 
 def benchmark_pairs(spec, count: int) -> list[tuple[float, float]]:
     """The tutorial's pairs, the study's grid, then log-uniform draws over its ranges: `count` distinct pairs."""
     from sweep.baselines import TUTORIAL
-    from sweep.conditioned import draw_weights
+    from sweep.conditioned_pairs import draw_weights
     from sweep.conditioned_study import grid_pairs, search_ranges
 
     ranges = search_ranges(spec)
-    pairs = [(p.rating_weight, p.retrieval_weight) for p in TUTORIAL] + grid_pairs(ranges, GRID)
+    pairs = [(p.rating_weight, p.retrieval_weight) for p in TUTORIAL]
+    pairs += grid_pairs(ranges, spec.conditioned.grid, spec.conditioned)
     pairs += [tuple(map(float, pair)) for pair in draw_weights(np.random.default_rng(0), ranges, max(0, count))]
     return list(dict.fromkeys((float(r), float(t)) for r, t in pairs))[:count]
 
@@ -111,7 +111,7 @@ def parts(model, pairs, prepared, train_config) -> dict:
         seconds[name] = time.perf_counter() - started
         return value
 
-    features = timed("pair features", lambda: model.features_for(tf.constant(pairs, tf.float32)))
+    features = timed("pair features", lambda: model.features(tf.constant(pairs, tf.float32)))
     queries = timed("query vectors (every user at every pair)",
                     lambda: model.user_vectors_at_pairs(tf.constant(users), features))
     width = queries.shape[-1]

@@ -121,13 +121,13 @@ def test_without_film_only_the_rating_sees_the_pair(prepared):
     assert not np.allclose(low.predict_rating(users, movies).numpy(), high.predict_rating(users, movies).numpy())
 
 
-@pytest.mark.parametrize("conditioning_width", [16, 0])
-def test_many_pairs_at_once_give_each_pairs_user_vectors_and_ratings(prepared, conditioning_width):
+@pytest.mark.parametrize("conditioning_width, encoding", [(16, "weights"), (0, "weights"), (16, "ratio")])
+def test_many_pairs_at_once_give_each_pairs_user_vectors_and_ratings(prepared, conditioning_width, encoding):
     # What evaluation at many pairs asks of the model: each (pair, user)'s vector as one pair serves
     # it, and each (pair, row)'s rating as predict_rating gives it (the first layer summed in
-    # another order: equal to float rounding).
+    # another order: equal to float rounding), whatever the pair's encoding.
     tf.keras.utils.set_random_seed(1)
-    model = ConditionedModel(*sizes(prepared), conditioning_width=conditioning_width)
+    model = ConditionedModel(*sizes(prepared), conditioning_width=conditioning_width, encoding=encoding)
     if model.film is not None:
         last = model.film.layers[-1]
         last.kernel.assign(tf.random.normal(last.kernel.shape, seed=1))

@@ -25,7 +25,8 @@ from sweep.training import training_batches
 
 pytestmark = pytest.mark.slow  # builds and trains models with TensorFlow
 
-# the tutorial's three (both single-task ones), inside and outside the trained ranges, the ranges' corners
+# the tutorial's three (both single-task ones), inside and outside the trained ranges, the ranges' corners;
+# no two of one ratio (a ratio-encoded model serves those alike)
 PAIRS = [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (16.77, 0.1013), (0.3, 0.002), (1e4, 1e-3), (0.1, 1.0), (250.0, 0.5)]
 RANGES = {"rating_weight": (0.1, 1e4), "retrieval_weight": (1e-3, 1.0)}
 
@@ -35,12 +36,12 @@ def prepared(synthetic_dataset):
     return prepare(synthetic_dataset, data.load_split(synthetic_dataset, seed=42))
 
 
-@pytest.fixture(scope="module")
-def model(prepared):
+@pytest.fixture(scope="module", params=["weights", "ratio"])
+def model(prepared, request):
     """Trained one epoch (single-task rows included), then its FiLM's last layer pushed far from zero so
-    that every pair serves clearly different user vectors."""
+    that every pair serves clearly different user vectors; each way a pair can be encoded."""
     tf.keras.utils.set_random_seed(4)
-    model = ConditionedModel(len(prepared.user_vocabulary), len(prepared.title_vocabulary))
+    model = ConditionedModel(len(prepared.user_vocabulary), len(prepared.title_vocabulary), encoding=request.param)
     config = TrainConfig(epochs=1, batch_size=1024)
     train_conditioned(model, tf.keras.optimizers.Adagrad(0.1), training_batches(prepared.train, config, 4), 1, RANGES,
                       4, zero_share=0.2)
