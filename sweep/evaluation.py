@@ -16,7 +16,7 @@ the static model (sweep.model) and a conditioned model at one pair (sweep.condit
 metrics those `evaluate` gives it. What it exploits, and why the numbers stay the same:
 
 - A query vector depends only on (user, pair), so each pair scores the test split's distinct
-  users against the shared candidates once (943 × 1,682 on MovieLens 100K, not 20,000 × 1,682).
+  users against the shared candidates once (942 × 1,682 on MovieLens 100K, not 20,000 × 1,682).
   From a user's sorted scores, a test row is a top-k hit exactly when its positive scores at
   least the k-th highest candidate score: then fewer than k score strictly higher (`evaluate`'s
   rule, ties hits). The positive is the sum of the elementwise product and the candidates' scores
@@ -28,7 +28,7 @@ metrics those `evaluate` gives it. What it exploits, and why the numbers stay th
   rest on many pairs' rows per product. Predictions, and RMSE, equal `evaluate`'s up to float
   rounding (its first-layer sum is in another order); RMSE is summed in float64 from each row's
   prediction, so a pair's metrics do not depend on which pairs it was evaluated with.
-- Blocks are bounded (QUERY_ROWS, RATING_ROWS, SCORE_ELEMENTS): a few hundred MiB at most.
+- Blocks are bounded (QUERY_ROWS, RATING_ROWS, POSITIVE_ROWS, SCORE_ELEMENTS): a few hundred MiB at most.
 
 A model served at many pairs has `features(pairs)` (how the model encodes a pair: its own
 business), `user_vectors_at_pairs(user_ids, features)`, `ratings_at_pairs(user_vectors, features)`
@@ -41,6 +41,8 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,8 +97,8 @@ def _evaluate_batch(model, candidate_embeddings, user_ids, title_ids, ratings):
 
 
 QUERY_ROWS = 65_536  # (pair, user) vectors per call: with the rating MLP's user part, 72 MiB at 256 units
-RATING_ROWS = 16_384  # (pair, test row)s per rating MLP product: its hidden layers (24 MiB) stay in cache
-POSITIVE_ROWS = 65_536  # (pair, test row)s whose query vectors are gathered at a time: 8 MiB at 32 dimensions
+RATING_ROWS = 65_536  # (pair, test row)s per rating MLP product: 64 MiB of first-layer activations (larger ran faster here)
+POSITIVE_ROWS = 262_144  # (pair, test row)s whose query vectors are gathered at a time: 32 MiB at 32 dimensions
 SCORE_ELEMENTS = 2**20  # candidate scores per sorted block: 4 MiB, in cache (a few blocks held at once)
 
 
@@ -106,33 +108,43 @@ def evaluate_at_pairs(model, pairs, test_data: dict, candidate_ids: np.ndarray, 
     import tensorflow as tf
 
     users, user_rows = np.unique(test_data["user_id"], return_inverse=True)
-    split = {"user_rows": user_rows.astype(np.int32), "ratings": np.asarray(test_data["user_rating"], np.float64),
-             "movies": model.movie_embedding(tf.constant(test_data["movie_title"]))}
+    rows = SplitRows(user_rows.astype(np.int32), model.movie_embedding(tf.constant(test_data["movie_title"])),
+                    np.asarray(test_data["user_rating"], np.float64))
     candidates = model.movie_embedding(tf.constant(candidate_ids))
     per_call = max(1, QUERY_ROWS // len(users))
     metrics = []
     for start in range(0, len(pairs), per_call):
         features = model.features(tf.constant(pairs[start:start + per_call], tf.float32))
-        metrics += _evaluate_call(model, features, tf.constant(users), split, candidates, top_k)
+        metrics += _evaluate_call(model, features, tf.constant(users), rows, candidates, top_k)
     return metrics
 
 
-def _evaluate_call(model, features, users, split: dict, candidates, top_k) -> list[dict]:
+@dataclass(frozen=True)
+class SplitRows:
+    """The test split as evaluation at many pairs reads it: each row's user (an index into the split's
+    distinct users), its title's vector and its rating."""
+
+    user_rows: np.ndarray
+    movie_vectors: Any  # a tf.Tensor [rows, d]
+    ratings: np.ndarray
+
+
+def _evaluate_call(model, features, users, rows: SplitRows, candidates, top_k) -> list[dict]:
     import tensorflow as tf
 
     queries = model.user_vectors_at_pairs(users, features)  # [pairs, users, d]
     n_pairs, n_users, width = queries.shape
     thresholds = kth_highest_scores(tf.reshape(queries, [-1, width]), candidates, top_k).reshape(n_pairs, n_users, -1)
-    user_rows, movies = split["user_rows"], split["movies"]
-    positives = positive_scores(queries, user_rows, movies)
-    hits = np.stack([np.sum(~(np.take(thresholds[:, :, column], user_rows, axis=1) > positives), axis=1)
+    positives = positive_scores(queries, rows.user_rows, rows.movie_vectors)
+    hits = np.stack([np.sum(~(np.take(thresholds[:, :, column], rows.user_rows, axis=1) > positives), axis=1)
                      for column in range(len(top_k))], axis=1)
     ratings_of = model.ratings_at_pairs(queries, features)
-    predictions = np.empty((n_pairs, len(user_rows)), np.float32)
-    for start, stop in near_equal_blocks(len(user_rows), max(1, RATING_ROWS // n_pairs)):
-        predictions[:, start:stop] = ratings_of(tf.constant(user_rows[start:stop]), movies[start:stop]).numpy()
-    mean_squared = np.mean(np.square(split["ratings"] - predictions.astype(np.float64)), axis=1)
-    return [{**{f"top_{k}_accuracy": float(count / len(user_rows)) for k, count in zip(top_k, pair_hits)},
+    predictions = np.empty((n_pairs, len(rows.user_rows)), np.float32)
+    for start, stop in near_equal_blocks(len(rows.user_rows), max(1, RATING_ROWS // n_pairs)):
+        predictions[:, start:stop] = ratings_of(tf.constant(rows.user_rows[start:stop]),
+                                                rows.movie_vectors[start:stop]).numpy()
+    mean_squared = np.mean(np.square(rows.ratings - predictions.astype(np.float64)), axis=1)
+    return [{**{f"top_{k}_accuracy": float(count / len(rows.user_rows)) for k, count in zip(top_k, pair_hits)},
              "rmse": math.sqrt(error)} for pair_hits, error in zip(hits, mean_squared)]
 
 
@@ -152,14 +164,15 @@ def kth_highest_scores(queries, candidate_embeddings, top_k=TOP_K) -> np.ndarray
         for column, rank in ranks:
             thresholds[start:stop, column] = scores[:, rank]
 
+    blocks = near_equal_blocks(n_queries, max(1, SCORE_ELEMENTS // n_candidates))
+    query_blocks = tf.split(queries, [stop - start for start, stop in blocks])
+    candidate_blocks = [candidate_embeddings[first:first + CANDIDATE_BLOCK] for first in range(0, n_candidates, CANDIDATE_BLOCK)]
     workers = os.cpu_count() or 1
     with ThreadPoolExecutor(workers) as pool:
         pending: list = []
-        for start, stop in near_equal_blocks(n_queries, max(1, SCORE_ELEMENTS // n_candidates)):
+        for (start, stop), query_block in zip(blocks, query_blocks):
             scores = np.concatenate([  # a copy, so sorting it in place leaves TensorFlow's buffers alone
-                tf.matmul(queries[start:stop], candidate_embeddings[first:first + CANDIDATE_BLOCK],
-                          transpose_b=True).numpy()
-                for first in range(0, n_candidates, CANDIDATE_BLOCK)], axis=1)
+                tf.matmul(query_block, candidates, transpose_b=True).numpy() for candidates in candidate_blocks], axis=1)
             pending.append(pool.submit(sort_block, start, stop, scores))
             if len(pending) > workers:  # at most workers + 1 blocks of scores held
                 pending.pop(0).result()
