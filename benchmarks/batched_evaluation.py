@@ -93,7 +93,8 @@ def differences(per_pair: list[dict], batched: list[dict]) -> dict:
 
 
 def parts(model, pairs, prepared, train_config) -> dict:
-    """Milliseconds per pair of each part of one call (sweep.evaluation's `evaluate_at_pairs`, part by part)."""
+    """Milliseconds per pair of each part of one call (sweep.evaluation's `evaluate_at_pairs`, part by part),
+    and of what the whole call spends beyond them."""
     import tensorflow as tf
 
     from sweep import evaluation
@@ -125,6 +126,10 @@ def parts(model, pairs, prepared, train_config) -> dict:
             ratings_of(tf.constant(user_rows[start:stop]), movies[start:stop]).numpy()
 
     timed("rating MLP", ratings)
+    started = time.perf_counter()
+    evaluation.evaluate_at_pairs(model, pairs, test, prepared.candidates[train_config.candidates])
+    seconds["the rest (hits, RMSE, set-up): the whole call less the parts"] = (
+        time.perf_counter() - started - sum(seconds.values()))
     return {name: value * 1000 / len(pairs) for name, value in seconds.items()}
 
 
@@ -160,7 +165,8 @@ def measure(model, prepared, spec, counts: list[int], repeats: int) -> dict:
             **{name: over_repetitions(interval) for name, interval in
                (("per_pair_ms", per_pair), ("batched_ms", batched), ("ratio", ratio))},
             "goal_verdict": verdict(batched, GOAL_MS, higher_is_better=False),
-            "metrics_check": differences(runs[-1]["per_pair"]["metrics"], runs[-1]["batched"]["metrics"]),
+            "metrics_check": differences(*([metrics for run in runs for metrics in run[path]["metrics"]]
+                                           for path in ("per_pair", "batched"))),  # every repetition's
         }
     call = all_pairs[:min(PAIRS_PER_CALL, len(all_pairs))]
     parts(model, call, prepared, spec.train)  # warm-up
