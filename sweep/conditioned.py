@@ -47,7 +47,9 @@ evaluated without retraining. The choices, and why:
 
 A conditioned study (sweep.conditioned_study) trains one model per seed; sweep.artifacts's
 `rebuild_model` rebuilds a stored one, and `at(rating, retrieval)` serves one pair to
-sweep.evaluation and sweep.serve as if it were a static model.
+sweep.evaluation and sweep.serve as if it were a static model. `user_vectors_at_pairs` and
+`ratings_at_pairs` serve many pairs at once (sweep.evaluation's `evaluate_at_pairs`); every path
+asks `features` how a pair is encoded.
 
 Import this module only where a model is trained: it imports TensorFlow.
 """
@@ -112,7 +114,22 @@ class ConditionedModel(tf.keras.Model):
         return vectors * (1.0 + scale) + shift
 
     def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
-        return self.towers.predict_rating(user_vectors, movie_vectors, *([features] if self.conditioned else []))
+        return self.towers.predict_rating(user_vectors, movie_vectors, *self._rating_extra(features))
+
+    def user_vectors_at_pairs(self, user_ids: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
+        """Every user's vector at every pair, [pairs, users, d]: `user_vectors` of each (pair, user)."""
+        pairs, users = tf.shape(features)[0], tf.shape(user_ids)[0]
+        vectors = self.user_vectors(tf.tile(user_ids, [pairs]), tf.repeat(features, users, axis=0))
+        return tf.reshape(vectors, [pairs, users, -1])
+
+    def ratings_at_pairs(self, user_vectors: tf.Tensor, features: tf.Tensor):
+        """`predict_rating` at many pairs at once (user_vectors from `user_vectors_at_pairs`): a function
+        (user_rows, movie_vectors) -> [pairs, rows] rating row i as user user_rows[i] with movie_vectors[i]
+        (sweep.model's `Towers.ratings_at_settings`: what a user or a pair gives the first layer, once)."""
+        return self.towers.ratings_at_settings(user_vectors, *self._rating_extra(features))
+
+    def _rating_extra(self, features: tf.Tensor) -> list[tf.Tensor]:
+        return [features] if self.conditioned else []
 
     def weighted_losses(self, user_ids, title_ids, ratings, weights,
                         cosine_weight: float = 0.0) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:

@@ -9,8 +9,10 @@ carries (weights, seeds, per-seed metrics, their mean and std, the model) plus `
 `compare`, `predict`, `recommend` and `export` read it unchanged. The trainings are recorded
 on the study (`trainings`: seed, model, epochs, seconds); running again trains only the seeds
 that are missing and evaluates only the pairs not yet stored, so a denser grid costs no training.
-With `[conditioned] verify = K`, K pairs of the conditioned front are then trained statically,
-as ordinary per-pair trials of the study (sweep.verification).
+Pairs are evaluated PAIRS_PER_CALL at a time (`evaluate_pairs`: the candidates and each user's
+vector at a pair computed once), with the metrics one pair at a time gives (the same hits, RMSE
+to float rounding). With `[conditioned] verify = K`, K pairs of the conditioned front are then
+trained statically, as ordinary per-pair trials of the study (sweep.verification).
 """
 
 from __future__ import annotations
@@ -169,10 +171,12 @@ def run(spec: StudySpec, options: RunOptions, progress) -> int:
         return 0
     trainings = study.user_attrs[TRAININGS_ATTR]
     started = time.perf_counter()
-    for index, item in enumerate(todo, start=1):
-        store_pair(study, spec, prepared, models, trainings, item)
-        if index % 25 == 0 or index == len(todo):
-            progress.say(f"evaluated {index}/{len(todo)} weight pairs ({time.perf_counter() - started:.1f} s)")
+    for start in range(0, len(todo), PAIRS_PER_CALL):
+        items = todo[start:start + PAIRS_PER_CALL]
+        runs = evaluate_pairs(models, [item["pair"] for item in items], prepared, spec.train, trainings)
+        for item, pair_runs in zip(items, runs):
+            store_pair(study, spec, prepared, trainings, item, pair_runs)
+        progress.say(f"evaluated {start + len(items)}/{len(todo)} weight pairs ({time.perf_counter() - started:.1f} s)")
     from sweep.verification import verify_front
 
     verified = verify_front(study, storage, spec, prepared, store, options, progress)
@@ -273,8 +277,28 @@ def narrowing(model, config: ConditionedConfig, prepared, train_config, seed: in
     return train, narrow
 
 
+PAIRS_PER_CALL = 64  # pairs evaluated together, then stored: a call's fixed costs shared, progress said per call
+
+
+def evaluate_pairs(models: list, pairs: list, prepared, train_config, trainings: list[dict]) -> list[list[Run]]:
+    """Each training's metrics at each pair (per pair, a Run per training), all pairs in one call per
+    training (sweep.evaluation's `evaluate_at_pairs`, metrics equal to `evaluate_pair`'s): a pair's
+    evaluate seconds are its call's seconds divided by the pairs evaluated."""
+    from sweep.evaluation import evaluate_at_pairs
+
+    runs: list[list[Run]] = [[] for _ in pairs]
+    for model, training in zip(models, trainings):
+        started = time.perf_counter()
+        metrics = evaluate_at_pairs(model, pairs, prepared.test, prepared.candidates[train_config.candidates])
+        seconds = (time.perf_counter() - started) / len(pairs)
+        for pair_runs, pair_metrics in zip(runs, metrics):
+            pair_runs.append(Run(training["seed"], pair_metrics, Seconds(evaluate=seconds, total=seconds)))
+    return runs
+
+
 def evaluate_pair(models: list, pair: tuple[float, float], prepared, train_config, trainings: list[dict]) -> list[Run]:
-    """Each training's metrics at one pair, with the seconds its evaluation took."""
+    """Each training's metrics at one pair, with the seconds its evaluation took: one pair at a time, as
+    a static model is evaluated (what `evaluate_pairs` is measured against, benchmarks/batched_evaluation.py)."""
     from sweep.evaluation import evaluate
 
     runs = []
@@ -303,17 +327,16 @@ def stored_evaluator(study, data_dir) -> Callable[[tuple[float, float]], dict[st
     models = [rebuild_model(load_packed(store, item["artifact"])) for item in trainings]
 
     def evaluate(pair: tuple[float, float]) -> dict[str, np.ndarray]:
-        runs = evaluate_pair(models, pair, prepared, train_config, trainings)
+        (runs,) = evaluate_pairs(models, [pair], prepared, train_config, trainings)  # as the study's pairs were
         return {name: np.array([run.metrics[name] for run in runs]) for name in METRICS}
 
     return evaluate
 
 
-def store_pair(study, spec: StudySpec, prepared, models: list, trainings: list[dict], item: dict) -> None:
-    """Evaluate one pair from every training and add it to the study as a COMPLETE trial."""
+def store_pair(study, spec: StudySpec, prepared, trainings: list[dict], item: dict, runs: list[Run]) -> None:
+    """Add one pair, evaluated from every training (`runs`, one per training), to the study as a COMPLETE trial."""
     import optuna
 
-    runs = evaluate_pair(models, item["pair"], prepared, spec.train, trainings)
     bad = [name for run in runs for name, value in run.metrics.items() if not math.isfinite(value)]
     if bad:
         raise SweepError(f"the conditioned model gives a non-finite {bad[0]} at weights {item['pair']}")

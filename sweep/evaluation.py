@@ -11,12 +11,38 @@ Metrics are computed only here, once training is over, never per batch:
 
 A model is anything with `user_embedding`, `movie_embedding` and `predict_rating(users, movies)`:
 the static model (sweep.model) and a conditioned model at one pair (sweep.conditioned's `at`).
+
+`evaluate_at_pairs` evaluates a conditioned model at many weight pairs at once, each pair's
+metrics those `evaluate` gives it. What it exploits, and why the numbers stay the same:
+
+- A query vector depends only on (user, pair), so each pair scores the test split's distinct
+  users against the shared candidates once (942 × 1,682 on MovieLens 100K, not 20,000 × 1,682).
+  From a user's sorted scores, a test row is a top-k hit exactly when its positive scores at
+  least the k-th highest candidate score: then fewer than k score strictly higher (`evaluate`'s
+  rule, ties hits). The positive is the sum of the elementwise product and the candidates' scores
+  are tf.matmul products in blocks of CANDIDATE_BLOCK, as `evaluate` computes them, so the hit
+  counts are equal, not close: a product's row is the same floats whatever rows share the
+  product (TensorFlow's CPU kernels, from 16 rows up; tests/test_evaluation.py checks it).
+- The rating MLP is the real cost (a 256 × 128 product per pair and test row). The model's
+  `ratings_at_pairs` computes what a user or a pair gives its first layer once and runs the
+  rest on many pairs' rows per product. Predictions, and RMSE, equal `evaluate`'s up to float
+  rounding (its first-layer sum is in another order); RMSE is summed in float64 from each row's
+  prediction, so a pair's metrics do not depend on which pairs it was evaluated with.
+- Blocks are bounded (QUERY_ROWS, RATING_ROWS, POSITIVE_ROWS, SCORE_ELEMENTS): a few hundred MiB at most.
+
+A model served at many pairs has `features(pairs)` (how the model encodes a pair: its own
+business), `user_vectors_at_pairs(user_ids, features)`, `ratings_at_pairs(user_vectors, features)`
+and `movie_embedding` (sweep.conditioned's ConditionedModel).
 Knows nothing of training or of studies. TensorFlow is imported when a model is evaluated.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,3 +94,107 @@ def _evaluate_batch(model, candidate_embeddings, user_ids, title_ids, ratings):
         higher += tf.reduce_sum(tf.cast(scores > positive, tf.int32), axis=1)
     errors = tf.reduce_sum(tf.square(ratings - model.predict_rating(user_embeddings, movie_embeddings)))
     return higher, errors
+
+
+QUERY_ROWS = 65_536  # (pair, user) vectors per call: with the rating MLP's user part, 72 MiB at 256 units
+RATING_ROWS = 65_536  # (pair, test row)s per rating MLP product: 64 MiB of first-layer activations (larger ran faster here)
+POSITIVE_ROWS = 262_144  # (pair, test row)s whose query vectors are gathered at a time: 32 MiB at 32 dimensions
+SCORE_ELEMENTS = 2**20  # candidate scores per sorted block: 4 MiB, in cache (a few blocks held at once)
+
+
+def evaluate_at_pairs(model, pairs, test_data: dict, candidate_ids: np.ndarray, top_k=TOP_K) -> list[dict]:
+    """`evaluate`'s metrics of a model served at each of `pairs` (rating weight, retrieval weight), in order:
+    as many pairs per call as QUERY_ROWS holds the test split's users for."""
+    import tensorflow as tf
+
+    users, user_rows = np.unique(test_data["user_id"], return_inverse=True)
+    rows = SplitRows(user_rows.astype(np.int32), model.movie_embedding(tf.constant(test_data["movie_title"])),
+                    np.asarray(test_data["user_rating"], np.float64))
+    candidates = model.movie_embedding(tf.constant(candidate_ids))
+    per_call = max(1, QUERY_ROWS // len(users))
+    metrics = []
+    for start in range(0, len(pairs), per_call):
+        features = model.features(tf.constant(pairs[start:start + per_call], tf.float32))
+        metrics += _evaluate_call(model, features, tf.constant(users), rows, candidates, top_k)
+    return metrics
+
+
+@dataclass(frozen=True)
+class SplitRows:
+    """The test split as evaluation at many pairs reads it: each row's user (an index into the split's
+    distinct users), its title's vector and its rating."""
+
+    user_rows: np.ndarray
+    movie_vectors: Any  # a tf.Tensor [rows, d]
+    ratings: np.ndarray
+
+
+def _evaluate_call(model, features, users, rows: SplitRows, candidates, top_k) -> list[dict]:
+    import tensorflow as tf
+
+    queries = model.user_vectors_at_pairs(users, features)  # [pairs, users, d]
+    n_pairs, n_users, width = queries.shape
+    thresholds = kth_highest_scores(tf.reshape(queries, [-1, width]), candidates, top_k).reshape(n_pairs, n_users, -1)
+    positives = positive_scores(queries, rows.user_rows, rows.movie_vectors)
+    hits = np.stack([np.sum(~(np.take(thresholds[:, :, column], rows.user_rows, axis=1) > positives), axis=1)
+                     for column in range(len(top_k))], axis=1)
+    ratings_of = model.ratings_at_pairs(queries, features)
+    predictions = np.empty((n_pairs, len(rows.user_rows)), np.float32)
+    for start, stop in near_equal_blocks(len(rows.user_rows), max(1, RATING_ROWS // n_pairs)):
+        predictions[:, start:stop] = ratings_of(tf.constant(rows.user_rows[start:stop]),
+                                                rows.movie_vectors[start:stop]).numpy()
+    mean_squared = np.mean(np.square(rows.ratings - predictions.astype(np.float64)), axis=1)
+    return [{**{f"top_{k}_accuracy": float(count / len(rows.user_rows)) for k, count in zip(top_k, pair_hits)},
+             "rmse": math.sqrt(error)} for pair_hits, error in zip(hits, mean_squared)]
+
+
+def kth_highest_scores(queries, candidate_embeddings, top_k=TOP_K) -> np.ndarray:
+    """[queries, len(top_k)]: each query's k-th highest candidate score for each k (-inf when k exceeds
+    the candidates). A positive is a top-k hit exactly when it scores at least that: fewer than k
+    candidates then score strictly higher. Scores as `_evaluate_batch` computes them; each block of
+    them is sorted by a worker thread (NumPy's sort releases the GIL) while the next block is scored."""
+    import tensorflow as tf
+
+    n_queries, n_candidates = int(queries.shape[0]), int(candidate_embeddings.shape[0])
+    ranks = [(column, n_candidates - k) for column, k in enumerate(top_k) if k <= n_candidates]
+    thresholds = np.full((n_queries, len(top_k)), -np.inf, np.float32)
+
+    def sort_block(start: int, stop: int, scores: np.ndarray) -> None:
+        scores.sort(axis=1)
+        for column, rank in ranks:
+            thresholds[start:stop, column] = scores[:, rank]
+
+    blocks = near_equal_blocks(n_queries, max(1, SCORE_ELEMENTS // n_candidates))
+    query_blocks = tf.split(queries, [stop - start for start, stop in blocks])
+    candidate_blocks = [candidate_embeddings[first:first + CANDIDATE_BLOCK] for first in range(0, n_candidates, CANDIDATE_BLOCK)]
+    workers = os.cpu_count() or 1
+    with ThreadPoolExecutor(workers) as pool:
+        pending: list = []
+        for (start, stop), query_block in zip(blocks, query_blocks):
+            scores = np.concatenate([  # a copy, so sorting it in place leaves TensorFlow's buffers alone
+                tf.matmul(query_block, candidates, transpose_b=True).numpy() for candidates in candidate_blocks], axis=1)
+            pending.append(pool.submit(sort_block, start, stop, scores))
+            if len(pending) > workers:  # at most workers + 1 blocks of scores held
+                pending.pop(0).result()
+        for future in pending:
+            future.result()
+    return thresholds
+
+
+def positive_scores(queries, user_rows: np.ndarray, movie_vectors) -> np.ndarray:
+    """[pairs, rows]: each test row's score of its own title at each pair (queries [pairs, users, d], row i
+    the user user_rows[i] with movie_vectors[i]), the sum of the elementwise product as `_evaluate_batch` sums it."""
+    import tensorflow as tf
+
+    n_pairs = int(queries.shape[0])
+    return np.concatenate([
+        tf.reduce_sum(tf.gather(queries, user_rows[start:stop], axis=1) * movie_vectors[start:stop], axis=2).numpy()
+        for start, stop in near_equal_blocks(len(user_rows), max(1, POSITIVE_ROWS // n_pairs))], axis=1)
+
+
+def near_equal_blocks(total: int, most: int) -> list[tuple[int, int]]:
+    """(start, stop) of as few blocks of at most `most` as cover `total`, their sizes differing by at most
+    one: no small remainder block (a product of a few rows may take another kernel, other floats)."""
+    count = max(1, -(-total // most))
+    edges = [total * index // count for index in range(count + 1)]
+    return list(zip(edges, edges[1:]))

@@ -31,6 +31,8 @@ Import this module only where a model is trained: it imports TensorFlow.
 
 from __future__ import annotations
 
+import functools
+
 import sweep
 
 sweep.import_tensorflow()  # Keras 2 selected, native start-up notices muted
@@ -84,6 +86,35 @@ class Towers(tf.keras.layers.Layer):
     def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor, *extra: tf.Tensor) -> tf.Tensor:
         """Predicted ratings, shape [batch]."""
         return tf.squeeze(self.rating_model(tf.concat([user_vectors, movie_vectors, *extra], axis=1)), axis=1)
+
+    def ratings_at_settings(self, user_vectors: tf.Tensor, *extra: tf.Tensor):
+        """`predict_rating` of many rows at each of S settings (a conditioned model's weight pairs) without
+        repeating shared work: the first layer's product splits by input, so the user part is computed once
+        per (setting, user), the extra inputs' once per setting, the movie part and the bias once per row,
+        and only their sum and the layers after it run per (setting, row). The same numbers as
+        `predict_rating` up to float rounding (the product's terms are summed in another order).
+
+        user_vectors [S, users, d]; each of extra [S, e]. Returns a function (user_rows, movie_vectors)
+        -> [S, rows]: row i rated as user user_rows[i] (an index into users) with movie_vectors[i]."""
+        first = self.rating_model.layers[0]
+        settings, users, width = tf.shape(user_vectors)[0], tf.shape(user_vectors)[1], user_vectors.shape[-1]
+        user_part = tf.matmul(tf.reshape(user_vectors, [-1, width]), first.kernel[:width])
+        user_part = tf.reshape(user_part, [settings, users, first.units])
+        if extra:  # the first layer's inputs are [user vector, movie vector, extra]
+            user_part += tf.matmul(tf.concat(extra, axis=1), first.kernel[2 * width:])[:, None, :]
+        return functools.partial(self._ratings_from_user_part, user_part)
+
+    @tf.function(reduce_retracing=True)
+    def _ratings_from_user_part(self, user_part: tf.Tensor, user_rows: tf.Tensor, movie_vectors: tf.Tensor) -> tf.Tensor:
+        """One block of `ratings_at_settings`: compiled, so each later layer's product, bias and activation
+        run as one fused kernel over the block's S × rows."""
+        first, *rest = self.rating_model.layers
+        width = movie_vectors.shape[-1]
+        movie_part = tf.matmul(movie_vectors, first.kernel[width:2 * width]) + first.bias
+        hidden = tf.reshape(first.activation(tf.gather(user_part, user_rows, axis=1) + movie_part), [-1, first.units])
+        for layer in rest:
+            hidden = layer(hidden)
+        return tf.reshape(hidden, [tf.shape(user_part)[0], -1])
 
 
 class MultiTaskModel(tfrs.models.Model):

@@ -32,7 +32,9 @@ VERIFIES_ATTR = "verifies"  # a verification trial's conditioned trial (sweep.ve
 
 @dataclass(frozen=True)
 class Seconds:
-    """Wall seconds of one seed's trial: building the model, training, evaluating, and all of it."""
+    """Wall seconds of one seed's trial: building the model, training, evaluating, and all of it. A
+    conditioned study's pair was evaluated with others in one call (sweep.conditioned_study's
+    `evaluate_pairs`): its `evaluate` and `total` are that call's seconds divided by the call's pairs."""
 
     build: float = 0.0
     train: float = 0.0

@@ -15,7 +15,7 @@ from sweep.data import sources, synthetic
 # Modules whose every test is marked slow and which import TensorFlow as they load: the quick
 # loop (-m "not slow") skips loading them at all, which saves TensorFlow's import.
 TENSORFLOW_MODULES = {"test_faithful.py", "test_model.py", "test_trial.py", "test_serve.py", "test_conditioned.py",
-                      "test_training.py"}
+                      "test_training.py", "test_evaluation.py"}
 
 
 def pytest_ignore_collect(collection_path, config):

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from benchmarks.batched_evaluation import differences
 from benchmarks.bench_trial import abba_order
 from benchmarks.data_scale import guide, slopes
 from benchmarks.samplers import analyse, headline, winner
@@ -318,3 +319,16 @@ def test_the_hybrid_verifies_the_front_pairs_verify_would_choose_inside_the_trai
     # Alone: pair 1 holds 0.5 × 1.0 = 0.5, pair 3 holds 0.3 × 1.5 = 0.45: pair 1 first.
     assert chosen_pairs(pairs, trained, metrics, reference, 5) == [(2.0, 0.1), (4.0, 0.1)]
     assert chosen_pairs(pairs, trained, metrics, reference, 1) == [(2.0, 0.1)]
+
+
+def test_batched_metrics_count_as_equal_only_with_every_top_k_equal_and_rmse_within_tolerance():
+    per_pair = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.5, "rmse": 2.0}]
+    close = [{"top_100_accuracy": 0.25, "rmse": 1.0 + 1e-7}, {"top_100_accuracy": 0.5, "rmse": 2.0}]
+    assert differences(per_pair, close) == {"top_k_accuracies_differing": 0,
+                                            "largest_relative_rmse_difference": pytest.approx(1e-7), "equal": True}
+    one_hit_apart = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.50005, "rmse": 2.0}]
+    assert differences(per_pair, one_hit_apart)["top_k_accuracies_differing"] == 1
+    assert not differences(per_pair, one_hit_apart)["equal"]
+    far = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.5, "rmse": 2.0 * (1 + 1e-5)}]
+    assert differences(per_pair, far)["largest_relative_rmse_difference"] == pytest.approx(1e-5)
+    assert not differences(per_pair, far)["equal"]

@@ -121,6 +121,32 @@ def test_without_film_only_the_rating_sees_the_pair(prepared):
     assert not np.allclose(low.predict_rating(users, movies).numpy(), high.predict_rating(users, movies).numpy())
 
 
+@pytest.mark.parametrize("conditioning_width, encoding", [(16, "weights"), (0, "weights"), (16, "ratio")])
+def test_many_pairs_at_once_give_each_pairs_user_vectors_and_ratings(prepared, conditioning_width, encoding):
+    # What evaluation at many pairs asks of the model: each (pair, user)'s vector as one pair serves
+    # it, and each (pair, row)'s rating as predict_rating gives it (the first layer summed in
+    # another order: equal to float rounding), whatever the pair's encoding.
+    tf.keras.utils.set_random_seed(1)
+    model = ConditionedModel(*sizes(prepared), conditioning_width=conditioning_width, encoding=encoding)
+    if model.film is not None:
+        last = model.film.layers[-1]
+        last.kernel.assign(tf.random.normal(last.kernel.shape, seed=1))
+    pairs = [(1.0, 0.0), (0.0, 1.0), (16.77, 0.1013), (0.3, 0.002)]
+    users = tf.constant(np.unique(prepared.test["user_id"]))
+    user_rows = tf.constant([5, 0, 17, 5, 2] * 8)  # 40 rows, some of one user
+    titles = tf.constant(prepared.test["movie_title"][:40])
+    features = model.features(tf.constant(pairs))
+    vectors = model.user_vectors_at_pairs(users, features)
+    ratings = model.ratings_at_pairs(vectors, features)(user_rows, model.movie_embedding(titles))
+    assert vectors.shape == (len(pairs), len(users), 32) and ratings.shape == (len(pairs), 40)
+    for index, pair in enumerate(pairs):
+        served = model.at(*pair)
+        np.testing.assert_array_equal(vectors[index].numpy(), served.user_embedding(users).numpy())
+        alone = served.predict_rating(tf.gather(vectors[index], user_rows), model.movie_embedding(titles))
+        np.testing.assert_allclose(ratings[index].numpy(), alone.numpy(), rtol=1e-5, atol=1e-5)
+    assert not np.allclose(ratings[0].numpy(), ratings[1].numpy())
+
+
 def test_a_zero_share_of_rows_trains_one_task_alone_half_each_way():
     pairs = draw_weights(np.random.default_rng(1), RANGES, 40_000, zero_share=0.1)
     rating_zero, retrieval_zero = pairs[:, 0] == 0, pairs[:, 1] == 0
