@@ -13,7 +13,8 @@ Measured under the protocol (benchmarks/protocol.py) on the tutorial's split:
   sweep had);
 - cost, in static trainings' worth: one static training is the tutorial's joint pair (1, 1)
   trained by the harness in this run (median of three seeds' training loops); the conditioned
-  training's loop; evaluating 50 pairs from one model (per-pair evaluation seconds × 50).
+  training's loop; evaluating 50 pairs from one model (the product's batched evaluation,
+  sweep.evaluation.evaluate_at_pairs: its seconds per pair × 50).
 
 The settings were chosen on the selection seeds (`--select`: each variant trained on them, the
 shipped reference pair the best of the candidates); the figures are reported on other seeds.
@@ -109,7 +110,8 @@ def evaluated_pairs(spec, sweep_pairs: list) -> tuple[list, np.ndarray]:
 
 def run_variant(spec, prepared, seeds, sweep_pairs) -> dict:
     """Train one model per seed; each one's metrics at every pair, and the seconds both took."""
-    from sweep.conditioned_study import evaluate_pair, train_one
+    from sweep.conditioned_study import train_one
+    from sweep.evaluation import evaluate_at_pairs
 
     pairs, trained = evaluated_pairs(spec, sweep_pairs)
     runs, trainings = [], []
@@ -117,7 +119,7 @@ def run_variant(spec, prepared, seeds, sweep_pairs) -> dict:
         model, history, seconds = train_one(spec, prepared, seed)
         narrowed = getattr(model, "trained_preferences", None)
         started = time.perf_counter()
-        metrics = [evaluate_pair([model], pair, prepared, spec.train, [{"seed": seed}])[0].metrics for pair in pairs]
+        metrics = evaluate_at_pairs(model, pairs, prepared.test, prepared.candidates[spec.train.candidates])
         evaluate_seconds = time.perf_counter() - started
         runs.append([[m["top_100_accuracy"], m["rmse"]] for m in metrics])
         trainings.append({"seed": seed, "train_seconds": seconds["train"], "evaluate_seconds": evaluate_seconds,

@@ -227,7 +227,7 @@ def test_a_conditioned_study_refuses_sparse_ratings(tmp_path):
 RECORDED_HASHES = {
     "tutorial": "sha256:1aa43ec39252e086ffd28b9f94dec1b63ef6293c98bb6d63967ed797d0d2bc53",
     # preference draws over the tutorial study's whole range (before: example draws over borrowed ranges)
-    "conditioned": "sha256:e3475c7621a0a66ecc51c50a8ed36847fcb703767714f431efdffbff5a512972",
+    "conditioned": "sha256:d174e0363748f5eb06d5257b62815d1b2f22c3d1a958771cd58d44b4799d883d",
 }
 
 
