@@ -24,11 +24,14 @@ and, for scale, the old shipped study, whose ranges (rating 2–130 × retrieval
 borrowed from the sweep's front. Run alone: training and evaluation times are wall times.
 
     scripts/bench-conditioned [--variants shipped ...] [--select] [--out benchmarks/results/conditioned.json]
+        [--plot benchmarks/results/conditioned.png]
+    scripts/bench-conditioned --replot benchmarks/results/conditioned.json --plot benchmarks/results/conditioned.png
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -50,29 +53,27 @@ BORROWED = {"rating_weight": (2.0, 130.0), "retrieval_weight": (0.02, 0.2)}
 
 # name: (what it shows, changes to [conditioned], search ranges or None)
 VARIANTS = {
-    "shipped": ("studies/conditioned.toml: preference draws through the reference pair (30, 0.1), no FiLM", {}, None),
+    "shipped": ("studies/conditioned.toml: preference draws through (30, 0.1), no FiLM, 12 epochs", {}, None),
     "reference-0.03": ("reference pair (30, 0.03)", {"reference": (30.0, 0.03)}, None),
     "reference-0.3": ("reference pair (30, 0.3)", {"reference": (30.0, 0.3)}, None),
     "reference-10": ("reference pair (10, 0.1)", {"reference": (10.0, 0.1)}, None),
     "reference-100": ("reference pair (100, 0.1)", {"reference": (100.0, 0.1)}, None),
+    "film-16": ("FiLM of the user vectors from the pair, its MLP 16 units wide", {"conditioning_width": 16}, None),
+    "film-64": ("FiLM, its MLP 64 units wide", {"conditioning_width": 64}, None),
     "narrow-3": ("narrowed after 3 epochs to the model's own front on 5 % of the training rows",
                  {"narrow_after": 3}, None),
-    "narrow-5": ("narrowed after 5 epochs", {"narrow_after": 5}, None),
-    "epochs-6": ("6 epochs", {"epochs": 6}, None),
+    "epochs-9": ("9 epochs", {"epochs": 9}, None),
     "epochs-15": ("15 epochs", {"epochs": 15}, None),
     "rate-0.1": ("Adagrad 0.1, the tutorial's rate", {"learning_rate": 0.1}, None),
     "rate-0.025": ("Adagrad 0.025", {"learning_rate": 0.025}, None),
-    "film-16": ("FiLM of the user vectors, its MLP 16 units wide (conditioning_width 16)", {"conditioning_width": 16}, None),
-    "film-64": ("FiLM, 64 units", {"conditioning_width": 64}, None),
-    "epochs-12": ("12 epochs", {"epochs": 12}, None),
-    "no-zero-pairs": ("no single-task examples (zero_share 0)", {"zero_share": 0.0}, None),
+    "no-zero-pairs": ("no single-task examples (zero_share 0): (1, 0) and (0, 1) not servable", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
     "borrowed-ranges": ("each weight log-uniform over ranges borrowed from the sweep's front (2–130 × 0.02–0.2)",
                         {"draws": "example"}, BORROWED),
 }
 SELECTED_AMONG = ("shipped", "reference-0.03", "reference-0.3", "reference-10", "reference-100", "film-16", "film-64",
-                  "narrow-3", "narrow-5", "epochs-6", "epochs-12", "rate-0.1", "rate-0.025")
+                  "narrow-3", "epochs-9", "epochs-15", "rate-0.1", "rate-0.025")
 
 
 def variant_spec(spec, changes: dict, ranges: dict | None):
@@ -173,12 +174,73 @@ def summarise(name: str, result: dict, sweep_runs: np.ndarray, ctx: dict, one_tr
     return out
 
 
+def plot(document: dict, path: Path) -> None:
+    """The shipped conditioned training's front, one line per report seed, against the sweep's two
+    single-seed fronts, with the trivial baselines; the title says the share and the cost."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sweep.pareto import pareto_front
+
+    def front(points):
+        points = np.asarray(points, dtype=float)
+        on = points[pareto_front(points, ("maximize", "minimize"))]
+        return on[np.argsort(on[:, 1])]
+
+    ctx = context()
+    shipped = document["variants"]["shipped"]
+    metrics = np.asarray(shipped["per_training_metrics"]["metrics"])
+    trained = np.asarray(shipped["per_training_metrics"]["trained"])
+    sweep_runs = runs_array(tutorial_trials())
+    figure, axes = plt.subplots(figsize=(9.5, 6.2), dpi=130)
+    for k in range(sweep_runs.shape[1]):
+        points = front(sweep_runs[:, k, :])
+        axes.step(points[:, 1], points[:, 0], where="post", color="black", linewidth=2.2 if k == 0 else 1.2,
+                  linestyle="-" if k == 0 else "--", marker="s", markersize=4, zorder=4,
+                  label=f"the 50-pair sweep, its seed-{k} front (100 trainings for both)")
+    colours = plt.cm.viridis(np.linspace(0.1, 0.8, metrics.shape[1]))
+    for index, seed in enumerate(document["seeds"]["report_seeds"]):
+        points = front(metrics[trained, index, :])
+        axes.step(points[:, 1], points[:, 0], where="post", color=colours[index], linewidth=1.4, marker="o",
+                  markersize=3, label=f"one conditioned training, seed {seed}")
+    axes.axhline(ctx["most_popular_top_100_accuracy"], color="grey", linestyle=":", linewidth=1)
+    axes.axvline(ctx["user_item_bias_rmse"], color="grey", linestyle=":", linewidth=1)
+    axes.annotate(f"most popular: top-100 {ctx['most_popular_top_100_accuracy']:.3f}",
+                  (1.12, ctx["most_popular_top_100_accuracy"]), xytext=(0, 4), textcoords="offset points",
+                  fontsize=9, color="dimgrey", ha="right")
+    axes.annotate(f"user + item bias: RMSE {ctx['user_item_bias_rmse']:.3f}", (ctx["user_item_bias_rmse"], 0.07),
+                  xytext=(4, 0), textcoords="offset points", fontsize=9, color="dimgrey", rotation=90)
+    axes.set_xlim(0.9, ctx["global_mean_rmse"])
+    axes.set_ylim(ctx["chance_top_100_accuracy"], 0.31)
+    axes.set_xlabel("RMSE on the test split (lower is better); the axes end at the global mean and at chance")
+    axes.set_ylabel("top-100 accuracy (higher is better)")
+    share = shipped["trained_pairs"]["shares"]["trivial"]["share"]
+    worth = shipped["trainings_worth"]["total"]
+    interval = "" if share["interval"] is None else f" [{share['interval'][0]:.0%}–{share['interval'][1]:.0%}]"
+    axes.set_title(f"One conditioned training over the whole search range holds {share['median']:.0%}{interval} "
+                   f"of the sweep's\nsingle-seed hypervolume, for {worth:.1f} trainings' worth of time "
+                   f"against the sweep's 100 (median over {len(document['seeds']['report_seeds'])} seeds)",
+                   fontsize=11)
+    axes.legend(loc="lower right", fontsize=8.5, framealpha=0.95)
+    axes.grid(alpha=0.25)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--select", action="store_true", help="train on the selection seeds instead (choosing)")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
+    parser.add_argument("--plot", type=Path, default=None, help="draw the shipped fronts here (PNG)")
+    parser.add_argument("--replot", type=Path, default=None, help="only draw --plot from this result file")
     args = parser.parse_args(argv)
+    if args.replot:
+        plot(json.loads(args.replot.read_text()), args.plot)
+        return 0
 
     from benchmarks.machine import write_result
     from sweep.config import load_study_file
@@ -210,6 +272,8 @@ def main(argv=None) -> int:
         document["goal"] = goal(spec, variants["shipped"])
     if args.out:
         write_result(args.out, document)
+    if args.plot and "shipped" in variants and not args.select:
+        plot(document, args.plot)
     return 0
 
 

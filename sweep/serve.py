@@ -203,8 +203,6 @@ def _conditioned_serving(loaded: LoadedModel):
     (the movie tower is not conditioned, so the candidates' embeddings are computed once)."""
     import tensorflow as tf
 
-    from sweep.conditioned import log_weight_features
-
     model = loaded.conditioned
 
     class ConditionedServing(tf.Module):
@@ -216,7 +214,7 @@ def _conditioned_serving(loaded: LoadedModel):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([], tf.int32),
                                       tf.TensorSpec([2], tf.float32)])
         def recommend(self, user_ids, k, weights):
-            features = log_weight_features(tf.ones([tf.shape(user_ids)[0], 2]) * weights[None, :])
+            features = self.model.features(tf.ones([tf.shape(user_ids)[0], 2]) * weights[None, :])
             queries = self.model.user_vectors(self.user_table.lookup(user_ids), features)
             scores, indices = tf.math.top_k(tf.matmul(queries, self.title_embeddings, transpose_b=True), k=k)
             return {"titles": tf.gather(self.titles, indices), "scores": scores}
@@ -224,7 +222,7 @@ def _conditioned_serving(loaded: LoadedModel):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string),
                                       tf.TensorSpec([2], tf.float32)])
         def predict(self, user_ids, movie_titles, weights):
-            features = log_weight_features(tf.ones([tf.shape(user_ids)[0], 2]) * weights[None, :])
+            features = self.model.features(tf.ones([tf.shape(user_ids)[0], 2]) * weights[None, :])
             users = self.model.user_vectors(self.user_table.lookup(user_ids), features)
             movies = self.model.movie_embedding(self.title_table.lookup(movie_titles))
             return {"ratings": self.model.predict_rating(users, movies, features)}

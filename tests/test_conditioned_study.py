@@ -215,3 +215,27 @@ def test_verify_trains_front_pairs_statically_and_predict_serves_their_own_model
     assert json.loads(static.stdout)["trial"] == verifying[0].number
     assert json.loads(static.stdout)["weights"] == json.loads(conditioned.stdout)["weights"]  # the same pair
     assert json.loads(static.stdout)["rating"] != json.loads(conditioned.stdout)["rating"]  # from its own model
+
+
+def test_a_preference_study_serves_a_pair_by_its_ratio_and_exports_it(studies, synthetic_dir, synthetic_dataset):
+    path = conditioned_file(studies, "pref", draws=None, pairs_of=None, grid=2)  # preference draws, the default
+    result = sweep(studies, synthetic_dir, "run", str(path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    study = load(studies, "pref")
+    assert all(item.get("narrowed_preferences") is None for item in study.user_attrs["trainings"])
+    title = synthetic_dataset.movies["movie_title"].iloc[4]
+    ask = ["predict", "pref", "--user", "42", "--movie", title, "--json", "--weights"]
+    small, large, other = (sweep(studies, synthetic_dir, *ask, weights) for weights in ("3,0.05", "30,0.5", "3,0.5"))
+    assert small.returncode == 0 and large.returncode == 0 and other.returncode == 0, small.stderr + other.stderr
+    assert json.loads(small.stdout)["rating"] == pytest.approx(json.loads(large.stdout)["rating"], rel=1e-6)
+    outside = sweep(studies, synthetic_dir, *ask, "1,100")  # ratio 100: above the box's 1.0 / 0.1 = 10
+    assert outside.returncode == 2 and outside.stderr.count("\n") == 1 and "outside the ratios" in outside.stderr
+    out = studies / "exported-pref"
+    assert sweep(studies, synthetic_dir, "export", "pref", "--out", str(out)).returncode == 0
+    code = (f"import sweep, tensorflow as tf; m = tf.saved_model.load({str(out)!r}); "
+            f"r = m.predict(tf.constant(['42']), tf.constant([{title!r}]), tf.constant([3.0, 0.05])); "
+            "print(float(r['ratings'].numpy()[0]))")
+    served = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            env=environment(synthetic_dir))
+    assert served.returncode == 0, served.stderr
+    assert float(served.stdout) == pytest.approx(json.loads(small.stdout)["rating"], rel=1e-5)

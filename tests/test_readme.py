@@ -6,7 +6,7 @@ reports/tutorial/ (summary.json, summary.md), "Adaptive weighting against the tu
 against reports/methods/, "Does the joint model pay when ratings are sparse?" against
 benchmarks/results/sparse-ratings.json and reports/sparse-*/summary.json, "The whole front from one
 training" against benchmarks/results/conditioned.json
-and reports/compare-tutorial-conditioned/summary.json (of which it must be exactly the rendering), "Tutorial baselines" against reports/baselines/
+and benchmarks/results/conditioned-selection.json (of which it must be exactly the rendering), "Tutorial baselines" against reports/baselines/
 (baselines.json, baselines.md); benchmarks/README.md's "Performance" and "Cost at MovieLens sizes" against
 benchmarks/results/*.json, of which they must also be exactly the rendering (benchmarks/readme.py);
 studies/README.md's weight scan against benchmarks/results/scan-weights.json. The tutorial's
@@ -75,7 +75,7 @@ PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
 # milliseconds or minutes, shares as percentages.
 UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one training": (100,),
                "What the front is made of": (100,), "Deciding from the front: validation, stopping, pruning": (100,)}
-ONE_TRAINING = ["benchmarks/results/conditioned.json", "reports/compare-tutorial-conditioned/summary.json"]
+ONE_TRAINING = ["benchmarks/results/conditioned.json", "benchmarks/results/conditioned-selection.json"]
 SPARSE = ["benchmarks/results/sparse-ratings.json",
           *(f"reports/sparse-{fraction}/summary.json" for fraction in ("1.0", "0.2", "0.05", "0.01"))]
 MADE_OF = ["benchmarks/results/front-made-of.json", "reports/tutorial/summary.json",
@@ -86,7 +86,7 @@ MADE_OF_TEXTS = [*(f"reports/{name}/summary.md" for name in ("tutorial", "scale-
 DECIDING = [f"benchmarks/results/{name}.json" for name in ("validation-optimism", "patience", "pruning")]
 SECTIONS = {
     "What a real sweep shows": (REPORTS_README, ["reports/tutorial/summary.json"],
-                                ["reports/tutorial/summary.md", "reports/compare-tutorial-conditioned/summary.md"]),
+                                ["reports/tutorial/summary.md"]),
     "Adaptive weighting against the tuned front": (REPORTS_README, ["reports/methods/summary.json"],
                                                    ["reports/methods/summary.md"]),
     "Tutorial baselines": (REPORTS_README, ["reports/baselines/baselines.json"], ["reports/baselines/baselines.md"]),
