@@ -62,7 +62,7 @@ def one_process(implementation: str, seed: int) -> dict:
         trials = [train_and_evaluate(*pair, seed=seed, model_config=ModelConfig(), train_config=TrainConfig(),
                                      data=prepared) for pair in PAIRS]
     return {
-        "trials": [{"seconds": trial["seconds"]["total"], **trial["metrics"]} for trial in trials],
+        "trials": [{"seconds": trial.seconds.total, **trial.metrics} for trial in trials],
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
     }
 

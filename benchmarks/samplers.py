@@ -20,6 +20,7 @@ a population as large as the study would make it random search.
     scripts/bench-samplers [--samplers tpe nsga2 random gp] [--seeds 5] [--trials 40]
         [--out benchmarks/results/samplers.json] [--plot benchmarks/results/samplers.png]
         [--reuse benchmarks/results/samplers.json]   # rerun only the samplers named, keep the others' runs
+        [--extend benchmarks/results/samplers.json]  # keep its runs, add only the study seeds it lacks
     scripts/bench-samplers --replot benchmarks/results/samplers.json --plot benchmarks/results/samplers.png   # no training
 """
 
@@ -68,7 +69,7 @@ def run_one(sampler: str, study_seed: int, n_trials: int) -> dict:
         (rating_weight, retrieval_weight), model_config, train_config = suggest(trial, spec)
         seed = trial_seeds(study_seed, trial.number, 1)[0]
         result = train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, train_config, prepared)
-        values = (result["metrics"]["top_100_accuracy"], result["metrics"]["rmse"])
+        values = (result.metrics["top_100_accuracy"], result.metrics["rmse"])
         study.tell(trial, values)
         trials.append({"rating_weight": rating_weight, "retrieval_weight": retrieval_weight,
                        "top_100_accuracy": values[0], "rmse": values[1]})
@@ -128,7 +129,36 @@ def analyse(runs: list[dict], reference: dict, n_trials: int) -> dict:
         entry["identical_to"] = [other for other in by_sampler if other != sampler
                                  and sequences[other] == sequences[sampler]]
     return {"reference": reference, "best_known_hypervolume": best, "trials_pooled": len(pooled),
-            "trials_per_run": n_trials, "samplers": by_sampler}
+            "trials_per_run": n_trials, "samplers": by_sampler, "paired": paired(by_sampler, n_trials)}
+
+
+def paired(by_sampler: dict, n_trials: int) -> list[dict]:
+    """Every two samplers compared study seed by study seed (the seeds both ran): the difference of
+    their shares after half the budget and after all of it, its median with a 95 % bootstrap interval
+    over seeds (benchmarks/protocol.py) and the Wilcoxon signed-rank p-value; "not distinguishable"
+    unless the interval excludes 0."""
+    from scipy import stats
+
+    from benchmarks import protocol
+
+    names = sorted(by_sampler)
+    comparisons = []
+    for index, first in enumerate(names):
+        for second in names[index + 1:]:
+            curves = [{run["study_seed"]: run["share_curve"] for run in by_sampler[name]["runs"]} for name in (first, second)]
+            seeds = sorted(set(curves[0]) & set(curves[1]))
+            for at in sorted({max(1, n_trials // 2), n_trials}):
+                differences = [curves[0][seed][at - 1] - curves[1][seed][at - 1] for seed in seeds]
+                interval = protocol.median_interval(differences)
+                nonzero = [d for d in differences if d != 0]
+                p_value = float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) >= 2 else None
+                if interval.low is None or interval.low <= 0 <= interval.high:
+                    reading = "not distinguishable"
+                else:
+                    reading = f"{first} ahead" if interval.low > 0 else f"{second} ahead"
+                comparisons.append({"first": first, "second": second, "after_trials": at, "study_seeds": seeds,
+                                    "difference": interval.record(), "wilcoxon_p": p_value, "reading": reading})
+    return comparisons
 
 
 def winner(analysis: dict, target: str = "0.98") -> str:
@@ -198,6 +228,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument("--plot", type=Path, default=None, help="draw the curves here (PNG)")
+    parser.add_argument("--extend", type=Path, default=None,
+                        help="keep every run of this earlier result file and run only the (sampler, seed) it lacks")
     parser.add_argument("--reuse", type=Path, default=None,
                         help="take the runs of samplers not in --samplers from this earlier result file "
                              "(a run depends only on its sampler and seed, not on when it ran)")
@@ -222,12 +254,15 @@ def main(argv=None) -> int:
             print("gp skipped: PyTorch is not installed", file=sys.stderr)
         else:
             samplers.append(name)
-    jobs = [f"{name}:{seed}" for seed in range(args.seeds) for name in samplers]
+    earlier_runs = json.loads(args.extend.read_text())["runs"] if args.extend else []
+    done = {(run["sampler"], run["study_seed"]) for run in earlier_runs}
+    jobs = [f"{name}:{seed}" for seed in range(args.seeds) for name in samplers if (name, seed) not in done]
     started = time.perf_counter()
     processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.samplers", "--trials", str(args.trials),
                                    "--worker-jobs", ",".join(jobs[index :: args.workers])],
-                                  stdout=subprocess.PIPE, text=True) for index in range(args.workers)]
-    runs = []
+                                  stdout=subprocess.PIPE, text=True) for index in range(args.workers)
+                 if jobs[index :: args.workers]]
+    runs = [run for run in earlier_runs if run["sampler"] in samplers and run["study_seed"] < args.seeds]
     for process in processes:
         output, _ = process.communicate()
         if process.returncode:
@@ -250,6 +285,9 @@ def main(argv=None) -> int:
               f"{reach['0.98'] or '>' + str(args.trials)} | {entry['runs_reaching']['0.98']}/{len(entry['runs'])} | "
               f"{entry['final_share_median']:.1%} |")
     print(f"fastest to 98 %: {analysis['fastest_to_98']}; to 90 %: {analysis['fastest_to_90']}")
+    for item in analysis["paired"]:
+        print(f"{item['first']} − {item['second']} after {item['after_trials']} trials: "
+              f"{item['difference']['median']:+.3f} {item['difference']['interval']} p={item['wilcoxon_p']}: {item['reading']}")
     if args.plot:
         plot(analysis, args.plot)
     if args.out:

@@ -37,13 +37,13 @@ def main(argv=None) -> int:
     rows = []
     for rating_weight, retrieval_weight in pairs:
         result = train_and_evaluate(rating_weight, retrieval_weight, args.seed, ModelConfig(), TrainConfig(), prepared)
-        last = result["epochs"][-1]
+        last = result.epochs[-1]
         rows.append({"rating_weight": rating_weight, "retrieval_weight": retrieval_weight, "seed": args.seed,
-                     **result["metrics"], "final_rating_loss": last["rating_loss"],
-                     "final_retrieval_loss": last["retrieval_loss"]})
+                     **result.metrics, "final_rating_loss": last.rating_loss,
+                     "final_retrieval_loss": last.retrieval_loss})
         print(
-            f"| {rating_weight:g} | {retrieval_weight:g} | {result['metrics']['top_100_accuracy']:.4f} | "
-            f"{result['metrics']['rmse']:.4f} | {last['rating_loss']:.3f} | {last['retrieval_loss']:.0f} |",
+            f"| {rating_weight:g} | {retrieval_weight:g} | {result.metrics['top_100_accuracy']:.4f} | "
+            f"{result.metrics['rmse']:.4f} | {last.rating_loss:.3f} | {last.retrieval_loss:.0f} |",
             flush=True,
         )
     if args.out:

@@ -116,6 +116,11 @@ class ConditionedModel(tf.keras.Model):
     def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
         return self.towers.predict_rating(user_vectors, movie_vectors, *self._rating_extra(features))
 
+    @property
+    def queries_depend_on_pair(self) -> bool:
+        """Whether a user's query vector changes with the pair: only through FiLM."""
+        return self.film is not None
+
     def user_vectors_at_pairs(self, user_ids: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
         """Every user's vector at every pair, [pairs, users, d]: `user_vectors` of each (pair, user)."""
         pairs, users = tf.shape(features)[0], tf.shape(user_ids)[0]

@@ -134,10 +134,15 @@ def _evaluate_call(model, features, users, rows: SplitRows, candidates, top_k) -
 
     queries = model.user_vectors_at_pairs(users, features)  # [pairs, users, d]
     n_pairs, n_users, width = queries.shape
-    thresholds = kth_highest_scores(tf.reshape(queries, [-1, width]), candidates, top_k).reshape(n_pairs, n_users, -1)
-    positives = positive_scores(queries, rows.user_rows, rows.movie_vectors)
+    # A model whose query vectors do not depend on the pair (a conditioned model without FiLM) retrieves
+    # alike at every pair: its hits are counted once, from the first pair's (identical) vectors.
+    retrieving = queries if getattr(model, "queries_depend_on_pair", True) else queries[:1]
+    thresholds = kth_highest_scores(tf.reshape(retrieving, [-1, width]), candidates, top_k).reshape(
+        int(retrieving.shape[0]), n_users, -1)
+    positives = positive_scores(retrieving, rows.user_rows, rows.movie_vectors)
     hits = np.stack([np.sum(~(np.take(thresholds[:, :, column], rows.user_rows, axis=1) > positives), axis=1)
                      for column in range(len(top_k))], axis=1)
+    hits = np.broadcast_to(hits, (n_pairs, len(top_k)))
     ratings_of = model.ratings_at_pairs(queries, features)
     predictions = np.empty((n_pairs, len(rows.user_rows)), np.float32)
     for start, stop in near_equal_blocks(len(rows.user_rows), max(1, RATING_ROWS // n_pairs)):

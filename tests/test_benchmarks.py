@@ -332,3 +332,40 @@ def test_batched_metrics_count_as_equal_only_with_every_top_k_equal_and_rmse_wit
     far = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.5, "rmse": 2.0 * (1 + 1e-5)}]
     assert differences(per_pair, far)["largest_relative_rmse_difference"] == pytest.approx(1e-5)
     assert not differences(per_pair, far)["equal"]
+
+
+def test_samplers_are_compared_seed_by_seed_and_called_not_distinguishable_unless_the_interval_excludes_zero():
+    from benchmarks.samplers import paired
+
+    def runs(finals):
+        return {"runs": [{"study_seed": seed, "share_curve": [final / 2, final]} for seed, final in enumerate(finals)]}
+
+    base = [0.80, 0.85, 0.90, 0.70, 0.75, 0.95, 0.60, 0.88, 0.82, 0.78]
+    better = [value + 0.05 for value in base]  # ahead by 0.05 at every seed
+    mixed = [value + (0.05 if seed % 2 else -0.05) for seed, value in enumerate(base)]  # ahead at half the seeds
+    comparisons = paired({"a": runs(better), "b": runs(base), "c": runs(mixed)}, 2)
+    final = {(item["first"], item["second"]): item for item in comparisons if item["after_trials"] == 2}
+    assert final[("a", "b")]["reading"] == "a ahead"
+    assert final[("a", "b")]["difference"]["median"] == pytest.approx(0.05)
+    assert final[("a", "b")]["wilcoxon_p"] < 0.01
+    assert final[("b", "c")]["reading"] == "not distinguishable"
+    assert final[("a", "b")]["study_seeds"] == list(range(10))
+
+
+def test_the_committed_conditioned_result_records_its_goal_so_a_script_can_check_it():
+    from pathlib import Path
+
+    document = json.loads((Path(__file__).parent.parent / "benchmarks" / "results" / "conditioned.json").read_text())
+    goal = document["goal"]
+    assert set(goal["search_range"]) == {"rating_weight", "retrieval_weight"}
+    assert not set(goal["selection_seeds"]) & set(goal["report_seeds"]) and len(goal["report_seeds"]) >= 5
+    share = goal["hypervolume_share"]
+    assert share["low"] <= share["median"] <= share["high"]
+    reached = share["median"] >= 0.98 and share["low"] >= 0.95
+    assert share["verdict"] == ("reached" if reached else "not reached" if share["high"] < 0.98 else "undetermined")
+    worth = goal["trainings_worth"]
+    assert worth["total"] == pytest.approx(worth["training"] + worth["evaluation"], rel=0.05)  # medians of each
+    assert goal["evaluate_seconds_per_pair_model"] > 0
+    assert {"best_top_100", "best_rmse"} <= set(goal["front_ends"])
+    hybrid = goal["hybrid"]
+    assert hybrid["trainings"] <= 12 and hybrid["hypervolume_share"]["low"] <= hybrid["hypervolume_share"]["high"]

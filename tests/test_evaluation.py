@@ -12,10 +12,9 @@ import math
 
 import numpy as np
 import pytest
-
-import sweep  # noqa: F401
 import tensorflow as tf
 
+import sweep  # noqa: F401
 from sweep import data, evaluation
 from sweep.conditioned import ConditionedModel, train_conditioned
 from sweep.config import TrainConfig
@@ -36,17 +35,21 @@ def prepared(synthetic_dataset):
     return prepare(synthetic_dataset, data.load_split(synthetic_dataset, seed=42))
 
 
-@pytest.fixture(scope="module", params=["weights", "ratio"])
+@pytest.fixture(scope="module", params=["weights", "ratio", "ratio, no FiLM"])
 def model(prepared, request):
     """Trained one epoch (single-task rows included), then its FiLM's last layer pushed far from zero so
-    that every pair serves clearly different user vectors; each way a pair can be encoded."""
+    that every pair serves clearly different user vectors; each way a pair can be encoded, and without
+    FiLM (one query vector per user at every pair: its hits are counted once)."""
     tf.keras.utils.set_random_seed(4)
-    model = ConditionedModel(len(prepared.user_vocabulary), len(prepared.title_vocabulary), encoding=request.param)
+    encoding, _, film = request.param.partition(", ")
+    model = ConditionedModel(len(prepared.user_vocabulary), len(prepared.title_vocabulary), encoding=encoding,
+                             conditioning_width=0 if film else 16)
     config = TrainConfig(epochs=1, batch_size=1024)
     train_conditioned(model, tf.keras.optimizers.Adagrad(0.1), training_batches(prepared.train, config, 4), 1, RANGES,
                       4, zero_share=0.2)
-    last = model.film.layers[-1]
-    last.kernel.assign(last.kernel + tf.random.normal(last.kernel.shape, stddev=0.5, seed=4))
+    if model.film is not None:
+        last = model.film.layers[-1]
+        last.kernel.assign(last.kernel + tf.random.normal(last.kernel.shape, stddev=0.5, seed=4))
     return model
 
 
