@@ -181,7 +181,10 @@ def headline(analysis: dict) -> str:
     reach = (f"No sampler's median run reaches {min(TARGETS):.0%} of the best front known in {budget} trials"
              if not reaching else f"{', '.join(reaching)} reach{'es' if len(reaching) == 1 else ''} "
                                   f"{min(TARGETS):.0%} of the best front known (median run)")
-    return f"{reach}; {best} ends highest (median {finals[best]:.1%} after {budget} trials)"
+    paired_readings = [item["reading"] for item in analysis.get("paired", [])]
+    tie = (" — paired by study seed, no two samplers are distinguishable"
+           if paired_readings and all(reading == "not distinguishable" for reading in paired_readings) else "")
+    return f"{reach}; {best} ends highest (median {finals[best]:.1%} after {budget} trials){tie}"
 
 
 def plot(analysis: dict, path: Path) -> None:
