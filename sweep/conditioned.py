@@ -13,9 +13,11 @@ evaluated without retraining. The choices, and why:
   from the query's pair, is the same scale of the query, and a shift adds the same amount
   to every candidate's score. The FiLM MLP's last layer starts at zero, so at
   initialization the model is the tutorial's; `conditioning_width` 0 leaves FiLM out
-  (only the rating MLP sees the pair, one retrieval serves all). A narrow FiLM (16 units)
-  gives the best fronts measured of widths 0, 4, 16, 64 and 256 (benchmarks/conditioned.py);
-  at 256 the seeds' models disagree most about which pair gives what.
+  (only the rating MLP sees the pair, one retrieval serves all). With preference draws
+  no FiLM (width 0, the shipped study) holds the most hypervolume of widths 0, 16 and 64
+  (benchmarks/results/conditioned.json), but its query vectors are one for every pair: one
+  retrieval, the pair moving only the rating MLP, and each training's front a single point;
+  FiLM gives fronts of several points at a lower share.
 - **A pair per example, not per batch.** The rating loss is a mean over the batch and the
   in-batch softmax a sum over its queries, so weighting each example's term by its own
   pair is exact: an example contributes what it would in a batch trained at its pair.
