@@ -87,5 +87,5 @@ def narrowed_bounds(preferences: np.ndarray, metrics: np.ndarray) -> tuple[float
     from sweep.pareto import pareto_front
 
     on_front = np.flatnonzero(pareto_front(np.asarray(metrics, dtype=float), ("maximize", "minimize")))
-    low, high = max(int(on_front.min()) - 1, 0), min(int(on_front.max()) + 1, len(preferences) - 1)
+    low, high = max(int(np.min(on_front)) - 1, 0), min(int(np.max(on_front)) + 1, len(preferences) - 1)
     return float(preferences[low]), float(preferences[high])
