@@ -256,7 +256,6 @@ def reanalyse(document: dict) -> dict:
     training's front dominates; and TPE at the conditioned model's own cost and at the hybrid's budget
     (the sampler benchmark's TPE runs, their first trials)."""
     from sweep.pareto import pareto_front
-    from sweep.report.hypervolume import hypervolume
 
     ctx = context()
     reference = {"top_100_accuracy": ctx["chance_top_100_accuracy"], "rmse": ctx["global_mean_rmse"]}
@@ -266,11 +265,16 @@ def reanalyse(document: dict) -> dict:
     sweep_runs = runs_array(tutorial_trials())
     directions = ("maximize", "minimize")
     analysis: dict = {"against_each_sweep_seed": {}, "sweep_single_seed_ends": {}, "dominated": {}}
+    fronts = [metrics[trained, index, :] for index in range(metrics.shape[1])]
+    sweep_fronts = [sweep_runs[:, k, :] for k in range(sweep_runs.shape[1])]
+
+    def trivial_share(candidates, baselines) -> dict:
+        comparison = protocol.like_for_like_fronts(candidates, baselines)
+        return protocol.hypervolume_shares(comparison, ctx)["shares"]["trivial"]["share"]
+
     for k in range(sweep_runs.shape[1]):
         sweep_front = sweep_runs[:, k, :][pareto_front(sweep_runs[:, k, :], directions)]
-        denominator = hypervolume(sweep_runs[:, k, :], reference)
-        shares = [hypervolume(metrics[trained, index, :], reference) / denominator for index in range(metrics.shape[1])]
-        analysis["against_each_sweep_seed"][f"seed{k}"] = protocol.median_interval(shares).record()
+        analysis["against_each_sweep_seed"][f"seed{k}"] = trivial_share(fronts, [sweep_runs[:, k, :]])
         useful = sweep_front[sweep_front[:, 1] < reference["rmse"]]
         best = useful[np.argmax(useful[:, 0])]
         analysis["sweep_single_seed_ends"][f"seed{k}"] = {"top_100_accuracy": float(best[0]), "rmse": float(best[1]),
@@ -283,11 +287,9 @@ def reanalyse(document: dict) -> dict:
         analysis["dominated"][f"seed{k}"] = counts
     samplers = json.loads((ROOT / "benchmarks" / "results" / "samplers.json").read_text())
     tpe = [run for run in samplers["runs"] if run["sampler"] == "tpe"]
-    sweep_fronts = [sweep_runs[:, k, :] for k in range(sweep_runs.shape[1])]
-    typical = float(np.median([hypervolume(front, reference) for front in sweep_fronts]))
-    analysis["tpe"] = {str(budget): protocol.median_interval([
-        hypervolume(np.asarray([[t["top_100_accuracy"], t["rmse"]] for t in run["trials"][:budget]]), reference) / typical
-        for run in tpe]).record() for budget in (3, 12)}
+    analysis["tpe"] = {str(budget): trivial_share(
+        [[[t["top_100_accuracy"], t["rmse"]] for t in run["trials"][:budget]] for run in tpe], sweep_fronts)
+        for budget in (3, 12)}
     analysis["tpe_study_seeds"] = [run["study_seed"] for run in tpe]
     return analysis
 

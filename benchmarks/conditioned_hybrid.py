@@ -9,11 +9,11 @@ report-seed run: the shipped variant's models evaluated at every pair, per train
   (sweep.pareto.greedy_hypervolume; all of them when the front has fewer than K points), each
   trained statically with the tutorial's settings and that seed; the hybrid's front is those static
   models alone (what a user can serve without the conditioned model), in 1 + K trainings at most;
-- TPE with 1 + K trainings: the first 1 + K trials of each of the sampler benchmark's TPE studies
-  (benchmarks/results/samplers.json: the same search range and training, one seed per trial);
-- like for like: each side's single-seed fronts against the sweep's single-seed fronts
-  (reports/tutorial/trials.csv), at the three references; medians and 95 % bootstrap intervals over
-  seeds. Writes `hybrid` and `goal.hybrid` into the conditioned result file.
+- like for like: its single-seed fronts against the sweep's single-seed fronts
+  (reports/tutorial/trials.csv), at the three references (protocol.hypervolume_shares); medians and
+  95 % bootstrap intervals over seeds. Writes `hybrid` and `goal.hybrid` into the conditioned result
+  file. TPE with as many trainings is read from the sampler benchmark by `scripts/bench-conditioned
+  --reanalyse`.
 
     scripts/bench-conditioned-hybrid [--verify 11]
 """
@@ -32,7 +32,6 @@ from benchmarks.front_made_of import context, runs_array, tutorial_trials
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "conditioned.json"
-SAMPLERS = ROOT / "benchmarks" / "results" / "samplers.json"
 GOAL = {"hypervolume_share": 0.98, "trainings": 12}
 
 
@@ -47,19 +46,6 @@ def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dic
     order = greedy_hypervolume(points[on_front], directions,
                                [reference["top_100_accuracy"], reference["rmse"]], count)
     return [tuple(pairs[inside[on_front[index]]]) for index in order]
-
-
-def shares(fronts: list[np.ndarray], sweep_fronts: list[np.ndarray], ctx: dict) -> dict:
-    """Each front's hypervolume over the sweep's median single-seed front's, at the three references."""
-    from sweep.report.hypervolume import hypervolume
-
-    points = protocol.references(list(fronts) + list(sweep_fronts), ctx)
-    out = {}
-    for name, reference in points.items():
-        typical = float(np.median([hypervolume(front, reference) for front in sweep_fronts]))
-        out[name] = {"reference": reference,
-                     "share": protocol.median_interval([hypervolume(f, reference) / typical for f in fronts]).record()}
-    return out
 
 
 def main(argv=None) -> int:
@@ -103,18 +89,12 @@ def main(argv=None) -> int:
                      "conditioned_metrics": [metrics[shipped["pairs"].index(list(pair)), index, :].tolist()
                                              for pair in pairs]})
     trainings = max(run["trainings"] for run in runs)  # 1 + K, or fewer where the front has fewer than K points
-    samplers = json.loads(SAMPLERS.read_text())
-    tpe = [run for run in samplers["runs"] if run["sampler"] == "tpe"]
-    tpe_fronts = [np.asarray([[t["top_100_accuracy"], t["rmse"]] for t in run["trials"][:1 + args.verify]])
-                  for run in tpe]
-    hybrid = {"verify": args.verify, "trainings": trainings, "front_points_verified": [len(run["pairs"]) for run in runs],
+    hybrid = {"verify": args.verify, "trainings": trainings,
               "runs": runs,
               "command": " ".join(["python", "-m", "benchmarks.conditioned_hybrid", *(argv or sys.argv[1:])]),
-              "comparison": "each side's single-seed front against the sweep's single-seed fronts",
-              "hybrid_shares": shares(hybrid_fronts, sweep_fronts, ctx),
-              "tpe": {"source": "benchmarks/results/samplers.json", "study_seeds": [run["study_seed"] for run in tpe],
-                      "trials": 1 + args.verify, "shares": shares(tpe_fronts, sweep_fronts, ctx)}}
-    share = hybrid["hybrid_shares"]["trivial"]["share"]
+              "hybrid_shares": protocol.hypervolume_shares(protocol.like_for_like_fronts(hybrid_fronts, sweep_fronts),
+                                                           ctx)}
+    share = hybrid["hybrid_shares"]["shares"]["trivial"]["share"]
     verdict = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"], *(share["interval"] or (None, None))),
                                GOAL["hypervolume_share"])
     hybrid["verdict"] = verdict
@@ -123,9 +103,7 @@ def main(argv=None) -> int:
         document["goal"]["hybrid"] = {"trainings": trainings, "hypervolume_share": {
             "median": share["median"], "low": (share["interval"] or [None])[0],
             "high": (share["interval"] or [None, None])[1], "verdict": verdict}}
-    tpe_share = hybrid["tpe"]["shares"]["trivial"]["share"]
-    print(f"hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']} ({verdict}); "
-          f"TPE ({1 + args.verify} trials): {tpe_share['median']:.3f} {tpe_share['interval']}", file=sys.stderr)
+    print(f"hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']} ({verdict})", file=sys.stderr)
     write_result(RESULT, document)
     return 0
 

@@ -200,6 +200,14 @@ def like_for_like(candidate_runs, baseline_runs, seeds_per_point: int = 1) -> Li
     return LikeForLike(k, _mean_fronts(candidate, k), _mean_fronts(baseline, k), description)
 
 
+def like_for_like_fronts(candidate_fronts, baseline_fronts) -> LikeForLike:
+    """Single-seed fronts of any points against the sweep's single-seed fronts (one seed per point on
+    each side), when the candidate's fronts do not share one set of points (each seed chose its own)."""
+    return LikeForLike(1, tuple(np.asarray(front, dtype=float) for front in candidate_fronts),
+                       tuple(np.asarray(front, dtype=float) for front in baseline_fronts),
+                       "each single-seed front against the sweep's single-seed fronts (1 seed per point on each side)")
+
+
 def _mean_fronts(runs: np.ndarray, k: int) -> tuple:
     """The mean metrics of each k consecutive seeds (or trainings), per point: one front per group."""
     return tuple(runs[:, start:start + k, :].mean(axis=1) for start in range(0, runs.shape[1], k))

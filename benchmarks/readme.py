@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -405,16 +406,6 @@ SAME_STEPS = ("shipped", "reference-0.03", "reference-0.3", "reference-10", "ref
               "no-zero-pairs", "log-uniform-box", "borrowed-ranges")
 
 
-def statistics_median(values) -> float:
-    import statistics
-
-    return statistics.median(values)
-
-
-def film_ok(bench: dict) -> bool:
-    return "film-16" in bench["variants"]
-
-
 def front_points(entry: dict) -> list[int]:
     """How many pairs lie on each training's own front (trained pairs only)."""
     import numpy as np
@@ -432,7 +423,6 @@ def one_training() -> str:
     goal, wanted = bench["goal"], bench["goal_set"]
     shipped = bench["variants"]["shipped"]
     trivial = shipped["trained_pairs"]["shares"]
-    worth = goal["trainings_worth"]
     seeds = bench["seeds"]
     hybrid = bench.get("hybrid")
     analysis = bench["analysis"]
@@ -506,10 +496,9 @@ def one_training() -> str:
         f"{verdict(ends['best_rmse'], wanted['front_ends']['rmse'], higher=False)} |",
     ]
     if hybrid:
-        tpe = hybrid["tpe"]["shares"]["trivial"]["share"]
         lines.append(f"| hybrid: one conditioned training + {hybrid['verify']} static ones at its front's pairs "
                      f"(`verify = {hybrid['verify']}`), the static models' front | ≥ 98 % from ≤ 12 trainings | "
-                     f"{_share(hybrid['hybrid_shares']['trivial']['share'])} from {hybrid['trainings']} | "
+                     f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} from {hybrid['trainings']} | "
                      f"{hybrid['verdict']} |")
         for budget, entry in analysis["tpe"].items():
             what = ("about the conditioned model's own cost" if budget == "3" else
@@ -527,8 +516,9 @@ def one_training() -> str:
                   f"top-100 {lead:.4f}), the shipped settings' {_pct(chosen_on['shipped'])}: the reference pair was "
                   "fixed before FiLM and the epochs were chosen and was not changed after this run, so the study "
                   f"file keeps (30, 0.1) though {leader} also reaches the top-100 end on both seed sets")
-    film_ms = bench["variants"]["film-16"]["evaluate_seconds_per_pair_model"] * 1000 if film_ok(bench) else None
-    if film_ms is not None:
+    film = bench["variants"].get("film-16")
+    if film:
+        film_ms = film["evaluate_seconds_per_pair_model"] * 1000
         shipped_ms = bench["variants"]["shipped"]["evaluate_seconds_per_pair_model"] * 1000
         lines += ["", "The shipped model's query vectors do not change with the pair, so batched evaluation now counts "
                   "its hits once per model.", f"The report run predates that: there the shipped model took "
@@ -538,7 +528,6 @@ def one_training() -> str:
     ends_of = analysis["sweep_single_seed_ends"]
     above_bias = sum(value > context["user_item_bias_rmse"] for value in ends["best_rmse"]["values"])
     points = front_points(shipped)
-    film = bench["variants"].get("film-16")
     lines += [
         "",
         ("**What the share hides.** On every report seed the shipped model's front is a single point. "
@@ -591,7 +580,8 @@ def one_training() -> str:
                      f"{', '.join(map(str, front_points(entry)))} | "
                      f"{entry['front_ends']['best_top_100']['median']:.4f} | "
                      f"{entry['front_ends']['best_rmse']['median']:.4f} | {entry['trainings_worth']['total']:.2f} |")
-    same_steps = [statistics_median(bench["variants"][name]["train_seconds"]) for name in SAME_STEPS if name in bench["variants"]]
+    same_steps = [statistics.median(bench["variants"][name]["train_seconds"]) for name in SAME_STEPS
+                  if name in bench["variants"]]
     lines += ["", f"The trainings' worth column times each variant against one static training measured once at the start "
               f"of the run; the machine drifted over it: the variants that train the shipped steps took "
               f"{min(same_steps):.1f}–{max(same_steps):.1f} s (medians), so that column's differences of up to a fifth "

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from sweep import SweepError
+from sweep.conditioned_pairs import WEIGHTS_ENCODING
 from sweep.config import ModelConfig
 from sweep.config.run import ARTIFACTS_VARIABLE
 from sweep.record import MODEL_ATTR  # noqa: F401  (the attribute is the record's; re-exported)
@@ -84,7 +85,7 @@ def rebuild_model(packed: dict):
         from sweep.conditioned import build_conditioned_model
 
         model = build_conditioned_model(config, *sizes, meta["conditioned"]["conditioning_width"],
-                                        meta["conditioned"].get("encoding", "weights"))
+                                        meta["conditioned"].get("encoding", WEIGHTS_ENCODING))
     else:
         from sweep.model import build_model
 

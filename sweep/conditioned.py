@@ -68,7 +68,14 @@ sweep.import_tensorflow()
 
 import tensorflow as tf  # noqa: E402
 
-from sweep.conditioned_pairs import PREFERENCE_DRAWS, draw_preferences, draw_weights, preference_range  # noqa: E402
+from sweep.conditioned_pairs import (  # noqa: E402
+    PREFERENCE_DRAWS,
+    RATIO_ENCODING,
+    WEIGHTS_ENCODING,
+    draw_preferences,
+    draw_weights,
+    preference_range,
+)
 from sweep.config import ModelConfig  # noqa: E402
 from sweep.model import Towers, in_batch_softmax_loss  # noqa: E402
 from sweep.record import EpochLosses  # noqa: E402
@@ -76,7 +83,7 @@ from sweep.training import ROW_WEIGHTS, TrialFailed, run_epochs, training_step  
 
 
 def build_conditioned_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
-                            conditioning_width: int, encoding: str = "weights") -> ConditionedModel:
+                            conditioning_width: int, encoding: str = WEIGHTS_ENCODING) -> ConditionedModel:
     """The one way a conditioned model is built, for training and for serving a stored one alike."""
     return ConditionedModel(user_vocabulary_size, title_vocabulary_size, config.embedding_dimension,
                             tuple(config.rating_layers), config.activation, conditioning_width=conditioning_width,
@@ -88,7 +95,7 @@ class ConditionedModel(tf.keras.Model):
 
     def __init__(self, user_vocabulary_size: int, title_vocabulary_size: int, embedding_dimension: int = 32,
                  rating_layers: tuple[int, ...] = (256, 128), activation: str = "relu",
-                 conditioning_width: int = 16, conditioned: bool = True, encoding: str = "weights"):
+                 conditioning_width: int = 16, conditioned: bool = True, encoding: str = WEIGHTS_ENCODING):
         super().__init__()
         self.conditioned = conditioned
         self.encoding = encoding  # what the network sees of a pair: ENCODINGS
@@ -190,11 +197,9 @@ class FixedPair:
         return self.model.predict_rating(user_vectors, movie_vectors, self._features(tf.shape(user_vectors)[0]))
 
 
-WEIGHTS_ENCODING, RATIO_ENCODING = "weights", "ratio"
 # Numbers the network sees of a pair. weights: log10 of each weight and an indicator per zero weight;
 # ratio: log10(retrieval / rating) / 4 and the two indicators (a pair's scale is not seen: see draw_preferences).
 ENCODINGS = {WEIGHTS_ENCODING: 4, RATIO_ENCODING: 3}
-FEATURES = ENCODINGS[WEIGHTS_ENCODING]
 
 
 def log_weight_features(weights: tf.Tensor) -> tf.Tensor:

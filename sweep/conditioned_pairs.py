@@ -21,6 +21,9 @@ import math
 import numpy as np
 
 PREFERENCE_DRAWS = "preference"
+# What the network sees of a pair: both log-weights (draws "example"/"batch"), or only their ratio
+# (preference draws, one scale per ratio trained); sweep.conditioned computes each.
+WEIGHTS_ENCODING, RATIO_ENCODING = "weights", "ratio"
 
 
 def draw_weights(rng: np.random.Generator, ranges: dict[str, tuple[float, float]], rows: int,

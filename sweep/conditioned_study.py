@@ -32,6 +32,8 @@ from sweep.conditioned_pairs import (
     NARROW_POINTS,
     NARROW_SLICE,
     PREFERENCE_DRAWS,
+    RATIO_ENCODING,
+    WEIGHTS_ENCODING,
     narrowed_bounds,
     preference_pairs,
     preference_range,
@@ -129,11 +131,9 @@ def check_servable(pair: tuple[float, float], metadata: dict) -> None:
     ranges, zeros = metadata["ranges"], metadata.get("zero_share", 0.0) > 0
     if not all(math.isfinite(w) and w >= 0 for w in pair) or pair == (0.0, 0.0):
         raise UsageError(f"--weights {pair[0]:g},{pair[1]:g}: weights must be finite, non-negative, not both 0")
-    if metadata.get("encoding") == "ratio":
-        low, high = ratio_range(ranges)
-        if 0.0 in pair and zeros:
-            return
-        if 0.0 in pair or not low <= pair[1] / pair[0] <= high:
+    if metadata.get("encoding") == RATIO_ENCODING:
+        if not in_range(pair, ranges, metadata.get("zero_share", 0.0), RATIO_ENCODING):
+            low, high = ratio_range(ranges)
             ratio = "0 or infinite" if 0.0 in pair else f"{pair[1] / pair[0]:.3g}"
             raise UsageError(f"--weights: the ratio retrieval/rating {ratio} is outside the ratios the model was "
                              f"trained on [{low:.3g}, {high:.3g}]; choose a pair inside them")
@@ -221,7 +221,7 @@ def model_metadata(spec: StudySpec) -> dict:
 def encoding_of(config: ConditionedConfig) -> str:
     """What the network sees of a pair: its ratio for preference draws (one scale per ratio was trained),
     both log-weights otherwise (sweep.conditioned's encodings)."""
-    return "ratio" if config.draws == PREFERENCE_DRAWS else "weights"
+    return RATIO_ENCODING if config.draws == PREFERENCE_DRAWS else WEIGHTS_ENCODING
 
 
 def train_one(spec: StudySpec, prepared, seed: int):
@@ -356,9 +356,9 @@ def store_pair(study, spec: StudySpec, prepared, trainings: list[dict], item: di
                                               user_attrs=record.to_attrs(), state=optuna.trial.TrialState.COMPLETE))
 
 
-def in_range(pair, ranges: dict, zero_share: float, encoding: str = "weights") -> bool:
+def in_range(pair, ranges: dict, zero_share: float, encoding: str = WEIGHTS_ENCODING) -> bool:
     """Whether the model was trained for the pair: by its ratio (ratio encoding) or by each weight."""
-    if encoding == "ratio":
+    if encoding == RATIO_ENCODING:
         if 0.0 in pair:
             return zero_share > 0 and pair != (0.0, 0.0)
         low, high = ratio_range(ranges)
