@@ -2,7 +2,7 @@
 
 Measured under the protocol (benchmarks/protocol.py) on the tutorial's split:
 
-- the sweep: the committed tutorial study (reports/tutorial/trials.csv: 50 pairs, two seeds
+- the sweep: the committed tutorial study (benchmarks/results/tutorial-study.csv: 50 pairs, two seeds
   each), seed by seed: its two single-seed fronts;
 - a conditioned training over the tutorial study's whole search range (0.1–1e4 × 1e-3–1),
   studies/conditioned.toml's settings, one training per report seed, each evaluated at the
@@ -397,7 +397,7 @@ def main(argv=None) -> int:
         variants[name] = summarise(name, result, sweep_runs, ctx, one_training)
     document = {"seeds": SEEDS.record(), "measured_on": "selection" if args.select else "report",
                 "sweep": {"study": "tutorial", "pairs": len(sweep_pairs), "seeds_per_pair": int(sweep_runs.shape[1]),
-                          "source": "reports/tutorial/trials.csv"},
+                          "source": "benchmarks/results/tutorial-study.csv"},
                 "one_static_training_seconds": one_training, "static_training_seconds": static_seconds,
                 "study_file": str(STUDY_FILE.relative_to(ROOT)), "selected_among": list(SELECTED_AMONG),
                 "goal_set": GOAL, "variants": variants}

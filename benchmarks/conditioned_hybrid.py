@@ -10,7 +10,7 @@ report-seed run: the shipped variant's models evaluated at every pair, per train
   trained statically with the tutorial's settings and that seed; the hybrid's front is those static
   models alone (what a user can serve without the conditioned model), in 1 + K trainings at most;
 - like for like: its single-seed fronts against the sweep's single-seed fronts
-  (reports/tutorial/trials.csv), at the three references (protocol.hypervolume_shares); medians and
+  (benchmarks/results/tutorial-study.csv), at the three references (protocol.hypervolume_shares); medians and
   95 % bootstrap intervals over seeds. Writes `hybrid` and `goal.hybrid` into the conditioned result
   file. TPE with as many trainings is read from the sampler benchmark by `scripts/bench-conditioned
   --reanalyse`.

@@ -1,7 +1,7 @@
 """What the front is made of — task weights or step sizes — and does any model beat the trivial baselines?
 
 Under the tutorial's Adagrad (initial accumulator 0.1, so not scale-free) a large rating weight
-acts like a larger learning rate. The tutorial study's front (reports/tutorial: 50 pairs, two
+acts like a larger learning rate. The tutorial study's front (benchmarks/results/tutorial-study.csv, the committed run of studies/tutorial.toml: 50 pairs, two
 seeds each, Adagrad 0.1) may therefore say as much about step sizes as about how to balance the
 tasks. Three studies take it apart, each on seeds of its own, and are read here against that
 front under the measurement protocol (benchmarks/protocol.py):
@@ -48,7 +48,7 @@ from benchmarks.sparse_ratings import single_threaded
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "front-made-of.json"
-TUTORIAL_TRIALS = ROOT / "reports" / "tutorial" / "trials.csv"
+TUTORIAL_TRIALS = ROOT / "benchmarks" / "results" / "tutorial-study.csv"
 TUTORIAL_SUMMARY = ROOT / "reports" / "tutorial" / "summary.json"
 ADAM_RATES = (1e-3, 3e-3, 1e-2, 3e-2)
 ADAM_SELECTION_SEEDS = (7001, 7002)
@@ -372,7 +372,7 @@ def select_adam(workers: int) -> dict:
 def adam_study_text(rate: float, pairs) -> str:
     """studies/adam.toml: the tutorial study's pairs, in its trial order, under Adam at the chosen rate."""
     listed = ",\n".join(f"    [{rating!r}, {retrieval!r}]" for rating, retrieval in pairs)
-    return f"""# What the front is made of: the tutorial study's 50 weight pairs (reports/tutorial/trials.csv,
+    return f"""# What the front is made of: the tutorial study's 50 weight pairs (benchmarks/results/tutorial-study.csv,
 # in its trial order) under Adam, which is invariant to the loss's scale (up to its epsilon), so
 # only the ratio of the weights can matter. Adam's learning rate {rate:g} was chosen on selection
 # seeds ({", ".join(map(str, ADAM_SELECTION_SEEDS))}) by `scripts/front-made-of select-adam`, which writes this file
@@ -414,7 +414,7 @@ def analyse() -> dict:
     context_ = context()
     tutorial = tutorial_trials()
     reference = reference_point(context_)
-    found: dict = {"baseline": "the tutorial study (reports/tutorial/trials.csv: Adagrad 0.1, 50 pairs, 2 seeds)",
+    found: dict = {"baseline": "the tutorial study (benchmarks/results/tutorial-study.csv: Adagrad 0.1, 50 pairs, 2 seeds)",
                    "baseline_seeds": sorted({seed for trial in tutorial for seed in trial["seeds"]}),
                    "points": {"tutorial": points_of(tutorial)}}
     scan = stored_trials("scale-scan")

@@ -460,7 +460,7 @@ def one_training() -> str:
         f"on report seeds {', '.join(map(str, seeds['report_seeds']))}, one training each, evaluated at the "
         f"sweep's {bench['sweep']['pairs']} pairs besides the tutorial's three, those three and the grid along its",
         "reference line; like for like, each training's front against each of the sweep's single-seed fronts",
-        "(the committed `reports/tutorial/trials.csv`, two seeds per pair; each sweep front cost 50 trainings);",
+        "(the committed `benchmarks/results/tutorial-study.csv`, two seeds per pair; each sweep front cost 50 trainings);",
         "median and 95 % percentile bootstrap interval of the median over the report seeds, which with five seeds is",
         "their range. One training's worth is the harness's (1, 1), the tutorial's training.",
         "",

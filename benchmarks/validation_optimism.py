@@ -2,7 +2,7 @@
 
 The tutorial has only train and test, so a study chooses its front on the numbers it reports.
 This measures what that choice flatters. The pairs are the tutorial study's COMPLETE ones,
-read from the committed reports/tutorial/trials.csv (about 50). For each training seed (at
+read from the committed benchmarks/results/tutorial-study.csv (about 50). For each training seed (at
 least 3; the validation slice itself is the split's, seeded by its split seed):
 
 - without validation: every pair trained on all 80,000 training rows; the front chosen on the
@@ -18,7 +18,7 @@ bootstrap intervals (benchmarks.protocol.median_interval: below its minimum numb
 the seed values themselves).
 
     scripts/bench-validation-optimism [--seeds 3] [--first-seed 0] [--validation 0.1]
-        [--trials reports/tutorial/trials.csv] [--out benchmarks/results/validation-optimism.json]
+        [--trials benchmarks/results/tutorial-study.csv] [--out benchmarks/results/validation-optimism.json]
 
 Not run by the tests: tests/test_benchmarks.py checks the pairs' reading and the analysis on constructed fronts.
 """
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--validation", type=float, default=0.1)
-    parser.add_argument("--trials", type=Path, default=ROOT / "reports" / "tutorial" / "trials.csv")
+    parser.add_argument("--trials", type=Path, default=ROOT / "benchmarks" / "results" / "tutorial-study.csv")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "validation-optimism.json")
     args = parser.parse_args(argv)
     pairs = study_pairs(args.trials)

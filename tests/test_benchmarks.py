@@ -287,7 +287,7 @@ def test_the_validation_optimism_compares_fronts_chosen_on_validation_and_on_tes
 def test_the_optimism_benchmark_reads_the_study_pairs_from_the_committed_trials_table():
     from benchmarks.validation_optimism import ROOT, study_pairs
 
-    pairs = study_pairs(ROOT / "reports" / "tutorial" / "trials.csv")
+    pairs = study_pairs(ROOT / "benchmarks" / "results" / "tutorial-study.csv")
     assert len(pairs) >= 50 and (1.0, 0.0) in pairs and (0.0, 1.0) in pairs and (1.0, 1.0) in pairs
 
 
