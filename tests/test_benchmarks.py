@@ -51,6 +51,20 @@ def test_trials_to_reach_count_from_the_pooled_best_front():
     assert winner(analysis, "0.98") == "a" and winner(analysis, "0.90") == "b"
 
 
+def test_the_seeds_that_chose_the_default_sampler_count_in_the_yardstick_but_are_not_reported():
+    # Seed 0 chose the default: its (0.4, 1.0) sets the pooled front (area 0.4 from (0, 2)), but only
+    # seed 1's runs are read, at (0.2, 1.0) → 50 % and (0.1, 1.0) → 25 %.
+    runs = [run("a", 0, [(0.4, 1.0)]), run("b", 0, [(0.3, 1.0)]),
+            run("a", 1, [(0.2, 1.0)]), run("b", 1, [(0.1, 1.0)])]
+    analysis = analyse(runs, REFERENCE, n_trials=1, selection_seeds=1)
+    assert analysis["best_known_hypervolume"] == pytest.approx(0.4)
+    assert (analysis["selection_seeds"], analysis["report_seeds"]) == ([0], [1])
+    assert [r["study_seed"] for r in analysis["samplers"]["a"]["runs"]] == [1]
+    assert analysis["samplers"]["a"]["final_share_median"] == pytest.approx(0.5)
+    assert analysis["samplers"]["b"]["final_share_median"] == pytest.approx(0.25)
+    assert analysis["paired"][0]["study_seeds"] == [1]
+
+
 def test_a_slope_guide_ends_where_it_would_leave_the_panel():
     # slope 2 from (10, 1) reaches the top 100 at x = 100, long before x = 1000
     assert guide(10, 1.0, 2, 1000, 100.0) == ([10, pytest.approx(100)], [1.0, pytest.approx(100)])
