@@ -68,6 +68,9 @@ VARIANTS = {
     "epochs-15": ("15 epochs", {"epochs": 15}, None),
     "rate-0.1": ("Adagrad 0.1, the tutorial's rate", {"learning_rate": 0.1}, None),
     "rate-0.025": ("Adagrad 0.025", {"learning_rate": 0.025}, None),
+    "reference-3": ("reference pair (3, 0.1)", {"reference": (3.0, 0.1)}, None),
+    "reference-10-epochs-15": ("reference pair (10, 0.1), 15 epochs", {"reference": (10.0, 0.1), "epochs": 15}, None),
+    "reference-3-epochs-15": ("reference pair (3, 0.1), 15 epochs", {"reference": (3.0, 0.1), "epochs": 15}, None),
     "no-zero-pairs": ("no single-task examples (zero_share 0): (1, 0) and (0, 1) not servable", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
@@ -75,7 +78,25 @@ VARIANTS = {
                         {"draws": "example"}, BORROWED),
 }
 SELECTED_AMONG = ("shipped", "reference-0.03", "reference-0.3", "reference-10", "reference-100", "film-16", "film-64",
-                  "narrow-3", "epochs-9", "epochs-15", "rate-0.1", "rate-0.025")
+                  "narrow-3", "epochs-9", "epochs-15", "rate-0.1", "rate-0.025", "reference-3",
+                  "reference-10-epochs-15", "reference-3-epochs-15")
+SELECTION_RULE = ("on the selection seeds' medians: the candidates that meet every goal of a front (share of the "
+                  "sweep's hypervolume ≥ 98 %, best top-100 ≥ 0.28, best RMSE ≤ 0.955); among them the highest share; "
+                  "if none meets them all, the highest share")
+
+
+def select(variants: dict) -> str:
+    """The candidate the rule (SELECTION_RULE) ships, from a selection run's variants."""
+    def medians(entry: dict) -> tuple[float, float, float]:
+        ends = entry["front_ends"]
+        return (entry["trained_pairs"]["shares"]["trivial"]["share"]["median"],
+                ends["best_top_100"]["median"], ends["best_rmse"]["median"])
+
+    candidates = {name: medians(entry) for name, entry in variants.items() if name in SELECTED_AMONG}
+    meeting = [name for name, (share, top, rmse) in candidates.items()
+               if share >= GOAL["hypervolume_share"] and top >= GOAL["front_ends"]["top_100_accuracy"]
+               and rmse <= GOAL["front_ends"]["rmse"]]
+    return max(meeting or candidates, key=lambda name: candidates[name][0])
 
 
 def variant_spec(spec, changes: dict, ranges: dict | None):
@@ -341,6 +362,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--select", action="store_true", help="train on the selection seeds instead (choosing)")
+    parser.add_argument("--extend", type=Path, default=None,
+                        help="keep the variants this earlier result file holds and train only the others")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument("--plot", type=Path, default=None, help="draw the shipped fronts here (PNG)")
     parser.add_argument("--replot", type=Path, default=None, help="only draw --plot from this result file")
@@ -390,8 +413,13 @@ def main(argv=None) -> int:
     static_seconds = one_static_training(prepared, (0, 1, 2))
     one_training = statistics.median(static_seconds)
     print(f"one static training {one_training:.2f} s; seeds {list(seeds)}", file=sys.stderr, flush=True)
-    variants = {}
+    earlier = json.loads(args.extend.read_text()) if args.extend else {}
+    if earlier and earlier["measured_on"] != ("selection" if args.select else "report"):
+        raise SystemExit(f"{args.extend} was measured on the {earlier['measured_on']} seeds")
+    variants = dict(earlier.get("variants", {}))
     for name in args.variants:
+        if name in variants:
+            continue
         _, changes, ranges = VARIANTS[name]
         result = run_variant(variant_spec(spec, changes, ranges), prepared, seeds, sweep_pairs)
         variants[name] = summarise(name, result, sweep_runs, ctx, one_training)
@@ -400,7 +428,11 @@ def main(argv=None) -> int:
                           "source": "benchmarks/results/tutorial-study.csv"},
                 "one_static_training_seconds": one_training, "static_training_seconds": static_seconds,
                 "study_file": str(STUDY_FILE.relative_to(ROOT)), "selected_among": list(SELECTED_AMONG),
-                "goal_set": GOAL, "variants": variants}
+                "goal_set": GOAL, "variants": variants,
+                "commands": [*earlier.get("commands", [earlier["command"]] if earlier else []),
+                             " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])]}
+    if args.select:
+        document |= {"selection_rule": SELECTION_RULE, "selected": select(variants)}
     if "shipped" in variants and not args.select:
         document["goal"] = goal(spec, variants["shipped"])
     if args.out:

@@ -385,3 +385,24 @@ def test_the_committed_conditioned_result_records_its_goal_so_a_script_can_check
     assert {"best_top_100", "best_rmse"} <= set(goal["front_ends"])
     hybrid = goal["hybrid"]
     assert hybrid["trainings"] <= 12 and hybrid["hypervolume_share"]["low"] <= hybrid["hypervolume_share"]["high"]
+
+
+def candidate(share: float, top: float, rmse: float) -> dict:
+    return {"trained_pairs": {"shares": {"trivial": {"share": {"median": share}}}},
+            "front_ends": {"best_top_100": {"median": top}, "best_rmse": {"median": rmse}}}
+
+
+def test_the_conditioned_selection_ships_the_highest_share_among_candidates_that_meet_every_goal():
+    from benchmarks.conditioned import select
+
+    variants = {"shipped": candidate(1.14, 0.275, 0.930),       # highest share, misses the top-100 end
+                "reference-10": candidate(1.10, 0.282, 0.937),  # meets all three
+                "reference-3": candidate(1.05, 0.290, 0.950),   # meets all three, lower share
+                "epochs-9": candidate(0.97, 0.285, 0.940)}      # the ends, not the share
+    assert select(variants) == "reference-10"
+    variants["reference-10"] = candidate(1.10, 0.282, 0.960)    # now misses the RMSE end
+    assert select(variants) == "reference-3"
+    # none meets every goal: the highest share, the earlier rule
+    assert select({"shipped": candidate(1.14, 0.275, 0.93), "film-16": candidate(0.9, 0.25, 0.95)}) == "shipped"
+    # a variant that was never a candidate (a baseline shown beside) is never shipped
+    assert select({"borrowed-ranges": candidate(1.5, 0.3, 0.9), "shipped": candidate(1.0, 0.2, 1.0)}) == "shipped"
