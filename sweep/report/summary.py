@@ -120,7 +120,8 @@ def markdown(findings: StudyFindings, command: str) -> str:
     lines += verified.markdown_lines(verified.rows(frame))
     lines += methods.markdown_lines(judged or [])
     lines += comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs),
-                              changed_settings(recorded_spec(study_attrs).get("train", {})))
+                              changed_settings(recorded_spec(study_attrs).get("train", {})),
+                              conditioned=bool(frame.get("conditioned", pd.Series(dtype=bool)).astype(bool).any()))
     lines += trivial.markdown_lines(findings.beyond)
     lines += [
         "## Study health", "",

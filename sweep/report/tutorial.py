@@ -26,6 +26,8 @@ def tutorial_runs(frame: pd.DataFrame) -> dict:
     summary = {}
     for published in TUTORIAL:
         rows = frame[(frame["tutorial_pair"] == published.name) & (frame["state"] == "COMPLETE")]
+        if "conditioned" in rows:  # a conditioned model's evaluation at the pair is not a run of the tutorial's model
+            rows = rows[~rows["conditioned"].astype(bool)]
         seeds: dict[str, list[float]] = {metric: [] for metric in SEED_METRICS}
         for _, row in rows.iterrows():
             for metric in seeds:
@@ -70,9 +72,16 @@ def changed_settings(recorded_train: dict) -> list[str]:
             if key in recorded_train and recorded_train[key] != getattr(tutorial, key)]
 
 
-def comparison_lines(compared, context, rating_fraction: float = 1.0, changed: list[str] | None = None) -> list[str]:
+def comparison_lines(compared, context, rating_fraction: float = 1.0, changed: list[str] | None = None,
+                     conditioned: bool = False) -> list[str]:
     """The comparison's section; `changed`: the training settings in which the study departs from the
-    tutorial's (then a mismatch measures the change, not whether the tutorial's figures reproduce)."""
+    tutorial's (then a mismatch measures the change, not whether the tutorial's figures reproduce);
+    `conditioned`: the study serves its pairs from conditioned models, none of them the tutorial's."""
+    if compared is None and conditioned:
+        return ["## The tutorial's comparison", "",
+                "Does not apply: the tutorial trains one model per pair, and this study serves (1, 0), (0, 1) and "
+                "(1, 1) from models trained over every pair (a conditioned study), so its figures at those pairs "
+                "are not runs of the tutorial's models. `[conditioned] verify` trains pairs as the tutorial does.", ""]
     if compared is None:
         return ["## The tutorial's comparison", "",
                 "Not available: the study has no COMPLETE runs of all three tutorial pairs "
