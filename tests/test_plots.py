@@ -170,6 +170,20 @@ def test_compare_gives_each_study_its_own_marker_and_keeps_the_legend_off_the_da
     plots.plt.close(figure)
 
 
+def test_a_comparison_of_four_studies_keeps_its_whole_heading_inside_the_figure():
+    # one line per study's front makes a five-line heading; none of it may leave the figure's top
+    frames = {f"sparse-{name}": tutorial_like().assign(rmse=lambda f, shift=shift: f["rmse"] + shift)
+              for name, shift in (("1.0", 0.0), ("0.2", 0.01), ("0.05", 0.02), ("0.01", 0.03))}
+    context = {**CONTEXT, "user_item_bias_rmse": 0.94, "most_popular_top_100_accuracy": 0.299}
+    figure, _ = plots.pareto_figure(frames, context, "studies " + " vs ".join(frames))
+    renderer = rendered(figure)
+    heading = figure.axes[0].title
+    assert heading.get_text().count("\n") >= 4
+    assert heading.get_window_extent(renderer).y1 <= figure.bbox.y1
+    assert_no_collisions(figure)
+    plots.plt.close(figure)
+
+
 @pytest.mark.parametrize("knee_trial", [(1.25, 0.25, 0.0), (1.25, 0.125, 0.0)])
 def test_a_crowded_right_edge_still_places_every_label_on_the_panel(knee_trial):
     """Joint (ours inside the tutorial's ring) near the right edge, two edge arrows beside it and an

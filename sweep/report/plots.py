@@ -131,8 +131,11 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
     """
     knees = knees or {}
     figure = plt.figure(figsize=(11, 7.6), dpi=110)
-    axes = figure.add_axes((0.075, 0.075, 0.6, 0.815))
-    overview = figure.add_axes((0.745, 0.655, 0.235, 0.235))
+    heading = title + "\n" + textwrap.fill(headline(frames, context), 100)
+    # the panel gives up height to a long heading (one line per study compared), so the heading stays in the figure
+    lower = max(0.0, 0.89 - (0.965 - 0.021 * (heading.count("\n") + 1)))
+    axes = figure.add_axes((0.075, 0.075, 0.6, 0.815 - lower))
+    overview = figure.add_axes((0.745, 0.655 - lower, 0.235, 0.235))
     single = len(frames) == 1
     trials, (xlim, ylim) = _limits(frames, context)
     axes.set_xlim(*xlim)
@@ -252,7 +255,7 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
     axes.set_xlabel("RMSE on the test split (lower is better)", fontsize=10)
     axes.set_ylabel("top-100 accuracy (higher is better)", fontsize=10)
     axes.tick_params(labelsize=FONT)
-    axes.set_title(title + "\n" + textwrap.fill(headline(frames, context), 100), fontsize=10)
+    axes.set_title(heading, fontsize=10)
     axes.grid(alpha=0.3)
     return figure, points
 
