@@ -234,7 +234,7 @@ def weighted_softmax_loss(queries: tf.Tensor, candidates: tf.Tensor, row_weights
 def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], epochs: int,
                       ranges: dict[str, tuple[float, float]], seed: int, draws: str = "example",
                       zero_share: float = 0.0, cosine_weight: float = 0.0,
-                      reference: tuple[float, ...] = (30.0, 0.1), narrow_after: int = 0,
+                      reference: tuple[float, ...] = (10.0, 0.1), narrow_after: int = 0,
                       narrow=None) -> tuple[list[EpochLosses], tuple[float, float] | None]:
     """The optimizer over the batches, every row (or, with draws = "batch", every batch) at a freshly drawn
     weight pair (draws = "preference": `draw_preferences` through `reference`); per epoch the mean (total,

@@ -51,7 +51,7 @@ def test_a_zero_share_trains_each_task_alone_at_its_reference_weight_equally_oft
 
 
 def test_a_preference_models_grid_lies_on_its_reference_line_ends_included():
-    config = ConditionedConfig(grid=3)
+    config = ConditionedConfig(grid=3, reference=REFERENCE)
     pairs = grid_pairs(BOX, 3, config)
     assert len(pairs) == 9
     low, high = preference_range(BOX, REFERENCE)

@@ -147,7 +147,7 @@ def test_a_conditioned_study_reads_its_own_keys_and_a_per_pair_study_has_none():
     assert spec.study.kind == "conditioned" and spec.conditioned.epochs == 6
     assert (spec.conditioned.batch_size, spec.conditioned.grid, spec.conditioned.pairs_of) == (4096, 5, "tutorial")
     assert spec.conditioned.draws == "preference" and spec.conditioned.cosine_weight == 0.0  # the defaults
-    assert spec.conditioned.reference == (30.0, 0.1)
+    assert spec.conditioned.reference == (10.0, 0.1)  # chosen on selection seeds (benchmarks/results/conditioned-selection.json)
     assert spec.conditioned.verify == 0  # no front pair trained statically
     assert parse_study(__import__("tomllib").loads(VALID)).conditioned is None
 
@@ -227,7 +227,7 @@ def test_a_conditioned_study_refuses_sparse_ratings(tmp_path):
 RECORDED_HASHES = {
     "tutorial": "sha256:1aa43ec39252e086ffd28b9f94dec1b63ef6293c98bb6d63967ed797d0d2bc53",
     # preference draws over the tutorial study's whole range (before: example draws over borrowed ranges)
-    "conditioned": "sha256:4602fa68f930652199ba906cc9775564d136786b0b1924ac5e835e475bdfb507",
+    "conditioned": "sha256:d0d0cfd1eeb13015fb7faf1e85f06e258aef2b43e3d4036404ed8fa18865a514",
 }
 
 

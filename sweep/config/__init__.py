@@ -248,7 +248,7 @@ class ConditionedConfig:
     # (1 − λ)·reference[1]), λ over every ratio of the search box; "example"/"batch": each weight
     # log-uniform over its range, per example or per batch (over a wide box these learn nothing)
     draws: str = "preference"
-    reference: tuple[float, ...] = bounded((30.0, 0.1), POSITIVE)  # the raw pair preference λ = ½ halves (draws = "preference")
+    reference: tuple[float, ...] = bounded((10.0, 0.1), POSITIVE)  # the raw pair preference λ = ½ halves (draws = "preference")
     # COSMOS's cosine term between the two losses and the pair; 0: off
     cosine_weight: float = bounded(0.0, Range(0, low_open=True, zero="off"))
     batch_size: int | None = bounded(None, Range(2, LARGEST_INTEGER, whole=True,
