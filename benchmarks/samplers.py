@@ -189,9 +189,12 @@ def headline(analysis: dict) -> str:
     reach = (f"No sampler's median run reaches {min(TARGETS):.0%} of the best front known in {budget} trials"
              if not reaching else f"{', '.join(reaching)} reach{'es' if len(reaching) == 1 else ''} "
                                   f"{min(TARGETS):.0%} of the best front known (median run)")
-    paired_readings = [item["reading"] for item in analysis.get("paired", [])]
-    tie = (" — paired by study seed, no two samplers are distinguishable"
-           if paired_readings and all(reading == "not distinguishable" for reading in paired_readings) else "")
+    paired_items = analysis.get("paired", [])
+    apart = [f"{item['reading'].removesuffix(' ahead')} ahead of "
+             f"{item['second'] if item['reading'].startswith(item['first'] + ' ') else item['first']} "
+             f"after {item['after_trials']} trials" for item in paired_items if item["reading"] != "not distinguishable"]
+    tie = ("" if not paired_items else " — paired by study seed, no two samplers are distinguishable" if not apart
+           else f" — paired by study seed, {'; '.join(apart)}; no other pair distinguishable")
     return f"{reach}; {best} ends highest (median {finals[best]:.1%} after {budget} trials){tie}"
 
 

@@ -80,6 +80,10 @@ def test_the_samplers_title_says_which_reach_the_target_and_which_ends_highest()
     assert headline(analysis) == ("a, b reach 90% of the best front known (median run); "
                                   "a ends highest (median 100.0% after 2 trials) — paired by study seed, "
                                   "no two samplers are distinguishable")
+    at_budget = next(item for item in analysis["paired"] if item["after_trials"] == 2)
+    at_budget["reading"] = "b ahead"  # as if b's interval cleared 0 after the budget
+    assert headline(analysis).endswith("— paired by study seed, b ahead of a after 2 trials; "
+                                       "no other pair distinguishable")
     for entry in analysis["samplers"].values():  # as if every median run had missed it
         entry["trials_to_reach_median"]["0.90"] = None
     assert headline(analysis).startswith("No sampler's median run reaches 90% of the best front known in 2 trials;")
