@@ -535,7 +535,7 @@ def one_training() -> str:
     selected = selection["selected"]
     choice = (f"the shipped settings are the selection run's candidate `{selected}`, chosen by its written rule "
               f"({selection['selection_rule']}) among {len(selection['variants'])} candidates; the rule was written "
-              "after a first report run on seeds 1–5 had shown this candidate reaching the top-100 end there, so "
+              "after a first report run on seeds 1–5 had shown this candidate's median reaching the top-100 end there, so "
               f"the figures here are on seeds {', '.join(map(str, seeds['report_seeds']))}, which chose and showed "
               "nothing")
     film = bench["variants"].get("film-16")
