@@ -569,6 +569,17 @@ def one_training() -> str:
         f"and {above_bias} of their best RMSE above the user + item bias "
         f"({context['user_item_bias_rmse']:.4f}).",
     ]
+    study = json.loads((ROOT / "reports" / "conditioned" / "summary.json").read_text())
+    on_front = study["front"]
+    lines += [
+        f"`reports/conditioned/` is `sweep run studies/conditioned.toml` itself ({on_front[0]['n_seeds']} seeds, "
+        "its pairs' seed means, rendered from `reports/storages/conditioned.db`): its front is "
+        + ", ".join(f"the pair ({point['rating_weight']:g}, {point['retrieval_weight']:g})"
+                    + (f", which the tutorial calls {point['tutorial_pair']}," if point.get("tutorial_pair") else "")
+                    + f" at top-100 {point['top_100_accuracy']:.4f}, RMSE {point['rmse']:.4f}" for point in on_front)
+        + ". In one conditioned model a pair is a coordinate of that model, so the served pair that does best "
+        "need not be a pair a static training would choose.",
+    ]
     if film:
         lines += [f"With FiLM the query moves with the pair and each training's front has "
                   f"{', '.join(map(str, front_points(film)))} points, at a share of "

@@ -364,6 +364,19 @@ def test_in_a_comparison_evaluations_off_the_front_are_small_and_faint_and_extra
     plots.plt.close(figure)
 
 
+def test_a_conditioned_models_tutorial_pairs_are_labelled_as_its_evaluations_not_as_the_tutorials_models():
+    frame = tutorial_like().assign(conditioned=True, rating_weight=0.5, retrieval_weight=0.5)
+    weights = {"ratings-only": (1.0, 0.0), "joint": (1.0, 1.0), "retrieval-only": (0.0, 1.0)}
+    for name, (rating, retrieval) in weights.items():
+        frame.loc[frame["tutorial_pair"] == name, ["rating_weight", "retrieval_weight"]] = (rating, retrieval)
+    figure, _ = plots.pareto_figure({"conditioned": frame}, CONTEXT, "conditioned")
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert not any(text.startswith("ours:") for text in texts)
+    assert any(text.startswith("conditioned at (1, 0)") for text in texts)
+    assert any(text.startswith("conditioned at (0, 1)") for text in texts)  # off the panel: with its value
+    plots.plt.close(figure)
+
+
 def test_every_text_is_at_least_9_points():
     figure, _ = crowded_figure()
     rendered(figure)

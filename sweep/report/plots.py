@@ -199,8 +199,10 @@ def pareto_figure(frames: dict[str, pd.DataFrame], context: dict | None, title: 
             if method:
                 labels.insert(0, (method + (f" ({value})" if value else ""), mark, fill))
             elif row.tutorial_pair:
-                labels.insert(0, (f"ours: {row.tutorial_pair}" + (f" ({value})" if value else ""), mark,
-                                       "tab:blue" if single else colour))
+                # a conditioned model's evaluation at the tutorial's pair is not the tutorial's model: say which it is
+                whose = (f"conditioned at ({row.rating_weight:g}, {row.retrieval_weight:g})"
+                         if getattr(row, "conditioned", False) else f"ours: {row.tutorial_pair}")
+                labels.insert(0, (whose + (f" ({value})" if value else ""), mark, "tab:blue" if single else colour))
             elif value:
                 labels.append((f"trial {row.number}: {value}", mark, "0.2"))
             if knees.get(study) == row.number:
