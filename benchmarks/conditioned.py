@@ -48,9 +48,14 @@ from benchmarks.front_made_of import context, runs_array, tutorial_trials
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY_FILE = ROOT / "studies" / "conditioned.toml"
-# Report seeds 6–10: seeds 1–5 reported the earlier default, and had shown the candidate later
-# shipped reaching the top-100 end before the selection rule was written; 6–10 chose and showed nothing.
-SEEDS = protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10))
+# Each selection round chooses on its own selection seeds and is reported on report seeds that no
+# earlier round had seen: round 1 (101–104, reported on 6–10; seeds 1–5 had reported the default before
+# it and shown its winner before its rule was written), round 2 (105–108, reported on 11–15: the
+# learning rate at the shipped pair, after round 1's report seeds showed Adagrad 0.025 clearing every goal).
+ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
+          2: protocol.Seeds((105, 106, 107, 108), (11, 12, 13, 14, 15))}
+ROUND = 2
+SEEDS = ROUNDS[ROUND]
 LIKE_FOR_LIKE_PAIRS = 50
 GOAL = {"hypervolume_share": 0.98, "interval_low": 0.95, "trainings_worth": 3.0,
         "front_ends": {"top_100_accuracy": 0.28, "rmse": 0.955}}
@@ -77,7 +82,14 @@ VARIANTS = {
                         {"draws": "example"}, None),
     "borrowed-ranges": ("each weight log-uniform over ranges borrowed from the sweep's front (2–130 × 0.02–0.2)",
                         {"draws": "example"}, BORROWED),
+    "rate-0.025-epochs-15": ("Adagrad 0.025, 15 epochs", {"learning_rate": 0.025, "epochs": 15}, None),
+    "reference-3-rate-0.025": ("reference pair (3, 0.1), Adagrad 0.025", {"reference": (3.0, 0.1), "learning_rate": 0.025},
+                               None),
+    "reference-30-rate-0.025": ("reference pair (30, 0.1), Adagrad 0.025",
+                                {"reference": (30.0, 0.1), "learning_rate": 0.025}, None),
 }
+# Round 2's candidates, one change or two from round 1's winner (the study file then).
+ROUND_2_CANDIDATES = ("shipped", "rate-0.025", "rate-0.025-epochs-15", "reference-3-rate-0.025", "reference-30-rate-0.025")
 # The candidates of the selection run (benchmarks/results/conditioned-selection.json), named as they were
 # then, when studies/conditioned.toml's reference pair was (30, 0.1): "shipped" there is reference-30 here,
 # and its "reference-10" is the shipped study here.
@@ -92,14 +104,14 @@ SELECTION_RULE = ("on the selection seeds' medians: the candidates that meet eve
                   "if none meets them all, the highest share")
 
 
-def select(variants: dict) -> str:
+def select(variants: dict, among: tuple[str, ...] = SELECTED_AMONG) -> str:
     """The candidate the rule (SELECTION_RULE) ships, from a selection run's variants."""
     def medians(entry: dict) -> tuple[float, float, float]:
         ends = entry["front_ends"]
         return (entry["trained_pairs"]["shares"]["trivial"]["share"]["median"],
                 ends["best_top_100"]["median"], ends["best_rmse"]["median"])
 
-    candidates = {name: medians(entry) for name, entry in variants.items() if name in SELECTED_AMONG}
+    candidates = {name: medians(entry) for name, entry in variants.items() if name in among}
     meeting = [name for name, (share, top, rmse) in candidates.items()
                if share >= GOAL["hypervolume_share"] and top >= GOAL["front_ends"]["top_100_accuracy"]
                and rmse <= GOAL["front_ends"]["rmse"]]
@@ -442,7 +454,9 @@ def main(argv=None) -> int:
                 "commands": [*earlier.get("commands", [earlier["command"]] if earlier else []),
                              " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])]}
     if args.select:
-        document |= {"selection_rule": SELECTION_RULE, "selected": select(variants)}
+        among = SELECTED_AMONG if ROUND == 1 else ROUND_2_CANDIDATES
+        document |= {"round": ROUND, "selected_among": list(among), "selection_rule": SELECTION_RULE,
+                     "selected": select(variants, among)}
     if "shipped" in variants and not args.select:
         document["goal"] = goal(spec, variants["shipped"])
     if args.out:

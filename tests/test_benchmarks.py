@@ -410,3 +410,5 @@ def test_the_conditioned_selection_ships_the_highest_share_among_candidates_that
     assert select({"shipped": candidate(1.14, 0.275, 0.93), "film-16": candidate(0.9, 0.25, 0.95)}) == "shipped"
     # a variant that was never a candidate (a baseline shown beside) is never shipped
     assert select({"borrowed-ranges": candidate(1.5, 0.3, 0.9), "shipped": candidate(1.0, 0.2, 1.0)}) == "shipped"
+    # a later round chooses among its own candidates only
+    assert select(variants, among=("shipped", "epochs-9")) == "shipped"
