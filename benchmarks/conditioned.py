@@ -391,6 +391,9 @@ def main(argv=None) -> int:
     parser.add_argument("--replot", type=Path, default=None, help="only draw --plot from this result file")
     parser.add_argument("--reanalyse", type=Path, default=None,
                         help="only add what the shipped fronts mean (no training) to this result file")
+    parser.add_argument("--pool", type=Path, default=None,
+                        help="only add to this later round's report file the shipped figures over its report seeds "
+                             "and the first round's (benchmarks/results/conditioned.json) together")
     parser.add_argument("--cost", type=Path, default=None,
                         help="only time the shipped training against a static one, alternating, into this result file")
     args = parser.parse_args(argv)
@@ -403,6 +406,14 @@ def main(argv=None) -> int:
         document = json.loads(args.reanalyse.read_text())
         document["analysis"] = reanalyse(document)
         write_result(args.reanalyse, document)
+        return 0
+    if args.pool:
+        from benchmarks.machine import write_result
+
+        later = json.loads(args.pool.read_text())
+        later["pooled_with_round_1"] = pooled(json.loads((ROOT / "benchmarks" / "results" / "conditioned.json").read_text()),
+                                              later)
+        write_result(args.pool, later)
         return 0
     if args.cost:
         from benchmarks.machine import write_result
@@ -464,6 +475,19 @@ def main(argv=None) -> int:
     if args.plot and "shipped" in variants and not args.select:
         plot(document, args.plot)
     return 0
+
+
+def pooled(first: dict, later: dict) -> dict:
+    """The shipped settings' share and front ends over two rounds' report seeds together: one value per
+    report seed, so the median and its interval rest on twice the seeds."""
+    def values(document: dict, key: str) -> list[float]:
+        shipped = document["variants"]["shipped"]
+        entry = shipped["trained_pairs"]["shares"]["trivial"]["share"] if key == "share" else shipped["front_ends"][key]
+        return entry["values"]
+
+    seeds = first["seeds"]["report_seeds"] + later["seeds"]["report_seeds"]
+    return {"report_seeds": seeds, **{key: protocol.median_interval(values(first, key) + values(later, key)).record()
+                                      for key in ("share", "best_top_100", "best_rmse")}}
 
 
 def goal(spec, shipped: dict) -> dict:

@@ -77,7 +77,8 @@ UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one tra
                "What the front is made of": (100,), "Deciding from the front: validation, stopping, pruning": (100,)}
 ONE_TRAINING = ["benchmarks/results/conditioned.json", "benchmarks/results/conditioned-selection.json",
                 "benchmarks/results/batched-evaluation.json", "reports/tutorial/summary.json",
-                "reports/conditioned/summary.json"]
+                "reports/conditioned/summary.json", "benchmarks/results/conditioned-selection-2.json",
+                "benchmarks/results/conditioned-round-2.json"]
 SPARSE = ["benchmarks/results/sparse-ratings.json",
           *(f"reports/sparse-{fraction}/summary.json" for fraction in ("1.0", "0.2", "0.05", "0.01"))]
 MADE_OF = ["benchmarks/results/front-made-of.json", "reports/tutorial/summary.json",
