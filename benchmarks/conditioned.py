@@ -29,6 +29,9 @@ borrowed from the sweep's front. Run alone: training and evaluation times are wa
     scripts/bench-conditioned --replot benchmarks/results/conditioned.json --plot benchmarks/results/conditioned.png
     scripts/bench-conditioned --cost benchmarks/results/conditioned.json   # the cost alone, alternating
     scripts/bench-conditioned --reanalyse benchmarks/results/conditioned.json   # no training
+    scripts/bench-conditioned --select [--extend FILE] --variants … --out FILE   # a round's candidates, its rule
+    scripts/bench-conditioned --variants shipped --out benchmarks/results/conditioned-round-2.json   # round 2's report
+    scripts/bench-conditioned --pool benchmarks/results/conditioned-round-2.json   # both rounds' report seeds, no training
 """
 
 from __future__ import annotations
