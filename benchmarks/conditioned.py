@@ -57,8 +57,7 @@ STUDY_FILE = ROOT / "studies" / "conditioned.toml"
 # learning rate at the shipped pair, after round 1's report seeds showed Adagrad 0.025 clearing every goal).
 ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           2: protocol.Seeds((105, 106, 107, 108), (11, 12, 13, 14, 15))}
-ROUND = 2
-SEEDS = ROUNDS[ROUND]
+ROUND = 2  # the latest round: what a run without --round measures
 LIKE_FOR_LIKE_PAIRS = 50
 GOAL = {"hypervolume_share": 0.98, "interval_low": 0.95, "trainings_worth": 3.0,
         "front_ends": {"top_100_accuracy": 0.28, "rmse": 0.955}}
@@ -394,6 +393,9 @@ def main(argv=None) -> int:
     parser.add_argument("--replot", type=Path, default=None, help="only draw --plot from this result file")
     parser.add_argument("--reanalyse", type=Path, default=None,
                         help="only add what the shipped fronts mean (no training) to this result file")
+    parser.add_argument("--round", type=int, default=ROUND, choices=sorted(ROUNDS),
+                        help="the selection round whose seeds to run on (conditioned.json is round 1; "
+                             "conditioned-selection-2.json and conditioned-round-2.json are round 2)")
     parser.add_argument("--pool", type=Path, default=None,
                         help="only add to this later round's report file the shipped figures over its report seeds "
                              "and the first round's (benchmarks/results/conditioned.json) together")
@@ -445,7 +447,8 @@ def main(argv=None) -> int:
     sweep_pairs = [t["pair"] for t in trials]
     sweep_runs = runs_array(tutorial_trials())
     ctx = context()
-    seeds = SEEDS.selection if args.select else SEEDS.report
+    chosen_round = ROUNDS[args.round]
+    seeds = chosen_round.selection if args.select else chosen_round.report
     static_seconds = one_static_training(prepared, (0, 1, 2))
     one_training = statistics.median(static_seconds)
     print(f"one static training {one_training:.2f} s; seeds {list(seeds)}", file=sys.stderr, flush=True)
@@ -459,7 +462,8 @@ def main(argv=None) -> int:
         _, changes, ranges = VARIANTS[name]
         result = run_variant(variant_spec(spec, changes, ranges), prepared, seeds, sweep_pairs)
         variants[name] = summarise(name, result, sweep_runs, ctx, one_training)
-    document = {"seeds": SEEDS.record(), "measured_on": "selection" if args.select else "report",
+    document = {"seeds": chosen_round.record(), "round": args.round,
+                "measured_on": "selection" if args.select else "report",
                 "sweep": {"study": "tutorial", "pairs": len(sweep_pairs), "seeds_per_pair": int(sweep_runs.shape[1]),
                           "source": "benchmarks/results/tutorial-study.csv"},
                 "one_static_training_seconds": one_training, "static_training_seconds": static_seconds,
@@ -468,11 +472,11 @@ def main(argv=None) -> int:
                 "commands": [*earlier.get("commands", [earlier["command"]] if earlier else []),
                              " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])]}
     if args.select:
-        among = SELECTED_AMONG if ROUND == 1 else ROUND_2_CANDIDATES
-        document |= {"round": ROUND, "selected_among": list(among), "selection_rule": SELECTION_RULE,
+        among = SELECTED_AMONG if args.round == 1 else ROUND_2_CANDIDATES
+        document |= {"selected_among": list(among), "selection_rule": SELECTION_RULE,
                      "selected": select(variants, among)}
     if "shipped" in variants and not args.select:
-        document["goal"] = goal(spec, variants["shipped"])
+        document["goal"] = goal(spec, variants["shipped"], chosen_round)
     if args.out:
         write_result(args.out, document)
     if args.plot and "shipped" in variants and not args.select:
@@ -493,7 +497,7 @@ def pooled(first: dict, later: dict) -> dict:
                                       for key in ("share", "best_top_100", "best_rmse")}}
 
 
-def goal(spec, shipped: dict) -> dict:
+def goal(spec, shipped: dict, seeds: protocol.Seeds) -> dict:
     """The issue's goal, recorded so a reader (and a script) can check it."""
     from sweep.conditioned_study import search_ranges
 
@@ -506,7 +510,7 @@ def goal(spec, shipped: dict) -> dict:
     verdict = "reached" if reached else "not reached" if missed else "undetermined"
     return {"search_range": {name: list(bounds) for name, bounds in search_ranges(spec).items()},
             "draws": spec.conditioned.draws, "reference": list(spec.conditioned.reference),
-            **SEEDS.record(),
+            **seeds.record(),
             "hypervolume_share": {"median": share["median"], "low": low, "high": high,
                                   "reference": "trivial baselines", "verdict": verdict},
             "trainings_worth": shipped["trainings_worth"],
