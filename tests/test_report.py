@@ -400,6 +400,8 @@ def test_the_lede_says_what_was_run_the_front_the_share_and_what_is_undetermined
     assert "90.8% of the front of studies c, t as stored at 2026-01-01" in lede.text(document)
     assert "1 holds, 0 fail and 1 is undetermined" in lede.text(document)
     assert sentences[-1] == "Undetermined with these seeds: joint: close to the best of both."
+    conditioned = document | {"compute": {"trainings": 3, "kind": "conditioned"}}
+    assert lede.sentences(conditioned)[0].startswith("Study t evaluated 50 weight pairs from 3 trainings")
     beyond = {"objectives": {"rmse": {"baseline": "user + item bias RMSE", "verdict": {"verdict": "undetermined"}},
                              "top_100_accuracy": {"baseline": "most-popular top-100 accuracy",
                                                   "verdict": {"verdict": "fails"}}}}

@@ -32,7 +32,8 @@ def _knee(study: dict) -> str:
 def _run(study: dict) -> str:
     health, spent = study.get("health", {}), study.get("compute") or {}
     trainings = f" from {spent['trainings']} trainings" if spent.get("trainings") else ""
-    return (f"Study {study['study']} trained {health.get('complete', 0)} weight pairs{trainings} "
+    verb = "evaluated" if spent.get("kind") == "conditioned" else "trained"  # pairs of a few conditioned models
+    return (f"Study {study['study']} {verb} {health.get('complete', 0)} weight pairs{trainings} "
             f"({health.get('trials', 0)} trials, {health.get('failed', 0)} failed)")
 
 
