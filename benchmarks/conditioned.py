@@ -339,7 +339,6 @@ def reanalyse(document: dict) -> dict:
     return analysis
 
 
-
 def cost(prepared, repeats: int = COST_REPEATS) -> dict:
     """The shipped conditioned training and evaluation of 50 pairs against one static training, timed
     in alternation (static first, then conditioned first, …) in this one process, each repeat's
@@ -497,17 +496,22 @@ def pooled(first: dict, later: dict) -> dict:
                                       for key in ("share", "best_top_100", "best_rmse")}}
 
 
+def share_verdict(share: dict) -> str:
+    """The share goal's verdict. Reached: the median at the goal and the interval's low end at its floor;
+    not reached: the whole interval short of the goal; otherwise (or without an interval) undetermined."""
+    low, high = share["interval"] or (None, None)
+    if low is not None and share["median"] >= GOAL["hypervolume_share"] and low >= GOAL["interval_low"]:
+        return "reached"
+    return "not reached" if high is not None and high < GOAL["hypervolume_share"] else "undetermined"
+
+
 def goal(spec, shipped: dict, seeds: protocol.Seeds) -> dict:
     """The issue's goal, recorded so a reader (and a script) can check it."""
     from sweep.conditioned_study import search_ranges
 
     share = shipped["trained_pairs"]["shares"]["trivial"]["share"]
     low, high = share["interval"] or (None, None)
-    # Reached: the median at the goal and the interval's low end at its floor; not reached: the whole
-    # interval short of the goal; otherwise (or without an interval) undetermined.
-    reached = low is not None and share["median"] >= GOAL["hypervolume_share"] and low >= GOAL["interval_low"]
-    missed = high is not None and high < GOAL["hypervolume_share"]
-    verdict = "reached" if reached else "not reached" if missed else "undetermined"
+    verdict = share_verdict(share)
     return {"search_range": {name: list(bounds) for name, bounds in search_ranges(spec).items()},
             "draws": spec.conditioned.draws, "reference": list(spec.conditioned.reference),
             **seeds.record(),

@@ -282,7 +282,9 @@ def samplers_section(samplers: dict) -> list[str]:
     verdict += (" It is the default (`[study] sampler`)." if best == default else
                 f" The default (`[study] sampler`) stays `{default}`, chosen on the selection seeds.")
     paired = samplers.get("paired") or []
-    apart = [item for item in paired if item["reading"] != "not distinguishable"]
+    from benchmarks.samplers import separated
+
+    apart = separated(paired)
     if paired and not apart:
         seeds = len(paired[0]["study_seeds"])
         verdict += (f" Paired by study seed over {seeds} seeds, though, no two samplers are distinguishable (below): "
@@ -290,9 +292,7 @@ def samplers_section(samplers: dict) -> list[str]:
     elif apart:
         seeds = len(paired[0]["study_seeds"])
         verdict += (f" Paired by study seed over {seeds} seeds, "
-                    + "; ".join(f"{item['reading'].removesuffix(' ahead')} is ahead of "
-                                f"{item['second'] if item['reading'].startswith(item['first'] + ' ') else item['first']}"
-                                f" after {item['after_trials']} trials" for item in apart)
+                    + "; ".join(f"{ahead} is ahead of {behind} after {trials} trials" for ahead, behind, trials in apart)
                     + "; no other pair is distinguishable by its interval (below)"
                     + "".join(f"; {item['first']} − {item['second']} after {item['after_trials']} trials has a "
                               f"signed-rank p of {item['wilcoxon_p']:.3f}, under 0.05 uncorrected, but its interval "
@@ -450,6 +450,8 @@ def front_points(entry: dict) -> list[int]:
 
 
 def one_training() -> str:
+    from benchmarks.conditioned import SAME_AS_CANDIDATE, share_verdict
+
     bench, selection = load("conditioned.json"), load("conditioned-selection.json")
     goal, wanted = bench["goal"], bench["goal_set"]
     shipped = bench["variants"]["shipped"]
@@ -467,7 +469,7 @@ def one_training() -> str:
             return "reached" if low >= bound else "not reached" if high < bound else "undetermined"
         return "reached" if high <= bound else "not reached" if low > bound else "undetermined"
 
-    share_verdict = goal["hypervolume_share"]["verdict"]
+    shipped_verdict = goal["hypervolume_share"]["verdict"]
     lines = [
         "## The whole front from one training",
         "",
@@ -501,7 +503,7 @@ def one_training() -> str:
         "| figure | goal | measured | verdict |",
         "|---|---|---|---|",
         f"| share of the sweep's hypervolume, from the trivial baselines | ≥ {wanted['hypervolume_share'] * 100:.0f} %, "
-        f"interval from ≥ {wanted['interval_low'] * 100:.0f} % | {_share(trivial['trivial']['share'])} | {share_verdict} |",
+        f"interval from ≥ {wanted['interval_low'] * 100:.0f} % | {_share(trivial['trivial']['share'])} | {shipped_verdict} |",
         f"| the same from the nadir of both fronts | — | {_share(trivial['nadir']['share'])} | — |",
         *[f"| the same, against the sweep's seed-{key[-1]} front alone | — | {_share(entry)} | — |"
           for key, entry in analysis["against_each_sweep_seed"].items()],
@@ -541,7 +543,7 @@ def one_training() -> str:
         lines += [
             f"| share of the sweep's hypervolume, {span} | ≥ {wanted['hypervolume_share'] * 100:.0f} %, "
             f"interval from ≥ {wanted['interval_low'] * 100:.0f} % | {_share(pooled_share)} | "
-            f"{share_reading(pooled_share, wanted)} |",
+            f"{share_verdict(pooled_share)} |",
             f"| best top-100 accuracy at an RMSE below the global mean, {span} | "
             f"≥ {wanted['front_ends']['top_100_accuracy']:g} | {_figure(pooled['best_top_100'])} | "
             f"{verdict(pooled['best_top_100'], wanted['front_ends']['top_100_accuracy'])} |",
@@ -558,7 +560,6 @@ def one_training() -> str:
                     f"the hybrid's nominal budget (it used {hybrid['trainings']})")
             lines.append(f"| TPE with {budget} trainings ({what}; the first {budget} trials of the sampler benchmark's "
                          f"{len(analysis['tpe_study_seeds'])} TPE studies) | — | {_share(entry)} | — |")
-    from benchmarks.conditioned import SAME_AS_CANDIDATE
 
     selected = selection["selected"]
     choice = (f"the shipped settings are the selection run's candidate `{selected}`, chosen by its written rule "
@@ -698,15 +699,6 @@ def overlaps(first: dict, second: dict) -> bool:
     return low <= other_high and other_low <= high
 
 
-def share_reading(share: dict, wanted: dict) -> str:
-    """The share goal's verdict: the median at the goal and the interval's low end at its floor."""
-    if share["interval"] is None:
-        return "undetermined"
-    if share["median"] >= wanted["hypervolume_share"] and share["interval"][0] >= wanted["interval_low"]:
-        return "reached"
-    return "not reached" if share["interval"][1] < wanted["hypervolume_share"] else "undetermined"
-
-
 def area_reading(against: dict) -> str:
     """How the trainings' areas stand against each sweep seed's front alone, median and count."""
     medians = ", ".join(_pct(entry["median"]) for entry in against.values())
@@ -719,12 +711,14 @@ def area_reading(against: dict) -> str:
 
 def clearing_every_goal(variants: dict, wanted: dict) -> list[str]:
     """The variants whose report-seed intervals clear all three goals (share, top-100 end, RMSE end)."""
+    from benchmarks.conditioned import share_verdict
+
     names = []
     for name, entry in variants.items():
         share, ends = entry["trained_pairs"]["shares"]["trivial"]["share"], entry["front_ends"]
-        if None in (share["interval"], ends["best_top_100"]["interval"], ends["best_rmse"]["interval"]):
+        if None in (ends["best_top_100"]["interval"], ends["best_rmse"]["interval"]):
             continue
-        if (share["median"] >= wanted["hypervolume_share"] and share["interval"][0] >= wanted["interval_low"]
+        if (share_verdict(share) == "reached"
                 and ends["best_top_100"]["interval"][0] >= wanted["front_ends"]["top_100_accuracy"]
                 and ends["best_rmse"]["interval"][1] <= wanted["front_ends"]["rmse"]):
             names.append(name)

@@ -114,7 +114,7 @@ def analyse(runs: list[dict], reference: dict, n_trials: int, selection_seeds: i
                    for target in TARGETS}
         entry = by_sampler.setdefault(run["sampler"], {"runs": []})
         entry["runs"].append({"study_seed": run["study_seed"], "share_curve": curve, "trials_to_reach": reached})
-    for sampler, entry in by_sampler.items():
+    for entry in by_sampler.values():
         curves = np.array([run["share_curve"] for run in entry["runs"]])
         entry["share_quartiles"] = {name: np.quantile(curves, q, axis=0).tolist()
                                     for name, q in (("q25", 0.25), ("median", 0.5), ("q75", 0.75))}
@@ -179,6 +179,13 @@ def winner(analysis: dict, target: str = "0.98") -> str:
     return min(analysis["samplers"], key=key)
 
 
+def separated(paired_items: list[dict]) -> list[tuple[str, str, int]]:
+    """The paired comparisons whose interval clears 0: (the sampler ahead, the one behind, after how many trials)."""
+    return [(item["reading"].removesuffix(" ahead"),
+             item["second"] if item["reading"] == f"{item['first']} ahead" else item["first"], item["after_trials"])
+            for item in paired_items if item["reading"] != "not distinguishable"]
+
+
 def headline(analysis: dict) -> str:
     """The figure's message, from the analysis: which samplers reach the targets, and which ends highest."""
     budget = analysis["trials_per_run"]
@@ -190,9 +197,7 @@ def headline(analysis: dict) -> str:
              if not reaching else f"{', '.join(reaching)} reach{'es' if len(reaching) == 1 else ''} "
                                   f"{min(TARGETS):.0%} of the best front known (median run)")
     paired_items = analysis.get("paired", [])
-    apart = [f"{item['reading'].removesuffix(' ahead')} ahead of "
-             f"{item['second'] if item['reading'].startswith(item['first'] + ' ') else item['first']} "
-             f"after {item['after_trials']} trials" for item in paired_items if item["reading"] != "not distinguishable"]
+    apart = [f"{ahead} ahead of {behind} after {trials} trials" for ahead, behind, trials in separated(paired_items)]
     tie = ("" if not paired_items else " — paired by study seed, no two samplers are distinguishable" if not apart
            else f" — paired by study seed, {'; '.join(apart)}; no other pair distinguishable")
     return f"{reach}; {best} ends highest (median {finals[best]:.1%} after {budget} trials){tie}"

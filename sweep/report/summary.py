@@ -16,6 +16,7 @@ import pandas as pd
 from sweep import verdicts
 from sweep.config import recorded_rating_fraction, recorded_spec, recorded_validation
 from sweep.config.coordinates import RATIO_AND_SCALE, WEIGHTS, ratio_and_scale
+from sweep.kinds import CONDITIONED, for_study
 from sweep.pareto import BOOTSTRAP_RESAMPLES, bootstrap_means, study_knee
 from sweep.redact import portable_command, redact
 from sweep.report import methods, trivial, verified
@@ -121,7 +122,7 @@ def markdown(findings: StudyFindings, command: str) -> str:
     lines += methods.markdown_lines(judged or [])
     lines += comparison_lines(compared, study_attrs.get("context_baselines"), recorded_rating_fraction(study_attrs),
                               changed_settings(recorded_spec(study_attrs).get("train", {})),
-                              conditioned=bool(frame.get("conditioned", pd.Series(dtype=bool)).astype(bool).any()))
+                              conditioned=for_study(study_attrs).name == CONDITIONED)
     lines += trivial.markdown_lines(findings.beyond)
     lines += [
         "## Study health", "",
