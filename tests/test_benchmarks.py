@@ -412,3 +412,20 @@ def test_the_conditioned_selection_ships_the_highest_share_among_candidates_that
     assert select({"borrowed-ranges": candidate(1.5, 0.3, 0.9), "shipped": candidate(1.0, 0.2, 1.0)}) == "shipped"
     # a later round chooses among its own candidates only
     assert select(variants, among=("shipped", "epochs-9")) == "shipped"
+
+
+def test_round_three_ships_the_candidate_whose_worst_goal_margin_is_largest():
+    from benchmarks.conditioned import select_balanced, smallest_margin
+
+    # margins, worked by hand: share (s − 0.98) / 0.98, top-100 (t − 0.28) / 0.28, RMSE (0.955 − r) / 0.955
+    assert smallest_margin(1.078, 0.294, 0.9455) == pytest.approx(min(0.1, 0.05, 0.0095 / 0.955))
+    assert smallest_margin(1.2, 0.2786, 0.90) == pytest.approx(-0.005)  # misses top-100 by 0.5 %
+    variants = {"shipped": candidate(1.115, 0.2802, 0.9412),      # top-100 met by 0.07 %
+                "rate-0.035": candidate(1.10, 0.2880, 0.9470),    # worst: RMSE, 0.84 %
+                "rate-0.025": candidate(1.104, 0.2949, 0.9514)}   # worst: RMSE, 0.38 %
+    assert select_balanced(variants) == "rate-0.035"
+    # every candidate misses a goal: the one that misses least
+    assert select_balanced({"shipped": candidate(1.1, 0.27, 0.94), "rate-0.03": candidate(0.9, 0.29, 0.94)},
+                           among=("shipped", "rate-0.03")) == "shipped"  # −3.6 % against −8.2 %
+    # only the round's candidates
+    assert select_balanced({"borrowed-ranges": candidate(1.5, 0.31, 0.90), **variants}) == "rate-0.035"
