@@ -30,8 +30,12 @@ borrowed from the sweep's front. Run alone: training and evaluation times are wa
     scripts/bench-conditioned --cost benchmarks/results/conditioned.json   # the cost alone, alternating
     scripts/bench-conditioned --reanalyse benchmarks/results/conditioned.json   # no training
     scripts/bench-conditioned --select [--extend FILE] --variants … --out FILE   # a round's candidates, its rule
-    scripts/bench-conditioned --variants shipped --out benchmarks/results/conditioned-round-2.json   # round 2's report
-    scripts/bench-conditioned --pool benchmarks/results/conditioned-round-2.json   # both rounds' report seeds, no training
+    scripts/bench-conditioned --round 2 --variants shipped --out benchmarks/results/conditioned-round-2.json
+    scripts/bench-conditioned --pool benchmarks/results/conditioned-round-2.json   # rounds 1 and 2's report seeds
+
+benchmarks/results/conditioned.json is the latest round's report run (round 3: the study file's settings and
+two rates beside them on report seeds 16–25, with the goal object); conditioned-round-1.json is round 1's
+(every variant, then at Adagrad 0.05), conditioned-round-2.json round 2's.
 """
 
 from __future__ import annotations
@@ -68,7 +72,9 @@ BORROWED = {"rating_weight": (2.0, 130.0), "retrieval_weight": (0.02, 0.2)}
 
 # name: (what it shows, changes to [conditioned], search ranges or None)
 VARIANTS = {
-    "shipped": ("studies/conditioned.toml: preference draws through (10, 0.1), no FiLM, 12 epochs", {}, None),
+    "shipped": ("studies/conditioned.toml: preference draws through (10, 0.1), no FiLM, 12 epochs, Adagrad 0.03",
+                {}, None),
+    "rate-0.05": ("Adagrad 0.05, the study file's rate before round 3", {"learning_rate": 0.05}, None),
     "reference-30": ("reference pair (30, 0.1), the default before this selection", {"reference": (30.0, 0.1)}, None),
     "reference-3": ("reference pair (3, 0.1)", {"reference": (3.0, 0.1)}, None),
     "reference-100": ("reference pair (100, 0.1)", {"reference": (100.0, 0.1)}, None),
@@ -274,15 +280,16 @@ def plot(document: dict, path: Path) -> None:
                   linestyle="-" if k == 0 else "--", marker="s", markersize=4, zorder=4,
                   label=f"the 50-pair sweep, its seed-{k} front (50 trainings)")
     colours = plt.cm.viridis(np.linspace(0.1, 0.8, metrics.shape[1]))
-    sizes = []
-    for index, seed in enumerate(document["seeds"]["report_seeds"]):
+    sizes, report = [], document["seeds"]["report_seeds"]
+    for index in range(len(report)):
         every = metrics[trained, index, :]  # every evaluated pair: one top-100, RMSE spread by the pair
         axes.scatter(every[:, 1], every[:, 0], s=6, color=colours[index], alpha=0.25, zorder=3,
                      label="every pair it was evaluated at (faint)" if index == 0 else None)
         points = front(metrics[trained, index, :])
         sizes.append(len(points))
         axes.step(points[:, 1], points[:, 0], where="post", color=colours[index], linewidth=1.4, marker="o",
-                  markersize=7, zorder=6, label=f"one conditioned training (shipped), seed {seed}")
+                  markersize=7, zorder=6, label=None if index else
+                  f"one conditioned training (shipped) per report seed, {report[0]}–{report[-1]}, a colour each")
     film = document["variants"].get("film-16")
     if film:
         film_metrics = np.asarray(film["per_training_metrics"]["metrics"])
@@ -422,11 +429,11 @@ def main(argv=None) -> int:
     parser.add_argument("--reanalyse", type=Path, default=None,
                         help="only add what the shipped fronts mean (no training) to this result file")
     parser.add_argument("--round", type=int, default=ROUND, choices=sorted(ROUNDS),
-                        help="the selection round whose seeds to run on (conditioned.json is round 1, "
-                             "conditioned-selection-2.json and conditioned-round-2.json round 2, the -3 files round 3)")
+                        help="the selection round whose seeds to run on (conditioned-selection.json and conditioned-round-1.json "
+                             "are round 1, the -2 files round 2, conditioned-selection-3.json and conditioned.json round 3)")
     parser.add_argument("--pool", type=Path, default=None,
                         help="only add to this later round's report file the shipped figures over its report seeds "
-                             "and the first round's (benchmarks/results/conditioned.json) together")
+                             "and the first round's (benchmarks/results/conditioned-round-1.json) together")
     parser.add_argument("--cost", type=Path, default=None,
                         help="only time the shipped training against a static one, alternating, into this result file")
     args = parser.parse_args(argv)
@@ -444,8 +451,8 @@ def main(argv=None) -> int:
         from benchmarks.machine import write_result
 
         later = json.loads(args.pool.read_text())
-        later["pooled_with_round_1"] = pooled(json.loads((ROOT / "benchmarks" / "results" / "conditioned.json").read_text()),
-                                              later)
+        first = json.loads((ROOT / "benchmarks" / "results" / "conditioned-round-1.json").read_text())
+        later["pooled_with_round_1"] = pooled(first, later)
         write_result(args.pool, later)
         return 0
     if args.cost:

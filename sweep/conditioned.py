@@ -15,7 +15,7 @@ evaluated without retraining. The choices, and why:
   initialization the model is the tutorial's; `conditioning_width` 0 leaves FiLM out
   (only the rating MLP sees the pair, one retrieval serves all). With preference draws
   no FiLM (width 0, the shipped study) holds the most hypervolume of widths 0, 16 and 64
-  (benchmarks/results/conditioned.json), but its query vectors are one for every pair: one
+  (benchmarks/results/conditioned-round-1.json), but its query vectors are one for every pair: one
   retrieval, the pair moving only the rating MLP, and each training's front a single point;
   FiLM gives fronts of several points at a lower share.
 - **A pair per example, not per batch.** The rating loss is a mean over the batch and the

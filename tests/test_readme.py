@@ -5,8 +5,7 @@ Checked sections and their files: reports/README.md's "What a real sweep shows" 
 reports/tutorial/ (summary.json, summary.md), "Adaptive weighting against the tuned front"
 against reports/methods/, "Does the joint model pay when ratings are sparse?" against
 benchmarks/results/sparse-ratings.json and reports/sparse-*/summary.json, "The whole front from one
-training" against benchmarks/results/conditioned.json
-and benchmarks/results/conditioned-selection.json (of which it must be exactly the rendering), "Tutorial baselines" against reports/baselines/
+training" against benchmarks/results/conditioned*.json (of which it must be exactly the rendering), "Tutorial baselines" against reports/baselines/
 (baselines.json, baselines.md); benchmarks/README.md's "Performance" and "Cost at MovieLens sizes" against
 benchmarks/results/*.json, of which they must also be exactly the rendering (benchmarks/readme.py);
 studies/README.md's weight scan against benchmarks/results/scan-weights.json. The tutorial's
@@ -85,7 +84,8 @@ UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one tra
 ONE_TRAINING = ["benchmarks/results/conditioned.json", "benchmarks/results/conditioned-selection.json",
                 "benchmarks/results/batched-evaluation.json", "reports/tutorial/summary.json",
                 "reports/conditioned/summary.json", "benchmarks/results/conditioned-selection-2.json",
-                "benchmarks/results/conditioned-round-2.json"]
+                "benchmarks/results/conditioned-round-2.json", "benchmarks/results/conditioned-round-1.json",
+                "benchmarks/results/conditioned-selection-3.json"]
 SPARSE = ["benchmarks/results/sparse-ratings.json",
           *(f"reports/sparse-{fraction}/summary.json" for fraction in ("1.0", "0.2", "0.05", "0.01"))]
 MADE_OF = ["benchmarks/results/front-made-of.json", "reports/tutorial/summary.json",
