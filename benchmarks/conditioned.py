@@ -29,6 +29,7 @@ borrowed from the sweep's front. Run alone: training and evaluation times are wa
     scripts/bench-conditioned --replot benchmarks/results/conditioned.json --plot benchmarks/results/conditioned.png
     scripts/bench-conditioned --cost benchmarks/results/conditioned.json   # the cost alone, alternating
     scripts/bench-conditioned --reanalyse benchmarks/results/conditioned.json   # no training
+    scripts/bench-conditioned --mean-pair benchmarks/results/conditioned.json   # static models at the draws' mean
     scripts/bench-conditioned --select [--extend FILE] --variants … --out FILE   # a round's candidates, its rule
     scripts/bench-conditioned --round 2 --variants shipped --out benchmarks/results/conditioned-round-2.json
     scripts/bench-conditioned --pool benchmarks/results/conditioned-round-2.json   # rounds 1 and 2's report seeds
@@ -417,6 +418,72 @@ def cost(prepared, repeats: int = COST_REPEATS) -> dict:
             "trainings_worth": {name: protocol.median_interval(values).record() for name, values in parts.items()}}
 
 
+def mean_pair(spec) -> tuple[float, float]:
+    """The mean of the pairs a preference-draw training draws, in the static objective's units: the pair
+    whose gradient the layers that do not see the pair follow on average (every loss term is linear in
+    its weight). λ uniform over the preference range; `zero_share` of rows at (R_rating, 0) or (0, R_retrieval)."""
+    from sweep.conditioned_pairs import preference_range
+    from sweep.conditioned_study import search_ranges
+
+    config = spec.conditioned
+    rating, retrieval = config.reference
+    low, high = preference_range(search_ranges(spec), tuple(config.reference))
+    mean_preference, zero = (low + high) / 2, config.zero_share
+    return ((1 - zero) * mean_preference * rating + zero / 2 * rating,
+            (1 - zero) * (1 - mean_preference) * retrieval + zero / 2 * retrieval)
+
+
+def static_at_mean_pair(spec, prepared, seeds) -> dict:
+    """Static models at the draws' mean pair, seed by seed: with the tutorial's training ([train]) and with
+    the conditioned training's epochs, batch and rate (its retrieval weight rescaled so that the pair
+    means the same static objective: a Σ over the tutorial's batch). If the conditioned model without
+    FiLM is, in its shared layers, a static model at that pair, the second matches its top-100."""
+    from sweep.trial import train_and_evaluate
+
+    rating, retrieval = mean_pair(spec)
+    config = spec.conditioned
+    longer = replace(spec.train, epochs=config.epochs, batch_size=config.batch_size or spec.train.batch_size,
+                     learning_rate=config.learning_rate or spec.train.learning_rate)
+    recipes = {"tutorial": (spec.train, retrieval),
+               "conditioned": (longer, retrieval * spec.train.batch_size / longer.batch_size)}
+    out: dict = {"pair": [rating, retrieval], "recipes": {}}
+    for name, (train, weight) in recipes.items():
+        runs = [train_and_evaluate(rating, weight, seed, spec.model, train, prepared) for seed in seeds]
+        metrics = [[run.metrics["top_100_accuracy"], run.metrics["rmse"]] for run in runs]
+        out["recipes"][name] = {"epochs": train.epochs, "batch_size": train.batch_size,
+                                "learning_rate": train.learning_rate, "trained_pair": [rating, weight],
+                                "seeds": list(seeds), "metrics": metrics,
+                                "train_seconds": [run.seconds.train for run in runs],
+                                "top_100": protocol.median_interval([m[0] for m in metrics]).record(),
+                                "rmse": protocol.median_interval([m[1] for m in metrics]).record()}
+        print(f"{name} recipe at {rating:.3g}, {weight:.3g}: top-100 {out['recipes'][name]['top_100']['median']:.4f}, "
+              f"RMSE {out['recipes'][name]['rmse']['median']:.4f}", file=sys.stderr, flush=True)
+    return with_shares(out)
+
+
+def against_shipped(document: dict) -> dict:
+    """Seed by seed, the shipped conditioned training minus the static model at the mean pair with the
+    conditioned recipe (same report seed): share, best top-100, best RMSE; median and bootstrap interval."""
+    shipped, static = document["variants"]["shipped"], document["mean_pair"]["recipes"]["conditioned"]
+    ours = {"share": shipped["trained_pairs"]["shares"]["trivial"]["share"]["values"],
+            "top_100": shipped["front_ends"]["best_top_100"]["values"],
+            "rmse": shipped["front_ends"]["best_rmse"]["values"]}
+    theirs = {"share": static["share"]["values"], "top_100": [m[0] for m in static["metrics"]],
+              "rmse": [m[1] for m in static["metrics"]]}
+    return {name: protocol.median_interval([a - b for a, b in zip(ours[name], theirs[name])]).record() for name in ours}
+
+
+def with_shares(mean_pair_runs: dict) -> dict:
+    """Each recipe's static models as one-point fronts, like for like against the sweep's single-seed fronts."""
+    ctx, sweep_runs = context(), runs_array(tutorial_trials())
+    sweep_fronts = [sweep_runs[:, k, :] for k in range(sweep_runs.shape[1])]
+    for recipe in mean_pair_runs["recipes"].values():
+        fronts = [np.asarray([point]) for point in recipe["metrics"]]
+        recipe["share"] = protocol.hypervolume_shares(protocol.like_for_like_fronts(fronts, sweep_fronts),
+                                                      ctx)["shares"]["trivial"]["share"]
+    return mean_pair_runs
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
@@ -434,6 +501,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pool", type=Path, default=None,
                         help="only add to this later round's report file the shipped figures over its report seeds "
                              "and the first round's (benchmarks/results/conditioned-round-1.json) together")
+    parser.add_argument("--mean-pair", type=Path, default=None,
+                        help="only train static models at the draws' mean pair on this result file's report seeds")
     parser.add_argument("--cost", type=Path, default=None,
                         help="only time the shipped training against a static one, alternating, into this result file")
     args = parser.parse_args(argv)
@@ -454,6 +523,20 @@ def main(argv=None) -> int:
         first = json.loads((ROOT / "benchmarks" / "results" / "conditioned-round-1.json").read_text())
         later["pooled_with_round_1"] = pooled(first, later)
         write_result(args.pool, later)
+        return 0
+    if args.mean_pair:
+        from benchmarks.machine import write_result
+        from sweep.config import load_study_file
+        from sweep.config import run as run_config
+        from sweep.data import load_prepared
+
+        document = json.loads(args.mean_pair.read_text())
+        spec = load_study_file(STUDY_FILE)
+        document["mean_pair"] = static_at_mean_pair(spec, load_prepared(spec.data, run_config.data_dir(None)),
+                                                    document["seeds"]["report_seeds"])
+        document["mean_pair"]["shipped_minus_static"] = against_shipped(document)
+        document["mean_pair"]["command"] = " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])
+        write_result(args.mean_pair, document)
         return 0
     if args.cost:
         from benchmarks.machine import write_result

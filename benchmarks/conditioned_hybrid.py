@@ -16,6 +16,10 @@ report-seed run: the shipped variant's models evaluated at every pair, per train
   --reanalyse`.
 
     scripts/bench-conditioned-hybrid [--verify 11]
+    scripts/bench-conditioned-hybrid --result benchmarks/results/conditioned-round-1.json --variant film-16
+
+With `--variant` other than shipped the hybrid of that variant's trainings is measured the same way and
+written under `hybrid_variants` (no goal object: the study file does not train that variant).
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dic
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verify", type=int, default=11, help="K, the static trainings after the conditioned one")
+    parser.add_argument("--result", type=Path, default=RESULT, help="the report-seed run of bench-conditioned to read")
+    parser.add_argument("--variant", default="shipped", help="whose trainings to verify (default: the study file's)")
     args = parser.parse_args(argv)
 
     from benchmarks.machine import write_result
@@ -59,11 +65,11 @@ def main(argv=None) -> int:
     from sweep.data import load_prepared
     from sweep.trial import train_and_evaluate
 
-    document = json.loads(RESULT.read_text())
-    if document.get("measured_on") != "report" or "shipped" not in document["variants"]:
-        raise SystemExit(f"{RESULT.relative_to(ROOT)} holds no report-seed run of the shipped variant; "
+    document = json.loads(args.result.read_text())
+    if document.get("measured_on") != "report" or args.variant not in document["variants"]:
+        raise SystemExit(f"{args.result} holds no report-seed run of the variant {args.variant}; "
                          "run scripts/bench-conditioned first")
-    shipped = document["variants"]["shipped"]["per_training_metrics"]
+    shipped = document["variants"][args.variant]["per_training_metrics"]
     metrics = np.asarray(shipped["metrics"])  # pairs × trainings × 2
     seeds = document["seeds"]["report_seeds"]
     ctx = context()
@@ -98,13 +104,18 @@ def main(argv=None) -> int:
     verdict = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"], *(share["interval"] or (None, None))),
                                GOAL["hypervolume_share"])
     hybrid["verdict"] = verdict
+    if args.variant != "shipped":
+        document.setdefault("hybrid_variants", {})[args.variant] = hybrid
+        print(f"{args.variant} hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']}", file=sys.stderr)
+        write_result(args.result, document)
+        return 0
     document["hybrid"] = hybrid
     if "goal" in document:
         document["goal"]["hybrid"] = {"trainings": trainings, "hypervolume_share": {
             "median": share["median"], "low": (share["interval"] or [None])[0],
             "high": (share["interval"] or [None, None])[1], "verdict": verdict}}
     print(f"hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']} ({verdict})", file=sys.stderr)
-    write_result(RESULT, document)
+    write_result(args.result, document)
     return 0
 
 

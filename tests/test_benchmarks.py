@@ -429,3 +429,20 @@ def test_round_three_ships_the_candidate_whose_worst_goal_margin_is_largest():
                            among=("shipped", "rate-0.03")) == "shipped"  # −3.6 % against −8.2 %
     # only the round's candidates
     assert select_balanced({"borrowed-ranges": candidate(1.5, 0.31, 0.90), **variants}) == "rate-0.035"
+
+
+def test_the_draws_mean_pair_is_the_mean_of_the_pairs_a_conditioned_training_draws():
+    import numpy as np
+
+    from benchmarks.conditioned import STUDY_FILE, mean_pair
+    from sweep.conditioned_pairs import draw_preferences
+    from sweep.conditioned_study import search_ranges
+    from sweep.config import load_study_file
+
+    spec = load_study_file(STUDY_FILE)
+    config = spec.conditioned
+    drawn = draw_preferences(np.random.default_rng(0), search_ranges(spec), tuple(config.reference), 400_000,
+                             config.zero_share)
+    assert mean_pair(spec) == pytest.approx(tuple(drawn.astype(np.float64).mean(axis=0)), rel=0.01)
+    # by hand: λ uniform on about (0.001, 1), 5 % single-task rows: (0.95 · 0.5 · 10 + 0.025 · 10, …) ≈ (5, 0.05)
+    assert mean_pair(spec) == pytest.approx((5.0, 0.05), rel=0.002)
