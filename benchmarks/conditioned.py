@@ -30,6 +30,7 @@ borrowed from the sweep's front. Run alone: training and evaluation times are wa
     scripts/bench-conditioned --cost benchmarks/results/conditioned.json   # the cost alone, alternating
     scripts/bench-conditioned --reanalyse benchmarks/results/conditioned.json   # no training
     scripts/bench-conditioned --mean-pair benchmarks/results/conditioned.json   # static models at the draws' mean
+    scripts/bench-conditioned --same-recipe-sweep benchmarks/results/conditioned.json   # the sweep, trained as long
     scripts/bench-conditioned --select [--extend FILE] --variants … --out FILE   # a round's candidates, its rule
     scripts/bench-conditioned --round 2 --variants shipped --out benchmarks/results/conditioned-round-2.json
     scripts/bench-conditioned --pool benchmarks/results/conditioned-round-2.json   # rounds 1 and 2's report seeds
@@ -255,8 +256,9 @@ def summarise(name: str, result: dict, sweep_runs: np.ndarray, ctx: dict, one_tr
 
 
 def plot(document: dict, path: Path) -> None:
-    """The shipped conditioned training's front, one line per report seed, against the sweep's two
-    single-seed fronts, with the trivial baselines; the title says the share and the cost."""
+    """The shipped conditioned trainings' fronts (one colour per report seed) against the sweep's two
+    single-seed fronts, the same 50 pairs trained with the conditioned recipe, and static models at the
+    draws' mean pair with that recipe, with the trivial baselines; the title says what each holds."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -274,31 +276,41 @@ def plot(document: dict, path: Path) -> None:
     metrics = np.asarray(shipped["per_training_metrics"]["metrics"])
     trained = np.asarray(shipped["per_training_metrics"]["trained"])
     sweep_runs = runs_array(tutorial_trials())
-    figure, axes = plt.subplots(figsize=(9.5, 6.2), dpi=130)
+    same = document.get("same_recipe_sweep")
+    mean = document.get("mean_pair")
+    recipe = (f"{same['recipe']['epochs']} epochs, Adagrad {same['recipe']['learning_rate']:g}" if same else "")
+    figure, axes = plt.subplots(figsize=(10, 6.6), dpi=130)
+    lowest_rmse = [float(np.min(sweep_runs[:, :, 1]))]
     for k in range(sweep_runs.shape[1]):
         points = front(sweep_runs[:, k, :])
         axes.step(points[:, 1], points[:, 0], where="post", color="black", linewidth=2.2 if k == 0 else 1.2,
                   linestyle="-" if k == 0 else "--", marker="s", markersize=4, zorder=4,
-                  label=f"the 50-pair sweep, its seed-{k} front (50 trainings)")
+                  label=f"the 50-pair sweep (tutorial's recipe: 3 epochs, Adagrad 0.1), seed-{k} front")
+    if same:
+        same_runs = np.asarray(same["metrics"], dtype=float)
+        for k in range(same_runs.shape[1]):
+            points = front(same_runs[:, k, :])
+            lowest_rmse.append(float(points[:, 1].min()))
+            axes.step(points[:, 1], points[:, 0], where="post", color="tab:red", linewidth=1.6 if k == 0 else 1.0,
+                      linestyle="-" if k == 0 else "--", marker="^", markersize=4, zorder=5,
+                      label=f"the same 50 pairs trained with the conditioned recipe ({recipe}), seed-{k} front")
     colours = plt.cm.viridis(np.linspace(0.1, 0.8, metrics.shape[1]))
     sizes, report = [], document["seeds"]["report_seeds"]
     for index in range(len(report)):
         every = metrics[trained, index, :]  # every evaluated pair: one top-100, RMSE spread by the pair
         axes.scatter(every[:, 1], every[:, 0], s=6, color=colours[index], alpha=0.25, zorder=3,
-                     label="every pair it was evaluated at (faint)" if index == 0 else None)
+                     label="the conditioned model at every pair it was evaluated at (faint)" if index == 0 else None)
         points = front(metrics[trained, index, :])
         sizes.append(len(points))
-        axes.step(points[:, 1], points[:, 0], where="post", color=colours[index], linewidth=1.4, marker="o",
-                  markersize=7, zorder=6, label=None if index else
-                  f"one conditioned training (shipped) per report seed, {report[0]}–{report[-1]}, a colour each")
-    film = document["variants"].get("film-16")
-    if film:
-        film_metrics = np.asarray(film["per_training_metrics"]["metrics"])
-        film_trained = np.asarray(film["per_training_metrics"]["trained"])
-        for index in range(film_metrics.shape[1]):
-            points = front(film_metrics[film_trained, index, :])
-            axes.step(points[:, 1], points[:, 0], where="post", color="tab:orange", linewidth=0.9, marker=".",
-                      markersize=4, alpha=0.8, label="with FiLM (variant film-16), each seed" if index == 0 else None)
+        axes.step(points[:, 1], points[:, 0], where="post", color=colours[index], linewidth=1.4, zorder=6)
+        axes.scatter(points[:, 1], points[:, 0], s=55, color=colours[index], edgecolor="white", zorder=7,
+                     label=None if index else
+                     f"one conditioned training per report seed ({report[0]}–{report[-1]}): its front, a colour each")
+    if mean:
+        static = np.asarray(mean["recipes"]["conditioned"]["metrics"], dtype=float)
+        axes.scatter(static[:, 1], static[:, 0], marker="x", s=40, color="black", linewidths=1.2, zorder=8,
+                     label=f"a static model at the draws' mean pair ({mean['pair'][0]:.3g}, {mean['pair'][1]:.3g}), "
+                           "conditioned recipe, per seed")
     axes.axhline(ctx["most_popular_top_100_accuracy"], color="grey", linestyle=":", linewidth=1)
     axes.axvline(ctx["user_item_bias_rmse"], color="grey", linestyle=":", linewidth=1)
     axes.annotate(f"most popular: top-100 {ctx['most_popular_top_100_accuracy']:.3f}",
@@ -306,26 +318,34 @@ def plot(document: dict, path: Path) -> None:
                   fontsize=9, color="dimgrey", ha="right")
     axes.annotate(f"user + item bias: RMSE {ctx['user_item_bias_rmse']:.3f}", (ctx["user_item_bias_rmse"], 0.07),
                   xytext=(-4, 0), textcoords="offset points", fontsize=9, color="dimgrey", rotation=90, ha="right")
-    axes.set_xlim(0.9, ctx["global_mean_rmse"])
-    axes.set_ylim(ctx["chance_top_100_accuracy"], 0.31)
+    axes.set_xlim(np.floor(min(lowest_rmse) * 100) / 100 - 0.005, ctx["global_mean_rmse"])
+    axes.set_ylim(ctx["chance_top_100_accuracy"], 0.315)
     axes.set_xlabel("RMSE on the test split (lower is better); the axes end at the global mean and at chance")
     axes.set_ylabel("top-100 accuracy (higher is better)")
     share = shipped["trained_pairs"]["shares"]["trivial"]["share"]
     worth = document.get("cost", {}).get("trainings_worth", {}).get("total", {}).get("median",
                                                                                         shipped["trainings_worth"]["total"])
-    interval = "" if share["interval"] is None else f" [{share['interval'][0]:.0%}–{share['interval'][1]:.0%}]"
     shape = ("a single point" if max(sizes) == 1 else f"{min(sizes)}–{max(sizes)} points")
-    best = shipped["front_ends"]["best_top_100"]
-    sweep_best = max(float(np.max(front(sweep_runs[:, k, :])[:, 0])) for k in range(sweep_runs.shape[1]))
-    axes.set_title(f"One conditioned training per seed ({len(sizes)} seeds): each front is {shape}, holding "
-                   f"{share['median']:.0%}{interval}\nof the sweep's single-seed hypervolume for {worth:.1f} trainings' "
-                   f"worth of time (each sweep front: 50 trainings);\nbest top-100 {best['median']:.3f} (median), "
-                   f"the sweep's single-seed fronts reach {sweep_best:.3f}", fontsize=11)
-    axes.legend(loc="lower right", fontsize=8.5, framealpha=0.95)
+    lines = [f"One conditioned training per seed ({len(sizes)} seeds): each front is {shape}, {_percent(share)} of the "
+             f"tutorial-recipe sweep's\nhypervolume for {worth:.1f} trainings' worth of time (each sweep front: 50 "
+             "trainings)"]
+    if mean:
+        lines.append(f"a static model at the draws' mean pair, same recipe: {_percent(mean['recipes']['conditioned']['share'])}")
+    if same:
+        lines.append("against the same pairs trained with its recipe, the conditioned front holds "
+                     + _percent(same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]))
+    axes.set_title(";\n".join(lines), fontsize=10.5)
+    axes.legend(loc="lower right", fontsize=8, framealpha=0.95)
     axes.grid(alpha=0.25)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+def _percent(share: dict) -> str:
+    """A share's median and interval, as whole percentages (a figure's title)."""
+    interval = "" if share["interval"] is None else f" [{share['interval'][0]:.0%}–{share['interval'][1]:.0%}]"
+    return f"{share['median']:.0%}{interval}"
 
 
 COST_REPEATS = 6
@@ -367,6 +387,12 @@ def reanalyse(document: dict) -> dict:
             counts.append(int(sum(any(o[0] >= p[0] and o[1] <= p[1] and (o[0] > p[0] or o[1] < p[1]) for o in own)
                                   for p in sweep_front)))
         analysis["dominated"][f"seed{k}"] = counts
+        lowest = sweep_front[np.argmin(sweep_front[:, 1])]  # the sweep front's low-RMSE end
+        analysis.setdefault("low_rmse_end", {})[f"seed{k}"] = {
+            "top_100_accuracy": float(lowest[0]), "rmse": float(lowest[1]),
+            "dominated_by_trainings": int(sum(
+                any(o[0] >= lowest[0] and o[1] <= lowest[1] and (o[0] > lowest[0] or o[1] < lowest[1])
+                    for o in metrics[trained, index, :]) for index in range(metrics.shape[1])))}
     samplers = json.loads((ROOT / "benchmarks" / "results" / "samplers.json").read_text())
     tpe = [run for run in samplers["runs"] if run["sampler"] == "tpe"]
     analysis["tpe"] = {str(budget): trivial_share(
@@ -433,6 +459,52 @@ def mean_pair(spec) -> tuple[float, float]:
             (1 - zero) * (1 - mean_preference) * retrieval + zero / 2 * retrieval)
 
 
+def conditioned_recipe(spec):
+    """The conditioned training's epochs, batch and rate as a static [train], and the factor that keeps a
+    pair's meaning (its retrieval term a Σ over the tutorial's batch) at that batch."""
+    config = spec.conditioned
+    longer = replace(spec.train, epochs=config.epochs, batch_size=config.batch_size or spec.train.batch_size,
+                     learning_rate=config.learning_rate or spec.train.learning_rate)
+    return longer, spec.train.batch_size / longer.batch_size
+
+
+SAME_RECIPE_SEEDS = (0, 1)  # as many single-seed fronts as the tutorial study has
+
+
+def same_recipe_sweep(spec, prepared, sweep_pairs: list) -> dict:
+    """The 50-pair sweep again, each pair trained statically with the conditioned recipe, one training per
+    pair and seed: the front the conditioned model would face if the sweep trained as long as it does."""
+    from sweep.trial import train_and_evaluate
+
+    longer, rescale = conditioned_recipe(spec)
+    runs = []  # pairs × seeds × (top-100, RMSE)
+    for index, (rating, retrieval) in enumerate(sweep_pairs):
+        row = []
+        for seed in SAME_RECIPE_SEEDS:
+            result = train_and_evaluate(rating, retrieval * rescale, seed, spec.model, longer, prepared)
+            row.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
+        runs.append(row)
+        print(f"  pair {index + 1}/{len(sweep_pairs)} ({rating:.3g}, {retrieval:.3g}): {row}", file=sys.stderr, flush=True)
+    return {"pairs": [list(pair) for pair in sweep_pairs], "seeds": list(SAME_RECIPE_SEEDS), "metrics": runs,
+            "recipe": {"epochs": longer.epochs, "batch_size": longer.batch_size, "learning_rate": longer.learning_rate}}
+
+
+def against_same_recipe(document: dict) -> dict:
+    """The shipped trainings' fronts like for like against the same-recipe sweep's single-seed fronts, at the
+    three references; and that sweep's own hypervolume against the tutorial-recipe sweep's."""
+    ctx = context()
+    same = np.asarray(document["same_recipe_sweep"]["metrics"], dtype=float)
+    shipped = document["variants"]["shipped"]["per_training_metrics"]
+    metrics, trained = np.asarray(shipped["metrics"], dtype=float), np.asarray(shipped["trained"], dtype=bool)
+    fronts = [metrics[trained, index, :] for index in range(metrics.shape[1])]
+    same_fronts = [same[:, k, :] for k in range(same.shape[1])]
+    tutorial_runs = runs_array(tutorial_trials())
+    return {"conditioned_share": protocol.hypervolume_shares(protocol.like_for_like_fronts(fronts, same_fronts), ctx),
+            "same_recipe_over_tutorial_recipe": protocol.hypervolume_shares(
+                protocol.like_for_like_fronts(same_fronts, [tutorial_runs[:, k, :] for k in range(tutorial_runs.shape[1])]),
+                ctx)}
+
+
 def static_at_mean_pair(spec, prepared, seeds) -> dict:
     """Static models at the draws' mean pair, seed by seed: with the tutorial's training ([train]) and with
     the conditioned training's epochs, batch and rate (its retrieval weight rescaled so that the pair
@@ -441,11 +513,8 @@ def static_at_mean_pair(spec, prepared, seeds) -> dict:
     from sweep.trial import train_and_evaluate
 
     rating, retrieval = mean_pair(spec)
-    config = spec.conditioned
-    longer = replace(spec.train, epochs=config.epochs, batch_size=config.batch_size or spec.train.batch_size,
-                     learning_rate=config.learning_rate or spec.train.learning_rate)
-    recipes = {"tutorial": (spec.train, retrieval),
-               "conditioned": (longer, retrieval * spec.train.batch_size / longer.batch_size)}
+    longer, rescale = conditioned_recipe(spec)
+    recipes = {"tutorial": (spec.train, retrieval), "conditioned": (longer, retrieval * rescale)}
     out: dict = {"pair": [rating, retrieval], "recipes": {}}
     for name, (train, weight) in recipes.items():
         runs = [train_and_evaluate(rating, weight, seed, spec.model, train, prepared) for seed in seeds]
@@ -503,6 +572,8 @@ def main(argv=None) -> int:
                              "and the first round's (benchmarks/results/conditioned-round-1.json) together")
     parser.add_argument("--mean-pair", type=Path, default=None,
                         help="only train static models at the draws' mean pair on this result file's report seeds")
+    parser.add_argument("--same-recipe-sweep", type=Path, default=None,
+                        help="only train the sweep's 50 pairs with the conditioned recipe and compare, into this file")
     parser.add_argument("--cost", type=Path, default=None,
                         help="only time the shipped training against a static one, alternating, into this result file")
     args = parser.parse_args(argv)
@@ -523,6 +594,22 @@ def main(argv=None) -> int:
         first = json.loads((ROOT / "benchmarks" / "results" / "conditioned-round-1.json").read_text())
         later["pooled_with_round_1"] = pooled(first, later)
         write_result(args.pool, later)
+        return 0
+    if args.same_recipe_sweep:
+        from benchmarks.machine import write_result
+        from sweep.config import load_study_file
+        from sweep.config import run as run_config
+        from sweep.data import load_prepared
+
+        document = json.loads(args.same_recipe_sweep.read_text())
+        spec = load_study_file(STUDY_FILE)
+        sweep_pairs = [t["pair"] for t in tutorial_trials()]  # all 50, the tutorial's three among them
+        document["same_recipe_sweep"] = same_recipe_sweep(spec, load_prepared(spec.data, run_config.data_dir(None)),
+                                                          sweep_pairs)
+        document["same_recipe_sweep"]["command"] = " ".join(["python", "-m", "benchmarks.conditioned",
+                                                             *(argv or sys.argv[1:])])
+        document["same_recipe_sweep"]["comparison"] = against_same_recipe(document)
+        write_result(args.same_recipe_sweep, document)
         return 0
     if args.mean_pair:
         from benchmarks.machine import write_result

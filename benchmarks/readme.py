@@ -480,14 +480,40 @@ def one_training() -> str:
     goal, wanted = bench["goal"], bench["goal_set"]
     shipped = bench["variants"]["shipped"]
     trivial = shipped["trained_pairs"]["shares"]
-    seeds = bench["seeds"]
-    hybrid = bench.get("hybrid")
-    analysis = bench["analysis"]
-    ends = shipped["front_ends"]
+    hybrid, analysis, ends = bench.get("hybrid"), bench["analysis"], shipped["front_ends"]
+    mean, same = bench["mean_pair"], bench.get("same_recipe_sweep")
     settings = load_study_file(ROOT / "studies" / "conditioned.toml").conditioned
-    report = seeds["report_seeds"]
+    report = bench["seeds"]["report_seeds"]
+    cost = bench["cost"]["trainings_worth"]
+    context = json.loads((ROOT / "reports" / "tutorial" / "summary.json").read_text())["context_baselines"]
+    below_popular = sum(value < context["most_popular_top_100_accuracy"] for value in ends["best_top_100"]["values"])
+    above_bias = sum(value > context["user_item_bias_rmse"] for value in ends["best_rmse"]["values"])
+    points = front_points(shipped)
+    end_verdicts = {"top-100": _end_verdict(ends["best_top_100"], wanted["front_ends"]["top_100_accuracy"]),
+                    "RMSE": _end_verdict(ends["best_rmse"], wanted["front_ends"]["rmse"], higher=False)}
+    longer = mean["recipes"]["conditioned"]
+    recipe = f"{longer['epochs']} epochs, batches of {longer['batch_size']}, Adagrad {longer['learning_rate']:g}"
+    same_share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"] if same else None
+    short = [
+        "**In short.** " + ("One conditioned training per seed gives one model, not a front: on every report seed its "
+                            "front is a single point. " if max(points) == 1 else
+                            f"One conditioned training per seed gives fronts of {', '.join(map(str, points))} points. ")
+        + f"That holds {_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume for "
+        f"{_figure(cost['total'], 2)} trainings' worth of time (share {goal['hypervolume_share']['verdict']}; "
+        f"top-100 end {end_verdicts['top-100']}; RMSE end {end_verdicts['RMSE']}). The sweep trained each pair with the "
+        f"tutorial's recipe (3 epochs, Adagrad 0.1); one static model at the draws' mean pair, trained with the "
+        f"conditioned recipe ({recipe}), holds {_share(longer['share'])}: the share is the recipe's, as far as ten "
+        "seeds tell, not conditioning's"
+        + (f", and against the same 50 pairs trained with it the conditioned model holds {_share(same_share)}"
+           if same else "") + ". "
+        + ("No training beats the most-popular top-100 or the user + item bias RMSE. "
+           if below_popular == above_bias == len(report) else "")
+        + ("The hybrid (`verify`) does not reach its goal." if hybrid and hybrid["verdict"] != "reached" else ""),
+    ]
     lines = [
         "## The whole front from one training",
+        "",
+        *short,
         "",
         "A sweep pays one training per weight pair and seed: the tutorial study's front took 100.",
         "A conditioned study (`kind = \"conditioned\"`, studies/README.md) trains one model per seed that is told",
@@ -496,126 +522,147 @@ def one_training() -> str:
         "draws over the tutorial study's whole search range (" + " × ".join(
             f"{low:g}–{high:g}" for low, high in goal["search_range"].values()) + "), nothing borrowed from a sweep:",
         f"each example's preference λ is uniform on the simplex and trains the pair (λ·{goal['reference'][0]:g}, "
-        f"(1 − λ)·{goal['reference'][1]:g}), λ over every",
-        "retrieval/rating ratio the box holds; the network is told the ratio (only its rating MLP sees it: no FiLM), so a",
-        "served pair means the model trained at its ratio, and a pair's retrieval term is the static objective's sum",
-        f"over its batch (`sweep/conditioned_pairs.py`, `sweep/conditioned.py`); {settings.epochs} epochs of batches of "
+        f"(1 − λ)·{goal['reference'][1]:g}) (the reference pair), λ over every retrieval/rating ratio the box holds. "
+        "The network is told the pair's ratio, so a served pair means the model trained at its ratio, at any scale; "
+        "only its rating MLP sees it (no FiLM, feature-wise modulation of the user vectors by the pair, which "
+        "measured worse), so a user's query vector is the same at every pair. Each example's retrieval term counts "
+        "as it would in the static objective, a sum over the tutorial's batch of 8192 "
+        f"(`sweep/conditioned_pairs.py`, `sweep/conditioned.py`); {settings.epochs} epochs of batches of "
         f"{settings.batch_size}, Adagrad {settings.learning_rate:g}.",
         "",
         "![One conditioned training's front against the 50-pair sweep's](../benchmarks/results/conditioned.png)",
         "",
-        "`scripts/bench-conditioned` measures it under the protocol (`benchmarks/protocol.py`). The study file's "
-        f"settings were chosen in {bench['round']} selection rounds, each on its own selection seeds (\"How the settings "
-        f"were chosen\", below); every figure in this table is on round {bench['round']}'s report seeds "
-        f"{_seeds(report)}, which chose nothing, one training each, evaluated at the "
-        f"sweep's {bench['sweep']['pairs']} pairs besides the tutorial's three, those three and the grid along its",
-        "reference line; like for like, each training's front against the sweep's single-seed fronts (its hypervolume",
-        "over the mean of the two single-seed fronts' hypervolumes; the committed `benchmarks/results/tutorial-study.csv`,",
-        "two seeds per pair; each sweep front cost 50 trainings); median and 95 % percentile bootstrap interval of the",
-        f"median over the {len(report)} report seeds (the sweep's own two seeds are not",
-        "resampled: the rows against each seed's front alone show that spread). One training's worth is the harness's",
-        "(1, 1), the tutorial's training.",
-        "",
-        "| figure | goal | measured | verdict |",
+        "| the issue's goal | goal | measured | verdict |",
         "|---|---|---|---|",
         f"| share of the sweep's hypervolume, from the trivial baselines | ≥ {wanted['hypervolume_share'] * 100:.0f} %, "
-        f"interval from ≥ {wanted['interval_low'] * 100:.0f} % | {_share(trivial['trivial']['share'])} | "
+        f"the interval's low end ≥ {wanted['interval_low'] * 100:.0f} % | {_share(trivial['trivial']['share'])} | "
         f"{goal['hypervolume_share']['verdict']} |",
-        f"| the same from the nadir of both fronts | — | {_share(trivial['nadir']['share'])} | — |",
-        *[f"| the same, against the sweep's seed-{key[-1]} front alone | — | {_share(entry)} | — |"
-          for key, entry in analysis["against_each_sweep_seed"].items()],
-        f"| the same from (0, 1.25) | — | {_share(trivial['fixed']['share'])} | — |",
-        f"| the same, evaluated at the sweep's pairs only ({bench['sweep']['pairs']} and the tutorial's 3) | — | "
-        f"{_share(shipped['sweep_pairs']['shares']['trivial']['share'])} | — |",
-        f"| best top-100 accuracy at an RMSE below the global mean | ≥ {wanted['front_ends']['top_100_accuracy']:g} | "
-        f"{_figure(ends['best_top_100'])} | {_end_verdict(ends['best_top_100'], wanted['front_ends']['top_100_accuracy'])} |",
-        f"| best RMSE | ≤ {wanted['front_ends']['rmse']:g} | {_figure(ends['best_rmse'])} | "
-        f"{_end_verdict(ends['best_rmse'], wanted['front_ends']['rmse'], higher=False)} |",
-        f"| trainings' worth: training + evaluating 50 pairs, against one static training (training loops in one "
-        f"process, the static step traced first, {len(bench['cost']['repeats'])} repeats alternating which goes first) | "
-        f"≤ {wanted['trainings_worth']:g} | "
-        f"{_figure(bench['cost']['trainings_worth']['total'], 2)} (training "
-        f"{bench['cost']['trainings_worth']['training']['median']:.2f}, evaluation "
-        f"{bench['cost']['trainings_worth']['evaluation']['median']:.2f}) | "
-        f"{_end_verdict(bench['cost']['trainings_worth']['total'], wanted['trainings_worth'], higher=False)} |",
+        f"| best top-100 accuracy among pairs with an RMSE below the global mean | "
+        f"≥ {wanted['front_ends']['top_100_accuracy']:g} | {_figure(ends['best_top_100'])} | {end_verdicts['top-100']} |",
+        f"| best RMSE | ≤ {wanted['front_ends']['rmse']:g} | {_figure(ends['best_rmse'])} | {end_verdicts['RMSE']} |",
+        f"| trainings' worth: training + evaluating 50 pairs, against one static training | "
+        f"≤ {wanted['trainings_worth']:g} | {_figure(cost['total'], 2)} (training {cost['training']['median']:.2f}, "
+        f"evaluation {cost['evaluation']['median']:.2f}) | "
+        f"{_end_verdict(cost['total'], wanted['trainings_worth'], higher=False)} |",
     ]
     batched = load("batched-evaluation.json")
     for count, row in batched["by_pairs"].items():
-        lines.append(f"| evaluation per (pair, model), {count} pairs at once (`scripts/bench-batched-evaluation`, the "
-                     f"shipped architecture trained {batched['model_epochs']} epoch, {row['batched_ms']['seeds']} "
-                     f"repetitions) | ≤ {batched['goal_ms']:g} ms | "
+        lines.append(f"| evaluation per (pair, model), {count} pairs at once | ≤ {batched['goal_ms']:g} ms | "
                      f"{_figure(row['batched_ms'], 2)} ms, {_figure(row['ratio'], 1)}× faster than one pair at a time "
                      f"({row['per_pair_ms']['median']:.1f} ms), the same metrics | {row['goal_verdict']} |")
     if hybrid:
-        lines.append(f"| hybrid: one conditioned training + {hybrid['verify']} static ones at its front's pairs "
+        lines.append(f"| hybrid: one conditioned training + up to {hybrid['verify']} static ones at its front's pairs "
                      f"(`verify = {hybrid['verify']}`), the static models' front | ≥ 98 % from ≤ 12 trainings | "
                      f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} from {hybrid['trainings']} | "
                      f"{hybrid['verdict']} |")
-        for budget, entry in analysis["tpe"].items():
-            what = ("about the conditioned model's own cost" if budget == "3" else
-                    f"the hybrid's nominal budget (it used {hybrid['trainings']})")
-            lines.append(f"| TPE with {budget} trainings ({what}; the first {budget} trials of the sampler benchmark's "
-                         f"{len(analysis['tpe_study_seeds'])} TPE studies) | — | {_share(entry)} | — |")
-    missed = [name for name, entry, bound, higher in
-              (("top-100", ends["best_top_100"], wanted["front_ends"]["top_100_accuracy"], True),
-               ("RMSE", ends["best_rmse"], wanted["front_ends"]["rmse"], False))
-              if _end_verdict(entry, bound, higher) != "reached"]
+    lines += [
+        "",
+        f"Every row but the evaluation timings is on round {bench['round']}'s report seeds {_seeds(report)}, one "
+        "training each, which chose nothing (the settings were chosen on other seeds: \"How the settings were "
+        "chosen\", below). Each training is evaluated at the sweep's 50 pairs (the tutorial's three among them) "
+        "and 81 along the reference line; its front's hypervolume is divided by the mean of the sweep's two "
+        "single-seed fronts' (`benchmarks/results/tutorial-study.csv`: 50 pairs × 2 seeds, each front 50 "
+        "trainings), so a share above 100 % is a front larger than the sweep's. Medians and 95 % percentile "
+        f"bootstrap intervals of the median over the {len(report)} report seeds; the sweep's own two seeds are not "
+        "resampled, and they differ: against seed 0's front alone the share's interval is "
+        f"{_share(analysis['against_each_sweep_seed']['seed0'])}, against seed 1's "
+        f"{_share(analysis['against_each_sweep_seed']['seed1'])}. \"Reached\" when the interval clears the goal, \"undetermined\" when it straddles it. The "
+        "top-100 end counts only pairs whose RMSE beats predicting the global mean. One training's worth is one "
+        "static training of the tutorial's (1, 1) by the harness, timed in the same process, "
+        f"{len(bench['cost']['repeats'])} repeats alternating which goes first. The evaluation timings are "
+        f"`scripts/bench-batched-evaluation` (the shipped architecture trained {batched['model_epochs']} epoch, "
+        f"{next(iter(batched['by_pairs'].values()))['batched_ms']['seeds']} repetitions).",
+    ]
     for name, entry, bound, higher in (("RMSE", ends["best_rmse"], wanted["front_ends"]["rmse"], False),
                                        ("top-100", ends["best_top_100"], wanted["front_ends"]["top_100_accuracy"], True)):
-        if name in missed:
+        if end_verdicts[name] != "reached":
             beyond = sum((value < bound) if higher else (value > bound) for value in entry["values"])
-            lines += ["", f"The {name} end is {_end_verdict(entry, bound, higher)}: {beyond} of the {len(report)} "
-                      f"trainings' best {name} lie{'s' if beyond == 1 else ''} beyond {bound:g}."]
-    lines += made_of(bench) + hides(bench, ends, shipped, settings.epochs) + hybrid_reading(hybrid, analysis)
+            lines += ["", f"The {name} end is {end_verdicts[name]}: {beyond} of the {len(report)} trainings' best "
+                      f"{name} lie beyond {bound:g}."]
+    lines += [
+        "",
+        "The same trainings' share against other references and other fronts:",
+        "",
+        "| share of … | measured |",
+        "|---|---|",
+        f"| the sweep's hypervolume from the nadir of the compared fronts (their worst top-100 and worst RMSE) | "
+        f"{_share(trivial['nadir']['share'])} |",
+        f"| the same from top-100 0, RMSE 1.25 | {_share(trivial['fixed']['share'])} |",
+        *[f"| the sweep's seed-{key[-1]} front alone, from the trivial baselines | {_share(entry)} |"
+          for key, entry in analysis["against_each_sweep_seed"].items()],
+        f"| the sweep's, the conditioned model evaluated at the sweep's 50 pairs only | "
+        f"{_share(shipped['sweep_pairs']['shares']['trivial']['share'])} |",
+    ]
+    if same:
+        lines += [
+            f"| the same 50 pairs trained statically with the conditioned recipe ({recipe}; seeds "
+            f"{', '.join(map(str, same['seeds']))}, `--same-recipe-sweep`) | {_share(same_share)} |",
+            f"| (that same-recipe sweep's own share of the tutorial-recipe sweep's) | "
+            f"{_share(same['comparison']['same_recipe_over_tutorial_recipe']['shares']['trivial']['share'])} |",
+        ]
+    lines += [f"| (a static model at the draws' mean pair, conditioned recipe, one training per report seed) | "
+              f"{_share(longer['share'])} |"]
+    for budget, entry in analysis["tpe"].items():
+        what = ("about the conditioned model's own cost" if budget == "3" else "the hybrid's budget")
+        lines.append(f"| (TPE with {budget} trainings, {what}: the first {budget} trials of the sampler benchmark's "
+                     f"{len(analysis['tpe_study_seeds'])} TPE studies) | {_share(entry)} |")
+    lines += made_of(bench) + hides(bench, ends, shipped, settings.epochs, context) + hybrid_reading(hybrid, analysis)
     lines += rounds(bench, settings.learning_rate)
     lines += round_one_variants()
     return "\n".join(lines) + "\n"
 
 
-def hides(bench: dict, ends: dict, shipped: dict, epochs: int) -> list[str]:
+def hides(bench: dict, ends: dict, shipped: dict, epochs: int, context: dict) -> list[str]:
     """What a share alone does not say: the shape of each training's front and how it stands against the sweep's."""
     analysis = bench["analysis"]
-    context = json.loads((ROOT / "reports" / "tutorial" / "summary.json").read_text())["context_baselines"]
     ends_of = analysis["sweep_single_seed_ends"]
     above_bias = sum(value > context["user_item_bias_rmse"] for value in ends["best_rmse"]["values"])
     below_popular = sum(value < context["most_popular_top_100_accuracy"] for value in ends["best_top_100"]["values"])
     points = front_points(shipped)
+    best = ends["best_top_100"]["median"]
+    beyond = [f"seed {key[-1]}'s ({end['top_100_accuracy']:.4f} at RMSE {end['rmse']:.4f})" for key, end in ends_of.items()
+              if end["top_100_accuracy"] > best]
+    short_of = [f"seed {key[-1]}'s ({end['top_100_accuracy']:.4f} at RMSE {end['rmse']:.4f})"
+                for key, end in ends_of.items() if end["top_100_accuracy"] <= best]
+    study = json.loads((ROOT / "reports" / "conditioned" / "summary.json").read_text())
+    on_front = study["front"]
     lines = [
         "",
         ("**What the share hides.** On every report seed the shipped model's front is a single point. "
          if max(points) == 1 else f"**What the share hides.** The shipped model's fronts have {', '.join(map(str, points))} "
-         "points. ") + "Without FiLM a user's query vector does not depend on the pair, so",
-        "retrieval is one for every pair (the served (1, 0), ratings only in the tutorial, retrieves as every other",
-        "pair does) and the pair moves only the rating MLP; one pair's model then dominates",
-        f"the others. That one model, trained over every trade-off for {epochs} epochs,",
-        "dominates the sweep's low-accuracy points ("
-        + "; ".join(f"of seed {key[-1]}'s {ends_of[key]['front_points']} front points, "
-                    f"{', '.join(map(str, counts))} by training" for key, counts in analysis["dominated"].items())
-        + "); " + area_reading(analysis["against_each_sweep_seed"]) + " (that area is what the share counts);",
-        "it offers no choice between trade-offs, and its best top-100 accuracy (median "
-        f"{ends['best_top_100']['median']:.4f}) "
-        + ("reaches" if ends["best_top_100"]["median"] >= max(end["top_100_accuracy"] for end in ends_of.values())
-           else "falls short of") + " the sweep's high-accuracy end (single-seed fronts: "
-        + "; ".join(f"top-100 {end['top_100_accuracy']:.4f} at RMSE {end['rmse']:.4f}, seed {key[-1]}"
-                    for key, end in ends_of.items()) + ").",
+         "points. ") + "A user's query vector does not depend on the pair, so retrieval is one for every pair (the "
+        "served (1, 0), ratings only in the tutorial, retrieves as every other pair does) and the pair moves only "
+        f"the rating MLP; one pair's model then dominates the others. That one model, trained over every trade-off "
+        f"for {epochs} epochs, dominates some of each sweep front's points, by training: "
+        + "; ".join(f"of seed {key[-1]}'s {ends_of[key]['front_points']} front points, {', '.join(map(str, counts))}"
+                    for key, counts in analysis["dominated"].items())
+        + ". " + ("Neither front's low-RMSE end is dominated by any training (" if not any(
+            end["dominated_by_trainings"] for end in analysis["low_rmse_end"].values()) else "The fronts' low-RMSE ends (")
+        + "; ".join(f"seed {key[-1]}'s top-100 {end['top_100_accuracy']:.4f} at RMSE {end['rmse']:.4f}"
+                    + (f", dominated by {end['dominated_by_trainings']} of {len(points)} trainings"
+                       if end["dominated_by_trainings"] else "")
+                    for key, end in analysis["low_rmse_end"].items())
+        + "): the area a training gives up lies there. "
+        f"It offers no choice between trade-offs. Its best top-100 (median {best:.4f}) "
+        + (("falls short of " + " and ".join(beyond)) if beyond else "")
+        + (" and " if beyond and short_of else "")
+        + (("exceeds " + " and ".join(short_of)) if short_of else "")
+        + ", the sweep's single-seed high-accuracy ends. "
         f"{below_popular} of the {len(ends['best_top_100']['values'])} trainings' best top-100 lie below the "
-        f"most-popular top-100 ({context['most_popular_top_100_accuracy']:.4f}), "
-        f"and {above_bias} of their best RMSE above the user + item bias "
-        f"({context['user_item_bias_rmse']:.4f}).",
-    ]
-    study = json.loads((ROOT / "reports" / "conditioned" / "summary.json").read_text())
-    on_front = study["front"]
-    lines += [
+        f"most-popular top-100 ({context['most_popular_top_100_accuracy']:.4f}) and {above_bias} of their best RMSE "
+        f"above the user + item bias ({context['user_item_bias_rmse']:.4f}).",
+        "",
         f"`reports/conditioned/` is `sweep run studies/conditioned.toml` itself ({on_front[0]['n_seeds']} seeds, "
         "its pairs' seed means, rendered from `reports/storages/conditioned.db`): its front is "
         + ", ".join(f"the pair ({point['rating_weight']:.4g}, {point['retrieval_weight']:.4g})"
                     + (f", which the tutorial calls {point['tutorial_pair']}," if point.get("tutorial_pair") else "")
-                    + f" at top-100 {point['top_100_accuracy']:.4f}, RMSE {point['rmse']:.4f}" for point in on_front)
-        + ". In one conditioned model a pair is a coordinate of that model, so the served pair that does best "
-        "need not be a pair a static training would choose.",
+                    + f" at top-100 {point['top_100_accuracy']:.4f}, RMSE {point['rmse']:.4f}, on the front in "
+                    f"{point['p_pareto']:.1%} of the bootstrap resamples" for point in on_front)
+        + ": the pairs differ only by the rating MLP's small differences, so which pair serves best is close to "
+        "arbitrary, and it need not be a pair a static training would choose.",
     ]
     film = load("conditioned-round-1.json")["variants"]["film-16"]
-    lines += [f"With FiLM (round 1, report seeds 6–10) the query moves with the pair and each training's front has "
+    lines += ["", f"With FiLM (round 1, report seeds 6–10) the query moves with the pair and each training's front has "
               f"{', '.join(map(str, front_points(film)))} points, at a share of "
               f"{_share(film['trained_pairs']['shares']['trivial']['share'])} (film-16 below)."]
     return lines
@@ -623,58 +670,82 @@ def hides(bench: dict, ends: dict, shipped: dict, epochs: int) -> list[str]:
 
 def made_of(bench: dict) -> list[str]:
     """Where the share comes from: a static model at the draws' mean pair, trained with the conditioned recipe."""
-    runs = bench.get("mean_pair")
-    if not runs:
-        return []
+    runs = bench["mean_pair"]
     longer, tutorial = runs["recipes"]["conditioned"], runs["recipes"]["tutorial"]
     difference = runs["shipped_minus_static"]
     rating, retrieval = runs["pair"]
+    same = bench.get("same_recipe_sweep")
 
     def signed(entry: dict, digits: int, scale: float = 1.0, unit: str = "") -> str:
         low, high = entry["interval"]
         return (f"{entry['median'] * scale:+.{digits}f}{unit} [{low * scale:+.{digits}f}, {high * scale:+.{digits}f}]")
 
-    return [
+    lines = [
         "",
         f"**Where the share comes from.** Every loss term is linear in its weight, so the layers that do not see the "
-        f"pair (without FiLM: all but the rating MLP) follow on average the gradient of one pair, the draws' mean "
+        f"pair (all but the rating MLP) follow on average the gradient of one pair, the draws' mean "
         f"({rating:.4g}, {retrieval:.4g}). A static model trained at that pair with the conditioned training's recipe "
         f"({longer['epochs']} epochs, batches of {longer['batch_size']}, Adagrad {longer['learning_rate']:g}; "
         "`scripts/bench-conditioned --mean-pair`), one training per report seed, holds "
         f"{_share(longer['share'])} of the sweep's hypervolume at top-100 {_figure(longer['top_100'])}, RMSE "
-        f"{_figure(longer['rmse'])}; seed by seed the conditioned model differs from it by {signed(difference['share'], 1, 100, ' %')} "
-        f"in share, {signed(difference['top_100'], 4)} in top-100, {signed(difference['rmse'], 4)} in RMSE (medians of "
-        "the differences, 95 % intervals): nothing distinguishable. At the same pair the tutorial's recipe "
+        f"{_figure(longer['rmse'])}; seed by seed the conditioned model differs from it by "
+        f"{signed(difference['share'], 1, 100, ' %')} in share, {signed(difference['top_100'], 4)} in top-100, "
+        f"{signed(difference['rmse'], 4)} in RMSE (medians of the differences, 95 % intervals): no difference "
+        "these ten seeds can tell apart, though a share difference of a tenth either way would also fit. At the "
+        "same pair the tutorial's recipe "
         f"({tutorial['epochs']} epochs, batches of {tutorial['batch_size']}, Adagrad {tutorial['learning_rate']:g}) "
-        f"holds {_share(tutorial['share'])}. So the conditioned model's share over the sweep comes from training "
-        "longer at a lower rate, which the sweep's static trainings (the tutorial's recipe) do not do, not from "
-        "conditioning on the pair; with a pair-blind query it is one static model with a pair-aware rating head.",
+        f"holds {_share(tutorial['share'])}. The conditioned model's share over the sweep is consistent with coming "
+        "from the recipe (four times the epochs, a lower rate, smaller batches), which the sweep's static trainings "
+        "do not use, rather than from conditioning on the pair: with a pair-blind query it behaves as one static "
+        "model with a pair-aware rating head.",
     ]
+    if same:
+        share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
+        own = same["comparison"]["same_recipe_over_tutorial_recipe"]["shares"]["trivial"]["share"]
+        lines += [
+            "",
+            f"Trained with that recipe, the sweep's own 50 pairs (`--same-recipe-sweep`, seeds "
+            f"{', '.join(map(str, same['seeds']))}, {len(same['pairs']) * len(same['seeds'])} trainings) make fronts "
+            f"holding {_share(own)} of the tutorial-recipe sweep's hypervolume, and the conditioned model holds "
+            f"{_share(share)} of theirs: like for like in recipe, one conditioned training "
+            + ("reaches" if share["interval"] and share["interval"][0] >= 0.95 and share["median"] >= 0.98 else
+               "does not reach") + " the sweep's front.",
+        ]
+    return lines
 
 
 def hybrid_reading(hybrid: dict | None, analysis: dict) -> list[str]:
     """Why `verify` does not recover the conditioned front: the static models at its pairs, seed by seed."""
     if not hybrid:
         return []
-    pairs_seen = [(run["conditioned_metrics"][0], run["static_metrics"][0]) for run in hybrid["runs"]]
     round_one = load("conditioned-round-1.json")
     film = round_one["hybrid_variants"]["film-16"]
-    return [
+    counts = sorted({len(run["pairs"]) for run in hybrid["runs"]})
+    lines = [
         "",
         f"**The hybrid does not reach its goal.** With one front point per training, `verify` has "
-        f"{', '.join(str(len(run['pairs'])) for run in hybrid['runs'])} pair(s) to train, and a static model "
-        "trained as the tutorial trains, at the pair",
-        "the conditioned model points to, is not the model it describes (top-100, RMSE, seed by seed: "
-        + "; ".join(f"conditioned ({c[0]:.4f}, {c[1]:.4f}), static ({t[0]:.4f}, {t[1]:.4f})" for c, t in pairs_seen)
-        + "). With this model, whose retrieval ignores the pair, the pair it points to is only the lowest-RMSE one",
-        "at a shared top-100, and a static training there does not reproduce it. FiLM models' fronts have several "
-        f"points: verifying up to {film['verify']} of them on round 1's report seeds (`film-16`, "
-        f"{_seeds(round_one['seeds']['report_seeds'])}; `scripts/bench-conditioned-hybrid --result "
-        "benchmarks/results/conditioned-round-1.json --variant film-16`) gives "
-        f"{_share(film['hybrid_shares']['shares']['trivial']['share'])} from {film['trainings']} trainings, below "
-        f"TPE with {film['trainings']} ({_share(analysis['tpe'][str(film['trainings'])])}) by its median, the "
-        "intervals overlapping.",
+        f"{' or '.join(map(str, counts))} pair to train on each seed, and a static model trained with the "
+        "tutorial's recipe at the pair the conditioned model points to is not the model it describes:",
+        "",
+        "| report seed | pair verified | conditioned model there (top-100, RMSE) | static model there |",
+        "|---|---|---|---|",
     ]
+    for run in hybrid["runs"]:
+        for pair, ours, static in zip(run["pairs"], run["conditioned_metrics"], run["static_metrics"]):
+            lines.append(f"| {run['seed']} | ({pair[0]:.4g}, {pair[1]:.4g}) | {ours[0]:.4f}, {ours[1]:.4f} | "
+                         f"{static[0]:.4f}, {static[1]:.4f} |")
+    lines += [
+        "",
+        "With a pair-blind query the pair such a model points to is only its lowest-RMSE one at a shared top-100. "
+        "FiLM models' fronts have several points: verifying up to "
+        f"{film['verify']} of them on round 1's report seeds (`film-16`, {_seeds(round_one['seeds']['report_seeds'])}; "
+        "`scripts/bench-conditioned-hybrid --result benchmarks/results/conditioned-round-1.json --variant film-16`) "
+        f"gives {_share(film['hybrid_shares']['shares']['trivial']['share'])} (with five seeds the interval is their "
+        f"range) from up to {film['trainings']} trainings ({', '.join(str(run['trainings']) for run in film['runs'])} "
+        f"by seed), below TPE with {film['trainings']} ({_share(analysis['tpe'][str(film['trainings'])])}) by its "
+        "median, the intervals overlapping.",
+    ]
+    return lines
 
 
 def rounds(bench: dict, rate: float) -> list[str]:
@@ -688,8 +759,9 @@ def rounds(bench: dict, rate: float) -> list[str]:
     pooled = pooled_run["pooled_with_round_1"]
     wanted = bench["goal_set"]["front_ends"]
 
-    def candidates(selection: dict) -> str:
-        return "; ".join(f"`{name}` ({_pct(share)}, top-100 {top:.4f}, RMSE {rmse:.4f})"
+    def candidates(selection: dict) -> str:  # "shipped" there: the study file then, at Adagrad 0.05
+        return "; ".join(f"`{'shipped` (then, Adagrad 0.05' if name == 'shipped' else name + '` ('}"
+                         f"{', ' if name == 'shipped' else ''}{_pct(share)}, top-100 {top:.4f}, RMSE {rmse:.4f})"
                          for name, (share, top, rmse) in
                          ((name, medians(entry)) for name, entry in selection["variants"].items()
                           if name in selection["selected_among"]))
@@ -700,6 +772,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
                 f"{_end_verdict(entry['best_rmse'], wanted['rmse'], higher=False)}")
 
     beside = [name for name in bench["variants"] if name != "shipped"]
+    runner_up = sorted(third["margins"], key=third["margins"].get)[-2]
     early_clear = [name for name in clearing_every_goal(round_one["variants"], bench["goal_set"]) if name != "shipped"]
     clear = clearing_every_goal(bench["variants"], bench["goal_set"])
     after_look = ("" if not clear or "shipped" in clear else
@@ -733,7 +806,9 @@ def rounds(bench: dict, rate: float) -> list[str]:
         f"a hair while another is met by a mile: \"{third['selection_rule']}\". Among " + candidates(third)
         + " (medians; smallest margins "
         + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in third["margins"].items())
-        + f") it chose `{third['selected']}`, the study file's Adagrad {rate:g} now. On its report seeds "
+        + f") it chose `{third['selected']}`, the study file's Adagrad {rate:g} now; its smallest margin and the "
+        f"runner-up `{runner_up}`'s agree to two decimals, a tie within the selection seeds' noise that the rule "
+        "settles by a hair. On its report seeds "
         f"{_seeds(bench['seeds']['report_seeds'])} (the table above) the runs beside it chose nothing: "
         + "; ".join(f"`{name}` ({bench['variants'][name]['what']}) {_ends(bench['variants'][name])}" for name in beside)
         + "." + after_look,
@@ -787,16 +862,6 @@ def overlaps(first: dict, second: dict) -> bool:
     (low, high), (other_low, other_high) = (entry["trained_pairs"]["shares"]["trivial"]["share"]["interval"]
                                             for entry in (first, second))
     return low <= other_high and other_low <= high
-
-
-def area_reading(against: dict) -> str:
-    """How the trainings' areas stand against each sweep seed's front alone, median and count."""
-    medians = ", ".join(_pct(entry["median"]) for entry in against.values())
-    short = [(key[-1], sum(value < 1 for value in entry["values"]), len(entry["values"])) for key, entry in against.items()]
-    below = [f"{count} of {total} trainings cover less than seed {seed}'s front" for seed, count, total in short if count]
-    return (f"its median area exceeds each sweep seed's front alone ({medians})" + (", though " + "; ".join(below)
-            if below else ", on every training") if all(entry["median"] > 1 for entry in against.values())
-            else f"its median area against each sweep seed's front alone is {medians}")
 
 
 def clearing_every_goal(variants: dict, wanted: dict) -> list[str]:

@@ -446,3 +446,16 @@ def test_the_draws_mean_pair_is_the_mean_of_the_pairs_a_conditioned_training_dra
     assert mean_pair(spec) == pytest.approx(tuple(drawn.astype(np.float64).mean(axis=0)), rel=0.01)
     # by hand: λ uniform on about (0.001, 1), 5 % single-task rows: (0.95 · 0.5 · 10 + 0.025 · 10, …) ≈ (5, 0.05)
     assert mean_pair(spec) == pytest.approx((5.0, 0.05), rel=0.002)
+
+
+def test_the_conditioned_recipe_as_a_static_training_keeps_what_a_pair_means():
+    from benchmarks.conditioned import STUDY_FILE, conditioned_recipe
+    from sweep.config import load_study_file
+
+    spec = load_study_file(STUDY_FILE)
+    train, rescale = conditioned_recipe(spec)
+    # the study file's [conditioned] epochs, batch and rate, the rest the tutorial's [train]
+    assert (train.epochs, train.batch_size, train.learning_rate) == (12, 4096, 0.03)
+    assert (train.optimizer, train.eval_batch_size) == (spec.train.optimizer, spec.train.eval_batch_size)
+    # a pair's retrieval term is a Σ over the tutorial's batch of 8192: at 4096 rows it weighs twice
+    assert rescale == 2.0
