@@ -65,8 +65,10 @@ STUDY_FILE = ROOT / "studies" / "conditioned.toml"
 # after round 2 had kept settings whose top-100 median sat 0.0002 above its goal).
 ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           2: protocol.Seeds((105, 106, 107, 108), (11, 12, 13, 14, 15)),
-          3: protocol.Seeds((109, 110, 111, 112, 113, 114), tuple(range(16, 26)))}
-ROUND = 3  # the latest round: what a run without --round measures
+          3: protocol.Seeds((109, 110, 111, 112, 113, 114), tuple(range(16, 26))),
+          4: protocol.Seeds((115, 116, 117, 118), tuple(range(26, 36)))}
+# Round 4 (115–118, reported on 26–35) asks for a front rather than a point: FiLM at round 3's recipe.
+ROUND = 3  # the round whose report run benchmarks/results/conditioned.json holds: what a run without --round measures
 LIKE_FOR_LIKE_PAIRS = 50
 GOAL = {"hypervolume_share": 0.98, "interval_low": 0.95, "trainings_worth": 3.0,
         "front_ends": {"top_100_accuracy": 0.28, "rmse": 0.955}}
@@ -92,6 +94,9 @@ VARIANTS = {
     "rate-0.025": ("Adagrad 0.025", {"learning_rate": 0.025}, None),
     "rate-0.03": ("Adagrad 0.03", {"learning_rate": 0.03}, None),
     "rate-0.035": ("Adagrad 0.035", {"learning_rate": 0.035}, None),
+    "film-8": ("FiLM, its MLP 8 units wide", {"conditioning_width": 8}, None),
+    "film-16-rate-0.02": ("FiLM 16 units wide, Adagrad 0.02", {"conditioning_width": 16, "learning_rate": 0.02}, None),
+    "film-16-rate-0.05": ("FiLM 16 units wide, Adagrad 0.05", {"conditioning_width": 16, "learning_rate": 0.05}, None),
     "no-zero-pairs": ("no single-task examples (zero_share 0): (1, 0) and (0, 1) not servable", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
@@ -123,8 +128,14 @@ SELECTION_RULE = ("on the selection seeds' medians: the candidates that meet eve
 
 BALANCED_RULE = ("on the selection seeds' medians: each goal's relative margin (share − 98 %) / 98 %, "
                  "(top-100 − 0.28) / 0.28, (0.955 − RMSE) / 0.955; the candidate whose smallest margin is largest")
-RULES = {1: SELECTION_RULE, 2: SELECTION_RULE, 3: BALANCED_RULE}
-CANDIDATES = {1: SELECTED_AMONG, 2: ROUND_2_CANDIDATES, 3: ROUND_3_CANDIDATES}
+FRONT_RULE = ("on the selection seeds: the candidates whose trainings' fronts have a median of at least "
+              f"{{points}} points; among them, by {BALANCED_RULE.split(': ', 1)[1]}; if none has, the study file's "
+              "settings stay")
+MIN_FRONT_POINTS = 3
+# Round 4's candidates: FiLM at round 3's recipe, its width and rate; the study file as it stands (a point).
+ROUND_4_CANDIDATES = ("shipped", "film-16", "film-8", "film-16-rate-0.02", "film-16-rate-0.05")
+RULES = {1: SELECTION_RULE, 2: SELECTION_RULE, 3: BALANCED_RULE, 4: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
+CANDIDATES = {1: SELECTED_AMONG, 2: ROUND_2_CANDIDATES, 3: ROUND_3_CANDIDATES, 4: ROUND_4_CANDIDATES}
 
 
 def medians(entry: dict) -> tuple[float, float, float]:
@@ -146,6 +157,22 @@ def select_balanced(variants: dict, among: tuple[str, ...] = ROUND_3_CANDIDATES)
     """The candidate BALANCED_RULE ships: no goal met by a hair while another is met by a mile."""
     candidates = {name: medians(entry) for name, entry in variants.items() if name in among}
     return max(candidates, key=lambda name: smallest_margin(*candidates[name]))
+
+
+def median_front_points(entry: dict) -> float:
+    """The median, over a variant's trainings, of how many pairs lie on each training's own front."""
+    from sweep.pareto import pareto_front
+
+    metrics = np.asarray(entry["per_training_metrics"]["metrics"], dtype=float)
+    trained = np.asarray(entry["per_training_metrics"]["trained"], dtype=bool)
+    return float(np.median([pareto_front(metrics[trained, index, :], ("maximize", "minimize")).sum()
+                            for index in range(metrics.shape[1])]))
+
+
+def select_front(variants: dict, among: tuple[str, ...] = ROUND_4_CANDIDATES) -> str:
+    """The candidate FRONT_RULE ships: a front of several points first, then the balanced margins."""
+    fronts = [name for name in among if name in variants and median_front_points(variants[name]) >= MIN_FRONT_POINTS]
+    return select_balanced(variants, tuple(fronts)) if fronts else "shipped"
 
 
 def select(variants: dict, among: tuple[str, ...] = SELECTED_AMONG) -> str:
@@ -678,9 +705,12 @@ def main(argv=None) -> int:
                              " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])]}
     if args.select:
         among, rule = CANDIDATES[args.round], RULES[args.round]
-        chosen = select_balanced(variants, among) if rule == BALANCED_RULE else select(variants, among)
+        chosen = (select_balanced(variants, among) if rule == BALANCED_RULE else
+                  select_front(variants, among) if args.round == 4 else select(variants, among))
         document |= {"selected_among": list(among), "selection_rule": rule, "selected": chosen,
-                     "margins": {name: smallest_margin(*medians(variants[name])) for name in among if name in variants}}
+                     "margins": {name: smallest_margin(*medians(variants[name])) for name in among if name in variants},
+                     "median_front_points": {name: median_front_points(variants[name]) for name in among
+                                             if name in variants}}
     if "shipped" in variants and not args.select:
         document["goal"] = goal(spec, variants["shipped"], chosen_round)
     if args.out:

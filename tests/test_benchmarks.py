@@ -459,3 +459,26 @@ def test_the_conditioned_recipe_as_a_static_training_keeps_what_a_pair_means():
     assert (train.optimizer, train.eval_batch_size) == (spec.train.optimizer, spec.train.eval_batch_size)
     # a pair's retrieval term is a Σ over the tutorial's batch of 8192: at 4096 rows it weighs twice
     assert rescale == 2.0
+
+
+def with_fronts(entry: dict, points_per_training: int, trainings: int = 3) -> dict:
+    """A candidate whose every training's front has `points_per_training` points (a staircase), one pair off it."""
+    import numpy as np
+
+    stairs = [[0.20 + 0.01 * k, 0.94 + 0.01 * k] for k in range(points_per_training)] + [[0.10, 1.05]]
+    metrics = np.repeat(np.asarray(stairs)[:, None, :], trainings, axis=1)
+    return entry | {"per_training_metrics": {"trained": [True] * len(stairs), "metrics": metrics.tolist()}}
+
+
+def test_round_four_ships_a_front_of_several_points_before_a_better_single_point():
+    from benchmarks.conditioned import median_front_points, select_front
+
+    point = with_fronts(candidate(1.12, 0.290, 0.945), 1)        # the best margins, but one point
+    assert median_front_points(point) == 1
+    narrow = with_fronts(candidate(1.00, 0.282, 0.954), 3)       # a front, margins thin
+    wide = with_fronts(candidate(1.05, 0.285, 0.950), 5)         # a front, margins wider
+    among = ("shipped", "film-16", "film-8")
+    assert select_front({"shipped": point, "film-16": narrow, "film-8": wide}, among) == "film-8"
+    assert select_front({"shipped": point, "film-16": narrow}, among) == "film-16"
+    # no candidate makes a front: the study file stays
+    assert select_front({"shipped": point, "film-16": with_fronts(candidate(1.2, 0.3, 0.9), 2)}, among) == "shipped"
