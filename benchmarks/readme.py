@@ -476,12 +476,11 @@ def _ends(entry: dict) -> str:
 def one_training() -> str:
     from sweep.config import load_study_file
 
-    bench = load("conditioned.json")
+    bench, earlier = load("conditioned.json"), load("conditioned-round-3.json")
     goal, wanted = bench["goal"], bench["goal_set"]
     shipped = bench["variants"]["shipped"]
     trivial = shipped["trained_pairs"]["shares"]
     hybrid, analysis, ends = bench.get("hybrid"), bench["analysis"], shipped["front_ends"]
-    mean, same = bench["mean_pair"], bench.get("same_recipe_sweep")
     settings = load_study_file(ROOT / "studies" / "conditioned.toml").conditioned
     report = bench["seeds"]["report_seeds"]
     cost = bench["cost"]["trainings_worth"]
@@ -491,24 +490,33 @@ def one_training() -> str:
     points = front_points(shipped)
     end_verdicts = {"top-100": _end_verdict(ends["best_top_100"], wanted["front_ends"]["top_100_accuracy"]),
                     "RMSE": _end_verdict(ends["best_rmse"], wanted["front_ends"]["rmse"], higher=False)}
-    longer = mean["recipes"]["conditioned"]
-    recipe = f"{longer['epochs']} epochs, batches of {longer['batch_size']}, Adagrad {longer['learning_rate']:g}"
-    same_share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"] if same else None
+    blind = earlier["variants"]["shipped"]
+    blind_same = earlier["same_recipe_sweep"]["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
+    beside = bench["variants"].get("round-3")
+    film = settings.conditioning_width > 0
     short = [
-        "**In short.** " + ("One conditioned training per seed gives one model, not a front: on every report seed its "
-                            "front is a single point. " if max(points) == 1 else
-                            f"One conditioned training per seed gives fronts of {', '.join(map(str, points))} points. ")
-        + f"That holds {_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume for "
-        f"{_figure(cost['total'], 2)} trainings' worth of time (share {goal['hypervolume_share']['verdict']}; "
-        f"top-100 end {end_verdicts['top-100']}; RMSE end {end_verdicts['RMSE']}). The sweep trained each pair with the "
-        f"tutorial's recipe (3 epochs, Adagrad 0.1); one static model at the draws' mean pair, trained with the "
-        f"conditioned recipe ({recipe}), holds {_share(longer['share'])}: the share is the recipe's, as far as ten "
-        "seeds tell, not conditioning's"
-        + (f", and against the same 50 pairs trained with it the conditioned model holds {_share(same_share)}"
-           if same else "") + ". "
+        "**In short.** "
+        + (f"The study file's conditioned model (FiLM, round 4's choice) gives each training a front of "
+           f"{statistics.median(points):g} points (median; {min(points)} to {max(points)}) "
+           if max(points) > 1 else "The study file's conditioned model gives each training a single point ")
+        + f"holding {_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume for "
+        f"{_figure(cost['total'], 2)} trainings' worth of time: share {goal['hypervolume_share']['verdict']}, "
+        f"top-100 end {end_verdicts['top-100']}, RMSE end {end_verdicts['RMSE']}. "
+        + (f"One static model at the draws' mean pair, trained with the same recipe, holds "
+           f"{_share(bench['mean_pair']['recipes']['conditioned']['share'])}"
+           + (f", and against the sweep's 50 pairs trained with that recipe the conditioned front holds "
+              f"{_share(bench['same_recipe_sweep']['comparison']['conditioned_share']['shares']['trivial']['share'])}"
+              if "same_recipe_sweep" in bench else "") + ". " if "mean_pair" in bench else "")
+        + (f"Without FiLM (round 3's choice, trained beside it on the same seeds) one training is a single point "
+           f"holding {_share(beside['trained_pairs']['shares']['trivial']['share'])}, more than the sweep, but that "
+           "point is one static model at the draws' mean pair trained with the conditioned recipe (round 3: "
+           f"{_share(earlier['mean_pair']['recipes']['conditioned']['share'])} for that static model against "
+           f"{_share(blind['trained_pairs']['shares']['trivial']['share'])} for the conditioned one), and against the "
+           f"sweep's 50 pairs trained with that recipe it holds {_share(blind_same)}: its share is the longer "
+           "recipe's, not conditioning's. " if beside else "")
         + ("No training beats the most-popular top-100 or the user + item bias RMSE. "
            if below_popular == above_bias == len(report) else "")
-        + ("The hybrid (`verify`) does not reach its goal." if hybrid and hybrid["verdict"] != "reached" else ""),
+        + (f"The hybrid (`verify`) {_reaches(hybrid['verdict'])} its goal." if hybrid else ""),
     ]
     lines = [
         "## The whole front from one training",
@@ -523,12 +531,14 @@ def one_training() -> str:
             f"{low:g}–{high:g}" for low, high in goal["search_range"].values()) + "), nothing borrowed from a sweep:",
         f"each example's preference λ is uniform on the simplex and trains the pair (λ·{goal['reference'][0]:g}, "
         f"(1 − λ)·{goal['reference'][1]:g}) (the reference pair), λ over every retrieval/rating ratio the box holds. "
-        "The network is told the pair's ratio, so a served pair means the model trained at its ratio, at any scale; "
-        "only its rating MLP sees it (no FiLM, feature-wise modulation of the user vectors by the pair, which "
-        "measured worse), so a user's query vector is the same at every pair. Each example's retrieval term counts "
-        "as it would in the static objective, a sum over the tutorial's batch of 8192 "
-        f"(`sweep/conditioned_pairs.py`, `sweep/conditioned.py`); {settings.epochs} epochs of batches of "
-        f"{settings.batch_size}, Adagrad {settings.learning_rate:g}.",
+        "The network is told the pair's ratio, so a served pair means the model trained at its ratio, at any scale. "
+        + (f"FiLM (feature-wise modulation: an MLP {settings.conditioning_width} units wide from the ratio scales and "
+           "shifts each user vector) makes a user's query move with the pair, so retrieval trades against ratings "
+           "within one model; the rating MLP sees the ratio too. " if film else
+           "Only the rating MLP sees it (no FiLM), so a user's query vector is the same at every pair. ")
+        + "Each example's retrieval term counts as it would in the static objective, a sum over the tutorial's "
+        "batch of 8192 (`sweep/conditioned_pairs.py`, `sweep/conditioned.py`); "
+        f"{settings.epochs} epochs of batches of {settings.batch_size}, Adagrad {settings.learning_rate:g}.",
         "",
         "![One conditioned training's front against the 50-pair sweep's](../benchmarks/results/conditioned.png)",
         "",
@@ -553,8 +563,8 @@ def one_training() -> str:
     if hybrid:
         lines.append(f"| hybrid: one conditioned training + up to {hybrid['verify']} static ones at its front's pairs "
                      f"(`verify = {hybrid['verify']}`), the static models' front | ≥ 98 % from ≤ 12 trainings | "
-                     f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} from {hybrid['trainings']} | "
-                     f"{hybrid['verdict']} |")
+                     f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} from up to "
+                     f"{hybrid['trainings']} | {hybrid['verdict']} |")
     lines += [
         "",
         f"Every row but the evaluation timings is on round {bench['round']}'s report seeds {_seeds(report)}, one "
@@ -564,22 +574,16 @@ def one_training() -> str:
         "single-seed fronts' (`benchmarks/results/tutorial-study.csv`: 50 pairs × 2 seeds, each front 50 "
         "trainings), so a share above 100 % is a front larger than the sweep's. Medians and 95 % percentile "
         f"bootstrap intervals of the median over the {len(report)} report seeds; the sweep's own two seeds are not "
-        "resampled, and they differ: against seed 0's front alone the share's interval is "
+        "resampled, and they differ: against seed 0's front alone the share is "
         f"{_share(analysis['against_each_sweep_seed']['seed0'])}, against seed 1's "
-        f"{_share(analysis['against_each_sweep_seed']['seed1'])}. \"Reached\" when the interval clears the goal, \"undetermined\" when it straddles it. The "
-        "top-100 end counts only pairs whose RMSE beats predicting the global mean. One training's worth is one "
-        "static training of the tutorial's (1, 1) by the harness, timed in the same process, "
+        f"{_share(analysis['against_each_sweep_seed']['seed1'])}. \"Reached\" when the interval clears the goal, "
+        "\"not reached\" when it misses it whole, \"undetermined\" when it straddles it. The top-100 end counts "
+        "only pairs whose RMSE beats predicting the global mean. One training's worth is one static training of the "
+        "tutorial's (1, 1) by the harness, timed in the same process, "
         f"{len(bench['cost']['repeats'])} repeats alternating which goes first. The evaluation timings are "
-        f"`scripts/bench-batched-evaluation` (the shipped architecture trained {batched['model_epochs']} epoch, "
-        f"{next(iter(batched['by_pairs'].values()))['batched_ms']['seeds']} repetitions).",
-    ]
-    for name, entry, bound, higher in (("RMSE", ends["best_rmse"], wanted["front_ends"]["rmse"], False),
-                                       ("top-100", ends["best_top_100"], wanted["front_ends"]["top_100_accuracy"], True)):
-        if end_verdicts[name] != "reached":
-            beyond = sum((value < bound) if higher else (value > bound) for value in entry["values"])
-            lines += ["", f"The {name} end is {end_verdicts[name]}: {beyond} of the {len(report)} trainings' best "
-                      f"{name} lie beyond {bound:g}."]
-    lines += [
+        f"`scripts/bench-batched-evaluation` (the round-1 architecture, without FiLM, trained "
+        f"{batched['model_epochs']} epoch, {next(iter(batched['by_pairs'].values()))['batched_ms']['seeds']} "
+        "repetitions).",
         "",
         "The same trainings' share against other references and other fronts:",
         "",
@@ -593,26 +597,38 @@ def one_training() -> str:
         f"| the sweep's, the conditioned model evaluated at the sweep's 50 pairs only | "
         f"{_share(shipped['sweep_pairs']['shares']['trivial']['share'])} |",
     ]
+    same, mean = bench.get("same_recipe_sweep"), bench.get("mean_pair")
     if same:
+        recipe = same["recipe"]
         lines += [
-            f"| the same 50 pairs trained statically with the conditioned recipe ({recipe}; seeds "
-            f"{', '.join(map(str, same['seeds']))}, `--same-recipe-sweep`) | {_share(same_share)} |",
+            f"| the same 50 pairs trained statically with the conditioned recipe ({recipe['epochs']} epochs, batches of "
+            f"{recipe['batch_size']}, Adagrad {recipe['learning_rate']:g}; seeds {', '.join(map(str, same['seeds']))}, "
+            f"`--same-recipe-sweep`) | {_share(same['comparison']['conditioned_share']['shares']['trivial']['share'])} |",
             f"| (that same-recipe sweep's own share of the tutorial-recipe sweep's) | "
             f"{_share(same['comparison']['same_recipe_over_tutorial_recipe']['shares']['trivial']['share'])} |",
         ]
-    lines += [f"| (a static model at the draws' mean pair, conditioned recipe, one training per report seed) | "
-              f"{_share(longer['share'])} |"]
+    if mean:
+        lines += [f"| (a static model at the draws' mean pair, the conditioned recipe, one training per report seed: "
+                  f"`--mean-pair`) | {_share(mean['recipes']['conditioned']['share'])} |"]
+    if beside:
+        lines += [f"| (round 3's model, without FiLM, trained beside it on the same seeds) | "
+                  f"{_share(beside['trained_pairs']['shares']['trivial']['share'])} |"]
     for budget, entry in analysis["tpe"].items():
         what = ("about the conditioned model's own cost" if budget == "3" else "the hybrid's budget")
         lines.append(f"| (TPE with {budget} trainings, {what}: the first {budget} trials of the sampler benchmark's "
                      f"{len(analysis['tpe_study_seeds'])} TPE studies) | {_share(entry)} |")
-    lines += made_of(bench) + hides(bench, ends, shipped, settings.epochs, context) + hybrid_reading(hybrid, analysis)
+    lines += hides(bench, ends, shipped, context) + without_film(earlier) + hybrid_reading(hybrid, analysis, shipped)
     lines += rounds(bench, settings.learning_rate)
     lines += round_one_variants()
     return "\n".join(lines) + "\n"
 
 
-def hides(bench: dict, ends: dict, shipped: dict, epochs: int, context: dict) -> list[str]:
+def _reaches(verdict: str) -> str:
+    """A goal's verdict as a verb: "reaches", "does not reach", "may or may not reach"."""
+    return {"reached": "reaches", "not reached": "does not reach"}.get(verdict, "may or may not reach")
+
+
+def hides(bench: dict, ends: dict, shipped: dict, context: dict) -> list[str]:
     """What a share alone does not say: the shape of each training's front and how it stands against the sweep's."""
     analysis = bench["analysis"]
     ends_of = analysis["sweep_single_seed_ends"]
@@ -624,127 +640,137 @@ def hides(bench: dict, ends: dict, shipped: dict, epochs: int, context: dict) ->
               if end["top_100_accuracy"] > best]
     short_of = [f"seed {key[-1]}'s ({end['top_100_accuracy']:.4f} at RMSE {end['rmse']:.4f})"
                 for key, end in ends_of.items() if end["top_100_accuracy"] <= best]
+    shares = shipped["trained_pairs"]["shares"]["trivial"]["share"]["values"]
     study = json.loads((ROOT / "reports" / "conditioned" / "summary.json").read_text())
     on_front = study["front"]
     lines = [
         "",
-        ("**What the share hides.** On every report seed the shipped model's front is a single point. "
-         if max(points) == 1 else f"**What the share hides.** The shipped model's fronts have {', '.join(map(str, points))} "
-         "points. ") + "A user's query vector does not depend on the pair, so retrieval is one for every pair (the "
-        "served (1, 0), ratings only in the tutorial, retrieves as every other pair does) and the pair moves only "
-        f"the rating MLP; one pair's model then dominates the others. That one model, trained over every trade-off "
-        f"for {epochs} epochs, dominates some of each sweep front's points, by training: "
+        f"**What the front looks like.** Each training's front has {', '.join(map(str, points))} points (by report "
+        f"seed); its share by seed runs from {_pct(min(shares))} to {_pct(max(shares))} "
+        f"({sum(value < 0.95 for value in shares)} of {len(shares)} below 95 %). By training, the front dominates, "
         + "; ".join(f"of seed {key[-1]}'s {ends_of[key]['front_points']} front points, {', '.join(map(str, counts))}"
                     for key, counts in analysis["dominated"].items())
-        + ". " + ("Neither front's low-RMSE end is dominated by any training (" if not any(
+        + ". " + ("Neither sweep front's low-RMSE end is dominated by any training (" if not any(
             end["dominated_by_trainings"] for end in analysis["low_rmse_end"].values()) else "The fronts' low-RMSE ends (")
         + "; ".join(f"seed {key[-1]}'s top-100 {end['top_100_accuracy']:.4f} at RMSE {end['rmse']:.4f}"
                     + (f", dominated by {end['dominated_by_trainings']} of {len(points)} trainings"
                        if end["dominated_by_trainings"] else "")
                     for key, end in analysis["low_rmse_end"].items())
-        + "): the area a training gives up lies there. "
-        f"It offers no choice between trade-offs. Its best top-100 (median {best:.4f}) "
+        + f"). Its best top-100 (median {best:.4f}) "
         + (("falls short of " + " and ".join(beyond)) if beyond else "")
         + (" and " if beyond and short_of else "")
         + (("exceeds " + " and ".join(short_of)) if short_of else "")
         + ", the sweep's single-seed high-accuracy ends. "
         f"{below_popular} of the {len(ends['best_top_100']['values'])} trainings' best top-100 lie below the "
         f"most-popular top-100 ({context['most_popular_top_100_accuracy']:.4f}) and {above_bias} of their best RMSE "
-        f"above the user + item bias ({context['user_item_bias_rmse']:.4f}).",
+        f"above the user + item bias ({context['user_item_bias_rmse']:.4f}). " + against_mean_pair(bench),
         "",
         f"`reports/conditioned/` is `sweep run studies/conditioned.toml` itself ({on_front[0]['n_seeds']} seeds, "
-        "its pairs' seed means, rendered from `reports/storages/conditioned.db`): its front is "
-        + ", ".join(f"the pair ({point['rating_weight']:.4g}, {point['retrieval_weight']:.4g})"
-                    + (f", which the tutorial calls {point['tutorial_pair']}," if point.get("tutorial_pair") else "")
-                    + f" at top-100 {point['top_100_accuracy']:.4f}, RMSE {point['rmse']:.4f}, on the front in "
-                    f"{point['p_pareto']:.1%} of the bootstrap resamples" for point in on_front)
-        + ": the pairs differ only by the rating MLP's small differences, so which pair serves best is close to "
-        "arbitrary, and it need not be a pair a static training would choose.",
+        "its pairs' seed means, rendered from `reports/storages/conditioned.db`): its front has "
+        f"{len(on_front)} pairs, from top-100 {max(p['top_100_accuracy'] for p in on_front):.4f} at RMSE "
+        f"{max(on_front, key=lambda p: p['top_100_accuracy'])['rmse']:.4f} to RMSE "
+        f"{min(p['rmse'] for p in on_front):.4f} at top-100 "
+        f"{min(on_front, key=lambda p: p['rmse'])['top_100_accuracy']:.4f}.",
     ]
-    film = load("conditioned-round-1.json")["variants"]["film-16"]
-    lines += ["", f"With FiLM (round 1, report seeds 6–10) the query moves with the pair and each training's front has "
-              f"{', '.join(map(str, front_points(film)))} points, at a share of "
-              f"{_share(film['trained_pairs']['shares']['trivial']['share'])} (film-16 below)."]
     return lines
 
 
-def made_of(bench: dict) -> list[str]:
-    """Where the share comes from: a static model at the draws' mean pair, trained with the conditioned recipe."""
-    runs = bench["mean_pair"]
+def _signed(entry: dict, digits: int, scale: float = 1.0, unit: str = "") -> str:
+    """A paired difference's median and interval, with their signs."""
+    low, high = entry["interval"]
+    return f"{entry['median'] * scale:+.{digits}f}{unit} [{low * scale:+.{digits}f}, {high * scale:+.{digits}f}]"
+
+
+def against_mean_pair(bench: dict) -> str:
+    """The shipped front against one static model at the draws' mean pair with the same recipe, seed by seed."""
+    runs = bench.get("mean_pair")
+    if not runs:
+        return ""
+    difference, static = runs["shipped_minus_static"], runs["recipes"]["conditioned"]
+    names = {"share": "share", "top_100": "top-100", "rmse": "RMSE"}
+    better = {"share": 1, "top_100": 1, "rmse": -1}  # the sign of a difference that favours the conditioned model
+    static_ahead = [names[name] for name, entry in difference.items()
+                    if max(value * better[name] for value in entry["interval"]) < 0]
+    ours_ahead = [names[name] for name, entry in difference.items()
+                  if min(value * better[name] for value in entry["interval"]) > 0]
+    return (f"One static model at the draws' mean pair ({runs['pair'][0]:.4g}, {runs['pair'][1]:.4g}) trained with "
+            f"the same recipe (`--mean-pair`) reaches top-100 {_figure(static['top_100'])} at RMSE "
+            f"{_figure(static['rmse'])}; seed by seed the conditioned front's share minus that model's is "
+            f"{_signed(difference['share'], 1, 100, ' %')}, its best top-100 {_signed(difference['top_100'], 4)}, its "
+            f"best RMSE {_signed(difference['rmse'], 4)} (medians of the differences, 95 % intervals)"
+            + "".join(f"; the {who} is ahead on {' and '.join(ahead)} beyond the seeds' noise"
+                      for who, ahead in (("static model", static_ahead), ("conditioned model", ours_ahead)) if ahead)
+            + ".")
+
+
+def without_film(earlier: dict) -> list[str]:
+    """Round 3's model, without FiLM: a single point per training, and where its share came from."""
+    runs = earlier["mean_pair"]
     longer, tutorial = runs["recipes"]["conditioned"], runs["recipes"]["tutorial"]
     difference = runs["shipped_minus_static"]
     rating, retrieval = runs["pair"]
-    same = bench.get("same_recipe_sweep")
+    same = earlier["same_recipe_sweep"]
+    blind = earlier["variants"]["shipped"]
+    share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
+    own = same["comparison"]["same_recipe_over_tutorial_recipe"]["shares"]["trivial"]["share"]
 
     def signed(entry: dict, digits: int, scale: float = 1.0, unit: str = "") -> str:
         low, high = entry["interval"]
-        return (f"{entry['median'] * scale:+.{digits}f}{unit} [{low * scale:+.{digits}f}, {high * scale:+.{digits}f}]")
+        return f"{entry['median'] * scale:+.{digits}f}{unit} [{low * scale:+.{digits}f}, {high * scale:+.{digits}f}]"
 
-    lines = [
+    return [
         "",
-        f"**Where the share comes from.** Every loss term is linear in its weight, so the layers that do not see the "
-        f"pair (all but the rating MLP) follow on average the gradient of one pair, the draws' mean "
-        f"({rating:.4g}, {retrieval:.4g}). A static model trained at that pair with the conditioned training's recipe "
-        f"({longer['epochs']} epochs, batches of {longer['batch_size']}, Adagrad {longer['learning_rate']:g}; "
-        "`scripts/bench-conditioned --mean-pair`), one training per report seed, holds "
-        f"{_share(longer['share'])} of the sweep's hypervolume at top-100 {_figure(longer['top_100'])}, RMSE "
-        f"{_figure(longer['rmse'])}; seed by seed the conditioned model differs from it by "
-        f"{signed(difference['share'], 1, 100, ' %')} in share, {signed(difference['top_100'], 4)} in top-100, "
-        f"{signed(difference['rmse'], 4)} in RMSE (medians of the differences, 95 % intervals): no difference "
-        "these ten seeds can tell apart, though a share difference of a tenth either way would also fit. At the "
-        "same pair the tutorial's recipe "
-        f"({tutorial['epochs']} epochs, batches of {tutorial['batch_size']}, Adagrad {tutorial['learning_rate']:g}) "
-        f"holds {_share(tutorial['share'])}. The conditioned model's share over the sweep is consistent with coming "
-        "from the recipe (four times the epochs, a lower rate, smaller batches), which the sweep's static trainings "
-        "do not use, rather than from conditioning on the pair: with a pair-blind query it behaves as one static "
-        "model with a pair-aware rating head.",
+        "**Without FiLM: one model, and its share is the recipe's.** Round 3's model (no FiLM, Adagrad "
+        f"{longer['learning_rate']:g}; report seeds {_seeds(earlier['seeds']['report_seeds'])}, "
+        f"`benchmarks/results/conditioned-round-3.json`) held {_ends(blind)}, each training's front a single point: "
+        "a user's query does not depend on the pair, so retrieval is one for every pair and the pair moves only "
+        "the rating MLP. Every loss term is linear in its weight, so the layers that do not see the pair follow on "
+        f"average the gradient of one pair, the draws' mean ({rating:.4g}, {retrieval:.4g}). A static model trained "
+        f"there with the conditioned recipe ({longer['epochs']} epochs, batches of {longer['batch_size']}, Adagrad "
+        f"{longer['learning_rate']:g}; `--mean-pair`), one per report seed, holds {_share(longer['share'])} at top-100 "
+        f"{_figure(longer['top_100'])}, RMSE {_figure(longer['rmse'])}; seed by seed the conditioned model differs "
+        f"from it by {signed(difference['share'], 1, 100, ' %')} in share, {signed(difference['top_100'], 4)} in "
+        f"top-100, {signed(difference['rmse'], 4)} in RMSE (medians of the differences, 95 % intervals): no "
+        "difference ten seeds can tell apart, though a share difference of a tenth either way would also fit. At the "
+        f"same pair the tutorial's recipe holds {_share(tutorial['share'])}. Trained with the conditioned recipe, "
+        f"the sweep's own 50 pairs (seeds {', '.join(map(str, same['seeds']))}) make fronts holding {_share(own)} of "
+        f"the tutorial-recipe sweep's, and that model holds {_share(share)} of theirs. Its share over the sweep is "
+        "consistent with coming from the recipe (four times the epochs, a lower rate, smaller batches), which the "
+        "sweep's static trainings do not use, rather than from conditioning; it offers no choice between "
+        "trade-offs, which is why round 4 asked for a front.",
     ]
-    if same:
-        share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
-        own = same["comparison"]["same_recipe_over_tutorial_recipe"]["shares"]["trivial"]["share"]
-        lines += [
-            "",
-            f"Trained with that recipe, the sweep's own 50 pairs (`--same-recipe-sweep`, seeds "
-            f"{', '.join(map(str, same['seeds']))}, {len(same['pairs']) * len(same['seeds'])} trainings) make fronts "
-            f"holding {_share(own)} of the tutorial-recipe sweep's hypervolume, and the conditioned model holds "
-            f"{_share(share)} of theirs: like for like in recipe, one conditioned training "
-            + ("reaches" if share["interval"] and share["interval"][0] >= 0.95 and share["median"] >= 0.98 else
-               "does not reach") + " the sweep's front.",
-        ]
-    return lines
 
 
-def hybrid_reading(hybrid: dict | None, analysis: dict) -> list[str]:
-    """Why `verify` does not recover the conditioned front: the static models at its pairs, seed by seed."""
+def hybrid_reading(hybrid: dict | None, analysis: dict, shipped: dict) -> list[str]:
+    """What `verify` recovers: per report seed, the conditioned front against the static models at its pairs."""
     if not hybrid:
         return []
     round_one = load("conditioned-round-1.json")
     film = round_one["hybrid_variants"]["film-16"]
-    counts = sorted({len(run["pairs"]) for run in hybrid["runs"]})
+    ours = shipped["trained_pairs"]["shares"]["trivial"]["share"]["values"]
+    theirs = hybrid["hybrid_shares"]["shares"]["trivial"]["share"]["values"]
     lines = [
         "",
-        f"**The hybrid does not reach its goal.** With one front point per training, `verify` has "
-        f"{' or '.join(map(str, counts))} pair to train on each seed, and a static model trained with the "
-        "tutorial's recipe at the pair the conditioned model points to is not the model it describes:",
+        f"**The hybrid {_reaches(hybrid['verdict'])} its goal.** `verify = {hybrid['verify']}` trains, with the tutorial's "
+        "recipe, up to that many of each training's front pairs (greedily by hypervolume); the hybrid's front is "
+        "those static models alone:",
         "",
-        "| report seed | pair verified | conditioned model there (top-100, RMSE) | static model there |",
+        "| report seed | pairs verified | the conditioned front's share | the static models' share |",
         "|---|---|---|---|",
     ]
-    for run in hybrid["runs"]:
-        for pair, ours, static in zip(run["pairs"], run["conditioned_metrics"], run["static_metrics"]):
-            lines.append(f"| {run['seed']} | ({pair[0]:.4g}, {pair[1]:.4g}) | {ours[0]:.4f}, {ours[1]:.4f} | "
-                         f"{static[0]:.4f}, {static[1]:.4f} |")
+    for run, conditioned, static in zip(hybrid["runs"], ours, theirs):
+        lines.append(f"| {run['seed']} | {len(run['pairs'])} | {_pct(conditioned)} | {_pct(static)} |")
     lines += [
         "",
-        "With a pair-blind query the pair such a model points to is only its lowest-RMSE one at a shared top-100. "
-        "FiLM models' fronts have several points: verifying up to "
-        f"{film['verify']} of them on round 1's report seeds (`film-16`, {_seeds(round_one['seeds']['report_seeds'])}; "
-        "`scripts/bench-conditioned-hybrid --result benchmarks/results/conditioned-round-1.json --variant film-16`) "
-        f"gives {_share(film['hybrid_shares']['shares']['trivial']['share'])} (with five seeds the interval is their "
-        f"range) from up to {film['trainings']} trainings ({', '.join(str(run['trainings']) for run in film['runs'])} "
-        f"by seed), below TPE with {film['trainings']} ({_share(analysis['tpe'][str(film['trainings'])])}) by its "
-        "median, the intervals overlapping.",
+        "A pair on the conditioned front is a coordinate of a model trained over every pair with a longer recipe; a "
+        "static training at that pair with the tutorial's recipe lands elsewhere. "
+        f"TPE with {hybrid['trainings']} trainings holds {_share(analysis['tpe'][str(hybrid['trainings'])])}"
+        if str(hybrid["trainings"]) in analysis["tpe"] else "",
     ]
+    lines[-1] += (f"; round 1's FiLM model verified the same way (`film-16`, report seeds "
+                  f"{_seeds(round_one['seeds']['report_seeds'])}, up to {film['trainings']} trainings) held "
+                  f"{_share(film['hybrid_shares']['shares']['trivial']['share'])} (five seeds: the interval is their "
+                  "range).")
     return lines
 
 
@@ -754,8 +780,8 @@ def rounds(bench: dict, rate: float) -> list[str]:
 
     first, second, pooled_run = load("conditioned-selection.json"), load("conditioned-selection-2.json"), \
         load("conditioned-round-2.json")
-    third = load("conditioned-selection-3.json")
-    round_one = load("conditioned-round-1.json")
+    third, fourth = load("conditioned-selection-3.json"), load("conditioned-selection-4.json")
+    round_one, round_three = load("conditioned-round-1.json"), load("conditioned-round-3.json")
     pooled = pooled_run["pooled_with_round_1"]
     wanted = bench["goal_set"]["front_ends"]
 
@@ -771,14 +797,16 @@ def rounds(bench: dict, rate: float) -> list[str]:
                 f"{_end_verdict(entry['best_top_100'], wanted['top_100_accuracy'])}, RMSE end "
                 f"{_end_verdict(entry['best_rmse'], wanted['rmse'], higher=False)}")
 
-    beside = [name for name in bench["variants"] if name != "shipped"]
+    beside = [name for name in round_three["variants"] if name != "shipped"]
     runner_up = sorted(third["margins"], key=third["margins"].get)[-2]
     early_clear = [name for name in clearing_every_goal(round_one["variants"], bench["goal_set"]) if name != "shipped"]
-    clear = clearing_every_goal(bench["variants"], bench["goal_set"])
+    clear = clearing_every_goal(round_three["variants"], bench["goal_set"])
     after_look = ("" if not clear or "shipped" in clear else
                   " " + ", ".join(f"`{name}`" for name in clear) + " clear" + ("s" if len(clear) == 1 else "")
-                  + " every goal on these seeds and the shipped settings do not; switching on that evidence would "
-                  "choose on report seeds, so the study file keeps round 3's choice.")
+                  + " every goal on these seeds and round 3's choice does not; switching on that evidence would "
+                  "choose on report seeds, so round 3 kept its choice.")
+    fronts = fourth["median_front_points"]
+    film_rate = next(entry["what"] for name, entry in fourth["variants"].items() if name == fourth["selected"])
     return [
         "",
         "### How the settings were chosen",
@@ -806,12 +834,23 @@ def rounds(bench: dict, rate: float) -> list[str]:
         f"a hair while another is met by a mile: \"{third['selection_rule']}\". Among " + candidates(third)
         + " (medians; smallest margins "
         + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in third["margins"].items())
-        + f") it chose `{third['selected']}`, the study file's Adagrad {rate:g} now; its smallest margin and the "
+        + f") it chose `{third['selected']}`; its smallest margin and the "
         f"runner-up `{runner_up}`'s agree to two decimals, a tie within the selection seeds' noise that the rule "
         "settles by a hair. On its report seeds "
-        f"{_seeds(bench['seeds']['report_seeds'])} (the table above) the runs beside it chose nothing: "
-        + "; ".join(f"`{name}` ({bench['variants'][name]['what']}) {_ends(bench['variants'][name])}" for name in beside)
+        f"{_seeds(round_three['seeds']['report_seeds'])} (`benchmarks/results/conditioned-round-3.json`): "
+        f"{_ends(round_three['variants']['shipped'])}; the runs beside it chose nothing: "
+        + "; ".join(f"`{name}` ({round_three['variants'][name]['what']}) {_ends(round_three['variants'][name])}"
+                    for name in beside)
         + "." + after_look,
+        f"- **Round 4** (new selection seeds {_seeds(fourth['seeds']['selection_seeds'])}, "
+        "`benchmarks/results/conditioned-selection-4.json`) asked for a front rather than a point, after the "
+        "controls above had shown round 3's point to be one static model: \"" + fourth["selection_rule"] + "\". Among "
+        + "; ".join(f"`{name}` ({'then: no FiLM, Adagrad 0.03; ' if name == 'shipped' else ''}{_pct(share)}, top-100 "
+                    f"{top:.4f}, RMSE {rmse:.4f}, {fronts[name]:g} front points)"
+                    for name, (share, top, rmse) in ((name, medians(entry)) for name, entry in fourth["variants"].items()
+                                                    if name in fourth["selected_among"]))
+        + f" (medians) it chose `{fourth['selected']}` ({film_rate}), the study file now, though its selection "
+        "medians meet none of the goals; its report seeds are the tables above.",
     ]
 
 

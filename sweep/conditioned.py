@@ -14,10 +14,10 @@ evaluated without retraining. The choices, and why:
   to every candidate's score. The FiLM MLP's last layer starts at zero, so at
   initialization the model is the tutorial's; `conditioning_width` 0 leaves FiLM out
   (only the rating MLP sees the pair, one retrieval serves all). With preference draws
-  no FiLM (width 0, the shipped study) holds the most hypervolume of widths 0, 16 and 64
-  (benchmarks/results/conditioned-round-1.json), but its query vectors are one for every pair: one
-  retrieval, the pair moving only the rating MLP, and each training's front a single point;
-  FiLM gives fronts of several points at a lower share.
+  no FiLM (width 0) holds more hypervolume than FiLM (benchmarks/results/conditioned-round-*.json),
+  but its query vectors are one for every pair: each training's front is a single point, and
+  that point is what a static model at the draws' mean pair reaches with the same epochs and
+  rate. FiLM (16 units, the shipped study) gives fronts of several points at a lower share.
 - **A pair per example, not per batch.** The rating loss is a mean over the batch and the
   in-batch softmax a sum over its queries, so weighting each example's term by its own
   pair is exact: an example contributes what it would in a batch trained at its pair.

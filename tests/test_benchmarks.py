@@ -455,7 +455,10 @@ def test_the_conditioned_recipe_as_a_static_training_keeps_what_a_pair_means():
     spec = load_study_file(STUDY_FILE)
     train, rescale = conditioned_recipe(spec)
     # the study file's [conditioned] epochs, batch and rate, the rest the tutorial's [train]
-    assert (train.epochs, train.batch_size, train.learning_rate) == (12, 4096, 0.03)
+    config = spec.conditioned
+    assert (train.epochs, train.batch_size, train.learning_rate) == (config.epochs, config.batch_size,
+                                                                     config.learning_rate)
+    assert train.epochs == 4 * spec.train.epochs and train.learning_rate < spec.train.learning_rate
     assert (train.optimizer, train.eval_batch_size) == (spec.train.optimizer, spec.train.eval_batch_size)
     # a pair's retrieval term is a Σ over the tutorial's batch of 8192: at 4096 rows it weighs twice
     assert rescale == 2.0
