@@ -559,7 +559,9 @@ def one_training() -> str:
     for count, row in batched["by_pairs"].items():
         lines.append(f"| evaluation per (pair, model), {count} pairs at once | ≤ {batched['goal_ms']:g} ms | "
                      f"{_figure(row['batched_ms'], 2)} ms, {_figure(row['ratio'], 1)}× faster than one pair at a time "
-                     f"({row['per_pair_ms']['median']:.1f} ms), the same metrics | {row['goal_verdict']} |")
+                     f"({row['per_pair_ms']['median']:.1f} ms), "
+                     f"{'the same metrics' if row['metrics_check']['equal'] else 'metrics NOT the same'} | "
+                     f"{row['goal_verdict']} |")
     if hybrid:
         lines.append(f"| hybrid: one conditioned training + up to {hybrid['verify']} static ones at its front's pairs "
                      f"(`verify = {hybrid['verify']}`), the static models' front | ≥ 98 % from ≤ 12 trainings | "
@@ -581,7 +583,7 @@ def one_training() -> str:
         "only pairs whose RMSE beats predicting the global mean. One training's worth is one static training of the "
         "tutorial's (1, 1) by the harness, timed in the same process, "
         f"{len(bench['cost']['repeats'])} repeats alternating which goes first. The evaluation timings are "
-        f"`scripts/bench-batched-evaluation` (the round-1 architecture, without FiLM, trained "
+        f"`scripts/bench-batched-evaluation` (the shipped architecture, FiLM included, trained "
         f"{batched['model_epochs']} epoch, {next(iter(batched['by_pairs'].values()))['batched_ms']['seeds']} "
         "repetitions).",
         "",

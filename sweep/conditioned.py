@@ -131,10 +131,23 @@ class ConditionedModel(tf.keras.Model):
         return self.film is not None
 
     def user_vectors_at_pairs(self, user_ids: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
-        """Every user's vector at every pair, [pairs, users, d]: `user_vectors` of each (pair, user)."""
-        pairs, users = tf.shape(features)[0], tf.shape(user_ids)[0]
-        vectors = self.user_vectors(tf.tile(user_ids, [pairs]), tf.repeat(features, users, axis=0))
-        return tf.reshape(vectors, [pairs, users, -1])
+        """Every user's vector at every pair, [pairs, users, d]: `user_vectors` of each (pair, user), with
+        each pair's FiLM computed alone (`pair_modulation`), as `FixedPair` computes it: a float sum may
+        round differently with a matmul's shape, and a score at the k-th place would then flip a hit."""
+        vectors = self.user_embedding(user_ids)
+        if self.film is None:
+            return tf.tile(vectors[None], [tf.shape(features)[0], 1, 1])
+        scale, shift = self.pair_modulation(features)
+        return vectors[None] * (1.0 + scale[:, None, :]) + shift[:, None, :]
+
+    def pair_modulation(self, features: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """FiLM's (scale, shift) for each pair's features, [pairs, d] each, one pair per call so that a
+        pair's modulation does not depend on the pairs computed with it."""
+        film = self.film
+        assert film is not None, "a model without FiLM has no modulation"
+        rows = [film(features[index:index + 1]) for index in range(int(features.shape[0]))]
+        scale, shift = tf.split(tf.concat(rows, axis=0), 2, axis=1)
+        return scale, shift
 
     def ratings_at_pairs(self, user_vectors: tf.Tensor, features: tf.Tensor):
         """`predict_rating` at many pairs at once (user_vectors from `user_vectors_at_pairs`): a function
@@ -188,10 +201,11 @@ class FixedPair:
         self.movie_embedding = model.movie_embedding
 
     def _features(self, rows) -> tf.Tensor:
-        return self.model.features(tf.fill([rows, 2], 1.0) * tf.constant(self.weights, tf.float32))
+        """The pair's features, encoded once (as `sweep.evaluation.pair_features` encodes it) for every row."""
+        return tf.repeat(self.model.features(tf.constant([self.weights], tf.float32)), rows, axis=0)
 
     def user_embedding(self, user_ids: tf.Tensor) -> tf.Tensor:
-        return self.model.user_vectors(user_ids, self._features(tf.shape(user_ids)[0]))
+        return self.model.user_vectors_at_pairs(user_ids, self._features(1))[0]
 
     def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor) -> tf.Tensor:
         return self.model.predict_rating(user_vectors, movie_vectors, self._features(tf.shape(user_vectors)[0]))

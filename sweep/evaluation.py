@@ -114,9 +114,18 @@ def evaluate_at_pairs(model, pairs, test_data: dict, candidate_ids: np.ndarray, 
     per_call = max(1, QUERY_ROWS // len(users))
     metrics = []
     for start in range(0, len(pairs), per_call):
-        features = model.features(tf.constant(pairs[start:start + per_call], tf.float32))
+        features = pair_features(model, pairs[start:start + per_call])
         metrics += _evaluate_call(model, features, tf.constant(users), rows, candidates, top_k)
     return metrics
+
+
+def pair_features(model, pairs) -> Any:
+    """[pairs, features]: each pair encoded alone, as a model served at that one pair encodes it. Encoded
+    together, a logarithm may take another (vectorised) path and round a pair's features otherwise by an
+    ulp, which moves scores enough to flip a hit at the k-th place."""
+    import tensorflow as tf
+
+    return tf.concat([model.features(tf.constant([pair], tf.float32)) for pair in pairs], axis=0)
 
 
 @dataclass(frozen=True)

@@ -137,3 +137,18 @@ def test_a_products_row_is_the_same_floats_whatever_rows_share_the_product(inner
     for count in (16, 100, 943, 4096):
         np.testing.assert_array_equal(tf.matmul(rows[:count], other, transpose_b=True).numpy(), whole[:count])
         np.testing.assert_array_equal(tf.reduce_sum(products[:count], axis=1).numpy(), sums[:count])
+
+
+def test_each_pair_is_encoded_alone_as_the_model_served_at_that_pair_encodes_it(model, prepared, monkeypatch):
+    # 131 pairs log-uniform over the box: encoded together, a vectorised logarithm rounds some of them
+    # otherwise than alone; evaluation must see each pair's features as FixedPair computes them
+    rng = np.random.default_rng(7)
+    pairs = [(float(r), float(t)) for r, t in zip(10 ** rng.uniform(-1, 4, 131), 10 ** rng.uniform(-3, 0, 131))]
+    seen = []
+    real = model.user_vectors_at_pairs
+    monkeypatch.setattr(model, "user_vectors_at_pairs", lambda users, features: seen.append(features) or real(users, features))
+    evaluate_at_pairs(model, pairs, prepared.test, prepared.candidates["all_entries"])
+    features = np.concatenate([f.numpy() for f in seen])
+    alone = np.concatenate([model.features(tf.constant([pair], tf.float32)).numpy() for pair in pairs])
+    assert np.array_equal(features, alone)
+    assert np.array_equal(model.at(*pairs[5])._features(3).numpy(), np.repeat(alone[5:6], 3, axis=0))
