@@ -285,9 +285,9 @@ def summarise(name: str, result: dict, sweep_runs: np.ndarray, ctx: dict, one_tr
 
 
 def plot(document: dict, path: Path) -> None:
-    """The shipped conditioned trainings' fronts (one colour per report seed) against the sweep's two
-    single-seed fronts, the same 50 pairs trained with the conditioned recipe, and static models at the
-    draws' mean pair with that recipe, with the trivial baselines; the title says what each holds."""
+    """The shipped conditioned trainings' fronts against the sweep's two single-seed fronts, the same 50
+    pairs trained with the conditioned recipe, and static models at the draws' mean pair with that recipe;
+    the whole box of the trivial baselines on the left, the band where the models lie on the right."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -305,68 +305,67 @@ def plot(document: dict, path: Path) -> None:
     metrics = np.asarray(shipped["per_training_metrics"]["metrics"])
     trained = np.asarray(shipped["per_training_metrics"]["trained"])
     sweep_runs = runs_array(tutorial_trials())
-    same = document.get("same_recipe_sweep")
-    mean = document.get("mean_pair")
+    same, mean = document.get("same_recipe_sweep"), document.get("mean_pair")
     recipe = (f"{same['recipe']['epochs']} epochs, Adagrad {same['recipe']['learning_rate']:g}" if same else "")
-    figure, axes = plt.subplots(figsize=(10, 6.6), dpi=130)
+    report = document["seeds"]["report_seeds"]
+    figure, panels = plt.subplots(1, 2, figsize=(14, 7.2), dpi=120, gridspec_kw={"width_ratios": [1, 1.25]})
     lowest_rmse = [float(np.min(sweep_runs[:, :, 1]))]
-    for k in range(sweep_runs.shape[1]):
-        points = front(sweep_runs[:, k, :])
-        axes.step(points[:, 1], points[:, 0], where="post", color="black", linewidth=2.2 if k == 0 else 1.2,
-                  linestyle="-" if k == 0 else "--", marker="s", markersize=4, zorder=4,
-                  label=f"the 50-pair sweep (tutorial's recipe: 3 epochs, Adagrad 0.1), seed-{k} front")
-    if same:
-        same_runs = np.asarray(same["metrics"], dtype=float)
-        for k in range(same_runs.shape[1]):
-            points = front(same_runs[:, k, :])
-            lowest_rmse.append(float(points[:, 1].min()))
-            axes.step(points[:, 1], points[:, 0], where="post", color="tab:red", linewidth=1.6 if k == 0 else 1.0,
-                      linestyle="-" if k == 0 else "--", marker="^", markersize=4, zorder=5,
-                      label=f"the same 50 pairs trained with the conditioned recipe ({recipe}), seed-{k} front")
-    colours = plt.cm.viridis(np.linspace(0.1, 0.8, metrics.shape[1]))
-    sizes, report = [], document["seeds"]["report_seeds"]
-    for index in range(len(report)):
-        every = metrics[trained, index, :]  # every evaluated pair: one top-100, RMSE spread by the pair
-        axes.scatter(every[:, 1], every[:, 0], s=6, color=colours[index], alpha=0.25, zorder=3,
-                     label="the conditioned model at every pair it was evaluated at (faint)" if index == 0 else None)
-        points = front(metrics[trained, index, :])
-        sizes.append(len(points))
-        axes.step(points[:, 1], points[:, 0], where="post", color=colours[index], linewidth=1.4, zorder=6)
-        axes.scatter(points[:, 1], points[:, 0], s=55, color=colours[index], edgecolor="white", zorder=7,
-                     label=None if index else
-                     f"one conditioned training per report seed ({report[0]}–{report[-1]}): its front, a colour each")
-    if mean:
-        static = np.asarray(mean["recipes"]["conditioned"]["metrics"], dtype=float)
-        axes.scatter(static[:, 1], static[:, 0], marker="x", s=40, color="black", linewidths=1.2, zorder=8,
-                     label=f"a static model at the draws' mean pair ({mean['pair'][0]:.3g}, {mean['pair'][1]:.3g}), "
-                           "conditioned recipe, per seed")
-    axes.axhline(ctx["most_popular_top_100_accuracy"], color="grey", linestyle=":", linewidth=1)
-    axes.axvline(ctx["user_item_bias_rmse"], color="grey", linestyle=":", linewidth=1)
-    axes.annotate(f"most popular: top-100 {ctx['most_popular_top_100_accuracy']:.3f}",
-                  (1.12, ctx["most_popular_top_100_accuracy"]), xytext=(0, 4), textcoords="offset points",
-                  fontsize=9, color="dimgrey", ha="right")
-    axes.annotate(f"user + item bias: RMSE {ctx['user_item_bias_rmse']:.3f}", (ctx["user_item_bias_rmse"], 0.07),
-                  xytext=(-4, 0), textcoords="offset points", fontsize=9, color="dimgrey", rotation=90, ha="right")
-    axes.set_xlim(np.floor(min(lowest_rmse) * 100) / 100 - 0.005, ctx["global_mean_rmse"])
-    axes.set_ylim(ctx["chance_top_100_accuracy"], 0.315)
-    axes.set_xlabel("RMSE on the test split (lower is better); the axes end at the global mean and at chance")
-    axes.set_ylabel("top-100 accuracy (higher is better)")
+    for axes in panels:
+        for k in range(sweep_runs.shape[1]):
+            points = front(sweep_runs[:, k, :])
+            axes.step(points[:, 1], points[:, 0], where="post", color="black", linewidth=2.0 if k == 0 else 1.1,
+                      linestyle="-" if k == 0 else "--", marker="s", markersize=3.5, zorder=4,
+                      label=f"the 50-pair sweep (the tutorial's recipe: 3 epochs, Adagrad 0.1), seed-{k} front")
+        if same:
+            same_runs = np.asarray(same["metrics"], dtype=float)
+            for k in range(same_runs.shape[1]):
+                points = front(same_runs[:, k, :])
+                lowest_rmse.append(float(points[:, 1].min()))
+                axes.step(points[:, 1], points[:, 0], where="post", color="tab:red", linewidth=1.6 if k == 0 else 1.0,
+                          linestyle="-" if k == 0 else "--", marker="^", markersize=4, zorder=5,
+                          label=f"the same 50 pairs trained with the conditioned recipe ({recipe}), seed-{k} front")
+        for index in range(len(report)):
+            points = front(metrics[trained, index, :])
+            axes.step(points[:, 1], points[:, 0], where="post", color="tab:blue", linewidth=1.0, alpha=0.6, zorder=6)
+            axes.scatter(points[:, 1], points[:, 0], s=22, color="tab:blue", edgecolor="white", linewidths=0.5,
+                         zorder=7, label=None if index else
+                         f"one conditioned training's front, each of the {len(report)} report seeds")
+        if mean:
+            static = np.asarray(mean["recipes"]["conditioned"]["metrics"], dtype=float)
+            axes.scatter(static[:, 1], static[:, 0], marker="x", s=45, color="black", linewidths=1.4, zorder=8,
+                         label=f"one static model at the draws' mean pair ({mean['pair'][0]:.3g}, {mean['pair'][1]:.3g}), "
+                               "the conditioned recipe, each report seed")
+        axes.axhline(ctx["most_popular_top_100_accuracy"], color="grey", linestyle=":", linewidth=1)
+        axes.axvline(ctx["user_item_bias_rmse"], color="grey", linestyle=":", linewidth=1)
+        axes.set_xlim(np.floor(min(lowest_rmse) * 100) / 100 - 0.005, ctx["global_mean_rmse"])
+        axes.set_xlabel("RMSE on the test split (lower is better)")
+        axes.grid(alpha=0.25)
+    whole, band = panels
+    whole.set_ylim(ctx["chance_top_100_accuracy"], 0.315)
+    whole.set_ylabel("top-100 accuracy (higher is better)")
+    whole.set_title("the trivial baselines' box (chance to the global mean)", fontsize=10)
+    whole.annotate(f"user + item bias: RMSE {ctx['user_item_bias_rmse']:.3f}", (ctx["user_item_bias_rmse"], 0.07),
+                   xytext=(-4, 0), textcoords="offset points", fontsize=8.5, color="dimgrey", rotation=90, ha="right")
+    band.set_ylim(0.26, 0.305)
+    band.set_title("the band where the models lie, top-100 0.26–0.305", fontsize=10)
+    band.annotate(f"most popular: top-100 {ctx['most_popular_top_100_accuracy']:.3f}",
+                  (ctx["global_mean_rmse"], ctx["most_popular_top_100_accuracy"]), xytext=(-4, 3),
+                  textcoords="offset points", fontsize=8.5, color="dimgrey", ha="right")
+    handles, labels = band.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, fontsize=8.5, frameon=False)
     share = shipped["trained_pairs"]["shares"]["trivial"]["share"]
     worth = document.get("cost", {}).get("trainings_worth", {}).get("total", {}).get("median",
                                                                                         shipped["trainings_worth"]["total"])
-    shape = ("a single point" if max(sizes) == 1 else f"{min(sizes)}–{max(sizes)} points")
-    lines = [f"One conditioned training per seed ({len(sizes)} seeds): each front is {shape}, {_percent(share)} of the "
-             f"tutorial-recipe sweep's\nhypervolume for {worth:.1f} trainings' worth of time (each sweep front: 50 "
-             "trainings)"]
+    lines = [f"One conditioned training: a front holding {_percent(share)} of the 50-pair sweep's hypervolume, "
+             f"for {worth:.1f} trainings' worth of time"]
     if mean:
-        lines.append(f"a static model at the draws' mean pair, same recipe: {_percent(mean['recipes']['conditioned']['share'])}")
+        lines.append(f"one static model at the draws' mean pair, trained the same way, holds "
+                     f"{_percent(mean['recipes']['conditioned']['share'])}")
     if same:
-        lines.append("against the same pairs trained with its recipe, the conditioned front holds "
+        lines.append("and the sweep's pairs trained that way make a front of which the conditioned one holds "
                      + _percent(same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]))
-    axes.set_title(";\n".join(lines), fontsize=10.5)
-    axes.legend(loc="lower right", fontsize=8, framealpha=0.95)
-    axes.grid(alpha=0.25)
-    figure.tight_layout()
+    figure.suptitle(";\n".join(lines), fontsize=11.5)
+    figure.tight_layout(rect=(0, 0.12, 1, 1))
     figure.savefig(path)
     plt.close(figure)
 
@@ -428,7 +427,29 @@ def reanalyse(document: dict) -> dict:
         [[[t["top_100_accuracy"], t["rmse"]] for t in run["trials"][:budget]] for run in tpe], sweep_fronts)
         for budget in (3, 12)}
     analysis["tpe_study_seeds"] = [run["study_seed"] for run in tpe]
+    analysis["fronts"] = front_shapes(metrics, trained, reference, document.get("mean_pair"))
     return analysis
+
+
+def front_shapes(metrics: np.ndarray, trained: np.ndarray, reference: dict, mean_pair: dict | None) -> dict:
+    """Per training, its front inside the trivial baselines' box (the points the hypervolume counts): how
+    many points, how far apart in top-100 and in RMSE; and whether the static model at the draws' mean
+    pair (same report seed, same recipe) dominates every one of them."""
+    from sweep.pareto import pareto_front
+
+    shapes: dict = {"points": [], "top_100_span": [], "rmse_span": [], "static_dominates_all": []}
+    statics = mean_pair["recipes"]["conditioned"]["metrics"] if mean_pair else [None] * metrics.shape[1]
+    for index, static in zip(range(metrics.shape[1]), statics):
+        points = metrics[trained, index, :]
+        front = points[pareto_front(points, ("maximize", "minimize"))]
+        front = front[(front[:, 0] > reference["top_100_accuracy"]) & (front[:, 1] < reference["rmse"])]
+        shapes["points"].append(int(len(front)))
+        shapes["top_100_span"].append(float(np.ptp(front[:, 0])) if len(front) else 0.0)
+        shapes["rmse_span"].append(float(np.ptp(front[:, 1])) if len(front) else 0.0)
+        if static is not None:
+            shapes["static_dominates_all"].append(bool(len(front)) and all(
+                static[0] >= top and static[1] <= rmse and (static[0] > top or static[1] < rmse) for top, rmse in front))
+    return shapes
 
 
 def cost(prepared, repeats: int = COST_REPEATS) -> dict:
@@ -528,7 +549,9 @@ def against_same_recipe(document: dict) -> dict:
     fronts = [metrics[trained, index, :] for index in range(metrics.shape[1])]
     same_fronts = [same[:, k, :] for k in range(same.shape[1])]
     tutorial_runs = runs_array(tutorial_trials())
-    return {"conditioned_share": protocol.hypervolume_shares(protocol.like_for_like_fronts(fronts, same_fronts), ctx),
+    return {"ends": {"best_rmse": [float(np.min(front[:, 1])) for front in same_fronts],
+                     "best_top_100": [float(np.max(front[:, 0])) for front in same_fronts]},
+            "conditioned_share": protocol.hypervolume_shares(protocol.like_for_like_fronts(fronts, same_fronts), ctx),
             "same_recipe_over_tutorial_recipe": protocol.hypervolume_shares(
                 protocol.like_for_like_fronts(same_fronts, [tutorial_runs[:, k, :] for k in range(tutorial_runs.shape[1])]),
                 ctx)}

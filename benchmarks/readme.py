@@ -25,7 +25,8 @@ BENCHMARKS_README = ROOT / "benchmarks" / "README.md"
 REPORTS_README = ROOT / "reports" / "README.md"
 # Each generated section, and the document that holds it; image paths are relative to that document.
 DOCUMENT_OF = {"The whole front from one training": REPORTS_README, "Performance": BENCHMARKS_README,
-               "Cost at MovieLens sizes": BENCHMARKS_README}
+               "Cost at MovieLens sizes": BENCHMARKS_README,
+               "Choosing the conditioned study's settings": BENCHMARKS_README}
 GENERATED = tuple(DOCUMENT_OF)
 PAIR_NAMES = {"1,0": "(1, 0)", "0,1": "(0, 1)", "1,1": "(1, 1)"}
 
@@ -440,15 +441,22 @@ SAME_STEPS = ("shipped", "reference-30", "reference-3", "reference-100", "refere
 
 
 def front_points(entry: dict) -> list[int]:
-    """How many pairs lie on each training's own front (trained pairs only)."""
+    """How many pairs lie on each training's own front (trained pairs only) inside the trivial baselines'
+    box: the points its hypervolume counts."""
     import numpy as np
 
     from sweep.pareto import pareto_front
 
+    context = json.loads((ROOT / "reports" / "tutorial" / "summary.json").read_text())["context_baselines"]
     metrics = np.asarray(entry["per_training_metrics"]["metrics"], dtype=float)
     trained = np.asarray(entry["per_training_metrics"]["trained"], dtype=bool)
-    return [int(pareto_front(metrics[trained, index, :], ("maximize", "minimize")).sum())
-            for index in range(metrics.shape[1])]
+    counts = []
+    for index in range(metrics.shape[1]):
+        points = metrics[trained, index, :]
+        front = points[pareto_front(points, ("maximize", "minimize"))]
+        counts.append(int(((front[:, 0] > context["chance_top_100_accuracy"])
+                           & (front[:, 1] < context["global_mean_rmse"])).sum()))
+    return counts
 
 
 def _end_verdict(entry: dict, bound: float, higher: bool = True) -> str:
@@ -487,36 +495,42 @@ def one_training() -> str:
     context = json.loads((ROOT / "reports" / "tutorial" / "summary.json").read_text())["context_baselines"]
     below_popular = sum(value < context["most_popular_top_100_accuracy"] for value in ends["best_top_100"]["values"])
     above_bias = sum(value > context["user_item_bias_rmse"] for value in ends["best_rmse"]["values"])
-    points = front_points(shipped)
     end_verdicts = {"top-100": _end_verdict(ends["best_top_100"], wanted["front_ends"]["top_100_accuracy"]),
                     "RMSE": _end_verdict(ends["best_rmse"], wanted["front_ends"]["rmse"], higher=False)}
-    blind = earlier["variants"]["shipped"]
-    blind_same = earlier["same_recipe_sweep"]["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
     beside = bench["variants"].get("round-3")
     film = settings.conditioning_width > 0
+    shapes, longer = analysis["fronts"], bench["mean_pair"]["recipes"]["conditioned"]
+    tutorial_recipe = bench["mean_pair"]["recipes"]["tutorial"]
+    same = bench["same_recipe_sweep"]
+    single = sum(count == 1 for count in shapes["points"])
     short = [
-        "**In short.** "
-        + (f"The study file's conditioned model (FiLM, round 4's choice) gives each training a front of "
-           f"{statistics.median(points):g} points (median; {min(points)} to {max(points)}; "
-           f"{sum(count == 1 for count in points)} of {len(points)} a single point) "
-           if max(points) > 1 else "The study file's conditioned model gives each training a single point ")
-        + f"holding {_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume for "
-        f"{_figure(cost['total'], 2)} trainings' worth of time: share {goal['hypervolume_share']['verdict']}, "
-        f"top-100 end {end_verdicts['top-100']}, RMSE end {end_verdicts['RMSE']}. "
-        + (f"One static model at the draws' mean pair, trained with the same recipe, holds "
-           f"{_share(bench['mean_pair']['recipes']['conditioned']['share'])}"
-           + (f", and against the sweep's 50 pairs trained with that recipe the conditioned front holds "
-              f"{_share(bench['same_recipe_sweep']['comparison']['conditioned_share']['shares']['trivial']['share'])}"
-              if "same_recipe_sweep" in bench else "") + ". " if "mean_pair" in bench else "")
-        + (f"Without FiLM (round 3's choice, trained beside it on the same seeds) one training is a single point "
-           f"holding {_share(beside['trained_pairs']['shares']['trivial']['share'])}; on round 3's seeds that point "
-           "could not be told apart from one static model at the draws' mean pair trained with the same recipe ("
-           f"{_share(earlier['mean_pair']['recipes']['conditioned']['share'])} for the static model, "
-           f"{_share(blind['trained_pairs']['shares']['trivial']['share'])} for the conditioned one), and it held "
-           f"{_share(blind_same)} of the sweep's 50 pairs trained with that recipe: its share over the sweep is "
-           "consistent with the longer recipe's, not conditioning's. " if beside else "")
-        + ("No training beats the most-popular top-100 or the user + item bias RMSE. "
-           if below_popular == above_bias == len(report) else "")
+        f"**In short.** One conditioned training costs {_figure(cost['total'], 2)} static trainings' worth of time "
+        "(each of the sweep's fronts: 50 trainings). "
+        + (f"With FiLM (the study file, round {bench['round']}'s choice) its front holds "
+           if film else "Its front holds ")
+        + f"{_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume: share "
+        f"{goal['hypervolume_share']['verdict']}, top-100 end {end_verdicts['top-100']}, RMSE end "
+        f"{end_verdicts['RMSE']}. The front is flat: within a training its points differ by at most "
+        f"{max(shapes['top_100_span']):.4f} in top-100 while RMSE moves by up to {max(shapes['rmse_span']):.3f}, and "
+        f"{single} of {len(shapes['points'])} trainings are a single point. One static model, trained at the mean "
+        f"of the pairs the conditioned training draws ({bench['mean_pair']['pair'][0]:.4g}, "
+        f"{bench['mean_pair']['pair'][1]:.4g}) with the same recipe ({longer['epochs']} epochs, batches of "
+        f"{longer['batch_size']}, Adagrad {longer['learning_rate']:g}, where the tutorial trains "
+        f"{tutorial_recipe['epochs']}, {tutorial_recipe['batch_size']}, {tutorial_recipe['learning_rate']:g}), holds "
+        f"{_share(longer['share'])} and dominates every point of the conditioned front on "
+        f"{sum(shapes['static_dominates_all'])} of {len(shapes['static_dominates_all'])} report seeds; the sweep's 50 "
+        "pairs trained with that recipe make a front of which the conditioned one holds "
+        f"{_share(same['comparison']['conditioned_share']['shares']['trivial']['share'])}. Against models trained "
+        "as long, conditioning loses; its standing against the tutorial-recipe sweep is the longer recipe's"
+        + ("; without FiLM a training is a single point that ten seeds could not tell apart from such a static "
+           "model" if beside else "")
+        + (". No conditioned training beats the most-popular top-100 or the user + item bias RMSE"
+           if below_popular == above_bias == len(report) else
+           f". {len(report) - below_popular} of {len(report)} conditioned trainings beat the most-popular top-100, "
+           f"{len(report) - above_bias} the user + item bias RMSE")
+        + ", while the same-recipe sweep's fronts reach RMSE "
+        + ", ".join(f"{value:.4f}" for value in same["comparison"]["ends"]["best_rmse"])
+        + f" (the bias: {context['user_item_bias_rmse']:.4f}). "
         + (f"The hybrid (`verify`) {_reaches(hybrid['verdict'])} its goal." if hybrid else ""),
     ]
     lines = [
@@ -572,8 +586,8 @@ def one_training() -> str:
         "",
         f"Every row but the cost and the evaluation timings is on round {bench['round']}'s report seeds "
         f"{_seeds(report)}, one "
-        "training each, which chose nothing (the settings were chosen on other seeds: \"How the settings were "
-        "chosen\", below). Each training is evaluated at the sweep's 50 pairs (the tutorial's three among them) "
+        "training each, which chose nothing (the settings were chosen on other seeds, below). Each training is "
+        "evaluated at the sweep's 50 pairs (the tutorial's three among them) "
         "and 81 along the reference line; its front's hypervolume is divided by the mean of the sweep's two "
         "single-seed fronts' (`benchmarks/results/tutorial-study.csv`: 50 pairs × 2 seeds, each front 50 "
         "trainings), so a share above 100 % is a front larger than the sweep's. Medians and 95 % percentile "
@@ -623,7 +637,25 @@ def one_training() -> str:
         lines.append(f"| (TPE with {budget} trainings, {what}: the first {budget} trials of the sampler benchmark's "
                      f"{len(analysis['tpe_study_seeds'])} TPE studies) | {_share(entry)} |")
     lines += hides(bench, ends, shipped, context) + without_film(earlier) + hybrid_reading(hybrid, analysis, shipped)
-    lines += rounds(bench, settings.learning_rate)
+    lines += ["", f"The study file's settings were chosen in {bench['round']} selection rounds, each on selection seeds "
+              "of its own and reported on report seeds no earlier round had seen; the rounds, their written rules and "
+              "the variants of round 1 are in [Choosing the conditioned study's settings]"
+              "(../benchmarks/README.md#choosing-the-conditioned-studys-settings)."]
+    return "\n".join(lines) + "\n"
+
+
+def choosing() -> str:
+    """The conditioned study's selection rounds and round 1's variants (benchmarks/README.md)."""
+    from sweep.config import load_study_file
+
+    bench = load("conditioned.json")
+    settings = load_study_file(ROOT / "studies" / "conditioned.toml").conditioned
+    lines = ["## Choosing the conditioned study's settings", "",
+             "`scripts/bench-conditioned --select --round N` trains a round's candidates on its selection seeds and "
+             "applies the round's rule, written before the round ran; the chosen settings are then reported on "
+             "report seeds no earlier round had seen, in "
+             "[The whole front from one training](../reports/README.md#the-whole-front-from-one-training).", ""]
+    lines += rounds(bench, settings.learning_rate)[3:]
     lines += round_one_variants()
     return "\n".join(lines) + "\n"
 
@@ -686,7 +718,10 @@ def hides(bench: dict, ends: dict, shipped: dict, context: dict) -> list[str]:
         f"{len(on_front)} pairs, from top-100 {max(p['top_100_accuracy'] for p in on_front):.4f} at RMSE "
         f"{max(on_front, key=lambda p: p['top_100_accuracy'])['rmse']:.4f} to RMSE "
         f"{min(p['rmse'] for p in on_front):.4f} at top-100 "
-        f"{min(on_front, key=lambda p: p['rmse'])['top_100_accuracy']:.4f}.",
+        f"{min(on_front, key=lambda p: p['rmse'])['top_100_accuracy']:.4f}. Its summary's "
+        f"{_pct(study['hypervolume']['share_of_best'])} of the best front stored is another comparison: its seed-mean "
+        "front against the front of both studies in that storage (this one and the tutorial study), not each "
+        "training against the sweep's single-seed fronts as here.",
     ]
     return lines
 
@@ -860,14 +895,15 @@ def rounds(bench: dict, rate: float) -> list[str]:
         + "." + after_look,
         f"- **Round 4** (new selection seeds {_seeds(fourth['seeds']['selection_seeds'])}, "
         "`benchmarks/results/conditioned-selection-4.json`) asked for a front rather than a point, after the "
-        "controls above had shown round 3's point to be one static model: \"" + fourth["selection_rule"] + "\". Among "
+        "controls of the results' section had shown round 3's point to be one static model: \""
+        + fourth["selection_rule"] + "\". Among "
         + "; ".join(f"`{name}` ({'then: no FiLM, Adagrad 0.03; ' if name == 'shipped' else ''}{_pct(share)}, top-100 "
                     f"{top:.4f}, RMSE {rmse:.4f}, {fronts[name]:g} front points)"
                     for name, (share, top, rmse) in ((name, medians(entry)) for name, entry in fourth["variants"].items()
                                                     if name in fourth["selected_among"]))
         + f" (medians) it chose `{fourth['selected']}` ({film_rate}), the study file now; on the selection seeds' "
         f"medians it met {_goals_met(fourth['variants'][fourth['selected']], bench['goal_set'])}; its report seeds "
-        "are the tables above.",
+        "are the results' section's.",
     ]
 
 
@@ -973,7 +1009,7 @@ def limits(variants: dict) -> list[str]:
 
 
 RENDERERS = {"The whole front from one training": one_training, "Performance": performance,
-             "Cost at MovieLens sizes": cost_at_sizes}
+             "Cost at MovieLens sizes": cost_at_sizes, "Choosing the conditioned study's settings": choosing}
 
 
 def section_bounds(document: str, title: str) -> tuple[int, int]:

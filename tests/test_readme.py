@@ -80,6 +80,7 @@ PERFORMANCE_RESULTS = [f"benchmarks/results/{name}.json" for name in
 # The performance section writes some results in other units than their files: seconds as
 # milliseconds or minutes, shares as percentages.
 UNIT_SCALES = {"Performance": (1000, 1 / 60, 100), "The whole front from one training": (100, 1000),
+               "Choosing the conditioned study's settings": (100,),
                "What the front is made of": (100,), "Deciding from the front: validation, stopping, pruning": (100,)}
 ONE_TRAINING = ["benchmarks/results/conditioned.json", "benchmarks/results/conditioned-selection.json",
                 "benchmarks/results/batched-evaluation.json", "reports/tutorial/summary.json",
@@ -102,6 +103,7 @@ SECTIONS = {
                                                    ["reports/methods/summary.md"]),
     "Tutorial baselines": (REPORTS_README, ["reports/baselines/baselines.json"], ["reports/baselines/baselines.md"]),
     "The whole front from one training": (REPORTS_README, ONE_TRAINING, ONE_TRAINING),
+    "Choosing the conditioned study's settings": (BENCHMARKS_README, ONE_TRAINING, ONE_TRAINING),
     "Performance": (BENCHMARKS_README, PERFORMANCE_RESULTS, PERFORMANCE_RESULTS),  # as text too: the machine's version strings
     "Cost at MovieLens sizes": (BENCHMARKS_README, ["benchmarks/results/data-scale.json"],
                                 ["benchmarks/results/data-scale.json"]),
