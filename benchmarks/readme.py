@@ -503,6 +503,7 @@ def one_training() -> str:
     tutorial_recipe = bench["mean_pair"]["recipes"]["tutorial"]
     same = bench["same_recipe_sweep"]
     single = sum(count == 1 for count in shapes["points"])
+    same_share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
     short = [
         f"**In short.** One conditioned training costs {_figure(cost['total'], 2)} static trainings' worth of time "
         "(each of the sweep's fronts: 50 trainings). "
@@ -510,7 +511,9 @@ def one_training() -> str:
            if film else "Its front holds ")
         + f"{_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume: share "
         f"{goal['hypervolume_share']['verdict']}, top-100 end {end_verdicts['top-100']}, RMSE end "
-        f"{end_verdicts['RMSE']}. The front is flat: within a training its points differ by at most "
+        f"{end_verdicts['RMSE']}. "
+        + ("The front is flat in top-100: within" if max(shapes["top_100_span"]) < 0.01 else "Within")
+        + " a training its points differ by at most "
         f"{max(shapes['top_100_span']):.4f} in top-100 while RMSE moves by up to {max(shapes['rmse_span']):.3f}, and "
         f"{single} of {len(shapes['points'])} trainings are a single point. One static model, trained at the mean "
         f"of the pairs the conditioned training draws ({bench['mean_pair']['pair'][0]:.4g}, "
@@ -520,10 +523,13 @@ def one_training() -> str:
         f"{_share(longer['share'])} and dominates every point of the conditioned front on "
         f"{sum(shapes['static_dominates_all'])} of {len(shapes['static_dominates_all'])} report seeds; the sweep's 50 "
         "pairs trained with that recipe make a front of which the conditioned one holds "
-        f"{_share(same['comparison']['conditioned_share']['shares']['trivial']['share'])}. Against models trained "
-        "as long, conditioning loses; its standing against the tutorial-recipe sweep is the longer recipe's"
-        + ("; without FiLM a training is a single point that ten seeds could not tell apart from such a static "
-           "model" if beside else "")
+        f"{_share(same_share)}: "
+        + ("against the same pairs trained as long, conditioning falls short"
+           if same_share["interval"] and same_share["interval"][1] < wanted["hypervolume_share"] else
+           "against the same pairs trained as long, conditioning is not shown to fall short")
+        + "; " + paired_reading(bench["mean_pair"])
+        + ("; without FiLM (round 3) a training is a single point that ten seeds could not tell apart from such a "
+           "static model" if beside else "")
         + (". No conditioned training beats the most-popular top-100 or the user + item bias RMSE"
            if below_popular == above_bias == len(report) else
            f". {len(report) - below_popular} of {len(report)} conditioned trainings beat the most-popular top-100, "
@@ -732,26 +738,40 @@ def _signed(entry: dict, digits: int, scale: float = 1.0, unit: str = "") -> str
     return f"{entry['median'] * scale:+.{digits}f}{unit} [{low * scale:+.{digits}f}, {high * scale:+.{digits}f}]"
 
 
-def against_mean_pair(bench: dict) -> str:
-    """The shipped front against one static model at the draws' mean pair with the same recipe, seed by seed."""
-    runs = bench.get("mean_pair")
-    if not runs:
-        return ""
-    difference, static = runs["shipped_minus_static"], runs["recipes"]["conditioned"]
+def ahead_of_static(mean_pair: dict) -> tuple[list[str], list[str]]:
+    """Where the static model at the draws' mean pair is ahead of the conditioned front beyond the seeds'
+    noise, and where the conditioned front is ahead of it (paired differences' intervals clear of zero)."""
+    difference = mean_pair["shipped_minus_static"]
     names = {"share": "share", "top_100": "top-100", "rmse": "RMSE"}
     better = {"share": 1, "top_100": 1, "rmse": -1}  # the sign of a difference that favours the conditioned model
     static_ahead = [names[name] for name, entry in difference.items()
                     if max(value * better[name] for value in entry["interval"]) < 0]
     ours_ahead = [names[name] for name, entry in difference.items()
                   if min(value * better[name] for value in entry["interval"]) > 0]
+    return static_ahead, ours_ahead
+
+
+def paired_reading(mean_pair: dict) -> str:
+    """The paired comparison with the static model at the mean pair, in words."""
+    static_ahead, ours_ahead = ahead_of_static(mean_pair)
+    parts = [f"the {who} is ahead on {' and '.join(ahead)}" for who, ahead in
+             (("static model", static_ahead), ("conditioned front", ours_ahead)) if ahead]
+    return ("seed by seed " + " and ".join(parts) + " beyond the seeds' noise" if parts else
+            "seed by seed the conditioned front and that static model are not told apart")
+
+
+def against_mean_pair(bench: dict) -> str:
+    """The shipped front against one static model at the draws' mean pair with the same recipe, seed by seed."""
+    runs = bench.get("mean_pair")
+    if not runs:
+        return ""
+    difference, static = runs["shipped_minus_static"], runs["recipes"]["conditioned"]
     return (f"One static model at the draws' mean pair ({runs['pair'][0]:.4g}, {runs['pair'][1]:.4g}) trained with "
             f"the same recipe (`--mean-pair`) reaches top-100 {_figure(static['top_100'])} at RMSE "
             f"{_figure(static['rmse'])}; seed by seed the conditioned front's share minus that model's is "
             f"{_signed(difference['share'], 1, 100, ' %')}, its best top-100 {_signed(difference['top_100'], 4)}, its "
             f"best RMSE {_signed(difference['rmse'], 4)} (medians of the differences, 95 % intervals)"
-            + "".join(f"; the {who} is ahead on {' and '.join(ahead)} beyond the seeds' noise"
-                      for who, ahead in (("static model", static_ahead), ("conditioned model", ours_ahead)) if ahead)
-            + ".")
+            + ": " + paired_reading(runs) + ".")
 
 
 def without_film(earlier: dict) -> list[str]:
@@ -832,6 +852,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
     first, second, pooled_run = load("conditioned-selection.json"), load("conditioned-selection-2.json"), \
         load("conditioned-round-2.json")
     third, fourth = load("conditioned-selection-3.json"), load("conditioned-selection-4.json")
+    fifth, round_four = load("conditioned-selection-5.json"), load("conditioned-round-4.json")
     round_one, round_three = load("conditioned-round-1.json"), load("conditioned-round-3.json")
     pooled = pooled_run["pooled_with_round_1"]
     wanted = bench["goal_set"]["front_ends"]
@@ -856,7 +877,14 @@ def rounds(bench: dict, rate: float) -> list[str]:
                   " " + ", ".join(f"`{name}`" for name in clear) + " clear" + ("s" if len(clear) == 1 else "")
                   + " every goal on these seeds and round 3's choice does not; switching on that evidence would "
                   "choose on report seeds, so round 3 kept its choice.")
-    fronts = fourth["median_front_points"]
+
+    def with_fronts(selection: dict, then: str) -> str:  # "shipped" there: the study file then
+        return "; ".join(f"`{name}` ({'then: ' + then + '; ' if name == 'shipped' else ''}{_pct(share)}, top-100 "
+                         f"{top:.4f}, RMSE {rmse:.4f}, {selection['median_front_points'][name]:g} front points)"
+                         for name, (share, top, rmse) in ((name, medians(entry))
+                                                         for name, entry in selection["variants"].items()
+                                                         if name in selection["selected_among"]))
+
     film_rate = next(entry["what"] for name, entry in fourth["variants"].items() if name == fourth["selected"])
     return [
         "",
@@ -896,14 +924,19 @@ def rounds(bench: dict, rate: float) -> list[str]:
         f"- **Round 4** (new selection seeds {_seeds(fourth['seeds']['selection_seeds'])}, "
         "`benchmarks/results/conditioned-selection-4.json`) asked for a front rather than a point, after the "
         "controls of the results' section had shown round 3's point to be one static model: \""
-        + fourth["selection_rule"] + "\". Among "
-        + "; ".join(f"`{name}` ({'then: no FiLM, Adagrad 0.03; ' if name == 'shipped' else ''}{_pct(share)}, top-100 "
-                    f"{top:.4f}, RMSE {rmse:.4f}, {fronts[name]:g} front points)"
-                    for name, (share, top, rmse) in ((name, medians(entry)) for name, entry in fourth["variants"].items()
-                                                    if name in fourth["selected_among"]))
-        + f" (medians) it chose `{fourth['selected']}` ({film_rate}), the study file now; on the selection seeds' "
-        f"medians it met {_goals_met(fourth['variants'][fourth['selected']], bench['goal_set'])}; its report seeds "
-        "are the results' section's.",
+        + fourth["selection_rule"] + "\". Among " + with_fronts(fourth, "no FiLM, Adagrad 0.03")
+        + f" (medians) it chose `{fourth['selected']}` ({film_rate}); on the selection seeds' medians it met "
+        f"{_goals_met(fourth['variants'][fourth['selected']], bench['goal_set'])}. On its report seeds "
+        f"{_seeds(round_four['seeds']['report_seeds'])} (`benchmarks/results/conditioned-round-4.json`): "
+        f"{_ends(round_four['variants']['shipped'])}, fronts of "
+        f"{', '.join(map(str, front_points(round_four['variants']['shipped'])))} points.",
+        f"- **Round 5** (new selection seeds {_seeds(fifth['seeds']['selection_seeds'])}, "
+        "`benchmarks/results/conditioned-selection-5.json`), the same rule, after round 4's selection had shown "
+        "FiLM's share rising as the rate fell: among " + with_fronts(fifth, "FiLM 16, Adagrad 0.02")
+        + f" (medians) it chose `{fifth['selected']}` ({fifth['variants'][fifth['selected']]['what']}), the study "
+        f"file now; on the selection seeds' medians it met "
+        f"{_goals_met(fifth['variants'][fifth['selected']], bench['goal_set'])}; its report seeds are the results' "
+        "section's.",
     ]
 
 
