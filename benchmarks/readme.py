@@ -512,9 +512,9 @@ def one_training() -> str:
         + f"{_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume: share "
         f"{goal['hypervolume_share']['verdict']}, top-100 end {end_verdicts['top-100']}, RMSE end "
         f"{end_verdicts['RMSE']}. "
-        + ("The front is flat in top-100: within" if max(shapes["top_100_span"]) < 0.01 else "Within")
-        + " a training its points differ by at most "
-        f"{max(shapes['top_100_span']):.4f} in top-100 while RMSE moves by up to {max(shapes['rmse_span']):.3f}, and "
+        + ("The front is flat in top-100: across" if max(shapes["top_100_span"]) < 0.01 else "Across")
+        + " trainings, a front's points lie up to "
+        f"{max(shapes['top_100_span']):.4f} apart in top-100 and up to {max(shapes['rmse_span']):.3f} in RMSE, and "
         f"{single} of {len(shapes['points'])} trainings are a single point. One static model, trained at the mean "
         f"of the pairs the conditioned training draws ({bench['mean_pair']['pair'][0]:.4g}, "
         f"{bench['mean_pair']['pair'][1]:.4g}) with the same recipe ({longer['epochs']} epochs, batches of "
@@ -528,8 +528,9 @@ def one_training() -> str:
            if same_share["interval"] and same_share["interval"][1] < wanted["hypervolume_share"] else
            "against the same pairs trained as long, conditioning is not shown to fall short")
         + "; " + paired_reading(bench["mean_pair"])
-        + ("; without FiLM (round 3) a training is a single point that ten seeds could not tell apart from such a "
-           "static model" if beside else "")
+        + (f"; without FiLM (round 3, Adagrad {earlier['mean_pair']['recipes']['conditioned']['learning_rate']:g}, "
+           f"seeds {_seeds(earlier['seeds']['report_seeds'])}) a training was a single point that ten seeds could not "
+           "tell apart from the static model at the mean pair trained with its recipe" if beside else "")
         + (". No conditioned training beats the most-popular top-100 or the user + item bias RMSE"
            if below_popular == above_bias == len(report) else
            f". {len(report) - below_popular} of {len(report)} conditioned trainings beat the most-popular top-100, "
