@@ -618,6 +618,16 @@ def with_shares(mean_pair_runs: dict) -> dict:
     return mean_pair_runs
 
 
+def study_and_data():
+    """The study file's spec and its prepared split (MovieLens cached)."""
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data import load_prepared
+
+    spec = load_study_file(STUDY_FILE)
+    return spec, load_prepared(spec.data, run_config.data_dir(None))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
@@ -660,45 +670,32 @@ def main(argv=None) -> int:
         later["pooled_with_round_1"] = pooled(first, later)
         write_result(args.pool, later)
         return 0
+    command = " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])
     if args.same_recipe_sweep:
         from benchmarks.machine import write_result
-        from sweep.config import load_study_file
-        from sweep.config import run as run_config
-        from sweep.data import load_prepared
 
         document = json.loads(args.same_recipe_sweep.read_text())
-        spec = load_study_file(STUDY_FILE)
+        spec, prepared = study_and_data()
         sweep_pairs = [t["pair"] for t in tutorial_trials()]  # all 50, the tutorial's three among them
-        document["same_recipe_sweep"] = same_recipe_sweep(spec, load_prepared(spec.data, run_config.data_dir(None)),
-                                                          sweep_pairs)
-        document["same_recipe_sweep"]["command"] = " ".join(["python", "-m", "benchmarks.conditioned",
-                                                             *(argv or sys.argv[1:])])
+        document["same_recipe_sweep"] = same_recipe_sweep(spec, prepared, sweep_pairs) | {"command": command}
         document["same_recipe_sweep"]["comparison"] = against_same_recipe(document)
         write_result(args.same_recipe_sweep, document)
         return 0
     if args.mean_pair:
         from benchmarks.machine import write_result
-        from sweep.config import load_study_file
-        from sweep.config import run as run_config
-        from sweep.data import load_prepared
 
         document = json.loads(args.mean_pair.read_text())
-        spec = load_study_file(STUDY_FILE)
-        document["mean_pair"] = static_at_mean_pair(spec, load_prepared(spec.data, run_config.data_dir(None)),
-                                                    document["seeds"]["report_seeds"])
-        document["mean_pair"]["shipped_minus_static"] = against_shipped(document)
-        document["mean_pair"]["command"] = " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])
+        spec, prepared = study_and_data()
+        document["mean_pair"] = static_at_mean_pair(spec, prepared, document["seeds"]["report_seeds"])
+        document["mean_pair"] |= {"shipped_minus_static": against_shipped(document), "command": command}
         write_result(args.mean_pair, document)
         return 0
     if args.cost:
         from benchmarks.machine import write_result
-        from sweep.config import load_study_file
-        from sweep.config import run as run_config
-        from sweep.data import load_prepared
 
         document = json.loads(args.cost.read_text())
-        measured = cost(load_prepared(load_study_file(STUDY_FILE).data, run_config.data_dir(None)))
-        measured["command"] = " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])
+        measured = cost(study_and_data()[1])
+        measured["command"] = command
         document["cost"] = measured
         worth = measured["trainings_worth"]
         document["goal"]["trainings_worth"] = {name: entry["median"] for name, entry in worth.items()}
@@ -707,12 +704,8 @@ def main(argv=None) -> int:
         return 0
 
     from benchmarks.machine import write_result
-    from sweep.config import load_study_file
-    from sweep.config import run as run_config
-    from sweep.data import load_prepared
 
-    spec = load_study_file(STUDY_FILE)
-    prepared = load_prepared(spec.data, run_config.data_dir(None))
+    spec, prepared = study_and_data()
     trials = [t for t in tutorial_trials() if t["tutorial_pair"] == ""]
     sweep_pairs = [t["pair"] for t in trials]
     sweep_runs = runs_array(tutorial_trials())
@@ -739,8 +732,7 @@ def main(argv=None) -> int:
                 "one_static_training_seconds": one_training, "static_training_seconds": static_seconds,
                 "study_file": str(STUDY_FILE.relative_to(ROOT)), "selected_among": list(SELECTED_AMONG),
                 "goal_set": GOAL, "variants": variants,
-                "commands": [*earlier.get("commands", [earlier["command"]] if earlier else []),
-                             " ".join(["python", "-m", "benchmarks.conditioned", *(argv or sys.argv[1:])])]}
+                "commands": [*earlier.get("commands", [earlier["command"]] if earlier else []), command]}
     if args.select:
         among, rule = CANDIDATES[args.round], RULES[args.round]
         chosen = (select_balanced(variants, among) if rule == BALANCED_RULE else

@@ -414,10 +414,6 @@ def cost_at_sizes() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _span(values) -> str:
-    return f"{min(values):.4f}–{max(values):.4f}"
-
-
 def _pct(value: float) -> str:
     return f"{value * 100:.1f} %"
 
@@ -445,18 +441,12 @@ def front_points(entry: dict) -> list[int]:
     box: the points its hypervolume counts."""
     import numpy as np
 
-    from sweep.pareto import pareto_front
+    from benchmarks.conditioned import front_shapes
 
     context = json.loads((ROOT / "reports" / "tutorial" / "summary.json").read_text())["context_baselines"]
-    metrics = np.asarray(entry["per_training_metrics"]["metrics"], dtype=float)
-    trained = np.asarray(entry["per_training_metrics"]["trained"], dtype=bool)
-    counts = []
-    for index in range(metrics.shape[1]):
-        points = metrics[trained, index, :]
-        front = points[pareto_front(points, ("maximize", "minimize"))]
-        counts.append(int(((front[:, 0] > context["chance_top_100_accuracy"])
-                           & (front[:, 1] < context["global_mean_rmse"])).sum()))
-    return counts
+    reference = {"top_100_accuracy": context["chance_top_100_accuracy"], "rmse": context["global_mean_rmse"]}
+    return front_shapes(np.asarray(entry["per_training_metrics"]["metrics"], dtype=float),
+                        np.asarray(entry["per_training_metrics"]["trained"], dtype=bool), reference, None)["points"]
 
 
 def _end_verdict(entry: dict, bound: float, higher: bool = True) -> str:
@@ -786,10 +776,6 @@ def without_film(earlier: dict) -> list[str]:
     share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
     own = same["comparison"]["same_recipe_over_tutorial_recipe"]["shares"]["trivial"]["share"]
 
-    def signed(entry: dict, digits: int, scale: float = 1.0, unit: str = "") -> str:
-        low, high = entry["interval"]
-        return f"{entry['median'] * scale:+.{digits}f}{unit} [{low * scale:+.{digits}f}, {high * scale:+.{digits}f}]"
-
     return [
         "",
         "**Without FiLM: one model, as good as one static model trained as long.** Round 3's model (no FiLM, Adagrad "
@@ -801,8 +787,8 @@ def without_film(earlier: dict) -> list[str]:
         f"there with the conditioned recipe ({longer['epochs']} epochs, batches of {longer['batch_size']}, Adagrad "
         f"{longer['learning_rate']:g}; `--mean-pair`), one per report seed, holds {_share(longer['share'])} at top-100 "
         f"{_figure(longer['top_100'])}, RMSE {_figure(longer['rmse'])}; seed by seed the conditioned model differs "
-        f"from it by {signed(difference['share'], 1, 100, ' %')} in share, {signed(difference['top_100'], 4)} in "
-        f"top-100, {signed(difference['rmse'], 4)} in RMSE (medians of the differences, 95 % intervals): no "
+        f"from it by {_signed(difference['share'], 1, 100, ' %')} in share, {_signed(difference['top_100'], 4)} in "
+        f"top-100, {_signed(difference['rmse'], 4)} in RMSE (medians of the differences, 95 % intervals): no "
         "difference ten seeds can tell apart, though a share difference of a tenth either way would also fit. At the "
         f"same pair the tutorial's recipe holds {_share(tutorial['share'])}. Trained with the conditioned recipe, "
         f"the sweep's own 50 pairs (seeds {', '.join(map(str, same['seeds']))}) make fronts holding {_share(own)} of "
