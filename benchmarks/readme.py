@@ -571,7 +571,7 @@ def one_training() -> str:
     for count, row in batched["by_pairs"].items():
         lines.append(f"| evaluation per (pair, model), {count} pairs at once | ≤ {batched['goal_ms']:g} ms | "
                      f"{_figure(row['batched_ms'], 2)} ms, {_figure(row['ratio'], 1)}× faster than one pair at a time "
-                     f"({row['per_pair_ms']['median']:.1f} ms), "
+                     f"({_figure(row['per_pair_ms'], 1)} ms), "
                      f"{'the same metrics' if row['metrics_check']['equal'] else 'metrics NOT the same'} | "
                      f"{row['goal_verdict']} |")
     if hybrid:
