@@ -525,10 +525,9 @@ def mean_pair(spec) -> tuple[float, float]:
 def conditioned_recipe(spec):
     """The conditioned training's epochs, batch and rate as a static [train], and the factor that keeps a
     pair's meaning (its retrieval term a Σ over the tutorial's batch) at that batch."""
-    config = spec.conditioned
-    longer = replace(spec.train, epochs=config.epochs, batch_size=config.batch_size or spec.train.batch_size,
-                     learning_rate=config.learning_rate or spec.train.learning_rate)
-    return longer, spec.train.batch_size / longer.batch_size
+    from sweep.verification import training_recipe
+
+    return training_recipe(replace(spec, conditioned=replace(spec.conditioned, verify_recipe="conditioned")))
 
 
 SAME_RECIPE_SEEDS = (0, 1)  # as many single-seed fronts as the tutorial study has

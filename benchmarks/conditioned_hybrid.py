@@ -20,6 +20,21 @@ report-seed run: the shipped variant's models evaluated at every pair, per train
 
 With `--variant` other than shipped the hybrid of that variant's trainings is measured the same way and
 written under `hybrid_variants` (no goal object: the study file does not train that variant).
+
+With `--recipe conditioned` (the study file's `verify_recipe = "conditioned"`) the verified pairs are
+trained with the conditioned training's own epochs, batch and rate (sweep.verification.training_recipe:
+the retrieval weight rescaled so that a pair means the same objective), as the model that pointed to
+them was trained. Its fronts are set against the tutorial-recipe sweep (the goal's reference) and
+against the same pairs' sweep trained with that recipe (`same_recipe_sweep`, like for like), and seed
+by seed against the tutorial-recipe hybrid (the same pairs). Its cost is counted in tutorial trainings'
+worth: each seed's verified trainings over a tutorial-recipe training timed beside them at the
+tutorial's joint pair (1, 1), both tasks, as a sweep's trials train. `--tpe` then runs TPE with that
+recipe and as many trainings on the sampler benchmark's TPE study seeds (2 worker processes). Both
+write `hybrid_recipes.conditioned` and `goal.hybrid_conditioned_recipe`; `goal.hybrid` stays the
+tutorial-recipe hybrid.
+
+    scripts/bench-conditioned-hybrid --recipe conditioned          # 10 min, alone on the machine
+    scripts/bench-conditioned-hybrid --recipe conditioned --tpe    # 10 min
 """
 
 from __future__ import annotations
@@ -57,7 +72,12 @@ def main(argv=None) -> int:
     parser.add_argument("--verify", type=int, default=11, help="K, the static trainings after the conditioned one")
     parser.add_argument("--result", type=Path, default=RESULT, help="the report-seed run of bench-conditioned to read")
     parser.add_argument("--variant", default="shipped", help="whose trainings to verify (default: the study file's)")
+    parser.add_argument("--recipe", choices=("tutorial", "conditioned"), default="tutorial",
+                        help="train the verified pairs as the tutorial does (the goal's hybrid) or as the conditioned model")
+    parser.add_argument("--tpe", action="store_true", help="with --recipe conditioned: TPE with that recipe instead")
     args = parser.parse_args(argv)
+    if args.recipe == "conditioned":
+        return conditioned_recipe_hybrid(args, argv)
 
     from benchmarks.machine import write_result
     from sweep.config import load_study_file
@@ -111,12 +131,167 @@ def main(argv=None) -> int:
         return 0
     document["hybrid"] = hybrid
     if "goal" in document:
-        document["goal"]["hybrid"] = {"trainings": trainings, "hypervolume_share": {
-            "median": share["median"], "low": (share["interval"] or [None])[0],
-            "high": (share["interval"] or [None, None])[1], "verdict": verdict}}
+        document["goal"]["hybrid"] = goal_entry(share, verdict, trainings, "train")
     print(f"hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']} ({verdict})", file=sys.stderr)
     write_result(args.result, document)
     return 0
+
+
+def goal_entry(share: dict, verdict: str, trainings: int, recipe: str) -> dict:
+    """The goal object's record of a hybrid: its trainings, its share at the trivial reference, its recipe."""
+    low, high = share["interval"] or (None, None)
+    return {"trainings": trainings, "verify_recipe": recipe,
+            "hypervolume_share": {"median": share["median"], "low": low, "high": high, "verdict": verdict}}
+
+
+def recipe_shares(fronts: list, document: dict) -> dict:
+    """Fronts against the tutorial-recipe sweep and against the same-recipe sweep, like for like, at the
+    three references."""
+    ctx = context()
+    sweep_runs = runs_array(tutorial_trials())
+    same = np.asarray(document["same_recipe_sweep"]["metrics"], dtype=float)
+    return {"against_tutorial_recipe_sweep": protocol.hypervolume_shares(protocol.like_for_like_fronts(
+                fronts, [sweep_runs[:, k, :] for k in range(sweep_runs.shape[1])]), ctx),
+            "against_same_recipe_sweep": protocol.hypervolume_shares(protocol.like_for_like_fronts(
+                fronts, [same[:, k, :] for k in range(same.shape[1])]), ctx)}
+
+
+def conditioned_recipe_hybrid(args, argv) -> int:
+    """The hybrid with its verified pairs trained by the conditioned recipe (module docstring), or TPE so."""
+    from benchmarks.conditioned import conditioned_recipe
+    from benchmarks.machine import write_result
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data import load_prepared
+    from sweep.trial import train_and_evaluate
+
+    document = json.loads(args.result.read_text())
+    if document.get("measured_on") != "report" or "same_recipe_sweep" not in document:
+        raise SystemExit(f"{args.result} holds no report-seed run with its same-recipe sweep; run "
+                         "scripts/bench-conditioned and its --same-recipe-sweep first")
+    spec = load_study_file(ROOT / "studies" / "conditioned.toml")
+    longer, rescale = conditioned_recipe(spec)
+    out = document.setdefault("hybrid_recipes", {}).setdefault("conditioned", {})
+    out["recipe"] = {"epochs": longer.epochs, "batch_size": longer.batch_size, "learning_rate": longer.learning_rate,
+                     "retrieval_weight_factor": rescale}
+    command = " ".join(["python", "-m", "benchmarks.conditioned_hybrid", *(argv or sys.argv[1:])])
+    if args.tpe:
+        out["tpe"] = same_recipe_tpe(args.verify + 1, longer, rescale) | {"command": command}
+        out["tpe"]["shares"] = recipe_shares([np.asarray(run["metrics"]) for run in out["tpe"]["runs"]], document)
+        share = out["tpe"]["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
+        print(f"TPE, conditioned recipe, {args.verify + 1} trainings: {share['median']:.3f} {share['interval']}",
+              file=sys.stderr)
+        write_result(args.result, document)
+        return 0
+    shipped = document["variants"]["shipped"]["per_training_metrics"]
+    metrics = np.asarray(shipped["metrics"])
+    ctx = context()
+    reference = {"top_100_accuracy": ctx["chance_top_100_accuracy"], "rmse": ctx["global_mean_rmse"]}
+    tutorial_spec = load_study_file(ROOT / "studies" / "tutorial.toml")
+    prepared = load_prepared(tutorial_spec.data, run_config.data_dir(None))
+    runs, fronts = [], []
+    for index, seed in enumerate(document["seeds"]["report_seeds"]):
+        pairs = chosen_pairs(shipped["pairs"], shipped["trained"], metrics[:, index, :], reference, args.verify)
+        static, seconds = [], []
+        for rating, retrieval in pairs:
+            result = train_and_evaluate(rating, retrieval * rescale, seed, spec.model, longer, prepared)
+            static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
+            seconds.append(result.seconds.train + result.seconds.evaluate)
+        timed = train_and_evaluate(1.0, 1.0, seed, tutorial_spec.model, tutorial_spec.train, prepared)  # both tasks
+        tutorial_seconds = timed.seconds.train + timed.seconds.evaluate
+        fronts.append(np.asarray(static))
+        runs.append({"seed": seed, "trainings": 1 + len(pairs), "pairs": [list(pair) for pair in pairs],
+                     "static_metrics": static, "static_seconds": seconds,
+                     "tutorial_recipe_seconds": tutorial_seconds,
+                     "static_trainings_worth": sum(seconds) / tutorial_seconds})
+        print(f"seed {seed}: {len(pairs)} pairs verified, {sum(seconds) / tutorial_seconds:.1f} trainings' worth",
+              file=sys.stderr, flush=True)
+    each = one_training_worth(runs)
+    conditioned_worth = document["goal"]["trainings_worth"]["total"]
+    worth = [conditioned_worth + run["static_trainings_worth"] for run in runs]
+    out.update({"verify": args.verify, "trainings": max(run["trainings"] for run in runs), "runs": runs,
+                "command": command, "shares": recipe_shares(fronts, document), "one_training_worth": each,
+                "trainings_worth": protocol.median_interval(worth).record() | {
+                    "conditioned_training_and_evaluation": conditioned_worth,
+                    "note": "the conditioned training's median worth (goal.trainings_worth.total, its own run) plus "
+                            "each seed's verified trainings over a tutorial-recipe training timed beside them"}})
+    share = out["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
+    if "hybrid" in document:  # the same seeds and pairs verified with the tutorial's recipe: paired by seed
+        before = document["hybrid"]["hybrid_shares"]["shares"]["trivial"]["share"]["values"]
+        out["minus_tutorial_recipe_hybrid"] = protocol.median_interval(
+            [after - earlier for after, earlier in zip(share["values"], before)]).record()
+    out["verdict"] = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"],
+                                                        *(share["interval"] or (None, None))), GOAL["hypervolume_share"])
+    document["goal"]["hybrid_conditioned_recipe"] = goal_entry(share, out["verdict"], out["trainings"], "conditioned") | {
+        "trainings_worth": {key: out["trainings_worth"][key] for key in ("median", "interval")}}
+    print(f"hybrid, conditioned recipe: {share['median']:.3f} {share['interval']} of the tutorial-recipe sweep",
+          file=sys.stderr)
+    write_result(args.result, document)
+    return 0
+
+
+def one_training_worth(runs: list[dict]) -> dict:
+    """One verified training with both tasks, in tutorial trainings: per report seed the mean of its
+    trainings' seconds over the tutorial-recipe training timed beside them; median and interval over
+    the seeds that trained one (a single-task pair trains one task, and costs less)."""
+    per_seed = []
+    for run in runs:
+        ratios = [seconds / run["tutorial_recipe_seconds"]
+                  for pair, seconds in zip(run["pairs"], run["static_seconds"]) if min(pair) > 0]
+        if ratios:
+            per_seed.append(float(np.mean(ratios)))
+    return protocol.median_interval(per_seed).record()
+
+
+def tpe_run(study_seed: int, trainings: int, longer, rescale: float) -> dict:
+    """One TPE study of `trainings` trials as the sampler benchmark runs it (studies/demo.toml, its sampler
+    and seeds), each trial trained with the conditioned recipe. Runs in a worker process."""
+    import optuna
+
+    import sweep
+
+    tf = sweep.import_tensorflow()
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    from dataclasses import replace
+
+    from benchmarks.samplers import STUDY_FILE
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data.prepared import load_prepared
+    from sweep.per_pair import make_sampler, suggest
+    from sweep.study import trial_seeds
+    from sweep.trial import train_and_evaluate
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = load_study_file(STUDY_FILE)
+    spec = replace(spec, study=replace(spec.study, sampler="tpe", seed=study_seed, n_trials=trainings))
+    prepared = load_prepared(spec.data, run_config.data_dir())
+    study = optuna.create_study(directions=["maximize", "minimize"], sampler=make_sampler(spec))
+    pairs, metrics = [], []
+    for _ in range(trainings):
+        trial = study.ask()
+        (rating, retrieval), model_config, _ = suggest(trial, spec)
+        seed = trial_seeds(study_seed, trial.number, 1)[0]
+        result = train_and_evaluate(rating, retrieval * rescale, seed, model_config, longer, prepared)
+        values = (result.metrics["top_100_accuracy"], result.metrics["rmse"])
+        study.tell(trial, values)
+        pairs.append([rating, retrieval])
+        metrics.append(list(values))
+    print(f"TPE study seed {study_seed}: done", file=sys.stderr, flush=True)
+    return {"study_seed": study_seed, "pairs": pairs, "metrics": metrics}
+
+
+def same_recipe_tpe(trainings: int, longer, rescale: float) -> dict:
+    """TPE with the conditioned recipe on the sampler benchmark's TPE study seeds, two processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    samplers = json.loads((ROOT / "benchmarks" / "results" / "samplers.json").read_text())
+    seeds = [run["study_seed"] for run in samplers["runs"] if run["sampler"] == "tpe"]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        runs = list(pool.map(tpe_run, seeds, [trainings] * len(seeds), [longer] * len(seeds), [rescale] * len(seeds)))
+    return {"trainings": trainings, "study_seeds": seeds, "runs": runs}
 
 
 if __name__ == "__main__":

@@ -13,9 +13,14 @@ the same pair show how far the conditioned model's numbers can be trusted there.
   (sweep.pareto.greedy_hypervolume), so a small K spans the front rather than crowding one end.
   A front of fewer than K points is verified whole, and the run says so.
 - **How**: each pair is enqueued with its weights and trained by the per-pair studies' own trial
-  code (sweep.per_pair.make_objective, with the study's trainer): the study's [train] settings,
-  `replicates` seeds, and those the conditioned trainings' own seeds, so a verified point compares
-  like for like with the point it verifies. The first seed's model is stored, as a per-pair trial's
+  code (sweep.per_pair.make_objective, with the study's trainer): `replicates` seeds, and those the
+  conditioned trainings' own seeds. `verify_recipe = "train"` trains with the study's [train]
+  settings, the per-pair studies' recipe; `"conditioned"` with the conditioned training's own epochs,
+  batch and rate (`training_recipe`), so a verified point compares like for like with the point it
+  verifies: the model that pointed to the pair was trained that way. The trial then records that
+  recipe (`recipe`) and still the user's raw pair; where the batch differs, its retrieval weight is
+  scaled so that the pair means the same objective (the retrieval term a Σ over [train]'s batch, as
+  the conditioned model's preference draws mean it). The first seed's model is stored, as a per-pair trial's
   is. The record is kind "pair" with `verifies`, the conditioned trial's number (sweep.record), so
   the report, `compare`, `pick`, `predict`, `recommend` and `export` read it as the per-pair trial
   it is.
@@ -29,11 +34,12 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import replace
 
 import numpy as np
 
 from sweep import SweepError
-from sweep.config import StudySpec
+from sweep.config import StudySpec, TrainConfig
 from sweep.pareto import front_points, greedy_hypervolume, pareto_front, trivial_reference
 from sweep.per_pair import make_objective
 from sweep.progress import trial_line
@@ -43,6 +49,37 @@ from sweep.trainers import trainer_named
 from sweep.training import TrialFailed
 
 PENDING = ("COMPLETE", "WAITING", "RUNNING")  # a verification trial in one of these states needs no other
+
+
+RECIPE_ATTR = "recipe"  # on a verification trial trained with the conditioned recipe: how it was trained
+
+
+def training_recipe(spec: StudySpec) -> tuple[TrainConfig, float]:
+    """The [train] a verification trial trains with, and the factor on its retrieval weight that keeps the
+    pair's meaning at that batch (module docstring)."""
+    config = spec.conditioned
+    if config is None or config.verify_recipe == "train":
+        return spec.train, 1.0
+    recipe = replace(spec.train, epochs=config.epochs, batch_size=config.batch_size or spec.train.batch_size,
+                     learning_rate=config.learning_rate or spec.train.learning_rate)
+    means_sum_over = spec.train.batch_size if config.draws == "preference" else recipe.batch_size
+    return recipe, means_sum_over / recipe.batch_size
+
+
+def recipe_attr(train: TrainConfig, factor: float) -> dict:
+    return {"epochs": train.epochs, "batch_size": train.batch_size, "learning_rate": train.learning_rate,
+            "retrieval_weight_factor": factor}
+
+
+def scaled_trainer(trainer, factor: float):
+    """`trainer` with the retrieval weight times `factor` (the pair recorded stays the user's)."""
+    if factor == 1.0:
+        return trainer
+
+    def train(rating_weight, retrieval_weight, *args, **kwargs):
+        return trainer(rating_weight, retrieval_weight * factor, *args, **kwargs)
+
+    return train
 
 
 def servable_conditioned(trials) -> list:
@@ -66,31 +103,33 @@ def front_to_verify(trials, objectives, directions, reference, count: int) -> tu
     return [numbers[on_front[index]] for index in order], len(on_front)
 
 
-def verifications(trials) -> dict[int, set[str]]:
-    """Conditioned trial number -> the states of the verification trials of its pair."""
+def verifications(trials, recipe: dict | None = None) -> dict[int, set[str]]:
+    """Conditioned trial number -> the states of the verification trials of its pair trained with `recipe`
+    (None: [train]'s); one trained otherwise stays stored but verifies nothing under this recipe."""
     found: dict[int, set[str]] = {}
     for trial in trials:
         target = trial.user_attrs.get(VERIFIES_ATTR)
-        if target is not None:
+        if target is not None and trial.user_attrs.get(RECIPE_ATTR) == recipe:
             found.setdefault(int(target), set()).add(trial.state.name)
     return found
 
 
-def enqueue(study, trial) -> None:
-    """A verification trial of a conditioned trial's pair, with its seeds, waiting to be trained."""
+def enqueue(study, trial, recipe: dict | None = None) -> None:
+    """A verification trial of a conditioned trial's pair, with its seeds (and its recipe when it is not
+    [train]), waiting to be trained."""
     record = TrialRecord.from_attrs(trial.user_attrs)
-    study.enqueue_trial({}, user_attrs={VERIFIES_ATTR: trial.number, "rating_weight": record.rating_weight,
-                                        "retrieval_weight": record.retrieval_weight, "seeds": list(record.seeds)},
-                        skip_if_exists=False)
+    attrs = {VERIFIES_ATTR: trial.number, "rating_weight": record.rating_weight,
+             "retrieval_weight": record.retrieval_weight, "seeds": list(record.seeds)}
+    study.enqueue_trial({}, user_attrs=attrs | ({RECIPE_ATTR: recipe} if recipe else {}), skip_if_exists=False)
 
 
 def verify_front(study, storage, spec: StudySpec, prepared, store, options, progress) -> int:
     """Train the pairs `[conditioned] verify` asks for that are not verified yet (module docstring), with
     `options`' trainer and heartbeat; the number of conditioned trials verified (a COMPLETE verification
     trial each) when done. Raises SweepError when one failed."""
-    count = spec.conditioned.verify if spec.conditioned else 0
-    if not count:
+    if spec.conditioned is None or not spec.conditioned.verify:
         return 0
+    count = spec.conditioned.verify
     fail_stale_trials(study, storage, options.heartbeat.grace)  # a lost verification is retried
     trials = study.get_trials(deepcopy=False)
     reference = trivial_reference(spec.study.objectives, study.user_attrs.get("context_baselines"))
@@ -100,10 +139,12 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
     elif front < count:
         progress.say(f"verify = {count}: the conditioned front has {front} point(s) inside the trained ranges; "
                      "verifying all of them")
-    states, by_number = verifications(trials), {trial.number: trial for trial in trials}
+    recipe, factor = training_recipe(spec)
+    own = recipe_attr(recipe, factor) if spec.conditioned.verify_recipe == "conditioned" else None
+    states, by_number = verifications(trials, own), {trial.number: trial for trial in trials}
     for number in chosen:
         if not states.get(number, set()) & set(PENDING):
-            enqueue(study, by_number[number])
+            enqueue(study, by_number[number], own)
     current = [t for t in study.get_trials(deepcopy=False) if VERIFIES_ATTR in t.user_attrs]
     waiting = [t for t in current if t.state.name == "WAITING"]
     running = [t.number for t in current if t.state.name == "RUNNING"]
@@ -112,16 +153,19 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
                      f"{options.heartbeat.grace} s ago (a later run retries a lost one)")
     if waiting:
         progress.say(f"verifying {len(waiting)} front pair(s) statically: per-pair trials, "
-                     f"{spec.study.replicates} seed(s) each, {spec.train.epochs} epoch(s)")
+                     f"{spec.study.replicates} seed(s) each, {recipe.epochs} epoch(s) in batches of {recipe.batch_size}, "
+                     f"rate {recipe.learning_rate:g}" + (" (the conditioned training's recipe)" if own else ""))
     elif front and not running:
         progress.say(f"the {len(chosen)} front pair(s) chosen to verify are verified; nothing to train")
-    train = make_objective(spec, prepared, trainer_named(options.trainer), f"{socket.gethostname()}:{os.getpid()}",
-                           store)
+    train = make_objective(replace(spec, train=recipe), prepared, scaled_trainer(trainer_named(options.trainer), factor),
+                           f"{socket.gethostname()}:{os.getpid()}", store)
 
     def objective(trial):
         if VERIFIES_ATTR not in trial.user_attrs:  # the waiting ones were taken by another process meanwhile
             trial.set_user_attr("fail_reason", "surplus trial")
             raise TrialFailed("surplus trial", "every verification was already taken; nothing to train")
+        if trial.user_attrs.get(RECIPE_ATTR) != own:  # enqueued by a run under the other recipe: trained with this one
+            trial.set_user_attr(RECIPE_ATTR, own)
         return train(trial)
 
     finished = []
@@ -138,4 +182,4 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
         raise SweepError(f"{len(failed)} verification trial(s) failed, e.g. trial {first.number} (verifies trial "
                          f"{first.user_attrs.get(VERIFIES_ATTR)}): {first.user_attrs.get('fail_reason', '?')}; "
                          "`sweep report` lists them, and running again retries them")
-    return sum("COMPLETE" in found for found in verifications(study.get_trials(deepcopy=False)).values())
+    return sum("COMPLETE" in found for found in verifications(study.get_trials(deepcopy=False), own).values())

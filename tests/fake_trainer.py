@@ -25,12 +25,13 @@ import numpy as np
 from sweep.record import EpochLosses, Seconds, TrainResult, WeightingTrace
 from sweep.trial import TrialFailed
 
-_calls = {"count": 0}
+_calls: dict = {"count": 0, "trained": []}  # how many calls, and each one's (rating, retrieval, train_config)
 
 
 def reset() -> None:
     """Forget the calls so far (tests that run the CLI in-process start each run as a new process would)."""
     _calls["count"] = 0
+    _calls["trained"] = []
 
 
 def expected_metrics(rating_weight: float, retrieval_weight: float) -> dict:
@@ -67,6 +68,7 @@ METHOD_WEIGHTS = {"uncertainty": (0.4, 0.5), "dwa": (1.1, 0.9), "dwa-epochs": (0
 def train_and_evaluate(rating_weight, retrieval_weight, seed, model_config, train_config, data, keep_model=False,
                        method=None, on_epoch=None):
     _calls["count"] += 1
+    _calls["trained"].append((rating_weight, retrieval_weight, train_config))
     if method is not None:
         rating_weight, retrieval_weight = METHOD_WEIGHTS[method]
     started_dir = os.environ.get("SWEEP_FAKE_STARTED_DIR")

@@ -52,9 +52,14 @@ GREEDY = ["B", "D", "A", "C"]
 SEEDS = (11, 12)  # the conditioned trainings' seeds
 
 
-def spec_of(verify: int):
+# The conditioned training's own recipe, against [train]'s default batch of 8192: a quarter of it, so a
+# pair's retrieval term (a Σ over 8192 rows, as preference draws mean it) is 4 × the Σ over 2048
+OWN_RECIPE = {"epochs": 4, "batch_size": 2048, "learning_rate": 0.05}
+
+
+def spec_of(verify: int, **conditioned):
     return parse_study(tomllib.loads(study_text("cond", study={"kind": "conditioned", "replicates": 2}, search=SEARCH,
-                                                conditioned={"verify": verify})))
+                                                conditioned={"verify": verify, **conditioned})))
 
 
 def conditioned_trial(pair, top, rmse, in_range) -> TrialRecord:
@@ -93,9 +98,9 @@ def make_world(tmp_path, synthetic_dir, monkeypatch):
             numbers[name] = len(numbers)
         shown = io.StringIO()
 
-        def verify(count: int = 2) -> int:
-            return verify_front(study, storage, spec_of(count), prepared, open_store(options.artifacts), options,
-                                Progress(stream=shown))
+        def verify(count: int = 2, **conditioned) -> int:
+            return verify_front(study, storage, spec_of(count, **conditioned), prepared, open_store(options.artifacts),
+                                options, Progress(stream=shown))
 
         return {"study": study, "numbers": numbers, "verify": verify, "shown": shown, "url": url, "tmp": tmp_path}
 
@@ -168,6 +173,43 @@ def test_a_failure_midway_loses_nothing_stored_and_the_next_run_trains_only_what
     assert fake_trainer._calls["count"] == 2  # D again; B is kept
     complete = [t for t in verification_trials(study) if t.state.name == "COMPLETE"]
     assert sorted(t.user_attrs["verifies"] for t in complete) == sorted([numbers["B"], numbers["D"]])
+
+
+def test_the_conditioned_recipe_trains_as_the_conditioned_model_did_and_records_the_users_pair(world):
+    study, numbers = world["study"], world["numbers"]
+    assert world["verify"](2, verify_recipe="conditioned", **OWN_RECIPE) == 2
+    trained = fake_trainer._calls["trained"]
+    assert len(trained) == 4  # B and D, two seeds each
+    for rating, retrieval, train_config in trained:
+        assert (train_config.epochs, train_config.batch_size, train_config.learning_rate) == (4, 2048, 0.05)
+    by_number = {trial.number: trial for trial in study.get_trials(deepcopy=False)}
+    for trial, (rating, retrieval, _) in zip(verification_trials(study), trained[::2]):
+        target = by_number[trial.user_attrs["verifies"]]
+        pair = (target.user_attrs["rating_weight"], target.user_attrs["retrieval_weight"])
+        assert (trial.user_attrs["rating_weight"], trial.user_attrs["retrieval_weight"]) == pair  # the user's pair
+        assert (rating, retrieval) == pytest.approx((pair[0], 4 * pair[1]))  # trained as the same objective
+        assert trial.values == pytest.approx([expected_metrics(rating, retrieval)[name] for name in ("top_100_accuracy",
+                                                                                                      "rmse")])
+        assert trial.user_attrs["recipe"] == {**OWN_RECIPE, "retrieval_weight_factor": 4.0}
+    assert [trial.user_attrs["verifies"] for trial in verification_trials(study)] == [numbers["B"], numbers["D"]]
+    assert "4 epoch(s) in batches of 2048, rate 0.05 (the conditioned training's recipe)" in world["shown"].getvalue()
+
+
+def test_a_verification_under_one_recipe_does_not_count_under_the_other_and_stays_stored(world):
+    study = world["study"]
+    world["verify"](2)
+    assert fake_trainer._calls["trained"][0][2].epochs == 1  # [train]'s recipe first
+    fake_trainer.reset()
+    assert world["verify"](2, verify_recipe="conditioned", **OWN_RECIPE) == 2
+    assert len(fake_trainer._calls["trained"]) == 4  # both pairs again, with the conditioned recipe
+    assert len(verification_trials(study)) == 4
+    fake_trainer.reset()
+    assert world["verify"](2) == 2 and fake_trainer._calls["count"] == 0  # [train]'s are still there
+
+
+def test_an_unknown_verify_recipe_is_refused_by_name():
+    with pytest.raises(UsageError, match=r"conditioned.verify_recipe: unknown 'slow' \(choose 'train' or 'conditioned'\)"):
+        spec_of(2, verify_recipe="slow")
 
 
 def test_verify_zero_trains_nothing(world):

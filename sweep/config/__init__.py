@@ -160,6 +160,9 @@ RENAMED = {("study", "method"): ("study", "kind"), ("baselines", "methods"): ("w
 # How a conditioned training draws its pairs: "preference" (on the simplex, through a reference pair; the
 # network sees the ratio), or each weight log-uniform over its range, per "example" or per "batch".
 DRAWS = ("preference", "example", "batch")
+# How `verify` trains a front pair: with [train] ("train": the per-pair studies' recipe) or with the
+# conditioned training's own epochs, batch and rate ("conditioned": as the model that pointed to the pair)
+VERIFY_RECIPES = ("train", "conditioned")
 # Besides the weights (as WEIGHTS or as RATIO_AND_SCALE: sweep.config.coordinates), any numeric
 # model or train setting may be searched.
 SEARCHABLE = {
@@ -263,11 +266,13 @@ class ConditionedConfig:
     pairs_of: str | None = None  # also evaluate every weight pair of this (per-pair) study in the storage
     # then train this many of the conditioned front's pairs statically, as per-pair trials (sweep.verification)
     verify: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="no verification"))
+    verify_recipe: str = "train"  # one of VERIFY_RECIPES
 
 
 # [conditioned] keys that choose which pairs the trained models are evaluated at, and how many of the
-# front's pairs are then trained statically ([train] settings, already hashed): outside the spec hash
-CONDITIONED_CHOICES = ("grid", "pairs_of", "verify")
+# front's pairs are then trained statically, and how ([train]'s settings or the conditioned training's,
+# both hashed already): outside the spec hash
+CONDITIONED_CHOICES = ("grid", "pairs_of", "verify", "verify_recipe")
 # [study] keys that say how long and how a study runs, not what its results are: outside the spec hash
 RUN_CONTROLS = ("n_trials", "timeout", "max_failed_trials", "keep_models", "patience", "min_gain", "prune")
 
@@ -489,6 +494,9 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
     config = _dataclass(ConditionedConfig, _table(raw, "conditioned"), "conditioned")
     if config.draws not in DRAWS:
         raise UsageError(f"conditioned.draws: unknown {config.draws!r} (choose {' or '.join(DRAWS)})")
+    if config.verify_recipe not in VERIFY_RECIPES:
+        raise UsageError(f"conditioned.verify_recipe: unknown {config.verify_recipe!r} "
+                         f"(choose {' or '.join(repr(name) for name in VERIFY_RECIPES)})")
     if len(config.reference) != 2:
         raise UsageError("conditioned.reference: expected two weights [rating, retrieval], e.g. [30.0, 0.1]")
     if config.narrow_after and config.draws != "preference":
