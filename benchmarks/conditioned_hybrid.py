@@ -54,17 +54,27 @@ RESULT = ROOT / "benchmarks" / "results" / "conditioned.json"
 GOAL = {"hypervolume_share": 0.98, "trainings": 12}
 
 
-def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dict, count: int) -> list:
-    """The training's front (trained pairs only), `count` of its pairs taken greedily by hypervolume."""
-    from sweep.pareto import greedy_hypervolume, pareto_front
+def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dict, count: int,
+                 layered: bool = False) -> list:
+    """The training's front (trained pairs only), `count` of its pairs taken greedily by hypervolume; with
+    `layered`, a front of fewer than `count` points is followed by the next layers' (sweep.pareto.greedy_layers)."""
+    from sweep.pareto import greedy_hypervolume, greedy_layers, pareto_front
 
     directions = ("maximize", "minimize")
     inside = [index for index, ok in enumerate(trained) if ok]
-    points = metrics[inside]
+    points, corner = metrics[inside], [reference["top_100_accuracy"], reference["rmse"]]
+    if layered:
+        return [tuple(pairs[inside[index]]) for index in greedy_layers(points, directions, corner, count)]
     on_front = np.flatnonzero(pareto_front(points, directions))
-    order = greedy_hypervolume(points[on_front], directions,
-                               [reference["top_100_accuracy"], reference["rmse"]], count)
+    order = greedy_hypervolume(points[on_front], directions, corner, count)
     return [tuple(pairs[inside[on_front[index]]]) for index in order]
+
+
+def front_size(trained: list, metrics: np.ndarray) -> int:
+    """How many points the training's front has among the trained pairs."""
+    from sweep.pareto import pareto_front
+
+    return int(pareto_front(metrics[np.asarray(trained, dtype=bool)], ("maximize", "minimize")).sum())
 
 
 def main(argv=None) -> int:
@@ -75,6 +85,11 @@ def main(argv=None) -> int:
     parser.add_argument("--recipe", choices=("tutorial", "conditioned"), default="tutorial",
                         help="train the verified pairs as the tutorial does (the goal's hybrid) or as the conditioned model")
     parser.add_argument("--tpe", action="store_true", help="with --recipe conditioned: TPE with that recipe instead")
+    parser.add_argument("--fill", action="store_true",
+                        help="with --recipe conditioned: fill a front shorter than K from the next layers")
+    parser.add_argument("--select-fill", action="store_true",
+                        help="with --recipe conditioned: choose --fill or not on a selection run's seeds (--result)")
+    parser.add_argument("--out", type=Path, default=None, help="with --select-fill: where to write the choice")
     args = parser.parse_args(argv)
     if args.recipe == "conditioned":
         return conditioned_recipe_hybrid(args, argv)
@@ -144,6 +159,72 @@ def goal_entry(share: dict, verdict: str, trainings: int, recipe: str) -> dict:
             "hypervolume_share": {"median": share["median"], "low": low, "high": high, "verdict": verdict}}
 
 
+def verify_statically(per_training: dict, seeds: list, count: int, layered: bool) -> tuple[list, list]:
+    """Each training's chosen pairs (`chosen_pairs`) trained statically with the conditioned recipe and that
+    training's seed, and a tutorial-recipe training at (1, 1) timed beside them: (runs, fronts)."""
+    from benchmarks.conditioned import conditioned_recipe
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data import load_prepared
+    from sweep.trial import train_and_evaluate
+
+    spec = load_study_file(ROOT / "studies" / "conditioned.toml")
+    longer, rescale = conditioned_recipe(spec)
+    metrics = np.asarray(per_training["metrics"])
+    ctx = context()
+    reference = {"top_100_accuracy": ctx["chance_top_100_accuracy"], "rmse": ctx["global_mean_rmse"]}
+    tutorial_spec = load_study_file(ROOT / "studies" / "tutorial.toml")
+    prepared = load_prepared(tutorial_spec.data, run_config.data_dir(None))
+    runs, fronts = [], []
+    for index, seed in enumerate(seeds):
+        pairs = chosen_pairs(per_training["pairs"], per_training["trained"], metrics[:, index, :], reference, count,
+                             layered)
+        static, seconds = [], []
+        for rating, retrieval in pairs:
+            result = train_and_evaluate(rating, retrieval * rescale, seed, spec.model, longer, prepared)
+            static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
+            seconds.append(result.seconds.train + result.seconds.evaluate)
+        timed = train_and_evaluate(1.0, 1.0, seed, tutorial_spec.model, tutorial_spec.train, prepared)  # both tasks
+        tutorial_seconds = timed.seconds.train + timed.seconds.evaluate
+        fronts.append(np.asarray(static))
+        runs.append({"seed": seed, "trainings": 1 + len(pairs), "pairs": [list(pair) for pair in pairs],
+                     "front_points": front_size(per_training["trained"], metrics[:, index, :]),
+                     "static_metrics": static, "static_seconds": seconds,
+                     "tutorial_recipe_seconds": tutorial_seconds,
+                     "static_trainings_worth": sum(seconds) / tutorial_seconds})
+        print(f"seed {seed}: {len(pairs)} pairs verified, {sum(seconds) / tutorial_seconds:.1f} trainings' worth",
+              file=sys.stderr, flush=True)
+    return runs, fronts
+
+
+def select_fill(args, document: dict, command: str) -> int:
+    """Whether `verify` should fill a short front from the next layers, chosen on selection seeds.
+
+    The rule, fixed before this ran: on the selection seeds of `--result` (its `--variant`'s trainings,
+    the shipped settings), the layered choice is trained; the front-only choice is its prefix (the front's
+    points, at most K). Each rule's hybrid front is its static models; the rule with the larger median share
+    of the tutorial-recipe sweep's hypervolume (trivial reference) is chosen, the front-only one on a tie."""
+    from benchmarks.machine import write_result
+
+    if document.get("measured_on") != "selection" or args.variant not in document["variants"]:
+        raise SystemExit(f"{args.result} holds no selection-seed run of the variant {args.variant}")
+    same = json.loads(RESULT.read_text())
+    seeds = document["seeds"]["selection_seeds"]
+    runs, fronts = verify_statically(document["variants"][args.variant]["per_training_metrics"], seeds, args.verify,
+                                     layered=True)
+    prefixes = [front[:min(run["front_points"], args.verify)] for run, front in zip(runs, fronts)]
+    shares = {"front": recipe_shares(prefixes, same), "layers": recipe_shares(fronts, same)}
+    medians = {rule: entry["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["median"]
+               for rule, entry in shares.items()}
+    chosen = "layers" if medians["layers"] > medians["front"] else "front"
+    print(f"front only: {medians['front']:.3f}, with layers: {medians['layers']:.3f}: {chosen}", file=sys.stderr)
+    write_result(args.out, {"measured_on": "selection", "selection_seeds": seeds, "variant": args.variant,
+                            "conditioned_run": str(args.result.relative_to(ROOT)), "verify": args.verify,
+                            "rule": select_fill.__doc__, "runs": runs, "shares": shares, "medians": medians,
+                            "chosen": chosen, "command": command})
+    return 0
+
+
 def recipe_shares(fronts: list, document: dict) -> dict:
     """Fronts against the tutorial-recipe sweep and against the same-recipe sweep, like for like, at the
     three references."""
@@ -161,11 +242,11 @@ def conditioned_recipe_hybrid(args, argv) -> int:
     from benchmarks.conditioned import conditioned_recipe
     from benchmarks.machine import write_result
     from sweep.config import load_study_file
-    from sweep.config import run as run_config
-    from sweep.data import load_prepared
-    from sweep.trial import train_and_evaluate
 
     document = json.loads(args.result.read_text())
+    if args.select_fill:
+        return select_fill(args, document, " ".join(["python", "-m", "benchmarks.conditioned_hybrid",
+                                                      *(argv or sys.argv[1:])]))
     if document.get("measured_on") != "report" or "same_recipe_sweep" not in document:
         raise SystemExit(f"{args.result} holds no report-seed run with its same-recipe sweep; run "
                          "scripts/bench-conditioned and its --same-recipe-sweep first")
@@ -184,28 +265,10 @@ def conditioned_recipe_hybrid(args, argv) -> int:
         write_result(args.result, document)
         return 0
     shipped = document["variants"]["shipped"]["per_training_metrics"]
-    metrics = np.asarray(shipped["metrics"])
-    ctx = context()
-    reference = {"top_100_accuracy": ctx["chance_top_100_accuracy"], "rmse": ctx["global_mean_rmse"]}
-    tutorial_spec = load_study_file(ROOT / "studies" / "tutorial.toml")
-    prepared = load_prepared(tutorial_spec.data, run_config.data_dir(None))
-    runs, fronts = [], []
-    for index, seed in enumerate(document["seeds"]["report_seeds"]):
-        pairs = chosen_pairs(shipped["pairs"], shipped["trained"], metrics[:, index, :], reference, args.verify)
-        static, seconds = [], []
-        for rating, retrieval in pairs:
-            result = train_and_evaluate(rating, retrieval * rescale, seed, spec.model, longer, prepared)
-            static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
-            seconds.append(result.seconds.train + result.seconds.evaluate)
-        timed = train_and_evaluate(1.0, 1.0, seed, tutorial_spec.model, tutorial_spec.train, prepared)  # both tasks
-        tutorial_seconds = timed.seconds.train + timed.seconds.evaluate
-        fronts.append(np.asarray(static))
-        runs.append({"seed": seed, "trainings": 1 + len(pairs), "pairs": [list(pair) for pair in pairs],
-                     "static_metrics": static, "static_seconds": seconds,
-                     "tutorial_recipe_seconds": tutorial_seconds,
-                     "static_trainings_worth": sum(seconds) / tutorial_seconds})
-        print(f"seed {seed}: {len(pairs)} pairs verified, {sum(seconds) / tutorial_seconds:.1f} trainings' worth",
-              file=sys.stderr, flush=True)
+    runs, fronts = verify_statically(shipped, document["seeds"]["report_seeds"], args.verify, args.fill)
+    if args.fill:
+        out = document["hybrid_recipes"].setdefault("conditioned_layers", {})
+        out["recipe"] = document["hybrid_recipes"]["conditioned"]["recipe"]
     each = one_training_worth(runs)
     conditioned_worth = document["goal"]["trainings_worth"]["total"]
     worth = [conditioned_worth + run["static_trainings_worth"] for run in runs]
@@ -222,7 +285,13 @@ def conditioned_recipe_hybrid(args, argv) -> int:
             [after - earlier for after, earlier in zip(share["values"], before)]).record()
     out["verdict"] = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"],
                                                         *(share["interval"] or (None, None))), GOAL["hypervolume_share"])
-    document["goal"]["hybrid_conditioned_recipe"] = goal_entry(share, out["verdict"], out["trainings"], "conditioned") | {
+    if args.fill:  # the same seeds, the front-only choice's pairs and more: paired by seed
+        front_only = document["hybrid_recipes"]["conditioned"]["shares"]["against_tutorial_recipe_sweep"]
+        out["minus_front_only"] = protocol.median_interval(
+            [after - earlier for after, earlier in zip(share["values"], front_only["shares"]["trivial"]["share"]["values"])]
+        ).record()
+    key = "hybrid_conditioned_recipe" + ("_layers" if args.fill else "")
+    document["goal"][key] = goal_entry(share, out["verdict"], out["trainings"], "conditioned") | {
         "trainings_worth": {key: out["trainings_worth"][key] for key in ("median", "interval")}}
     print(f"hybrid, conditioned recipe: {share['median']:.3f} {share['interval']} of the tutorial-recipe sweep",
           file=sys.stderr)

@@ -96,6 +96,20 @@ def greedy_hypervolume(points, directions, reference, count: int) -> list[int]:
     return chosen
 
 
+def greedy_layers(points, directions, reference, count: int) -> list[int]:
+    """Indices of up to `count` points: the front's in greedy hypervolume order, then, while fewer than
+    `count` are taken, the next non-dominated layer's (the front of what is left) in the same order,
+    and so on: the best-ranked points when the front alone is too small."""
+    values = np.asarray(points, dtype=float).reshape(len(points), len(directions))
+    left, chosen = list(range(len(values))), []
+    while left and len(chosen) < count:
+        layer = [left[index] for index in np.flatnonzero(pareto_front(values[left], directions))]
+        chosen += [layer[index] for index in greedy_hypervolume(values[layer], directions, reference,
+                                                                count - len(chosen))]
+        left = [index for index in left if index not in layer]
+    return chosen
+
+
 def _dominated(costs: list[tuple], bound: tuple) -> float:
     """The volume between costs (each below `bound` everywhere) and `bound`, minimizing every column."""
     if len(bound) == 1:

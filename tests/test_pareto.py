@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sweep.pareto import greedy_hypervolume, knee, pareto_front, trivial_reference
+from sweep.pareto import greedy_hypervolume, greedy_layers, knee, pareto_front, trivial_reference
 
 DIRECTIONS = ("maximize", "minimize")
 
@@ -142,6 +142,18 @@ def test_the_greedy_choice_takes_every_point_when_asked_for_more_and_ties_go_to_
     assert sorted(greedy_hypervolume(GREEDY_FRONT, DIRECTIONS, (0.0, 2.0), 10)) == [0, 1, 2, 3]
     assert greedy_hypervolume([(0.1, 1.0), (0.1, 1.0)], DIRECTIONS, (0.0, 2.0), 1) == [0]
     assert greedy_hypervolume([], DIRECTIONS, (0.0, 2.0), 3) == []
+
+
+def test_greedy_layers_takes_the_front_first_then_the_next_layer_in_greedy_order():
+    # GREEDY_FRONT behind a second layer: (0.09, 1.1) is dominated by (0.10, 1.0) only, (0.30, 1.8) by
+    # (0.35, 1.7) only, (0.05, 1.9) by both of those; alone, their boxes are 0.081 and 0.06 (and 0.005).
+    layered = GREEDY_FRONT + [(0.09, 1.1), (0.30, 1.8), (0.05, 1.9)]
+    assert greedy_layers(layered, DIRECTIONS, (0.0, 2.0), 4) == [1, 3, 0, 2]  # the front suffices: as greedy
+    # then the second layer: (0.09, 1.1) first (0.081 alone; with it, (0.30, 1.8) adds 0.21 × 0.2 = 0.042)
+    assert greedy_layers(layered, DIRECTIONS, (0.0, 2.0), 6) == [1, 3, 0, 2, 4, 5]
+    assert greedy_layers(layered, DIRECTIONS, (0.0, 2.0), 5) == [1, 3, 0, 2, 4]
+    assert greedy_layers(layered, DIRECTIONS, (0.0, 2.0), 10) == [1, 3, 0, 2, 4, 5, 6]  # the third layer last
+    assert greedy_layers([], DIRECTIONS, (0.0, 2.0), 3) == []
 
 
 def test_the_reference_is_what_doing_nothing_scores_or_the_fixed_fallback():
