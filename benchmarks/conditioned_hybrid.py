@@ -4,8 +4,8 @@
 the protocol (benchmarks/protocol.py), from the committed benchmarks/results/conditioned.json (its
 report-seed run: the shipped variant's models evaluated at every pair, per training):
 
-- for each report seed: the pairs of that training's front (inside the trained ratios) chosen
-  greedily by hypervolume from the trivial baselines, as `verify` chooses them
+- for each report seed: the pairs of that training's front (inside the trained ratios, neither weight
+  zero) chosen greedily by hypervolume from the trivial baselines, as `verify` chooses them
   (sweep.pareto.greedy_hypervolume; all of them when the front has fewer than K points), each
   trained statically with the tutorial's settings and that seed; the hybrid's front is those static
   models alone (what a user can serve without the conditioned model), in 1 + K trainings at most;
@@ -24,15 +24,22 @@ written under `hybrid_variants` (no goal object: the study file does not train t
 With `--recipe conditioned` (the study file's `verify_recipe = "conditioned"`) the verified pairs are
 trained with the conditioned training's own epochs, batch and rate (sweep.verification.training_recipe:
 the retrieval weight rescaled so that a pair means the same objective), as the model that pointed to
-them was trained. Its fronts are set against the tutorial-recipe sweep (the goal's reference) and
-against the same pairs' sweep trained with that recipe (`same_recipe_sweep`, like for like), and seed
-by seed against the tutorial-recipe hybrid (the same pairs). Its cost is counted in tutorial trainings'
-worth: each seed's verified trainings over a tutorial-recipe training timed beside them at the
-tutorial's joint pair (1, 1), both tasks, as a sweep's trials train. `--tpe` then runs TPE with that
-recipe and as many trainings on the sampler benchmark's TPE study seeds (2 worker processes). Both
-write `hybrid_recipes.conditioned` and `goal.hybrid_conditioned_recipe`; `goal.hybrid` stays the
-tutorial-recipe hybrid.
+them was trained, under two choice rules: the front only, as above ("front"), and the front followed,
+while fewer than K are taken, by the next non-dominated layers ("layers", sweep.pareto.greedy_layers);
+the front-only pairs are the layered choice's first ones, so one run trains both. Each rule's fronts are
+set against the tutorial-recipe sweep (the goal's reference) and against the same pairs' sweep trained
+with that recipe (`same_recipe_sweep`, like for like), and seed by seed against the tutorial-recipe
+hybrid. Its cost is counted in tutorial trainings' worth: each seed's verified trainings over a
+tutorial-recipe training timed beside them at the tutorial's joint pair (1, 1), both tasks, as a
+sweep's trials train, plus the conditioned training's own (goal.trainings_worth). Writes
+`hybrid_recipes.conditioned` (front), `hybrid_recipes.conditioned_layers` and their goal entries;
+`goal.hybrid` stays the tutorial-recipe hybrid. `--select-fill` chooses between the rules on a
+selection run's seeds (`select_fill`). `--tpe` runs TPE with that recipe and as many trainings on the
+sampler benchmark's TPE study seeds (2 worker processes; not timed).
 
+    scripts/bench-conditioned-hybrid --recipe conditioned --select-fill \
+        --result benchmarks/results/conditioned-selection-5.json --variant rate-0.015 \
+        --out benchmarks/results/conditioned-hybrid-selection.json   # 4 min, alone on the machine
     scripts/bench-conditioned-hybrid --recipe conditioned          # 10 min, alone on the machine
     scripts/bench-conditioned-hybrid --recipe conditioned --tpe    # 10 min
 """
@@ -56,12 +63,12 @@ GOAL = {"hypervolume_share": 0.98, "trainings": 12}
 
 def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dict, count: int,
                  layered: bool = False) -> list:
-    """The training's front (trained pairs only), `count` of its pairs taken greedily by hypervolume; with
+    """The training's front (verifiable pairs only), `count` of its pairs taken greedily by hypervolume; with
     `layered`, a front of fewer than `count` points is followed by the next layers' (sweep.pareto.greedy_layers)."""
     from sweep.pareto import greedy_hypervolume, greedy_layers, pareto_front
 
     directions = ("maximize", "minimize")
-    inside = [index for index, ok in enumerate(trained) if ok]
+    inside = verifiable(pairs, trained)
     points, corner = metrics[inside], [reference["top_100_accuracy"], reference["rmse"]]
     if layered:
         return [tuple(pairs[inside[index]]) for index in greedy_layers(points, directions, corner, count)]
@@ -70,11 +77,16 @@ def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dic
     return [tuple(pairs[inside[on_front[index]]]) for index in order]
 
 
-def front_size(trained: list, metrics: np.ndarray) -> int:
-    """How many points the training's front has among the trained pairs."""
+def verifiable(pairs: list, trained: list) -> list[int]:
+    """The pairs `verify` may choose (sweep.verification): trained for, neither weight zero."""
+    return [index for index, (ok, pair) in enumerate(zip(trained, pairs)) if ok and min(pair) > 0]
+
+
+def front_size(pairs: list, trained: list, metrics: np.ndarray) -> int:
+    """How many points the training's front has among the verifiable pairs."""
     from sweep.pareto import pareto_front
 
-    return int(pareto_front(metrics[np.asarray(trained, dtype=bool)], ("maximize", "minimize")).sum())
+    return int(pareto_front(metrics[verifiable(pairs, trained)], ("maximize", "minimize")).sum())
 
 
 def main(argv=None) -> int:
@@ -85,10 +97,9 @@ def main(argv=None) -> int:
     parser.add_argument("--recipe", choices=("tutorial", "conditioned"), default="tutorial",
                         help="train the verified pairs as the tutorial does (the goal's hybrid) or as the conditioned model")
     parser.add_argument("--tpe", action="store_true", help="with --recipe conditioned: TPE with that recipe instead")
-    parser.add_argument("--fill", action="store_true",
-                        help="with --recipe conditioned: fill a front shorter than K from the next layers")
     parser.add_argument("--select-fill", action="store_true",
-                        help="with --recipe conditioned: choose --fill or not on a selection run's seeds (--result)")
+                        help="with --recipe conditioned: choose the front-only or the layered rule on a selection "
+                             "run's seeds (--result, --variant)")
     parser.add_argument("--out", type=Path, default=None, help="with --select-fill: where to write the choice")
     args = parser.parse_args(argv)
     if args.recipe == "conditioned":
@@ -123,7 +134,7 @@ def main(argv=None) -> int:
             static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
             seconds.append(result.seconds.train + result.seconds.evaluate)
         print(f"seed {seed}: {len(pairs)} pairs verified", file=sys.stderr, flush=True)
-        hybrid_fronts.append(np.asarray(static))
+        hybrid_fronts.append(np.asarray(static).reshape(-1, 2))
         runs.append({"seed": seed, "trainings": 1 + len(pairs), "pairs": [list(pair) for pair in pairs],
                      "static_metrics": static,
                      "static_seconds": seconds,
@@ -186,9 +197,9 @@ def verify_statically(per_training: dict, seeds: list, count: int, layered: bool
             seconds.append(result.seconds.train + result.seconds.evaluate)
         timed = train_and_evaluate(1.0, 1.0, seed, tutorial_spec.model, tutorial_spec.train, prepared)  # both tasks
         tutorial_seconds = timed.seconds.train + timed.seconds.evaluate
-        fronts.append(np.asarray(static))
+        fronts.append(np.asarray(static).reshape(-1, 2))
         runs.append({"seed": seed, "trainings": 1 + len(pairs), "pairs": [list(pair) for pair in pairs],
-                     "front_points": front_size(per_training["trained"], metrics[:, index, :]),
+                     "front_points": front_size(per_training["pairs"], per_training["trained"], metrics[:, index, :]),
                      "static_metrics": static, "static_seconds": seconds,
                      "tutorial_recipe_seconds": tutorial_seconds,
                      "static_trainings_worth": sum(seconds) / tutorial_seconds})
@@ -265,38 +276,60 @@ def conditioned_recipe_hybrid(args, argv) -> int:
         write_result(args.result, document)
         return 0
     shipped = document["variants"]["shipped"]["per_training_metrics"]
-    runs, fronts = verify_statically(shipped, document["seeds"]["report_seeds"], args.verify, args.fill)
-    if args.fill:
-        out = document["hybrid_recipes"].setdefault("conditioned_layers", {})
-        out["recipe"] = document["hybrid_recipes"]["conditioned"]["recipe"]
-    each = one_training_worth(runs)
-    conditioned_worth = document["goal"]["trainings_worth"]["total"]
-    worth = [conditioned_worth + run["static_trainings_worth"] for run in runs]
-    out.update({"verify": args.verify, "trainings": max(run["trainings"] for run in runs), "runs": runs,
-                "command": command, "shares": recipe_shares(fronts, document), "one_training_worth": each,
-                "trainings_worth": protocol.median_interval(worth).record() | {
-                    "conditioned_training_and_evaluation": conditioned_worth,
-                    "note": "the conditioned training's median worth (goal.trainings_worth.total, its own run) plus "
-                            "each seed's verified trainings over a tutorial-recipe training timed beside them"}})
-    share = out["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
-    if "hybrid" in document:  # the same seeds and pairs verified with the tutorial's recipe: paired by seed
-        before = document["hybrid"]["hybrid_shares"]["shares"]["trivial"]["share"]["values"]
-        out["minus_tutorial_recipe_hybrid"] = protocol.median_interval(
-            [after - earlier for after, earlier in zip(share["values"], before)]).record()
-    out["verdict"] = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"],
-                                                        *(share["interval"] or (None, None))), GOAL["hypervolume_share"])
-    if args.fill:  # the same seeds, the front-only choice's pairs and more: paired by seed
-        front_only = document["hybrid_recipes"]["conditioned"]["shares"]["against_tutorial_recipe_sweep"]
-        out["minus_front_only"] = protocol.median_interval(
-            [after - earlier for after, earlier in zip(share["values"], front_only["shares"]["trivial"]["share"]["values"])]
-        ).record()
-    key = "hybrid_conditioned_recipe" + ("_layers" if args.fill else "")
-    document["goal"][key] = goal_entry(share, out["verdict"], out["trainings"], "conditioned") | {
-        "trainings_worth": {key: out["trainings_worth"][key] for key in ("median", "interval")}}
-    print(f"hybrid, conditioned recipe: {share['median']:.3f} {share['interval']} of the tutorial-recipe sweep",
-          file=sys.stderr)
+    runs, _ = verify_statically(shipped, document["seeds"]["report_seeds"], args.verify, layered=True)
+    for rule, key in (("front", "conditioned"), ("layers", "conditioned_layers")):
+        entry = document["hybrid_recipes"].setdefault(key, {})
+        entry.update(rule_entry(document, cut(runs, args.verify) if rule == "front" else runs, args.verify, command)
+                     | {"rule": rule, "recipe": out["recipe"]})
+        share = entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
+        document["goal"]["hybrid_conditioned_recipe" + ("_layers" if rule == "layers" else "")] = goal_entry(
+            share, entry["verdict"], entry["trainings"], "conditioned") | {
+            "rule": rule, "trainings_worth": {name: entry["trainings_worth"][name] for name in ("median", "interval")}}
+        print(f"hybrid, conditioned recipe, {rule}: {share['median']:.3f} {share['interval']} of the tutorial-recipe "
+              "sweep", file=sys.stderr)
+    layers, front = document["hybrid_recipes"]["conditioned_layers"], document["hybrid_recipes"]["conditioned"]
+    layers["minus_front_only"] = paired(layers, front)  # the same seeds; the front-only pairs and more
     write_result(args.result, document)
     return 0
+
+
+def cut(runs: list[dict], count: int) -> list[dict]:
+    """The front-only choice from the layered one: its first min(front points, count) pairs (a prefix)."""
+    kept = []
+    for run in runs:
+        n = min(run["front_points"], count)
+        kept.append(run | {"trainings": 1 + n, "pairs": run["pairs"][:n], "static_metrics": run["static_metrics"][:n],
+                           "static_seconds": run["static_seconds"][:n],
+                           "static_trainings_worth": sum(run["static_seconds"][:n]) / run["tutorial_recipe_seconds"]})
+    return kept
+
+
+def paired(entry: dict, other: dict) -> dict:
+    """Seed by seed, one hybrid's share of the tutorial-recipe sweep less another's (the same report seeds)."""
+    values = [entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["values"],
+              other["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["values"]]
+    return protocol.median_interval([after - before for after, before in zip(*values)]).record()
+
+
+def rule_entry(document: dict, runs: list[dict], count: int, command: str) -> dict:
+    """One choice rule's hybrid on the report seeds: shares, cost in tutorial trainings' worth, verdict, and the
+    difference from the tutorial-recipe hybrid (the front-only rule's pairs, seed by seed)."""
+    fronts = [np.asarray(run["static_metrics"]).reshape(-1, 2) for run in runs]
+    conditioned_worth = document["goal"]["trainings_worth"]["total"]
+    entry = {"verify": count, "trainings": max(run["trainings"] for run in runs), "runs": runs, "command": command,
+             "shares": recipe_shares(fronts, document), "one_training_worth": one_training_worth(runs),
+             "trainings_worth": protocol.median_interval([conditioned_worth + run["static_trainings_worth"]
+                                                          for run in runs]).record() | {
+                 "conditioned_training_and_evaluation": conditioned_worth,
+                 "note": "the conditioned training's median worth (goal.trainings_worth.total, its own run) plus each "
+                         "seed's verified trainings over a tutorial-recipe training timed beside them"}}
+    share = entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
+    entry["verdict"] = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"],
+                                                          *(share["interval"] or (None, None))), GOAL["hypervolume_share"])
+    if "hybrid" in document:
+        entry["minus_tutorial_recipe_hybrid"] = paired(entry, {"shares": {"against_tutorial_recipe_sweep":
+                                                                          document["hybrid"]["hybrid_shares"]}})
+    return entry
 
 
 def one_training_worth(runs: list[dict]) -> dict:

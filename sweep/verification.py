@@ -7,7 +7,9 @@ the same pair show how far the conditioned model's numbers can be trusted there.
 
 - **Which pairs**: the front of the study's conditioned trials (their mean metrics on the study's
   objectives), among the pairs the models were trained for (`in_trained_range`: serving may not
-  extrapolate, so neither may verifying). Of the front's points, K are taken greedily by hypervolume
+  extrapolate, so neither may verifying) whose weights are both above zero: a static training at a
+  zero weight trains nothing of that task (its head stays at its initial weights), so it cannot
+  reproduce a conditioned point whose shared model learnt both. Of the front's points, K are taken greedily by hypervolume
   from the trivial baselines (the report's reference point, sweep.pareto.trivial_reference): first
   the point of the largest hypervolume alone, then the one that adds the most, and so on
   (sweep.pareto.greedy_hypervolume), so a small K spans the front rather than crowding one end.
@@ -82,20 +84,22 @@ def scaled_trainer(trainer, factor: float):
     return train
 
 
-def servable_conditioned(trials) -> list:
-    """The study's COMPLETE conditioned trials at pairs its models were trained for."""
-    servable = []
+def verifiable_conditioned(trials) -> list:
+    """The study's COMPLETE conditioned trials at pairs its models were trained for, neither weight zero."""
+    verifiable = []
     for trial in trials:
-        origin = TrialRecord.from_attrs(trial.user_attrs).conditioned
-        if trial.state.name == "COMPLETE" and kind_of(trial.user_attrs) == CONDITIONED and origin and origin.in_trained_range:
-            servable.append(trial)
-    return servable
+        record = TrialRecord.from_attrs(trial.user_attrs)
+        origin = record.conditioned
+        if (trial.state.name == "COMPLETE" and kind_of(trial.user_attrs) == CONDITIONED and origin
+                and origin.in_trained_range and min(record.rating_weight, record.retrieval_weight) > 0):
+            verifiable.append(trial)
+    return verifiable
 
 
 def front_to_verify(trials, objectives, directions, reference, count: int) -> tuple[list[int], int]:
-    """The numbers of up to `count` conditioned trials on the servable conditioned front, in the order
+    """The numbers of up to `count` conditioned trials on the verifiable conditioned front, in the order
     the greedy hypervolume choice takes them, and how many points that front has."""
-    numbers, points = front_points(servable_conditioned(trials), objectives)
+    numbers, points = front_points(verifiable_conditioned(trials), objectives)
     if not numbers:
         return [], 0
     on_front = np.flatnonzero(pareto_front(points, directions))
@@ -135,9 +139,11 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
     reference = trivial_reference(spec.study.objectives, study.user_attrs.get("context_baselines"))
     chosen, front = front_to_verify(trials, spec.study.objectives, spec.study.directions, reference, count)
     if not front:
-        progress.say(f"verify = {count}: no conditioned trial inside the trained ranges; nothing to verify")
+        progress.say(f"verify = {count}: no conditioned trial inside the trained ranges with neither weight zero; "
+                     "nothing to verify")
     elif front < count:
-        progress.say(f"verify = {count}: the conditioned front has {front} point(s) inside the trained ranges; "
+        progress.say(f"verify = {count}: the conditioned front has {front} point(s) inside the trained ranges "
+                     "(neither weight zero); "
                      "verifying all of them")
     recipe, factor = training_recipe(spec)
     own = recipe_attr(recipe, factor) if spec.conditioned.verify_recipe == "conditioned" else None

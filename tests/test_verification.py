@@ -156,7 +156,8 @@ def test_a_k_larger_than_the_front_verifies_the_whole_front_and_says_so(world):
     study, numbers = world["study"], world["numbers"]
     assert world["verify"](10) == 4
     assert [trial.user_attrs["verifies"] for trial in verification_trials(study)] == [numbers[name] for name in GREEDY]
-    assert "the conditioned front has 4 point(s) inside the trained ranges; verifying all of them" in world["shown"].getvalue()
+    assert ("the conditioned front has 4 point(s) inside the trained ranges (neither weight zero); verifying all of them"
+            in world["shown"].getvalue())
 
 
 def test_a_failure_midway_loses_nothing_stored_and_the_next_run_trains_only_what_failed(world, monkeypatch):
@@ -210,6 +211,15 @@ def test_a_verification_under_one_recipe_does_not_count_under_the_other_and_stay
 def test_an_unknown_verify_recipe_is_refused_by_name():
     with pytest.raises(UsageError, match=r"conditioned.verify_recipe: unknown 'slow' \(choose 'train' or 'conditioned'\)"):
         spec_of(2, verify_recipe="slow")
+
+
+def test_a_pair_with_a_zero_weight_is_not_verified_and_the_front_is_made_without_it(make_world):
+    # Z at (0, 1) would dominate every other point, but a static model there trains no rating head: the
+    # front is that of A-E alone, so B and D are taken as without Z.
+    world = make_world(CONDITIONED_TRIALS + [("Z", (0.0, 1.0), 0.5, 0.9, True)])
+    assert world["verify"](2) == 2
+    assert [trial.user_attrs["verifies"] for trial in verification_trials(world["study"])] == [
+        world["numbers"]["B"], world["numbers"]["D"]]
 
 
 def test_verify_zero_trains_nothing(world):
