@@ -101,7 +101,8 @@ def greedy_layers(points, directions, reference, count: int) -> list[int]:
     `count` are taken, the next non-dominated layer's (the front of what is left) in the same order,
     and so on: the best-ranked points when the front alone is too small."""
     values = np.asarray(points, dtype=float).reshape(len(points), len(directions))
-    left, chosen = list(range(len(values))), list[int]()
+    left = list(range(len(values)))
+    chosen: list[int] = []
     while left and len(chosen) < count:
         layer = [left[index] for index in np.flatnonzero(pareto_front(values[left], directions))]
         chosen += [layer[index] for index in greedy_hypervolume(values[layer], directions, reference,
