@@ -230,7 +230,7 @@ def select_fill(args, document: dict, command: str) -> int:
     chosen = "layers" if medians["layers"] > medians["front"] else "front"
     print(f"front only: {medians['front']:.3f}, with layers: {medians['layers']:.3f}: {chosen}", file=sys.stderr)
     write_result(args.out, {"measured_on": "selection", "selection_seeds": seeds, "variant": args.variant,
-                            "conditioned_run": str(args.result.relative_to(ROOT)), "verify": args.verify,
+                            "conditioned_run": str(args.result), "verify": args.verify,
                             "rule": select_fill.__doc__, "runs": runs, "shares": shares, "medians": medians,
                             "chosen": chosen, "command": command})
     return 0
