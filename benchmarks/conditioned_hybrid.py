@@ -289,6 +289,8 @@ def conditioned_recipe_hybrid(args, argv) -> int:
               "sweep", file=sys.stderr)
     layers, front = document["hybrid_recipes"]["conditioned_layers"], document["hybrid_recipes"]["conditioned"]
     layers["minus_front_only"] = paired(layers, front)  # the same seeds; the front-only pairs and more
+    if "tpe" in front:  # TPE's runs were not timed: its trainings at this run's worth of one
+        front["tpe"]["trainings_worth_estimate"] = front["tpe"]["trainings"] * front["one_training_worth"]["median"]
     write_result(args.result, document)
     return 0
 
@@ -317,6 +319,7 @@ def rule_entry(document: dict, runs: list[dict], count: int, command: str) -> di
     fronts = [np.asarray(run["static_metrics"]).reshape(-1, 2) for run in runs]
     conditioned_worth = document["goal"]["trainings_worth"]["total"]
     entry = {"verify": count, "trainings": max(run["trainings"] for run in runs), "runs": runs, "command": command,
+             "verified_median": float(np.median([len(run["pairs"]) for run in runs])),
              "shares": recipe_shares(fronts, document), "one_training_worth": one_training_worth(runs),
              "trainings_worth": protocol.median_interval([conditioned_worth + run["static_trainings_worth"]
                                                           for run in runs]).record() | {

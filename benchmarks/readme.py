@@ -511,14 +511,14 @@ def one_training() -> str:
         f"{longer['batch_size']}, Adagrad {longer['learning_rate']:g}, where the tutorial trains "
         f"{tutorial_recipe['epochs']}, {tutorial_recipe['batch_size']}, {tutorial_recipe['learning_rate']:g}), holds "
         f"{_share(longer['share'])} and dominates every point of the conditioned front on "
-        f"{sum(shapes['static_dominates_all'])} of {len(shapes['static_dominates_all'])} report seeds; the sweep's 50 "
+        f"{sum(shapes['static_dominates_all'])} of {len(shapes['static_dominates_all'])} report seeds. The sweep's 50 "
         "pairs trained with that recipe make a front of which the conditioned one holds "
         f"{_share(same_share)}: "
         + ("against the same pairs trained as long, conditioning falls short"
            if same_share["interval"] and same_share["interval"][1] < wanted["hypervolume_share"] else
            "against the same pairs trained as long, conditioning is not shown to fall short")
         + "; " + paired_reading(bench["mean_pair"])
-        + (f"; without FiLM (round 3, Adagrad {earlier['mean_pair']['recipes']['conditioned']['learning_rate']:g}, "
+        + (f". Without FiLM (round 3, Adagrad {earlier['mean_pair']['recipes']['conditioned']['learning_rate']:g}, "
            f"seeds {_seeds(earlier['seeds']['report_seeds'])}) a training was a single point that ten seeds could not "
            "tell apart from the static model at the mean pair trained with its recipe" if beside else "")
         + (". No conditioned training beats the most-popular top-100 or the user + item bias RMSE"
@@ -529,7 +529,7 @@ def one_training() -> str:
         + ", ".join(f"{value:.4f}" for value in same["comparison"]["ends"]["best_rmse"])
         + f" (the bias: {context['user_item_bias_rmse']:.4f}). "
         + (f"The hybrid (`verify`) {_reaches(hybrid['verdict'])} its goal" if hybrid else "")
-        + (recipe_sentence(bench["hybrid_recipes"]["conditioned"], same) if hybrid and "hybrid_recipes" in bench else
+        + (recipe_sentence(bench["hybrid_recipes"], same) if hybrid and "hybrid_recipes" in bench else
            "." if hybrid else ""),
     ]
     lines = [
@@ -635,7 +635,8 @@ def one_training() -> str:
         what = ("about the conditioned model's own cost" if budget == "3" else "the hybrid's budget")
         lines.append(f"| (TPE with {budget} trainings, {what}: the first {budget} trials of the sampler benchmark's "
                      f"{len(analysis['tpe_study_seeds'])} TPE studies) | {_share(entry)} |")
-    lines += hides(bench, ends, shipped, context) + without_film(earlier) + hybrid_reading(hybrid, analysis, shipped, bench.get('hybrid_recipes', {}))
+    lines += (hides(bench, ends, shipped, context) + without_film(earlier)
+              + hybrid_reading(hybrid, analysis, shipped, bench.get("hybrid_recipes", {})))
     lines += ["", f"The study file's settings were chosen in {bench['round']} selection rounds, each on selection seeds "
               "of its own and reported on report seeds no earlier round had seen; the rounds, their written rules and "
               "the variants of round 1 are in [Choosing the conditioned study's settings]"
@@ -834,14 +835,23 @@ def hybrid_reading(hybrid: dict | None, analysis: dict, shipped: dict, bench_rec
     return lines + same_recipe_hybrid(bench_recipes, hybrid)
 
 
-def recipe_sentence(own: dict, same: dict) -> str:
-    """The short verdict's close: the hybrid verified with the conditioned recipe, TPE and the sweep trained so."""
+def recipe_sentence(recipes: dict, same: dict) -> str:
+    """The short verdict's close: the hybrid verified with the conditioned recipe (the rule chosen on selection
+    seeds), TPE and the sweep trained so, each with its time."""
     longer = same["comparison"]["same_recipe_over_tutorial_recipe"]["shares"]["trivial"]["share"]
+    rule = load("conditioned-hybrid-selection.json")["chosen"]
+    own = recipes["conditioned" if rule == "front" else "conditioned_layers"]
     share = own["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
-    tpe = own["tpe"]["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
-    return (f" with the tutorial's recipe, and {_reaches(own['verdict'])} it with the conditioned model's "
-            f"({_share(share)}); TPE with that recipe holds {_share(tpe)} of the sweep from {own['tpe']['trainings']} "
-            f"trainings, and the sweep's own 50 pairs trained with it hold {_share(longer)}.")
+    tpe = recipes["conditioned"]["tpe"]
+    worth = own["trainings_worth"]
+    verdict = {"reached": "reaches it", "not reached": "does not reach it"}.get(
+        own["verdict"], "is undetermined (its interval straddles 98 %)")
+    return (f" with the tutorial's recipe; with the conditioned model's recipe it {verdict}: {_share(share)} in "
+            f"{worth['median']:.1f} [{worth['interval'][0]:.1f}–{worth['interval'][1]:.1f}] tutorial trainings' worth. "
+            f"TPE with that recipe holds "
+            f"{_share(tpe['shares']['against_tutorial_recipe_sweep']['shares']['trivial']['share'])} of the sweep from "
+            f"{tpe['trainings']} trainings (about {tpe['trainings_worth_estimate']:.0f} trainings' worth), and the "
+            f"sweep's own 50 pairs trained with it hold {_share(longer)}.")
 
 
 def same_recipe_hybrid(recipes: dict, hybrid: dict) -> list[str]:
@@ -861,7 +871,7 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict) -> list[str]:
         return f"{entry['trainings_worth']['median']:.1f} [{low:.1f}–{high:.1f}]"
 
     def count(entry: dict) -> str:
-        return f"1 + {statistics.median(len(run['pairs']) for run in entry['runs']):g}"
+        return f"1 + {entry['verified_median']:g}"
 
     tpe_low = tpe["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["interval"][0]
     best = max((front, layers), key=lambda e: e["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
@@ -884,8 +894,9 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict) -> list[str]:
         f"seeds {_seeds(selection['selection_seeds'])}: {chosen}, median {_pct(medians['layers'])} against "
         f"{_pct(medians['front'])}).",
         "",
-        f"| report seeds {_seeds([run['seed'] for run in front['runs']])} (TPE: its study seeds) | trainings (median) | time, tutorial trainings' worth | share of the "
-        "tutorial-recipe sweep | share of the same-recipe sweep | goal (≥ 98 % from ≤ 12 trainings) |",
+        f"| report seeds {_seeds([run['seed'] for run in front['runs']])} (TPE: its study seeds) | trainings (median) | "
+        "time, tutorial trainings' worth | share of the tutorial-recipe sweep | share of the same-recipe sweep | "
+        "goal (≥ 98 % from ≤ 12 trainings) |",
         "|---|---|---|---|---|---|",
         f"| hybrid, tutorial recipe, front | {count(hybrid)} | {hybrid_worth(hybrid)} | "
         f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} | | {hybrid['verdict']} |",
@@ -894,7 +905,7 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict) -> list[str]:
         f"| hybrid, conditioned recipe, layers | {count(layers)} | {worth(layers)} | {share(layers['shares'])} | "
         f"{share(layers['shares'], 'against_same_recipe_sweep')} | {layers['verdict']} |",
         f"| TPE, conditioned recipe ({len(tpe['study_seeds'])} study seeds) | {tpe['trainings']} | about "
-        f"{tpe['trainings'] * each['median']:.0f} (estimated: not timed) | {share(tpe['shares'])} | "
+        f"{tpe['trainings_worth_estimate']:.0f} (estimated: not timed) | {share(tpe['shares'])} | "
         f"{share(tpe['shares'], 'against_same_recipe_sweep')} | |",
         "",
         f"Seed by seed, the conditioned recipe adds {_signed(front['minus_tutorial_recipe_hybrid'], 1, 100, ' points')} "
