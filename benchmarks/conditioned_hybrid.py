@@ -142,6 +142,7 @@ def main(argv=None) -> int:
                                              for pair in pairs]})
     trainings = max(run["trainings"] for run in runs)  # 1 + K, or fewer where the front has fewer than K points
     hybrid = {"verify": args.verify, "trainings": trainings,
+              "verified_median": float(np.median([len(run["pairs"]) for run in runs])),
               "runs": runs,
               "command": " ".join(["python", "-m", "benchmarks.conditioned_hybrid", *(argv or sys.argv[1:])]),
               "hybrid_shares": protocol.hypervolume_shares(protocol.like_for_like_fronts(hybrid_fronts, sweep_fronts),

@@ -813,7 +813,8 @@ def hybrid_reading(hybrid: dict | None, analysis: dict, shipped: dict, bench_rec
     lines = [
         "",
         f"**The hybrid {_reaches(hybrid['verdict'])} its goal.** `verify = {hybrid['verify']}` trains, with the tutorial's "
-        "recipe, up to that many of each training's front pairs (greedily by hypervolume); the hybrid's front is "
+        "recipe, up to that many of each training's front pairs (neither weight zero; greedily by hypervolume); the "
+        "hybrid's front is "
         "those static models alone:",
         "",
         "| report seed | pairs verified | the conditioned front's share | the static models' share |",
@@ -828,7 +829,8 @@ def hybrid_reading(hybrid: dict | None, analysis: dict, shipped: dict, bench_rec
         f"TPE with {hybrid['trainings']} trainings holds {_share(analysis['tpe'][str(hybrid['trainings'])])}"
         if str(hybrid["trainings"]) in analysis["tpe"] else "",
     ]
-    lines[-1] += (f"; round 1's FiLM model verified the same way (`film-16`, report seeds "
+    lines[-1] += (f"; round 1's FiLM model verified with the tutorial's recipe (`film-16`, when pairs with a zero weight could "
+                  f"still be chosen; report seeds "
                   f"{_seeds(round_one['seeds']['report_seeds'])}, up to {film['trainings']} trainings) held "
                   f"{_share(film['hybrid_shares']['shares']['trivial']['share'])} (five seeds: the interval is their "
                   "range).")
@@ -879,6 +881,8 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict) -> list[str]:
     above = tpe_low > best["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["interval"][1]
     chosen = {"front": "the front only", "layers": "the front, then the next layers"}[selection["chosen"]]
     medians = selection["medians"]
+    tie = medians["layers"] == medians["front"]
+    short = sum(run["front_points"] < selection["verify"] for run in selection["runs"])
     return [
         "",
         f"**Verified with the conditioned model's own recipe** (`verify_recipe = \"conditioned\"`: "
@@ -891,14 +895,17 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict) -> list[str]:
         "weight are not verified (a static training there learns nothing of that task). With fewer front points "
         f"than K = {front['verify']}, `verify` trains the front alone (\"front\") or goes on to the next "
         "non-dominated layers (\"layers\"; `scripts/bench-conditioned-hybrid --select-fill`, chosen on the selection "
-        f"seeds {_seeds(selection['selection_seeds'])}: {chosen}, median {_pct(medians['layers'])} against "
-        f"{_pct(medians['front'])}).",
+        f"seeds {_seeds(selection['selection_seeds'])}: {chosen}, median {_pct(medians['layers'])} with layers against "
+        f"{_pct(medians['front'])} without"
+        + (f"; a tie, which the rule breaks towards the front: only {short} of the {len(selection['runs'])} "
+           f"selection trainings had a front of fewer than {selection['verify']} points" if tie else "")
+        + ").",
         "",
         f"| report seeds {_seeds([run['seed'] for run in front['runs']])} (TPE: its study seeds) | trainings (median) | "
         "time, tutorial trainings' worth | share of the tutorial-recipe sweep | share of the same-recipe sweep | "
         "goal (≥ 98 % from ≤ 12 trainings) |",
         "|---|---|---|---|---|---|",
-        f"| hybrid, tutorial recipe, front | {count(hybrid)} | {hybrid_worth(hybrid)} | "
+        f"| hybrid, tutorial recipe, front | {count(hybrid)} | {hybrid_worth()} + {hybrid['verified_median']:g} | "
         f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} | | {hybrid['verdict']} |",
         f"| hybrid, conditioned recipe, front | {count(front)} | {worth(front)} | {share(front['shares'])} | "
         f"{share(front['shares'], 'against_same_recipe_sweep')} | {front['verdict']} |",
@@ -914,17 +921,18 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict) -> list[str]:
         "keeps within 12; counted in time, each of its trainings with this recipe is "
         f"{each['median']:.1f} tutorial trainings, so it spends more than 12. "
         + (f"TPE with the same recipe and {tpe['trainings']} trainings lies above every hybrid beyond both intervals "
-           "(on other seeds: unpaired), and above each of the tutorial-recipe sweep's 50-training fronts: "
-           "with this recipe, TPE's pairs are a better guide than the conditioned model's."
-           if above and tpe_low > 1 else
-           f"TPE with the same recipe and {tpe['trainings']} trainings is not told apart from the better hybrid."),
+           "(on other seeds: unpaired)" if above else
+           f"TPE with the same recipe and {tpe['trainings']} trainings holds more at the median than every hybrid, "
+           "but its interval overlaps the better hybrid's (on other seeds: unpaired)")
+        + ("; its whole interval lies above 100 % of the tutorial-recipe sweep's 50-training fronts." if tpe_low > 1
+           else "."),
     ]
 
 
-def hybrid_worth(hybrid: dict) -> str:
-    """The tutorial-recipe hybrid's time: the conditioned training's worth plus its static trainings, each one
+def hybrid_worth() -> str:
+    """The conditioned training's worth, to which the tutorial-recipe hybrid adds its static trainings, each one
     tutorial training (the unit)."""
-    return f"{load('conditioned.json')['goal']['trainings_worth']['total']:.2f} + the verified trainings"
+    return f"{load('conditioned.json')['goal']['trainings_worth']['total']:.2f}"
 
 
 def rounds(bench: dict, rate: float) -> list[str]:
