@@ -274,6 +274,7 @@ def conditioned_recipe_hybrid(args, argv) -> int:
         share = out["tpe"]["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
         print(f"TPE, conditioned recipe, {args.verify + 1} trainings: {share['median']:.3f} {share['interval']}",
               file=sys.stderr)
+        tpe_against_hybrids(document)
         write_result(args.result, document)
         return 0
     shipped = document["variants"]["shipped"]["per_training_metrics"]
@@ -290,10 +291,26 @@ def conditioned_recipe_hybrid(args, argv) -> int:
               "sweep", file=sys.stderr)
     layers, front = document["hybrid_recipes"]["conditioned_layers"], document["hybrid_recipes"]["conditioned"]
     layers["minus_front_only"] = paired(layers, front)  # the same seeds; the front-only pairs and more
-    if "tpe" in front:  # TPE's runs were not timed: its trainings at this run's worth of one
-        front["tpe"]["trainings_worth_estimate"] = front["tpe"]["trainings"] * front["one_training_worth"]["median"]
+    tpe_against_hybrids(document)
     write_result(args.result, document)
     return 0
+
+
+def tpe_against_hybrids(document: dict) -> None:
+    """TPE with the conditioned recipe against each conditioned-recipe hybrid, once both are measured: its time
+    estimated at the hybrid run's worth of one training (TPE's runs were not timed), and its share less each
+    hybrid's (unpaired: TPE's study seeds against the report seeds)."""
+    recipes = document.get("hybrid_recipes", {})
+    front = recipes.get("conditioned", {})
+    if "tpe" not in front or "runs" not in front:
+        return
+    tpe = front["tpe"]
+    tpe["trainings_worth_estimate"] = tpe["trainings"] * front["one_training_worth"]["median"]
+    ours = tpe["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["values"]
+    tpe["minus_hybrids"] = {
+        entry["rule"]: protocol.unpaired_median_difference(
+            ours, entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["values"])
+        for entry in (recipes.get("conditioned"), recipes.get("conditioned_layers")) if entry and "rule" in entry}
 
 
 def cut(runs: list[dict], count: int) -> list[dict]:

@@ -128,6 +128,23 @@ def median_interval(values, resamples: int = INTERVAL_RESAMPLES, seed: int = BOO
     return Interval(tuple(map(float, array)), median, float(low), float(high))
 
 
+def unpaired_median_difference(values, others, resamples: int = INTERVAL_RESAMPLES,
+                               seed: int = BOOTSTRAP_SEED) -> dict:
+    """median(values) − median(others) for two groups measured on different seeds (nothing to pair), and the
+    95 % percentile bootstrap interval of that difference, each group resampled on its own."""
+    first, second = (np.asarray(group, dtype=float).reshape(-1) for group in (values, others))
+    if min(first.size, second.size) < verdicts.SEEDS_FOR_INTERVAL:
+        raise UsageError(f"an unpaired interval needs {verdicts.SEEDS_FOR_INTERVAL} seeds a side "
+                         f"(got {first.size} and {second.size})")
+    generator = np.random.default_rng(seed)
+    medians = [np.median(group[generator.integers(0, group.size, size=(resamples, group.size))], axis=1)
+               for group in (first, second)]
+    tail = 100 * (1 - verdicts.LEVEL) / 2
+    low, high = np.percentile(medians[0] - medians[1], [tail, 100 - tail])
+    return {"median": float(np.median(first) - np.median(second)), "interval": [float(low), float(high)],
+            "seeds": [int(first.size), int(second.size)], "name": "95 % bootstrap interval, each group resampled alone"}
+
+
 def verdict(interval: Interval, goal: float, higher_is_better: bool = True) -> str:
     """"reached" when the whole interval meets the goal (≥ it, or ≤ it where lower is better), "not
     reached" when the whole interval misses it, else (or without an interval) "undetermined"."""

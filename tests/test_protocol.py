@@ -47,6 +47,25 @@ def test_one_outlier_each_side_among_ten_seeds_leaves_the_medians_interval_at_th
     assert (interval.low, interval.high) == (1.0, 1.0)
 
 
+def test_an_unpaired_difference_of_constants_is_their_difference_with_no_spread():
+    entry = protocol.unpaired_median_difference([0.9] * 10, [0.7] * 15)
+    assert entry["median"] == pytest.approx(0.2) and entry["interval"] == pytest.approx([0.2, 0.2])
+    assert entry["seeds"] == [10, 15]
+
+
+def test_an_unpaired_difference_spans_what_each_sides_median_can_be():
+    # one side 1..10 (its resampled median lies between 2 and 9 in 95 % of draws, at most 1..10),
+    # the other constant 0: the difference's interval is inside [1, 10] and holds the median 5.5
+    entry = protocol.unpaired_median_difference(np.arange(1, 11), [0.0] * 8)
+    low, high = entry["interval"]
+    assert entry["median"] == 5.5 and 1 <= low < 5.5 < high <= 10
+
+
+def test_an_unpaired_difference_refuses_too_few_seeds():
+    with pytest.raises(UsageError, match="an unpaired interval needs 3 seeds a side"):
+        protocol.unpaired_median_difference([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
 def test_fewer_than_three_seeds_are_shown_as_their_values_never_as_an_interval():
     interval = median_interval([0.2, 0.4])
     assert (interval.median, interval.low, interval.high) == (pytest.approx(0.3), None, None)
