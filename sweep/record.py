@@ -28,6 +28,9 @@ PAIR, METHOD, CONDITIONED = "pair", "method", "conditioned"
 KINDS = (PAIR, METHOD, CONDITIONED)
 MODEL_ATTR = "model_artifact"  # the trial's stored model (sweep.artifacts)
 VERIFIES_ATTR = "verifies"  # a verification trial's conditioned trial (sweep.verification)
+# a verification trial trained with the conditioned training's recipe: its epochs, batch_size, learning_rate
+# and retrieval_weight_factor (sweep.verification.recipe_attr); absent: [train]'s settings
+RECIPE_ATTR = "recipe"
 
 
 @dataclass(frozen=True)

@@ -45,15 +45,12 @@ from sweep.config import StudySpec, TrainConfig
 from sweep.pareto import front_points, greedy_hypervolume, pareto_front, trivial_reference
 from sweep.per_pair import make_objective
 from sweep.progress import trial_line
-from sweep.record import CONDITIONED, VERIFIES_ATTR, TrialRecord, kind_of
+from sweep.record import CONDITIONED, RECIPE_ATTR, VERIFIES_ATTR, TrialRecord, kind_of
 from sweep.study import fail_stale_trials
 from sweep.trainers import trainer_named
 from sweep.training import TrialFailed
 
 PENDING = ("COMPLETE", "WAITING", "RUNNING")  # a verification trial in one of these states needs no other
-
-
-RECIPE_ATTR = "recipe"  # on a verification trial trained with the conditioned recipe: how it was trained
 
 
 def training_recipe(spec: StudySpec) -> tuple[TrainConfig, float]:

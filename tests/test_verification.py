@@ -258,6 +258,21 @@ def test_the_report_shows_counts_and_marks_the_verification_trials(world):
     assert f"verified: a static model trained at trial {numbers['B']}" in page  # the tooltip's badge
 
 
+def test_the_report_says_how_each_verification_trial_was_trained(world):
+    from sweep.report import build_report
+
+    world["verify"](1)  # B with [train]'s settings
+    world["verify"](2, verify_recipe="conditioned", **OWN_RECIPE)  # B and D with the conditioned recipe
+    out = world["tmp"] / "report"
+    build_report("cond", world["url"], out, "sweep report cond")
+    with open(out / "trials.csv") as stream:
+        recipes = sorted(row["verify_recipe"] for row in csv.DictReader(stream) if row["verifies"])
+    assert recipes == ["[train]"] + ["conditioned recipe: 4 epochs, batches of 2048, rate 0.05"] * 2
+    section = (out / "summary.md").read_text().split("## Verified pairs")[1]
+    assert section.count("| conditioned recipe: 4 epochs, batches of 2048, rate 0.05 |") == 2
+    assert section.count("| [train] |") == 1
+
+
 def test_pick_can_return_a_verification_trial(world):
     from sweep.pick import Bound, pick_study
 

@@ -13,7 +13,8 @@ which the trial is on it. A study chosen on a validation slice (`[data] validati
 metrics there and the test split's beside them (`test_<metric>`); a pruned trial, the epoch it
 was stopped after (`pruned_epoch`); a trial with a learning curve, each epoch's objectives and
 loss as JSON (`curves`, read by sweep.report.curves); a conditioned study's verification trial
-(a per-pair trial like any other, sweep.verification), the conditioned trial it verifies (`verifies`).
+(a per-pair trial like any other, sweep.verification), the conditioned trial it verifies (`verifies`)
+and how it was trained (`verify_recipe`: "[train]", or the conditioned training's epochs, batch and rate).
 """
 
 from __future__ import annotations
@@ -27,13 +28,21 @@ import pandas as pd
 from sweep.config import METRICS, recorded_objectives
 from sweep.config.coordinates import ratio_and_scale
 from sweep.pareto import pareto_front, pareto_probability
-from sweep.record import CONDITIONED, TrialRecord, counts_for_front
+from sweep.record import CONDITIONED, RECIPE_ATTR, TrialRecord, counts_for_front
 
 FLOAT_FORMAT = "%.8g"
 LEADING_COLUMNS = [
     "study", "number", "state", "fail_reason", "tutorial_pair", "method", "rating_weight", "retrieval_weight",
     "log10_weight_ratio", "weight_scale", "origin_trial", "counts_for_front",
 ]
+
+
+def recipe_text(recipe: dict | None) -> str:
+    """How a verification trial was trained, in words: [train]'s settings or the conditioned recipe's."""
+    if not recipe:
+        return "[train]"
+    return (f"conditioned recipe: {recipe['epochs']} epochs, batches of {recipe['batch_size']}, "
+            f"rate {recipe['learning_rate']:g}")
 
 
 def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
@@ -75,6 +84,7 @@ def trials_frame(study, study_label: str | None = None) -> pd.DataFrame:
             row["pruned_epoch"] = record.pruned_epoch
         if record.verifies is not None:
             row["verifies"] = record.verifies
+            row["verify_recipe"] = recipe_text(attrs.get(RECIPE_ATTR))
         curves = learning_curves(record, objectives)
         if curves:
             row["curves"] = json.dumps(curves, sort_keys=True)

@@ -81,7 +81,9 @@ def comparison_lines(compared, context, rating_fraction: float = 1.0, changed: l
         return ["## The tutorial's comparison", "",
                 "Does not apply: the tutorial trains one model per pair, and this study serves (1, 0), (0, 1) and "
                 "(1, 1) from models trained over every pair (a conditioned study), so its figures at those pairs "
-                "are not runs of the tutorial's models. `[conditioned] verify` trains pairs as the tutorial does.", ""]
+                "are not runs of the tutorial's models. `[conditioned] verify` trains pairs statically, one model per "
+                "pair, with `[train]`'s settings (the tutorial's unless changed) or the conditioned training's "
+                "(`verify_recipe`).", ""]
     if compared is None:
         return ["## The tutorial's comparison", "",
                 "Not available: the study has no COMPLETE runs of all three tutorial pairs "

@@ -33,7 +33,8 @@ def rows(frame: pd.DataFrame) -> list[dict]:
             continue
         item: dict = {"trial": int(static["number"]), "verifies": int(static["verifies"]),
                 "rating_weight": float(static["rating_weight"]), "retrieval_weight": float(static["retrieval_weight"]),
-                "pareto": bool(static["pareto"]), "seeds": int(static["n_seeds"])}
+                "pareto": bool(static["pareto"]), "seeds": int(static["n_seeds"]),
+                "recipe": str(static.get("verify_recipe", "[train]"))}
         for metric in METRICS:
             interval = difference_interval(seed_values(static, metric), seed_values(conditioned, metric))
             item[metric] = {"conditioned": float(conditioned[metric]), "static": float(static[metric]),
@@ -50,13 +51,15 @@ def markdown_lines(verified: list[dict]) -> list[str]:
     lines = ["## Verified pairs", "",
              "Pairs of the conditioned front trained statically (`[conditioned] verify`): each a per-pair trial with "
              "as many seeds as the conditioned trainings, which the report, `pick` and the serving commands treat as "
-             "any trial. Differences are static − conditioned, with Welch's 95 % interval over the seeds.", "",
-             "| verification trial | verifies | rating_weight | retrieval_weight | top-100 static | top-100 conditioned | "
-             "Δ top-100 | RMSE static | RMSE conditioned | Δ RMSE |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "any trial. Differences are static − conditioned, with Welch's 95 % interval over the seeds. Each was "
+             "trained with `[train]`'s settings or with the conditioned training's recipe (`verify_recipe`); only the "
+             "latter compares like for like with the model that pointed to the pair.", "",
+             "| verification trial | verifies | trained with | rating_weight | retrieval_weight | top-100 static | "
+             "top-100 conditioned | Δ top-100 | RMSE static | RMSE conditioned | Δ RMSE |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for item in verified:
         top, rmse = item["top_100_accuracy"], item["rmse"]
-        lines.append(f"| {item['trial']}{' (front)' if item['pareto'] else ''} | {item['verifies']} | "
+        lines.append(f"| {item['trial']}{' (front)' if item['pareto'] else ''} | {item['verifies']} | {item['recipe']} | "
                      f"{item['rating_weight']:.4g} | {item['retrieval_weight']:.4g} | {top['static']:.4f} | "
                      f"{top['conditioned']:.4f} | {_difference(top)} | {rmse['static']:.4f} | "
                      f"{rmse['conditioned']:.4f} | {_difference(rmse)} |")
