@@ -156,9 +156,12 @@ def test_what_a_conditioned_study_evaluates_is_not_part_of_its_hash_but_what_it_
     base = load_study_file(write(tmp_path, CONDITIONED)).hash
     assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 12"))).hash == base
     assert load_study_file(write(tmp_path, CONDITIONED.replace('pairs_of = "tutorial"', ""))).hash == base
-    # how many front pairs are then trained statically: those train with [train], already in the hash
+    # how many front pairs are then trained statically, and with which recipe: [train]'s or [conditioned]'s,
+    # both already in the hash
     verified = load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 5\nverify = 10")))
     assert verified.conditioned.verify == 10 and verified.hash == base
+    own = load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", 'grid = 5\nverify = 10\nverify_recipe = "conditioned"')))
+    assert own.conditioned.verify_recipe == "conditioned" and own.hash == base
     assert load_study_file(write(tmp_path, CONDITIONED.replace("epochs = 6", "epochs = 7"))).hash != base
     assert load_study_file(write(tmp_path, CONDITIONED.replace("batch_size = 4096", "batch_size = 2048"))).hash != base
 
