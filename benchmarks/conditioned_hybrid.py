@@ -78,8 +78,10 @@ def chosen_pairs(pairs: list, trained: list, metrics: np.ndarray, reference: dic
 
 
 def verifiable(pairs: list, trained: list) -> list[int]:
-    """The pairs `verify` may choose (sweep.verification): trained for, neither weight zero."""
-    return [index for index, (ok, pair) in enumerate(zip(trained, pairs)) if ok and min(pair) > 0]
+    """The indices of the pairs `verify` may choose (sweep.verification.verifiable_pair)."""
+    from sweep.verification import verifiable_pair
+
+    return [index for index, (ok, pair) in enumerate(zip(trained, pairs)) if verifiable_pair(pair, ok)]
 
 
 def front_size(pairs: list, trained: list, metrics: np.ndarray) -> int:
@@ -231,6 +233,7 @@ def select_fill(args, document: dict, command: str) -> int:
     chosen = "layers" if medians["layers"] > medians["front"] else "front"
     print(f"front only: {medians['front']:.3f}, with layers: {medians['layers']:.3f}: {chosen}", file=sys.stderr)
     write_result(args.out, {"measured_on": "selection", "selection_seeds": seeds, "variant": args.variant,
+                            "report_seeds": same["seeds"]["report_seeds"],  # where the chosen rule is reported
                             "conditioned_run": str(args.result), "verify": args.verify,
                             "rule": select_fill.__doc__, "runs": runs, "shares": shares, "medians": medians,
                             "chosen": chosen, "command": command})
@@ -254,6 +257,7 @@ def conditioned_recipe_hybrid(args, argv) -> int:
     from benchmarks.conditioned import conditioned_recipe
     from benchmarks.machine import write_result
     from sweep.config import load_study_file
+    from sweep.verification import recipe_attr
 
     document = json.loads(args.result.read_text())
     if args.select_fill:
@@ -265,8 +269,7 @@ def conditioned_recipe_hybrid(args, argv) -> int:
     spec = load_study_file(ROOT / "studies" / "conditioned.toml")
     longer, rescale = conditioned_recipe(spec)
     out = document.setdefault("hybrid_recipes", {}).setdefault("conditioned", {})
-    out["recipe"] = {"epochs": longer.epochs, "batch_size": longer.batch_size, "learning_rate": longer.learning_rate,
-                     "retrieval_weight_factor": rescale}
+    out["recipe"] = recipe_attr(longer, rescale)  # as a verification trial records it
     command = " ".join(["python", "-m", "benchmarks.conditioned_hybrid", *(argv or sys.argv[1:])])
     if args.tpe:
         out["tpe"] = same_recipe_tpe(args.verify + 1, longer, rescale) | {"command": command}
@@ -290,7 +293,9 @@ def conditioned_recipe_hybrid(args, argv) -> int:
         print(f"hybrid, conditioned recipe, {rule}: {share['median']:.3f} {share['interval']} of the tutorial-recipe "
               "sweep", file=sys.stderr)
     layers, front = document["hybrid_recipes"]["conditioned_layers"], document["hybrid_recipes"]["conditioned"]
-    layers["minus_front_only"] = paired(layers, front)  # the same seeds; the front-only pairs and more
+    layers["minus_front_only"] = paired(  # the same seeds; the front-only pairs and more
+        trivial_shares(layers["shares"]["against_tutorial_recipe_sweep"]),
+        trivial_shares(front["shares"]["against_tutorial_recipe_sweep"]))
     tpe_against_hybrids(document)
     write_result(args.result, document)
     return 0
@@ -324,11 +329,14 @@ def cut(runs: list[dict], count: int) -> list[dict]:
     return kept
 
 
-def paired(entry: dict, other: dict) -> dict:
-    """Seed by seed, one hybrid's share of the tutorial-recipe sweep less another's (the same report seeds)."""
-    values = [entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["values"],
-              other["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["values"]]
-    return protocol.median_interval([after - before for after, before in zip(*values)]).record()
+def trivial_shares(shares: dict) -> list[float]:
+    """Each report seed's share at the trivial reference, from a `protocol.hypervolume_shares` record."""
+    return shares["shares"]["trivial"]["share"]["values"]
+
+
+def paired(values: list[float], others: list[float]) -> dict:
+    """Seed by seed, one hybrid's share less another's (the same report seeds): median and interval."""
+    return protocol.median_interval([after - before for after, before in zip(values, others)]).record()
 
 
 def rule_entry(document: dict, runs: list[dict], count: int, command: str) -> dict:
@@ -348,8 +356,8 @@ def rule_entry(document: dict, runs: list[dict], count: int, command: str) -> di
     entry["verdict"] = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"],
                                                           *(share["interval"] or (None, None))), GOAL["hypervolume_share"])
     if "hybrid" in document:
-        entry["minus_tutorial_recipe_hybrid"] = paired(entry, {"shares": {"against_tutorial_recipe_sweep":
-                                                                          document["hybrid"]["hybrid_shares"]}})
+        entry["minus_tutorial_recipe_hybrid"] = paired(trivial_shares(entry["shares"]["against_tutorial_recipe_sweep"]),
+                                                        trivial_shares(document["hybrid"]["hybrid_shares"]))
     return entry
 
 

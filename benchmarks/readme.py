@@ -874,14 +874,13 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         low, high = entry["trainings_worth"]["interval"]
         return f"{entry['trainings_worth']['median']:.1f} [{low:.1f}–{high:.1f}]"
 
-    def reached(entry: dict) -> str:
-        interval = entry["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["interval"]
+    def reached(share_entry: dict) -> str:
+        interval = share_entry["interval"]
         return ("reached" if interval[0] >= 0.98 else "not reached" if interval[1] < 0.98 else "undetermined") + \
             " (judged against the hybrid's goal)"
 
-    def wrapped(entry: dict) -> dict:
-        return {"against_tutorial_recipe_sweep": {"shares": {"trivial": {"share": entry}}}}
-
+    conditioned_worth = front["trainings_worth"]["conditioned_training_and_evaluation"]
+    tpe_share = tpe["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
     values = hybrid["hybrid_shares"]["shares"]["trivial"]["share"]["values"]
     lost = [run["seed"] for run, value in zip(hybrid["runs"], values) if len(run["pairs"]) == 1 and value == 0]
     medians = selection["medians"]
@@ -911,7 +910,7 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         "included) | share of the tutorial-recipe sweep | share of the same-recipe sweep | ≥ 98 % from ≤ 12 trainings |",
         "|---|---|---|---|---|---|",
         f"| hybrid, tutorial recipe (`verify_recipe = \"train\"`) | 1 + {hybrid['verified_median']:g} | "
-        f"{hybrid_worth()} + {hybrid['verified_median']:g} (each static one a tutorial training; not timed) | "
+        f"{conditioned_worth:.2f} + {hybrid['verified_median']:g} (each static one a tutorial training; not timed) | "
         f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} | not measured | {hybrid['verdict']} |",
         f"| hybrid, conditioned recipe (`verify_recipe = \"conditioned\"`) | 1 + {front['verified_median']:g} | "
         f"{worth(front)} | {share(front['shares'])} | {share(front['shares'], 'against_same_recipe_sweep')} | "
@@ -920,10 +919,10 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         f"{worth(layers)} | {share(layers['shares'])} | {share(layers['shares'], 'against_same_recipe_sweep')} | "
         f"{layers['verdict']} |",
         f"| TPE, tutorial recipe ({len(analysis['tpe_study_seeds'])} study seeds) | {tpe['trainings']} | "
-        f"{tpe['trainings']} (not timed) | {_share(tutorial_tpe)} | not measured | {reached(wrapped(tutorial_tpe))} |",
+        f"{tpe['trainings']} (not timed) | {_share(tutorial_tpe)} | not measured | {reached(tutorial_tpe)} |",
         f"| TPE, conditioned recipe ({len(tpe['study_seeds'])} study seeds) | {tpe['trainings']} | about "
         f"{tpe['trainings_worth_estimate']:.0f} (estimated: not timed) | {share(tpe['shares'])} | "
-        f"{share(tpe['shares'], 'against_same_recipe_sweep')} | {reached(tpe['shares'])} |",
+        f"{share(tpe['shares'], 'against_same_recipe_sweep')} | {reached(tpe_share)} |",
         "",
         f"At the same pairs, seed by seed, the conditioned recipe adds "
         f"{_signed(front['minus_tutorial_recipe_hybrid'], 1, 100, ' points')} to the tutorial recipe's hybrid, at "
@@ -940,12 +939,6 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         f"{_signed(minus['front'], 1, 100, ' points')} and the layers' by {_signed(minus['layers'], 1, 100, ' points')} "
         "(unpaired: TPE ran on other seeds), in about the layers' time.",
     ]
-
-
-def hybrid_worth() -> str:
-    """The conditioned training's worth, to which the tutorial-recipe hybrid adds its static trainings, each one
-    tutorial training (the unit)."""
-    return f"{load('conditioned.json')['goal']['trainings_worth']['total']:.2f}"
 
 
 def rounds(bench: dict, rate: float) -> list[str]:

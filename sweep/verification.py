@@ -81,14 +81,19 @@ def scaled_trainer(trainer, factor: float):
     return train
 
 
+def verifiable_pair(pair: tuple[float, float], in_trained_range: bool) -> bool:
+    """Whether `verify` may train a conditioned pair statically (module docstring): trained for, neither weight zero."""
+    return in_trained_range and min(pair) > 0
+
+
 def verifiable_conditioned(trials) -> list:
-    """The study's COMPLETE conditioned trials at pairs its models were trained for, neither weight zero."""
+    """The study's COMPLETE conditioned trials at pairs `verifiable_pair` admits."""
     verifiable = []
     for trial in trials:
         record = TrialRecord.from_attrs(trial.user_attrs)
         origin = record.conditioned
         if (trial.state.name == "COMPLETE" and kind_of(trial.user_attrs) == CONDITIONED and origin
-                and origin.in_trained_range and min(record.rating_weight, record.retrieval_weight) > 0):
+                and verifiable_pair((record.rating_weight, record.retrieval_weight), origin.in_trained_range)):
             verifiable.append(trial)
     return verifiable
 
