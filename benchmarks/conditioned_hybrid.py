@@ -102,8 +102,19 @@ def main(argv=None) -> int:
     parser.add_argument("--select-fill", action="store_true",
                         help="with --recipe conditioned: choose the front-only or the layered rule on a selection "
                              "run's seeds (--result, --variant)")
+    parser.add_argument("--select-recipe", action="store_true",
+                        help="choose the recipe the goal's hybrid verifies with on a selection run's seeds (--result, "
+                             "--variant; --out: the --select-fill file, which this adds to)")
+    parser.add_argument("--served", action="store_true",
+                        help="from the stored report-seed runs: each hybrid's front as its study holds it (the "
+                             "conditioned model and its verified models), and the goal's hybrid (no training)")
     parser.add_argument("--out", type=Path, default=None, help="with --select-fill: where to write the choice")
     args = parser.parse_args(argv)
+    command = " ".join(["python", "-m", "benchmarks.conditioned_hybrid", *(argv or sys.argv[1:])])
+    if args.select_recipe:
+        return select_recipe(args, command)
+    if args.served:
+        return served(args.result)
     if args.recipe == "conditioned":
         return conditioned_recipe_hybrid(args, argv)
 
@@ -111,7 +122,6 @@ def main(argv=None) -> int:
     from sweep.config import load_study_file
     from sweep.config import run as run_config
     from sweep.data import load_prepared
-    from sweep.trial import train_and_evaluate
 
     document = json.loads(args.result.read_text())
     if document.get("measured_on") != "report" or args.variant not in document["variants"]:
@@ -130,11 +140,7 @@ def main(argv=None) -> int:
     hybrid_fronts, runs = [], []
     for index, seed in enumerate(seeds):
         pairs = chosen_pairs(shipped["pairs"], shipped["trained"], metrics[:, index, :], reference, args.verify)
-        static, seconds = [], []
-        for pair in pairs:
-            result = train_and_evaluate(pair[0], pair[1], seed, spec.model, spec.train, prepared)
-            static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
-            seconds.append(result.seconds.train + result.seconds.evaluate)
+        static, seconds = train_statically(pairs, seed, spec.model, spec.train, prepared)
         print(f"seed {seed}: {len(pairs)} pairs verified", file=sys.stderr, flush=True)
         hybrid_fronts.append(np.asarray(static).reshape(-1, 2))
         runs.append({"seed": seed, "trainings": 1 + len(pairs), "pairs": [list(pair) for pair in pairs],
@@ -193,11 +199,7 @@ def verify_statically(per_training: dict, seeds: list, count: int, layered: bool
     for index, seed in enumerate(seeds):
         pairs = chosen_pairs(per_training["pairs"], per_training["trained"], metrics[:, index, :], reference, count,
                              layered)
-        static, seconds = [], []
-        for rating, retrieval in pairs:
-            result = train_and_evaluate(rating, retrieval * rescale, seed, spec.model, longer, prepared)
-            static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
-            seconds.append(result.seconds.train + result.seconds.evaluate)
+        static, seconds = train_statically(pairs, seed, spec.model, longer, prepared, rescale)
         timed = train_and_evaluate(1.0, 1.0, seed, tutorial_spec.model, tutorial_spec.train, prepared)  # both tasks
         tutorial_seconds = timed.seconds.train + timed.seconds.evaluate
         fronts.append(np.asarray(static).reshape(-1, 2))
@@ -209,6 +211,28 @@ def verify_statically(per_training: dict, seeds: list, count: int, layered: bool
         print(f"seed {seed}: {len(pairs)} pairs verified, {sum(seconds) / tutorial_seconds:.1f} trainings' worth",
               file=sys.stderr, flush=True)
     return runs, fronts
+
+
+def train_statically(pairs: list, seed: int, model, train, prepared, rescale: float = 1.0) -> tuple[list, list]:
+    """Each pair trained statically with `train` and `seed`, its retrieval weight times `rescale` (the conditioned
+    recipe's, sweep.verification.training_recipe): each model's (top-100, RMSE) and its training and evaluation
+    seconds."""
+    from sweep.trial import train_and_evaluate
+
+    static, seconds = [], []
+    for rating, retrieval in pairs:
+        result = train_and_evaluate(rating, retrieval * rescale, seed, model, train, prepared)
+        static.append([result.metrics["top_100_accuracy"], result.metrics["rmse"]])
+        seconds.append(result.seconds.train + result.seconds.evaluate)
+    return static, seconds
+
+
+def served_fronts(metrics: np.ndarray, runs: list[dict]) -> list[np.ndarray]:
+    """Per training, the points a hybrid's user can serve: the conditioned model at every pair it was evaluated at
+    (`metrics`, pairs × trainings × 2) and the static models verified from it (`runs`, in the trainings' order).
+    A conditioned study's front is made of both kinds of trial (`sweep report`, `sweep pick`)."""
+    return [np.vstack([metrics[:, index, :], np.asarray(run["static_metrics"], dtype=float).reshape(-1, 2)])
+            for index, run in enumerate(runs)]
 
 
 def select_fill(args, document: dict, command: str) -> int:
@@ -238,6 +262,66 @@ def select_fill(args, document: dict, command: str) -> int:
                             "rule": select_fill.__doc__, "runs": runs, "shares": shares, "medians": medians,
                             "chosen": chosen, "command": command})
     return 0
+
+
+def select_recipe(args, command: str) -> int:
+    """Which recipe the goal's hybrid (goal.hybrid) verifies with, chosen on selection seeds.
+
+    The rule, fixed before this ran: on the selection seeds of `--result` (its `--variant`'s trainings, the
+    shipped settings), the front-only rule's pairs (at most K, as `verify` chooses them) are trained here with
+    the tutorial's recipe; with the conditioned recipe they are `--select-fill`'s stored runs (`--out`), cut to
+    the front. Each recipe's hybrid is measured by the front its study holds: the conditioned model at every pair
+    it was evaluated at and the verified static models (`served_fronts`). The recipe with the larger median
+    share of the tutorial-recipe sweep's hypervolume (trivial reference) is chosen, the tutorial's (one
+    training's time a pair, not 2.4) on a tie. The static models' shares alone are recorded beside."""
+    from benchmarks.machine import write_result
+    from sweep.config import load_study_file
+    from sweep.config import run as run_config
+    from sweep.data import load_prepared
+
+    document = json.loads(args.result.read_text())
+    if document.get("measured_on") != "selection" or args.variant not in document["variants"]:
+        raise SystemExit(f"{args.result} holds no selection-seed run of the variant {args.variant}")
+    if args.out is None or not args.out.exists():
+        raise SystemExit("--select-recipe adds to the --select-fill file: give it as --out (run --select-fill first)")
+    selection = json.loads(args.out.read_text())
+    same = json.loads(RESULT.read_text())
+    per_training = document["variants"][args.variant]["per_training_metrics"]
+    metrics = np.asarray(per_training["metrics"])
+    seeds = document["seeds"]["selection_seeds"]
+    if selection["selection_seeds"] != seeds:
+        raise SystemExit(f"{args.out} was measured on seeds {selection['selection_seeds']}, {args.result} on {seeds}")
+    ctx = context()
+    reference = {"top_100_accuracy": ctx["chance_top_100_accuracy"], "rmse": ctx["global_mean_rmse"]}
+    spec = load_study_file(ROOT / "studies" / "tutorial.toml")
+    prepared = load_prepared(spec.data, run_config.data_dir(None))
+    tutorial_runs = []
+    for index, seed in enumerate(seeds):
+        pairs = chosen_pairs(per_training["pairs"], per_training["trained"], metrics[:, index, :], reference, args.verify)
+        static, seconds = train_statically(pairs, seed, spec.model, spec.train, prepared)
+        print(f"seed {seed}: {len(pairs)} pairs verified with the tutorial's recipe", file=sys.stderr, flush=True)
+        tutorial_runs.append({"seed": seed, "pairs": [list(pair) for pair in pairs], "static_metrics": static,
+                              "static_seconds": seconds})
+    recipes = {"train": tutorial_runs, "conditioned": cut(selection["runs"], args.verify)}
+    shares = {recipe: {"served": recipe_shares(served_fronts(metrics, runs), same),
+                       "static_models_alone": recipe_shares([np.asarray(run["static_metrics"]).reshape(-1, 2)
+                                                             for run in runs], same)}
+              for recipe, runs in recipes.items()}
+    medians = {recipe: entry["served"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["median"]
+               for recipe, entry in shares.items()}
+    chosen = "conditioned" if medians["conditioned"] > medians["train"] else "train"
+    print(f"served fronts: tutorial recipe {medians['train']:.3f}, conditioned recipe {medians['conditioned']:.3f}: "
+          f"{chosen}", file=sys.stderr)
+    selection["recipe_choice"] = {"rule": select_recipe.__doc__, "tutorial_recipe_runs": tutorial_runs,
+                                  "shares": shares, "medians": medians, "chosen": chosen, "command": command}
+    write_result(args.out, selection)
+    return 0
+
+
+def served(path: Path) -> int:
+    """Each report-seed hybrid's front as its study holds it (`served_fronts`), beside its static models alone,
+    and the goal's hybrid: the recipe chosen on selection seeds (`select_recipe`). No training."""
+    raise SystemExit("not built yet")
 
 
 def recipe_shares(fronts: list, document: dict) -> dict:
