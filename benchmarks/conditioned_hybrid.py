@@ -7,13 +7,18 @@ report-seed run: the shipped variant's models evaluated at every pair, per train
 - for each report seed: the pairs of that training's front (inside the trained ratios, neither weight
   zero) chosen greedily by hypervolume from the trivial baselines, as `verify` chooses them
   (sweep.pareto.greedy_hypervolume; all of them when the front has fewer than K points), each
-  trained statically with the tutorial's settings and that seed; the hybrid's front is those static
-  models alone (what a user can serve without the conditioned model), in 1 + K trainings at most;
+  trained statically with the tutorial's settings and that seed, in 1 + K trainings at most; the
+  hybrid's front is read two ways: the front its study holds (`served_fronts`: the conditioned model at
+  every pair it was evaluated at and the static models, as `sweep report` and `sweep pick` read a
+  conditioned study), and the static models alone (what a user can serve without the conditioned model);
 - like for like: its single-seed fronts against the sweep's single-seed fronts
   (benchmarks/results/tutorial-study.csv), at the three references (protocol.hypervolume_shares); medians and
-  95 % bootstrap intervals over seeds. Writes `hybrid` and `goal.hybrid` into the conditioned result
-  file. TPE with as many trainings is read from the sampler benchmark by `scripts/bench-conditioned
-  --reanalyse`.
+  95 % bootstrap intervals over seeds. Writes `hybrid` into the conditioned result file. TPE with as many
+  trainings is read from the sampler benchmark by `scripts/bench-conditioned --reanalyse`.
+
+`--served` (no training) reads both recipes' stored hybrids the first way and writes the goal's entries:
+`goal.hybrid_tutorial_recipe`, `goal.hybrid_conditioned_recipe(_layers)`, and `goal.hybrid`, the one whose
+recipe `--select-recipe` chose on selection seeds (`select_recipe`, its rule written before it ran).
 
     scripts/bench-conditioned-hybrid [--verify 11]
     scripts/bench-conditioned-hybrid --result benchmarks/results/conditioned-round-1.json --variant film-16
@@ -32,8 +37,8 @@ with that recipe (`same_recipe_sweep`, like for like), and seed by seed against 
 hybrid. Its cost is counted in tutorial trainings' worth: each seed's verified trainings over a
 tutorial-recipe training timed beside them at the tutorial's joint pair (1, 1), both tasks, as a
 sweep's trials train, plus the conditioned training's own (goal.trainings_worth). Writes
-`hybrid_recipes.conditioned` (front), `hybrid_recipes.conditioned_layers` and their goal entries;
-`goal.hybrid` stays the tutorial-recipe hybrid. `--select-fill` chooses between the rules on a
+`hybrid_recipes.conditioned` (front) and `hybrid_recipes.conditioned_layers` (their goal entries:
+`--served`). `--select-fill` chooses between the rules on a
 selection run's seeds (`select_fill`). `--tpe` runs TPE with that recipe and as many trainings on the
 sampler benchmark's TPE study seeds (2 worker processes; not timed).
 
@@ -42,6 +47,9 @@ sampler benchmark's TPE study seeds (2 worker processes; not timed).
         --out benchmarks/results/conditioned-hybrid-selection.json   # 4 min, alone on the machine
     scripts/bench-conditioned-hybrid --recipe conditioned          # 10 min, alone on the machine
     scripts/bench-conditioned-hybrid --recipe conditioned --tpe    # 10 min
+    scripts/bench-conditioned-hybrid --select-recipe --result benchmarks/results/conditioned-selection-5.json \
+        --variant rate-0.015 --out benchmarks/results/conditioned-hybrid-selection.json   # 2 min
+    scripts/bench-conditioned-hybrid --served                      # seconds: the goal's hybrid entries
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ from benchmarks.front_made_of import context, runs_array, tutorial_trials
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "benchmarks" / "results" / "conditioned.json"
+SELECTION = ROOT / "benchmarks" / "results" / "conditioned-hybrid-selection.json"
 GOAL = {"hypervolume_share": 0.98, "trainings": 12}
 
 
@@ -97,7 +106,7 @@ def main(argv=None) -> int:
     parser.add_argument("--result", type=Path, default=RESULT, help="the report-seed run of bench-conditioned to read")
     parser.add_argument("--variant", default="shipped", help="whose trainings to verify (default: the study file's)")
     parser.add_argument("--recipe", choices=("tutorial", "conditioned"), default="tutorial",
-                        help="train the verified pairs as the tutorial does (the goal's hybrid) or as the conditioned model")
+                        help="train the verified pairs as the tutorial does or as the conditioned model")
     parser.add_argument("--tpe", action="store_true", help="with --recipe conditioned: TPE with that recipe instead")
     parser.add_argument("--select-fill", action="store_true",
                         help="with --recipe conditioned: choose the front-only or the layered rule on a selection "
@@ -165,18 +174,10 @@ def main(argv=None) -> int:
         write_result(args.result, document)
         return 0
     document["hybrid"] = hybrid
-    if "goal" in document:
-        document["goal"]["hybrid"] = goal_entry(share, verdict, trainings, "train")
-    print(f"hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']} ({verdict})", file=sys.stderr)
+    print(f"hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']} ({verdict}); the goal's "
+          "entries: --served", file=sys.stderr)
     write_result(args.result, document)
     return 0
-
-
-def goal_entry(share: dict, verdict: str, trainings: int, recipe: str) -> dict:
-    """The goal object's record of a hybrid: its trainings, its share at the trivial reference, its recipe."""
-    low, high = share["interval"] or (None, None)
-    return {"trainings": trainings, "verify_recipe": recipe,
-            "hypervolume_share": {"median": share["median"], "low": low, "high": high, "verdict": verdict}}
 
 
 def verify_statically(per_training: dict, seeds: list, count: int, layered: bool) -> tuple[list, list]:
@@ -309,7 +310,7 @@ def select_recipe(args, command: str) -> int:
               for recipe, runs in recipes.items()}
     medians = {recipe: entry["served"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]["median"]
                for recipe, entry in shares.items()}
-    chosen = "conditioned" if medians["conditioned"] > medians["train"] else "train"
+    chosen = preferred_recipe(medians)
     print(f"served fronts: tutorial recipe {medians['train']:.3f}, conditioned recipe {medians['conditioned']:.3f}: "
           f"{chosen}", file=sys.stderr)
     selection["recipe_choice"] = {"rule": select_recipe.__doc__, "tutorial_recipe_runs": tutorial_runs,
@@ -318,10 +319,84 @@ def select_recipe(args, command: str) -> int:
     return 0
 
 
+def preferred_recipe(medians: dict) -> str:
+    """`select_recipe`'s rule on each recipe's median share: the conditioned recipe only when it holds strictly
+    more; the tutorial's (the cheaper) on a tie."""
+    return "conditioned" if medians["conditioned"] > medians["train"] else "train"
+
+
 def served(path: Path) -> int:
     """Each report-seed hybrid's front as its study holds it (`served_fronts`), beside its static models alone,
-    and the goal's hybrid: the recipe chosen on selection seeds (`select_recipe`). No training."""
-    raise SystemExit("not built yet")
+    and the goal's hybrid: the recipe chosen on selection seeds (`select_recipe`), the front-only rule. No training."""
+    from benchmarks.machine import write_result
+
+    document = json.loads(path.read_text())
+    choice = json.loads(SELECTION.read_text()).get("recipe_choice")
+    recipes = document.get("hybrid_recipes", {})
+    if not choice or "hybrid" not in document or not {"conditioned", "conditioned_layers"} <= set(recipes):
+        raise SystemExit(f"--served needs the hybrids of {path} (scripts/bench-conditioned-hybrid, and with --recipe "
+                         f"conditioned) and the recipe chosen in {SELECTION} (--select-recipe)")
+    metrics = np.asarray(document["variants"]["shipped"]["per_training_metrics"]["metrics"])
+    alone = trivial_shares(recipe_shares([metrics[:, index, :] for index in range(metrics.shape[1])],
+                                         document)["against_tutorial_recipe_sweep"])
+    hybrids = {"train": document["hybrid"], "conditioned": recipes["conditioned"],
+               "conditioned_layers": recipes["conditioned_layers"]}
+    for entry in hybrids.values():
+        if [run["seed"] for run in entry["runs"]] != document["seeds"]["report_seeds"]:
+            raise SystemExit(f"a hybrid in {path} was not measured on its report seeds, in order")
+        entry["served_shares"] = recipe_shares(served_fronts(metrics, entry["runs"]), document)
+        entry["served_verdict"] = share_verdict(entry["served_shares"]["against_tutorial_recipe_sweep"])
+        entry["served_minus_conditioned_alone"] = paired(
+            trivial_shares(entry["served_shares"]["against_tutorial_recipe_sweep"]), alone)
+    tpe = recipes["conditioned"]["tpe"]
+    tpe["minus_served_hybrids"] = {
+        name: protocol.unpaired_median_difference(trivial_shares(tpe["shares"]["against_tutorial_recipe_sweep"]),
+                                                  trivial_shares(entry["served_shares"]["against_tutorial_recipe_sweep"]))
+        for name, entry in hybrids.items()}
+    goal = document["goal"]
+    for key in [key for key in goal if key.startswith("hybrid")]:
+        del goal[key]
+    for name, entry in hybrids.items():
+        key = {"train": "hybrid_tutorial_recipe", "conditioned": "hybrid_conditioned_recipe",
+               "conditioned_layers": "hybrid_conditioned_recipe_layers"}[name]
+        goal[key] = goal_hybrid(entry, "train" if name == "train" else "conditioned",
+                                "layers" if name == "conditioned_layers" else "front")
+    goal["hybrid"] = goal[{"train": "hybrid_tutorial_recipe", "conditioned": "hybrid_conditioned_recipe"}[choice["chosen"]]] | {
+        "recipe_chosen_on": {"seeds": json.loads(SELECTION.read_text())["selection_seeds"],
+                             "file": str(SELECTION.relative_to(ROOT)), "rule": "select_recipe"}}
+    share = goal["hybrid"]["hypervolume_share"]
+    print(f"goal.hybrid ({choice['chosen']} recipe, the study's front): {share['median']:.4f} "
+          f"[{share['low']:.4f}, {share['high']:.4f}] ({share['verdict']})", file=sys.stderr)
+    write_result(path, document)
+    return 0
+
+
+def goal_hybrid(entry: dict, recipe: str, rule: str) -> dict:
+    """The goal object's record of one hybrid: its trainings, the share of the front its study holds (the
+    conditioned model and the verified models; at the trivial reference, the goal's, and the other two), its
+    static models' share alone, and its time where it was timed."""
+    shares = entry["served_shares"]["against_tutorial_recipe_sweep"]["shares"]
+    static = entry["shares"]["against_tutorial_recipe_sweep"] if "shares" in entry else entry["hybrid_shares"]
+    return {"trainings": entry["trainings"], "verify": entry["verify"], "verify_recipe": recipe, "rule": rule,
+            "front": "the study's: the conditioned model at every pair it was evaluated at and the verified static models",
+            "hypervolume_share": goal_share(shares["trivial"]["share"]),
+            "hypervolume_share_other_references": {name: goal_share(shares[name]["share"]) for name in ("nadir", "fixed")},
+            "static_models_alone": goal_share(static["shares"]["trivial"]["share"]),
+            **({"trainings_worth": {name: entry["trainings_worth"][name] for name in ("median", "interval")}}
+               if "trainings_worth" in entry else {})}
+
+
+def goal_share(share: dict) -> dict:
+    """A share as the goal object holds it: median, interval ends and the verdict against the hybrid's goal."""
+    low, high = share["interval"] or (None, None)
+    verdict = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"], low, high),
+                               GOAL["hypervolume_share"])
+    return {"median": share["median"], "low": low, "high": high, "verdict": verdict}
+
+
+def share_verdict(shares: dict) -> str:
+    """The verdict of a `protocol.hypervolume_shares` record's trivial-reference share against the hybrid's goal."""
+    return goal_share(shares["shares"]["trivial"]["share"])["verdict"]
 
 
 def recipe_shares(fronts: list, document: dict) -> dict:
@@ -371,9 +446,6 @@ def conditioned_recipe_hybrid(args, argv) -> int:
         entry.update(rule_entry(document, cut(runs, args.verify) if rule == "front" else runs, args.verify, command)
                      | {"rule": rule, "recipe": out["recipe"]})
         share = entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
-        document["goal"]["hybrid_conditioned_recipe" + ("_layers" if rule == "layers" else "")] = goal_entry(
-            share, entry["verdict"], entry["trainings"], "conditioned") | {
-            "rule": rule, "trainings_worth": {name: entry["trainings_worth"][name] for name in ("median", "interval")}}
         print(f"hybrid, conditioned recipe, {rule}: {share['median']:.3f} {share['interval']} of the tutorial-recipe "
               "sweep", file=sys.stderr)
     layers, front = document["hybrid_recipes"]["conditioned_layers"], document["hybrid_recipes"]["conditioned"]

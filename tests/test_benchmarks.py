@@ -341,6 +341,26 @@ def test_the_hybrid_verifies_the_front_pairs_verify_would_choose_inside_the_trai
     assert chosen_pairs(pairs, trained, metrics, reference, 1) == [(2.0, 0.1)]
 
 
+def test_a_hybrids_served_front_is_the_conditioned_models_pairs_and_its_verified_static_models_per_training():
+    import numpy as np
+
+    from benchmarks.conditioned_hybrid import served_fronts
+
+    metrics = np.array([[[0.20, 1.0], [0.21, 1.1]], [[0.25, 1.2], [0.26, 1.3]]])  # 2 pairs × 2 trainings
+    runs = [{"static_metrics": [[0.30, 0.9]]}, {"static_metrics": []}]  # the second training verified nothing
+    first, second = served_fronts(metrics, runs)
+    assert first.tolist() == [[0.20, 1.0], [0.25, 1.2], [0.30, 0.9]]
+    assert second.tolist() == [[0.21, 1.1], [0.26, 1.3]]
+
+
+def test_the_goals_hybrid_recipe_is_the_conditioned_one_only_when_it_holds_strictly_more():
+    from benchmarks.conditioned_hybrid import preferred_recipe
+
+    assert preferred_recipe({"train": 1.0, "conditioned": 1.1}) == "conditioned"
+    assert preferred_recipe({"train": 1.0, "conditioned": 1.0}) == "train"
+    assert preferred_recipe({"train": 1.1, "conditioned": 1.0}) == "train"
+
+
 def test_batched_metrics_count_as_equal_only_with_every_top_k_equal_and_rmse_within_tolerance():
     per_pair = [{"top_100_accuracy": 0.25, "rmse": 1.0}, {"top_100_accuracy": 0.5, "rmse": 2.0}]
     close = [{"top_100_accuracy": 0.25, "rmse": 1.0 + 1e-7}, {"top_100_accuracy": 0.5, "rmse": 2.0}]
@@ -389,6 +409,47 @@ def test_the_committed_conditioned_result_records_its_goal_so_a_script_can_check
     assert {"best_top_100", "best_rmse"} <= set(goal["front_ends"])
     hybrid = goal["hybrid"]
     assert hybrid["trainings"] <= 12 and hybrid["hypervolume_share"]["low"] <= hybrid["hypervolume_share"]["high"]
+    for entry in (hybrid["hypervolume_share"], hybrid["static_models_alone"],
+                  *hybrid["hypervolume_share_other_references"].values()):
+        assert entry["verdict"] == ("reached" if entry["low"] >= 0.98 else "not reached" if entry["high"] < 0.98
+                                    else "undetermined")
+
+
+def test_the_goals_hybrid_share_recomputes_from_the_committed_runs_with_a_hypervolume_of_its_own():
+    """Each report seed's front as the study holds it (the conditioned model at every pair, and the models
+    verified with the recipe chosen on selection seeds) over the median of the sweep's single-seed fronts'
+    hypervolumes, from the trivial baselines: a 2-D hypervolume written here, not the package's."""
+    import csv
+    import statistics
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+
+    def area(points, chance, mean_rmse):  # maximise top-100, minimise RMSE; the staircase beyond the corner
+        inside = sorted((top, rmse) for top, rmse in points if top > chance and rmse < mean_rmse)
+        total, best_rmse = 0.0, mean_rmse
+        for index in range(len(inside) - 1, -1, -1):  # from the highest top-100 down
+            top, rmse = inside[index]
+            best_rmse = min(best_rmse, rmse)
+            lower = inside[index - 1][0] if index else chance
+            total += (top - lower) * (mean_rmse - best_rmse)
+        return total
+
+    document = json.loads((root / "benchmarks" / "results" / "conditioned.json").read_text())
+    choice = json.loads((root / "benchmarks" / "results" / "conditioned-hybrid-selection.json").read_text())
+    context = json.loads((root / "reports" / "tutorial" / "summary.json").read_text())["context_baselines"]
+    corner = (context["chance_top_100_accuracy"], context["global_mean_rmse"])
+    with (root / "benchmarks" / "results" / "tutorial-study.csv").open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["state"] == "COMPLETE"]
+    sweep = [area([(float(row[f"seed{k}_top_100_accuracy"]), float(row[f"seed{k}_rmse"])) for row in rows], *corner)
+             for k in (0, 1)]
+    hybrid = (document["hybrid"] if choice["recipe_choice"]["chosen"] == "train"
+              else document["hybrid_recipes"]["conditioned"])
+    metrics = document["variants"]["shipped"]["per_training_metrics"]["metrics"]  # pairs × trainings × 2
+    shares = [area([tuple(pair[index]) for pair in metrics] + [tuple(point) for point in run["static_metrics"]], *corner)
+              / statistics.median(sweep) for index, run in enumerate(hybrid["runs"])]
+    assert document["goal"]["hybrid"]["verify_recipe"] == choice["recipe_choice"]["chosen"]
+    assert document["goal"]["hybrid"]["hypervolume_share"]["median"] == pytest.approx(statistics.median(shares), rel=1e-9)
 
 
 def candidate(share: float, top: float, rmse: float) -> dict:
