@@ -889,6 +889,23 @@ def _goal_share(entry: dict) -> str:
 RECIPE_WORDS = {"conditioned": "the conditioned model's own recipe", "train": "the tutorial's recipe"}
 
 
+def robustness_clause(robust: dict, share: dict) -> str:
+    """What a narrow verdict rests on: the seed at its interval's low end, the seeds left out one at a time, a
+    BCa interval, the sweep's two fronts apart."""
+    bca, apart = robust["bca"], robust["against_each_sweep_seed"]
+    left = robust["left_out"]
+    return (f". That verdict is narrow: the low end is report seed {robust['low_end_seed']}'s share"
+            + (", where the static models add nothing to the conditioned front"
+               if robust["low_end_seed_static_models_add"] == 0 else "")
+            + "; with any one "
+            f"report seed left out it stays {share['verdict']} for {robust['reached_with_one_left_out']} of "
+            f"{len(left)} (the others' low ends "
+            f"{min(entry['low'] for entry in left) * 100:.1f} %), a BCa interval (scipy) gives "
+            f"[{bca['low'] * 100:.1f}–{bca['high'] * 100:.1f}] ({bca['verdict']}), and against the sweep's seed-0 front "
+            f"alone the share is {_goal_share(apart['seed0'])} ({apart['seed0']['verdict']}), against seed 1's "
+            f"{_goal_share(apart['seed1'])} ({apart['seed1']['verdict']})")
+
+
 def hybrid_sentence(bench: dict) -> str:
     """The short verdict's close: the goal's hybrid (its recipe chosen on selection seeds) read as its study holds
     it, at three references, beside its static models alone, the other recipe, TPE and the same-recipe sweep."""
@@ -914,6 +931,7 @@ def hybrid_sentence(bench: dict) -> str:
            "of time" if worth else "")
         + (f" (the interval's low end clears 98 % by {margin * 100:.1f} points)" if share["verdict"] == "reached"
            and margin < 0.01 else "")
+        + (robustness_clause(chosen["robustness"], share) if "robustness" in chosen else "")
         + f"; measured from the compared fronts' nadir it holds {_goal_share(others['nadir'])} and from (0, 1.25) "
         f"{_goal_share(others['fixed'])}: "
         + (f"{others['nadir']['verdict']} from both" if others["nadir"]["verdict"] == others["fixed"]["verdict"] else
@@ -986,30 +1004,33 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         "",
         f"| report seeds {_seeds([run['seed'] for run in front['runs']])} (TPE: its study seeds) | trainings: 1 "
         "conditioned + the median of the static ones | time, tutorial trainings' worth (the conditioned training's "
-        "included) | the study's front: share of the tutorial-recipe sweep | the static models alone: share of the "
-        "tutorial-recipe sweep | the static models alone: share of the same-recipe sweep | the study's front: ≥ 98 % "
-        "from ≤ 12 trainings |",
-        "|---|---|---|---|---|---|---|",
+        "included) | the study's front: share of the tutorial-recipe sweep | the study's front: share of the same-recipe "
+        "sweep | the static models alone: share of the tutorial-recipe sweep | the static models alone: share of the "
+        "same-recipe sweep | the study's front: ≥ 98 % of the tutorial-recipe sweep from ≤ 12 trainings |",
+        "|---|---|---|---|---|---|---|---|",
         f"| hybrid, tutorial recipe (`verify_recipe = \"train\"`) | 1 + {hybrid['verified_median']:g} | "
         f"{conditioned_worth:.2f} + {hybrid['verified_median']:g} (each static one a tutorial training; not timed) | "
-        f"{share(hybrid['served_shares'])} | {_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} | "
-        f"not measured | {hybrid['served_verdict']} |",
+        f"{share(hybrid['served_shares'])} | {share(hybrid['served_shares'], 'against_same_recipe_sweep')} | "
+        f"{_share(hybrid['hybrid_shares']['shares']['trivial']['share'])} | not measured | {hybrid['served_verdict']} |",
         f"| hybrid, conditioned recipe (`verify_recipe = \"conditioned\"`) | 1 + {front['verified_median']:g} | "
-        f"{worth(front)} | {share(front['served_shares'])} | {share(front['shares'])} | "
+        f"{worth(front)} | {share(front['served_shares'])} | {share(front['served_shares'], 'against_same_recipe_sweep')} | "
+        f"{share(front['shares'])} | "
         f"{share(front['shares'], 'against_same_recipe_sweep')} | {front['served_verdict']} |",
         f"| hybrid, conditioned recipe, \"layers\" (benchmark only) | 1 + {layers['verified_median']:g} | "
-        f"{worth(layers)} | {share(layers['served_shares'])} | {share(layers['shares'])} | "
+        f"{worth(layers)} | {share(layers['served_shares'])} | {share(layers['served_shares'], 'against_same_recipe_sweep')} | "
+        f"{share(layers['shares'])} | "
         f"{share(layers['shares'], 'against_same_recipe_sweep')} | {layers['served_verdict']} |",
         f"| TPE, tutorial recipe ({len(analysis['tpe_study_seeds'])} study seeds) | {tpe['trainings']} | "
-        f"{tpe['trainings']} (not timed) | {_share(tutorial_tpe)} | the same (every model static) | not measured | "
-        f"{reached(tutorial_tpe)} |",
+        f"{tpe['trainings']} (not timed) | {_share(tutorial_tpe)} | not measured | the same (every model static) | "
+        f"not measured | {reached(tutorial_tpe)} |",
         f"| TPE, conditioned recipe ({len(tpe['study_seeds'])} study seeds) | {tpe['trainings']} | about "
-        f"{tpe['trainings_worth_estimate']:.0f} (estimated: not timed) | {share(tpe['shares'])} | the same | "
-        f"{share(tpe['shares'], 'against_same_recipe_sweep')} | {reached(tpe_share)} |",
+        f"{tpe['trainings_worth_estimate']:.0f} (estimated: not timed) | {share(tpe['shares'])} | "
+        f"{share(tpe['shares'], 'against_same_recipe_sweep')} | the same | the same | {reached(tpe_share)} |",
         "",
         f"At the same pairs, seed by seed, the conditioned recipe adds "
         f"{_signed(front['minus_tutorial_recipe_hybrid'], 1, 100, ' points')} to the tutorial recipe's static models "
-        f"alone, at {each['median']:.1f} times the time per training; the layers add "
+        f"alone and {_signed(front['served_minus_tutorial_recipe_served'], 1, 100, ' points')} to its study front, at "
+        f"{each['median']:.1f} times the time per training; the layers add "
         f"{_signed(layers['minus_front_only'], 1, 100, ' points')} to the front-only rule's static models (where a front has "
         f"{front['verify']} points or more the two train the same pairs; elsewhere the layers never subtract), at "
         f"{layers['trainings_worth']['median']:.1f} against {front['trainings_worth']['median']:.1f} trainings' worth. "

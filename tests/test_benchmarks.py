@@ -450,6 +450,11 @@ def test_the_goals_hybrid_share_recomputes_from_the_committed_runs_with_a_hyperv
               / statistics.median(sweep) for index, run in enumerate(hybrid["runs"])]
     assert document["goal"]["hybrid"]["verify_recipe"] == choice["recipe_choice"]["chosen"]
     assert document["goal"]["hybrid"]["hypervolume_share"]["median"] == pytest.approx(statistics.median(shares), rel=1e-9)
+    robust = document["goal"]["hybrid"]["robustness"]
+    for index, entry in enumerate(robust["left_out"]):
+        assert entry["median"] == pytest.approx(statistics.median(shares[:index] + shares[index + 1:]), rel=1e-9)
+    low = document["goal"]["hybrid"]["hypervolume_share"]["low"]
+    assert shares[document["seeds"]["report_seeds"].index(robust["low_end_seed"])] == pytest.approx(low, rel=1e-9)
 
 
 def candidate(share: float, top: float, rmse: float) -> dict:
