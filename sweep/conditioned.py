@@ -249,13 +249,21 @@ def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], 
                       ranges: dict[str, tuple[float, float]], seed: int, draws: str = "example",
                       zero_share: float = 0.0, cosine_weight: float = 0.0,
                       reference: tuple[float, ...] = (10.0, 0.1), narrow_after: int = 0,
-                      narrow=None) -> tuple[list[EpochLosses], tuple[float, float] | None]:
+                      narrow=None, film_after: int = 0) -> tuple[list[EpochLosses], tuple[float, float] | None]:
     """The optimizer over the batches, every row (or, with draws = "batch", every batch) at a freshly drawn
     weight pair (draws = "preference": `draw_preferences` through `reference`); per epoch the mean (total,
     rating term, retrieval term) and seconds (sweep.training's loop). With `narrow_after` epochs and
     `narrow(bounds) -> bounds` (the model's own front on a validation slice), preference draws continue
-    between the bounds it returns; the second value is those bounds (None: never narrowed)."""
+    between the bounds it returns; the second value is those bounds (None: never narrowed). With `film_after`
+    epochs FiLM is frozen at its start, the identity, for those first epochs: the towers learn as without
+    FiLM, then FiLM learns to move each query with the pair (a step traced afresh, FiLM's variables in it)."""
     rng = np.random.default_rng(seed)
+    frozen = model.film if film_after else None  # trained only after film_after epochs
+    film_after = min(film_after, epochs) if frozen is not None else 0
+    if frozen is not None:
+        if hasattr(optimizer, "build"):  # Keras' optimizer keeps a slot per variable it was built with: every one
+            optimizer.build(model.trainable_variables)
+        frozen.trainable = False
     step = training_step(model, optimizer, ROW_WEIGHTS, cosine_weight=cosine_weight)
     bounds: list = [None]
 
@@ -269,8 +277,18 @@ def train_conditioned(model: ConditionedModel, optimizer, batches: list[tuple], 
         if narrow is not None and epoch + 1 == narrow_after:
             bounds[0] = narrow(preference_range(ranges, reference))
 
+    def after_later_epoch(epoch: int, means) -> None:
+        after_epoch(epoch + film_after, means)
+
     try:
-        history = run_epochs(step, batches, epochs, weights_for_batch, after_epoch=after_epoch)
+        history = run_epochs(step, batches, film_after or epochs, weights_for_batch, after_epoch=after_epoch)
+        if frozen is not None:
+            frozen.trainable = True
+            step = training_step(model, optimizer, ROW_WEIGHTS, cosine_weight=cosine_weight)
+            history += run_epochs(step, batches, epochs - film_after, weights_for_batch, after_epoch=after_later_epoch)
     except TrialFailed as failure:
         raise TrialFailed(failure.reason, f"conditioned training, {failure.detail}") from None
+    finally:
+        if frozen is not None:
+            frozen.trainable = True
     return history, bounds[0]

@@ -250,7 +250,7 @@ def train_one(spec: StudySpec, prepared, seed: int):
     history, model.trained_preferences = train_conditioned(
         model, optimizer, batches, config.epochs, search_ranges(spec), seed, draws=config.draws,
         zero_share=config.zero_share, cosine_weight=config.cosine_weight, reference=tuple(config.reference),
-        narrow_after=config.narrow_after, narrow=narrow)
+        narrow_after=config.narrow_after, narrow=narrow, film_after=config.film_after)
     ended = time.perf_counter()
     return model, history, {"build": built - started, "train": ended - built, "total": ended - started}
 

@@ -125,6 +125,7 @@ KEYS = {
     "conditioned.grid": whole(2, or_zero=True),  # 0: no grid; one point is no grid either
     "conditioned.reference": POSITIVE,  # each weight of the reference pair (set here as its rating weight)
     "conditioned.narrow_after": whole(1, LARGEST - 1, or_zero=True),  # fewer than the epochs (set to LARGEST here)
+    "conditioned.film_after": whole(1, LARGEST - 1, or_zero=True),  # fewer than the epochs (set to LARGEST here)
     "conditioned.verify": whole(0),  # front pairs trained statically; 0: none
     **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
     "search.rating_weight.values": WEIGHT,
@@ -217,7 +218,7 @@ def study_with(key: str, text: str, name: str = "s") -> str:
         del sections["search.rating_weight"], sections["search.retrieval_weight"]
         sections["search.weight_ratio"] = {"low": "1e-3", "high": "10.0"}
         sections["search.weight_scale"] = {"low": "0.1", "high": "100.0"}
-    if key == "conditioned.narrow_after":  # epochs must remain after it
+    if key in ("conditioned.narrow_after", "conditioned.film_after"):  # epochs must remain after it
         sections.setdefault("conditioned", {})["epochs"] = str(LARGEST)
     if key == "study.min_gain":  # it applies only with patience
         sections["study"]["patience"] = "3"

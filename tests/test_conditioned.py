@@ -109,6 +109,25 @@ def test_a_pair_evaluates_the_same_for_the_same_seed_and_differently_across_pair
     assert at_rating_end != at_retrieval_end  # one training, two trade-offs
 
 
+def test_film_after_keeps_film_the_identity_for_those_epochs_and_trains_it_after(prepared):
+    def trained(epochs, film_after):
+        tf.keras.utils.set_random_seed(5)
+        model = ConditionedModel(*sizes(prepared))
+        before = [variable.numpy().copy() for variable in model.film.variables]
+        train_conditioned(model, tf.keras.optimizers.Adagrad(0.1), training_batches(prepared.train, FAST, 5), epochs,
+                          RANGES, 5, draws="preference", film_after=film_after)
+        return model, before
+
+    frozen, before = trained(epochs=1, film_after=1)  # every epoch before FiLM may learn
+    assert all(np.array_equal(now.numpy(), then) for now, then in zip(frozen.film.variables, before))
+    assert frozen.film.trainable  # trainable again once the training is over
+    users = tf.constant(prepared.test["user_id"][:3])
+    pairs = frozen.features(tf.constant([[10.0, 0.1], [1.0, 1.0], [1e3, 1e-3]]))
+    assert frozen.user_vectors(users, pairs).numpy() == pytest.approx(frozen.user_embedding(users).numpy())  # identity
+    later, before = trained(epochs=2, film_after=1)  # then FiLM learns in the second epoch
+    assert not np.array_equal(later.film.variables[-1].numpy(), before[-1])  # its last layer left zero
+
+
 def test_without_film_only_the_rating_sees_the_pair(prepared):
     # conditioning_width 0: one set of user vectors for every pair; the rating MLP still reads the pair.
     tf.keras.utils.set_random_seed(0)

@@ -247,6 +247,9 @@ class ConditionedConfig:
     # hidden units of the MLP from the log-weights to FiLM's scale and shift; 0: no FiLM
     conditioning_width: int = bounded(16, Range(1, LARGEST_INTEGER, whole=True,
                                                 zero="no FiLM: only the rating MLP sees the pair"))
+    # FiLM stays the identity (untrained) for this many epochs, so the towers first learn as without FiLM; 0: from
+    # the start
+    film_after: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="FiLM trains from the start"))
     # "preference": each example's preference λ uniform on the simplex, its pair (λ·reference[0],
     # (1 − λ)·reference[1]), λ over every ratio of the search box; "example"/"batch": each weight
     # log-uniform over its range, per example or per batch (over a wide box these learn nothing)
@@ -318,6 +321,8 @@ class StudySpec:
             identity["study"]["method"] = kind  # the key's name when these studies were first stored: same hash
             identity["conditioned"] = {key: value for key, value in identity["conditioned"].items()
                                        if key not in CONDITIONED_CHOICES}
+            if not identity["conditioned"]["film_after"]:  # and so do studies from before FiLM could wait
+                identity["conditioned"].pop("film_after")
         return identity
 
     @property
@@ -504,6 +509,12 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
     if config.narrow_after >= config.epochs:
         raise UsageError(f"conditioned.narrow_after: expected fewer epochs than conditioned.epochs ({config.epochs}), "
                          f"so some train narrowed; got {config.narrow_after}")
+    if config.film_after and not config.conditioning_width:
+        raise UsageError("conditioned.film_after: delays FiLM, and conditioning_width = 0 has none; set a width or "
+                         "remove film_after")
+    if config.film_after >= config.epochs:
+        raise UsageError(f"conditioned.film_after: expected fewer epochs than conditioned.epochs ({config.epochs}), "
+                         f"so FiLM trains in some; got {config.film_after}")
     if config.pairs_of is not None and config.pairs_of == study.name:
         raise UsageError("conditioned.pairs_of: names this study itself; name a per-pair study (e.g. \"tutorial\")")
     extra = [item.name for item in search if item.name not in WEIGHTS]
