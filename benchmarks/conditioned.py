@@ -67,7 +67,10 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           2: protocol.Seeds((105, 106, 107, 108), (11, 12, 13, 14, 15)),
           3: protocol.Seeds((109, 110, 111, 112, 113, 114), tuple(range(16, 26))),
           4: protocol.Seeds((115, 116, 117, 118), tuple(range(26, 36))),
-          5: protocol.Seeds((119, 120, 121, 122), tuple(range(36, 46)))}
+          5: protocol.Seeds((119, 120, 121, 122), tuple(range(36, 46))),
+          6: protocol.Seeds((123, 124, 125, 126), tuple(range(46, 56)))}
+# Round 6 (123–126, reported on 46–55 if it changes the study file): FiLM held at the identity for the first
+# epochs, after round 5's report seeds had shown FiLM's fronts short of round 3's no-FiLM point at the top-100 end.
 # Round 5 (119–122, reported on 36–45): FiLM's rate again, lower, after round 4's selection showed FiLM's share
 # rising as the rate fell (0.05, 0.03, 0.02).
 # Round 4 (115–118, reported on 26–35) asks for a front rather than a point: FiLM at round 3's recipe.
@@ -105,6 +108,8 @@ VARIANTS = {
     "rate-0.015": ("Adagrad 0.015", {"learning_rate": 0.015}, None),
     "rate-0.01": ("Adagrad 0.01", {"learning_rate": 0.01}, None),
     "film-8-rate-0.015": ("FiLM 8 units wide, Adagrad 0.015", {"conditioning_width": 8, "learning_rate": 0.015}, None),
+    **{f"film-after-{n}": (f"FiLM held at the identity for the first {n} of the 12 epochs", {"film_after": n}, None)
+       for n in (3, 6, 9)},
     "no-zero-pairs": ("no single-task examples (zero_share 0): (1, 0) and (0, 1) not servable", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
@@ -144,10 +149,12 @@ MIN_FRONT_POINTS = 3
 ROUND_4_CANDIDATES = ("shipped", "film-16", "film-8", "film-16-rate-0.02", "film-16-rate-0.05")
 # Round 5's candidates: the study file (FiLM 16, Adagrad 0.02) and lower rates; round 4's rule.
 ROUND_5_CANDIDATES = ("shipped", "rate-0.015", "rate-0.01", "film-8-rate-0.015")
+# Round 6's candidates: the study file (FiLM 16, Adagrad 0.015) and FiLM held back 3, 6 or 9 epochs; round 4's rule.
+ROUND_6_CANDIDATES = ("shipped", "film-after-3", "film-after-6", "film-after-9")
 RULES = {1: SELECTION_RULE, 2: SELECTION_RULE, 3: BALANCED_RULE, 4: FRONT_RULE.format(points=MIN_FRONT_POINTS),
-         5: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
+         5: FRONT_RULE.format(points=MIN_FRONT_POINTS), 6: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
 CANDIDATES = {1: SELECTED_AMONG, 2: ROUND_2_CANDIDATES, 3: ROUND_3_CANDIDATES, 4: ROUND_4_CANDIDATES,
-              5: ROUND_5_CANDIDATES}
+              5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES}
 
 
 def medians(entry: dict) -> tuple[float, float, float]:
@@ -735,7 +742,7 @@ def main(argv=None) -> int:
     if args.select:
         among, rule = CANDIDATES[args.round], RULES[args.round]
         chosen = (select_balanced(variants, among) if rule == BALANCED_RULE else
-                  select_front(variants, among) if args.round in (4, 5) else select(variants, among))
+                  select_front(variants, among) if args.round >= 4 else select(variants, among))
         document |= {"selected_among": list(among), "selection_rule": rule, "selected": chosen,
                      "margins": {name: smallest_margin(*medians(variants[name])) for name in among if name in variants},
                      "median_front_points": {name: median_front_points(variants[name]) for name in among
