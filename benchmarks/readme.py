@@ -644,8 +644,10 @@ def one_training() -> str:
                      f"{len(analysis['tpe_study_seeds'])} TPE studies) | {_share(entry)} |")
     lines += (hides(bench, ends, shipped, context) + without_film(earlier)
               + hybrid_reading(hybrid, analysis, shipped, bench.get("hybrid_recipes", {})))
-    lines += ["", f"The study file's settings were chosen in {bench['round']} selection rounds, each on selection seeds "
-              "of its own and reported on report seeds no earlier round had seen; the rounds, their written rules and "
+    rounds_run = max(int(path.stem.rsplit("-", 1)[1]) for path in RESULTS.glob("conditioned-selection-[0-9].json"))
+    lines += ["", f"The study file's settings were chosen in {rounds_run} selection rounds (round {bench['round']}'s "
+              "choice stands), each on selection seeds "
+              "of its own, each change reported on report seeds no earlier round had seen; the rounds, their written rules and "
               "the variants of round 1 are in [Choosing the conditioned study's settings]"
               "(../benchmarks/README.md#choosing-the-conditioned-studys-settings)."]
     return "\n".join(lines) + "\n"
@@ -1059,6 +1061,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
         load("conditioned-round-2.json")
     third, fourth = load("conditioned-selection-3.json"), load("conditioned-selection-4.json")
     fifth, round_four = load("conditioned-selection-5.json"), load("conditioned-round-4.json")
+    sixth = load("conditioned-selection-6.json")
     round_one, round_three = load("conditioned-round-1.json"), load("conditioned-round-3.json")
     pooled = pooled_run["pooled_with_round_1"]
     wanted = bench["goal_set"]["front_ends"]
@@ -1143,7 +1146,31 @@ def rounds(bench: dict, rate: float) -> list[str]:
         f"file now; on the selection seeds' medians it met "
         f"{_goals_met(fifth['variants'][fifth['selected']], bench['goal_set'])}; its report seeds are the results' "
         "section's.",
+        f"- **Round 6** (new selection seeds {_seeds(sixth['seeds']['selection_seeds'])}, "
+        "`benchmarks/results/conditioned-selection-6.json`), the same rule, after round 5's report seeds had shown "
+        "the FiLM front's top-100 end short of round 3's point without FiLM: FiLM held at the identity for the first "
+        "epochs (`film_after`), so that the towers first learn as without it. Among "
+        + with_fronts(sixth, "FiLM 16 from the start, Adagrad 0.015")
+        + " (medians) it "
+        + ("kept `shipped`: " + ("holding FiLM back lowered the share and the top-100 end, the longer the more, so "
+                                 if held_back_lowers(sixth) else "") + "the "
+           "study file is unchanged and no report seeds were spent on it."
+           if sixth["selected"] == "shipped" else
+           f"chose `{sixth['selected']}` ({sixth['variants'][sixth['selected']]['what']})."),
     ]
+
+
+def held_back_lowers(selection: dict) -> bool:
+    """Whether every `film-after-N` candidate's median share and top-100 fall below the study file's, and
+    further the more epochs FiLM is held back."""
+    from benchmarks.conditioned import medians
+
+    held = sorted((int(name.rsplit("-", 1)[1]), medians(entry)) for name, entry in selection["variants"].items()
+                  if name.startswith("film-after-"))
+    base = medians(selection["variants"]["shipped"])
+    below = all(share < base[0] and top < base[1] for _, (share, top, _) in held)
+    falling = all(later[1][0] < earlier[1][0] and later[1][1] < earlier[1][1] for earlier, later in zip(held, held[1:]))
+    return below and falling
 
 
 def round_one_variants() -> list[str]:
