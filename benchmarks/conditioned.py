@@ -68,7 +68,10 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           3: protocol.Seeds((109, 110, 111, 112, 113, 114), tuple(range(16, 26))),
           4: protocol.Seeds((115, 116, 117, 118), tuple(range(26, 36))),
           5: protocol.Seeds((119, 120, 121, 122), tuple(range(36, 46))),
-          6: protocol.Seeds((123, 124, 125, 126), tuple(range(46, 56)))}
+          6: protocol.Seeds((123, 124, 125, 126), tuple(range(46, 56))),
+          7: protocol.Seeds((127, 128, 129, 130), tuple(range(56, 66)))}
+# Round 7 (127–130, reported on 56–65 if it changes the study file): the reference pair again, with FiLM, which
+# round 1 chose without it and no round since has chosen again.
 # Round 6 (123–126, reported on 46–55 if it changes the study file): FiLM held at the identity for the first
 # epochs, after round 5's report seeds had shown FiLM's fronts short of round 3's no-FiLM point at the top-100 end.
 # Round 5 (119–122, reported on 36–45): FiLM's rate again, lower, after round 4's selection showed FiLM's share
@@ -151,10 +154,13 @@ ROUND_4_CANDIDATES = ("shipped", "film-16", "film-8", "film-16-rate-0.02", "film
 ROUND_5_CANDIDATES = ("shipped", "rate-0.015", "rate-0.01", "film-8-rate-0.015")
 # Round 6's candidates: the study file (FiLM 16, Adagrad 0.015) and FiLM held back 3, 6 or 9 epochs; round 4's rule.
 ROUND_6_CANDIDATES = ("shipped", "film-after-3", "film-after-6", "film-after-9")
+# Round 7's candidates: the study file and the reference pair moved, one weight at a time; round 4's rule.
+ROUND_7_CANDIDATES = ("shipped", "reference-3", "reference-30", "reference-10-0.03", "reference-10-0.3")
 RULES = {1: SELECTION_RULE, 2: SELECTION_RULE, 3: BALANCED_RULE, 4: FRONT_RULE.format(points=MIN_FRONT_POINTS),
-         5: FRONT_RULE.format(points=MIN_FRONT_POINTS), 6: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
+         5: FRONT_RULE.format(points=MIN_FRONT_POINTS), 6: FRONT_RULE.format(points=MIN_FRONT_POINTS),
+         7: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
 CANDIDATES = {1: SELECTED_AMONG, 2: ROUND_2_CANDIDATES, 3: ROUND_3_CANDIDATES, 4: ROUND_4_CANDIDATES,
-              5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES}
+              5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES, 7: ROUND_7_CANDIDATES}
 
 
 def medians(entry: dict) -> tuple[float, float, float]:
