@@ -1061,7 +1061,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
         load("conditioned-round-2.json")
     third, fourth = load("conditioned-selection-3.json"), load("conditioned-selection-4.json")
     fifth, round_four = load("conditioned-selection-5.json"), load("conditioned-round-4.json")
-    sixth = load("conditioned-selection-6.json")
+    sixth, seventh = load("conditioned-selection-6.json"), load("conditioned-selection-7.json")
     round_one, round_three = load("conditioned-round-1.json"), load("conditioned-round-3.json")
     pooled = pooled_run["pooled_with_round_1"]
     wanted = bench["goal_set"]["front_ends"]
@@ -1157,6 +1157,14 @@ def rounds(bench: dict, rate: float) -> list[str]:
            "study file is unchanged and no report seeds were spent on it."
            if sixth["selected"] == "shipped" else
            f"chose `{sixth['selected']}` ({sixth['variants'][sixth['selected']]['what']})."),
+        f"- **Round 7** (new selection seeds {_seeds(seventh['seeds']['selection_seeds'])}, "
+        "`benchmarks/results/conditioned-selection-7.json`), the same rule: the reference pair, which round 1 chose "
+        "without FiLM, moved one weight at a time with FiLM. Among "
+        + with_fronts(seventh, "reference (10, 0.1)")
+        + " (medians) it "
+        + ("kept `shipped`, the reference pair (10, 0.1): the study file is unchanged and no report seeds were spent "
+           "on it." if seventh["selected"] == "shipped" else
+           f"chose `{seventh['selected']}` ({seventh['variants'][seventh['selected']]['what']})."),
     ]
 
 
