@@ -527,9 +527,10 @@ def one_training() -> str:
            f"{len(report) - above_bias} the user + item bias RMSE")
         + ", while the same-recipe sweep's fronts reach RMSE "
         + ", ".join(f"{value:.4f}" for value in same["comparison"]["ends"]["best_rmse"])
-        + f" (the bias: {context['user_item_bias_rmse']:.4f}). "
-        + (hybrid_sentence(bench) if hybrid and "served_shares" in hybrid else ""),
+        + f" (the bias: {context['user_item_bias_rmse']:.4f}).",
     ]
+    if hybrid and "served_shares" in hybrid:
+        short += ["", "**The hybrid.** " + hybrid_sentence(bench)]
     lines = [
         "## The whole front from one training",
         "",
@@ -924,9 +925,9 @@ def hybrid_sentence(bench: dict) -> str:
     served = bench["hybrid_recipes"]["conditioned"]["served_shares"]["against_same_recipe_sweep"]["shares"]["trivial"]
     minus = tpe["minus_served_hybrids"]["conditioned"]
     return (
-        f"The hybrid (`verify = {chosen['verify']}`: one conditioned training, then static trainings at up to "
-        f"{chosen['verify']} of its front's pairs, with {RECIPE_WORDS[chosen['verify_recipe']]}; `studies/hybrid.toml`) "
-        f"{_reaches(share['verdict'])} its goal, at least 98 % of the sweep's hypervolume from at most 12 trainings, "
+        f"One conditioned training, then static trainings at up to {chosen['verify']} of its front's pairs "
+        f"(`verify = {chosen['verify']}`) with {RECIPE_WORDS[chosen['verify_recipe']]} (`studies/hybrid.toml`), "
+        f"{_reaches(share['verdict'])} the hybrid's goal, at least 98 % of the sweep's hypervolume from at most 12 trainings, "
         f"measured from the trivial baselines, and only from there: the study's front, the conditioned model with the "
         f"static models beside it, holds {_goal_share(share)} in up to {chosen['trainings']} trainings"
         + (f", {worth['median']:.1f} [{worth['interval'][0]:.1f}–{worth['interval'][1]:.1f}] tutorial trainings' worth "
