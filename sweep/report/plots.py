@@ -322,6 +322,8 @@ def _key_entries(frames: dict, single: bool, knees: dict, extrapolated: bool, ar
         entries.append(Line2D([], [], marker="*", ms=11, mfc="0.7", mec="black", ls="none",
                               label="adaptive weighting method (labelled)"))
     if verified:
+        entries.append(Line2D([], [], marker="o", ms=TRIAL_SIZE, mfc="0.7", mec="black", ls="none",
+                              label="circle: the conditioned model at\na pair (one model for every circle)"))
         entries.append(Line2D([], [], marker=VERIFIED_MARKER, ms=VERIFIED_SIZE, mfc="0.7", mec="black", ls=":",
                               color="0.35", label="verified: a static model trained at a\nconditioned pair (dotted: to it)"))
     if extrapolated:
