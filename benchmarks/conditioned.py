@@ -69,7 +69,11 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           4: protocol.Seeds((115, 116, 117, 118), tuple(range(26, 36))),
           5: protocol.Seeds((119, 120, 121, 122), tuple(range(36, 46))),
           6: protocol.Seeds((123, 124, 125, 126), tuple(range(46, 56))),
-          7: protocol.Seeds((127, 128, 129, 130), tuple(range(56, 66)))}
+          7: protocol.Seeds((127, 128, 129, 130), tuple(range(56, 66))),
+          8: protocol.Seeds((131, 132, 133, 134), tuple(range(66, 76)))}
+# Round 8 (131–134, reported on 66–75 if it changes the study file): FiLM's steps damped (film_scale), at the
+# study file's rate and at round 3's, after round 6 had shown FiLM trained late (fresh Adagrad accumulators,
+# large steps) lowering the top-100 end the later it started.
 # Round 7 (127–130, reported on 56–65 if it changes the study file): the reference pair again, with FiLM, which
 # round 1 chose without it and no round since has chosen again.
 # Round 6 (123–126, reported on 46–55 if it changes the study file): FiLM held at the identity for the first
@@ -111,6 +115,10 @@ VARIANTS = {
     "rate-0.015": ("Adagrad 0.015", {"learning_rate": 0.015}, None),
     "rate-0.01": ("Adagrad 0.01", {"learning_rate": 0.01}, None),
     "film-8-rate-0.015": ("FiLM 8 units wide, Adagrad 0.015", {"conditioning_width": 8, "learning_rate": 0.015}, None),
+    **{f"film-scale-{scale:g}" + (f"-rate-{rate:g}" if rate else ""):
+       (f"FiLM's output times {scale:g}" + (f", Adagrad {rate:g}" if rate else ""),
+        {"film_scale": scale, **({"learning_rate": rate} if rate else {})}, None)
+       for scale in (0.3, 0.1) for rate in (None, 0.03)},
     **{f"film-after-{n}": (f"FiLM held at the identity for the first {n} of the 12 epochs", {"film_after": n}, None)
        for n in (3, 6, 9)},
     "no-zero-pairs": ("no single-task examples (zero_share 0): (1, 0) and (0, 1) not servable", {"zero_share": 0.0}, None),
@@ -156,11 +164,13 @@ ROUND_5_CANDIDATES = ("shipped", "rate-0.015", "rate-0.01", "film-8-rate-0.015")
 ROUND_6_CANDIDATES = ("shipped", "film-after-3", "film-after-6", "film-after-9")
 # Round 7's candidates: the study file and the reference pair moved, one weight at a time; round 4's rule.
 ROUND_7_CANDIDATES = ("shipped", "reference-3", "reference-30", "reference-10-0.03", "reference-10-0.3")
+# Round 8's candidates: the study file and FiLM's output scaled by 0.3 or 0.1, at its rate or round 3's 0.03.
+ROUND_8_CANDIDATES = ("shipped", "film-scale-0.3", "film-scale-0.1", "film-scale-0.3-rate-0.03", "film-scale-0.1-rate-0.03")
 RULES = {1: SELECTION_RULE, 2: SELECTION_RULE, 3: BALANCED_RULE, 4: FRONT_RULE.format(points=MIN_FRONT_POINTS),
          5: FRONT_RULE.format(points=MIN_FRONT_POINTS), 6: FRONT_RULE.format(points=MIN_FRONT_POINTS),
-         7: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
+         7: FRONT_RULE.format(points=MIN_FRONT_POINTS), 8: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
 CANDIDATES = {1: SELECTED_AMONG, 2: ROUND_2_CANDIDATES, 3: ROUND_3_CANDIDATES, 4: ROUND_4_CANDIDATES,
-              5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES, 7: ROUND_7_CANDIDATES}
+              5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES, 7: ROUND_7_CANDIDATES, 8: ROUND_8_CANDIDATES}
 
 
 def medians(entry: dict) -> tuple[float, float, float]:

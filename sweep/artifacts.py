@@ -85,7 +85,8 @@ def rebuild_model(packed: dict):
         from sweep.conditioned import build_conditioned_model
 
         model = build_conditioned_model(config, *sizes, meta["conditioned"]["conditioning_width"],
-                                        meta["conditioned"].get("encoding", WEIGHTS_ENCODING))
+                                        meta["conditioned"].get("encoding", WEIGHTS_ENCODING),
+                                        meta["conditioned"].get("film_scale", 1.0))
     else:
         from sweep.model import build_model
 

@@ -83,11 +83,12 @@ from sweep.training import ROW_WEIGHTS, TrialFailed, run_epochs, training_step  
 
 
 def build_conditioned_model(config: ModelConfig, user_vocabulary_size: int, title_vocabulary_size: int,
-                            conditioning_width: int, encoding: str = WEIGHTS_ENCODING) -> ConditionedModel:
+                            conditioning_width: int, encoding: str = WEIGHTS_ENCODING,
+                            film_scale: float = 1.0) -> ConditionedModel:
     """The one way a conditioned model is built, for training and for serving a stored one alike."""
     return ConditionedModel(user_vocabulary_size, title_vocabulary_size, config.embedding_dimension,
                             tuple(config.rating_layers), config.activation, conditioning_width=conditioning_width,
-                            encoding=encoding)
+                            encoding=encoding, film_scale=film_scale)
 
 
 class ConditionedModel(tf.keras.Model):
@@ -95,8 +96,10 @@ class ConditionedModel(tf.keras.Model):
 
     def __init__(self, user_vocabulary_size: int, title_vocabulary_size: int, embedding_dimension: int = 32,
                  rating_layers: tuple[int, ...] = (256, 128), activation: str = "relu",
-                 conditioning_width: int = 16, conditioned: bool = True, encoding: str = WEIGHTS_ENCODING):
+                 conditioning_width: int = 16, conditioned: bool = True, encoding: str = WEIGHTS_ENCODING,
+                 film_scale: float = 1.0):
         super().__init__()
+        self.film_scale = film_scale  # FiLM's output times this: under Adagrad, its step in the output space
         self.conditioned = conditioned
         self.encoding = encoding  # what the network sees of a pair: ENCODINGS
         features = ENCODINGS[encoding]
@@ -119,8 +122,14 @@ class ConditionedModel(tf.keras.Model):
         vectors = self.user_embedding(user_ids)
         if self.film is None:
             return vectors
-        scale, shift = tf.split(self.film(features), 2, axis=1)
+        scale, shift = tf.split(self._modulation(features), 2, axis=1)
         return vectors * (1.0 + scale) + shift
+
+    def _modulation(self, features: tf.Tensor) -> tf.Tensor:
+        """FiLM's output, [rows, 2d]: the scale's and the shift's change, times `film_scale`."""
+        film = self.film
+        assert film is not None, "a model without FiLM has no modulation"
+        return film(features) if self.film_scale == 1.0 else film(features) * self.film_scale
 
     def predict_rating(self, user_vectors: tf.Tensor, movie_vectors: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
         return self.towers.predict_rating(user_vectors, movie_vectors, *self._rating_extra(features))
@@ -143,9 +152,7 @@ class ConditionedModel(tf.keras.Model):
     def pair_modulation(self, features: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """FiLM's (scale, shift) for each pair's features, [pairs, d] each, one pair per call so that a
         pair's modulation does not depend on the pairs computed with it."""
-        film = self.film
-        assert film is not None, "a model without FiLM has no modulation"
-        rows = [film(features[index:index + 1]) for index in range(int(features.shape[0]))]
+        rows = [self._modulation(features[index:index + 1]) for index in range(int(features.shape[0]))]
         scale, shift = tf.split(tf.concat(rows, axis=0), 2, axis=1)
         return scale, shift
 

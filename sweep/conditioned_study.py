@@ -215,7 +215,8 @@ def model_metadata(spec: StudySpec) -> dict:
     """What rebuilding and serving the conditioned model needs beyond the static model's metadata."""
     config = settings(spec)
     return {"conditioning_width": config.conditioning_width, "ranges": search_ranges(spec),
-            "zero_share": config.zero_share, "encoding": encoding_of(config)}
+            "zero_share": config.zero_share, "encoding": encoding_of(config),
+            **({"film_scale": config.film_scale} if config.film_scale != 1.0 else {})}
 
 
 def encoding_of(config: ConditionedConfig) -> str:
@@ -237,7 +238,7 @@ def train_one(spec: StudySpec, prepared, seed: int):
     started = time.perf_counter()
     tf.keras.utils.set_random_seed(seed)
     model = build_conditioned_model(spec.model, len(prepared.user_vocabulary), len(prepared.title_vocabulary),
-                                    config.conditioning_width, encoding_of(config))
+                                    config.conditioning_width, encoding_of(config), config.film_scale)
     if config.draws == PREFERENCE_DRAWS:  # a pair means the static objective, whose retrieval Σ runs over its batch
         model.static_batch_size = spec.train.batch_size
     optimizer = OptimizerSettings.of(spec.train, config.learning_rate or spec.train.learning_rate).build()

@@ -121,6 +121,7 @@ KEYS = {
     "conditioned.cosine_weight": finite(at_least=0),  # 0: off
     "conditioned.batch_size": whole(2),  # the in-batch softmax needs a negative
     "conditioned.learning_rate": POSITIVE,
+    "conditioned.film_scale": POSITIVE,
     "conditioned.zero_share": finite(at_least=0, below=1),  # a share of the examples, not all of them
     "conditioned.grid": whole(2, or_zero=True),  # 0: no grid; one point is no grid either
     "conditioned.reference": POSITIVE,  # each weight of the reference pair (set here as its rating weight)

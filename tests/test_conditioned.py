@@ -128,6 +128,43 @@ def test_film_after_keeps_film_the_identity_for_those_epochs_and_trains_it_after
     assert not np.array_equal(later.film.variables[-1].numpy(), before[-1])  # its last layer left zero
 
 
+def test_film_scale_scales_each_user_vectors_change_and_the_batched_path_agrees(prepared):
+    users = tf.constant(prepared.test["user_id"][:4])
+    pairs = tf.constant([[10.0, 0.1], [1.0, 1.0]])
+
+    def vectors(film_scale):
+        tf.keras.utils.set_random_seed(2)
+        model = ConditionedModel(*sizes(prepared), film_scale=film_scale)
+        last = model.film.layers[-1]  # starts at zero (the identity): give it weights so FiLM does something
+        last.kernel.assign(tf.random.stateless_normal(last.kernel.shape, seed=(1, 2)))
+        features = model.features(pairs)
+        base = model.user_embedding(users).numpy()
+        single = np.stack([model.user_vectors(users, tf.repeat(features[k:k + 1], 4, axis=0)).numpy() for k in range(2)])
+        return base, single, model.user_vectors_at_pairs(users, features).numpy()
+
+    base, full, _ = vectors(1.0)
+    base_again, half, batched = vectors(0.5)
+    assert np.array_equal(base, base_again)  # the same initial weights: only FiLM's output differs
+    # v (1 + s·γ) + s·β − v = s·(v γ + β): half the change at every pair and user
+    assert half - base == pytest.approx(0.5 * (full - base), abs=1e-6)
+    assert batched == pytest.approx(half, abs=1e-6)
+
+
+def test_a_stored_model_rebuilds_with_its_film_scale(prepared):
+    from sweep.artifacts import rebuild_model
+    from sweep.config import ModelConfig
+
+    model = ConditionedModel(*sizes(prepared), film_scale=0.25)
+    meta = {"embedding_dimension": 32, "rating_layers": [256, 128], "activation": "relu",
+            "conditioned": {"conditioning_width": 16, "film_scale": 0.25}}
+    packed = {"metadata": meta, "user_vocabulary": prepared.user_vocabulary, "title_vocabulary": prepared.title_vocabulary,
+              "weights": model.get_weights()}
+    assert rebuild_model(packed).film_scale == 0.25
+    del meta["conditioned"]["film_scale"]  # a model stored before FiLM could be scaled
+    assert rebuild_model(packed).film_scale == 1.0
+    assert ModelConfig().embedding_dimension == 32  # the metadata above is the default model's
+
+
 def test_without_film_only_the_rating_sees_the_pair(prepared):
     # conditioning_width 0: one set of user vectors for every pair; the rating MLP still reads the pair.
     tf.keras.utils.set_random_seed(0)

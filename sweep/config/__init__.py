@@ -250,6 +250,9 @@ class ConditionedConfig:
     # FiLM stays the identity (untrained) for this many epochs, so the towers first learn as without FiLM; 0: from
     # the start
     film_after: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="FiLM trains from the start"))
+    # FiLM's output (each user vector's change of scale and shift) times this; under Adagrad, whose steps do not
+    # grow with the gradient, it sets how far each step moves the queries
+    film_scale: float = bounded(1.0, POSITIVE)
     # "preference": each example's preference λ uniform on the simplex, its pair (λ·reference[0],
     # (1 − λ)·reference[1]), λ over every ratio of the search box; "example"/"batch": each weight
     # log-uniform over its range, per example or per batch (over a wide box these learn nothing)
@@ -323,6 +326,8 @@ class StudySpec:
                                        if key not in CONDITIONED_CHOICES}
             if not identity["conditioned"]["film_after"]:  # and so do studies from before FiLM could wait
                 identity["conditioned"].pop("film_after")
+            if identity["conditioned"]["film_scale"] == 1.0:  # or be scaled
+                identity["conditioned"].pop("film_scale")
         return identity
 
     @property
@@ -509,6 +514,9 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
     if config.narrow_after >= config.epochs:
         raise UsageError(f"conditioned.narrow_after: expected fewer epochs than conditioned.epochs ({config.epochs}), "
                          f"so some train narrowed; got {config.narrow_after}")
+    if config.film_scale != 1.0 and not config.conditioning_width:
+        raise UsageError("conditioned.film_scale: scales FiLM, and conditioning_width = 0 has none; set a width or "
+                         "remove film_scale")
     if config.film_after and not config.conditioning_width:
         raise UsageError("conditioned.film_after: delays FiLM, and conditioning_width = 0 has none; set a width or "
                          "remove film_after")
