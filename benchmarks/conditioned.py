@@ -71,7 +71,7 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           6: protocol.Seeds((123, 124, 125, 126), tuple(range(46, 56))),
           7: protocol.Seeds((127, 128, 129, 130), tuple(range(56, 66))),
           8: protocol.Seeds((131, 132, 133, 134), tuple(range(66, 76)))}
-# Round 8 (131–134, reported on 66–75 if it changes the study file): FiLM's steps damped (film_scale), at the
+# Round 8 (131–134, reported on 66–75): FiLM's steps damped (film_scale), at the
 # study file's rate and at round 3's, after round 6 had shown FiLM trained late (fresh Adagrad accumulators,
 # large steps) lowering the top-100 end the later it started.
 # Round 7 (127–130, reported on 56–65 if it changes the study file): the reference pair again, with FiLM, which
@@ -89,8 +89,8 @@ BORROWED = {"rating_weight": (2.0, 130.0), "retrieval_weight": (0.02, 0.2)}
 
 # name: (what it shows, changes to [conditioned], search ranges or None)
 VARIANTS = {
-    "shipped": ("studies/conditioned.toml: preference draws through (10, 0.1), FiLM 16 units wide, 12 epochs, "
-                "Adagrad 0.015", {}, None),
+    "shipped": ("studies/conditioned.toml: preference draws through (10, 0.1), FiLM 16 units wide, its output times "
+                "0.3, 12 epochs, Adagrad 0.03", {}, None),
     "round-3": ("no FiLM, Adagrad 0.03: round 3's choice, the study file before round 4",
                 {"conditioning_width": 0, "learning_rate": 0.03}, None),
     "rate-0.05": ("Adagrad 0.05, the study file's rate before round 3", {"learning_rate": 0.05}, None),

@@ -43,12 +43,12 @@ selection run's seeds (`select_fill`). `--tpe` runs TPE with that recipe and as 
 sampler benchmark's TPE study seeds (2 worker processes; not timed).
 
     scripts/bench-conditioned-hybrid --recipe conditioned --select-fill \
-        --result benchmarks/results/conditioned-selection-5.json --variant rate-0.015 \
+        --result benchmarks/results/conditioned-selection-8.json --variant film-scale-0.3-rate-0.03 \
         --out benchmarks/results/conditioned-hybrid-selection.json   # 4 min, alone on the machine
     scripts/bench-conditioned-hybrid --recipe conditioned          # 10 min, alone on the machine
     scripts/bench-conditioned-hybrid --recipe conditioned --tpe    # 10 min
-    scripts/bench-conditioned-hybrid --select-recipe --result benchmarks/results/conditioned-selection-5.json \
-        --variant rate-0.015 --out benchmarks/results/conditioned-hybrid-selection.json   # 2 min
+    scripts/bench-conditioned-hybrid --select-recipe --result benchmarks/results/conditioned-selection-8.json \
+        --variant film-scale-0.3-rate-0.03 --out benchmarks/results/conditioned-hybrid-selection.json   # 2 min
     scripts/bench-conditioned-hybrid --served                      # seconds: the goal's hybrid entries
 """
 

@@ -546,7 +546,8 @@ def one_training() -> str:
         f"(1 − λ)·{goal['reference'][1]:g}) (the reference pair), λ over every retrieval/rating ratio the box holds. "
         "The network is told the pair's ratio, so a served pair means the model trained at its ratio, at any scale. "
         + (f"FiLM (feature-wise modulation: an MLP {settings.conditioning_width} units wide from the ratio scales and "
-           "shifts each user vector) makes a user's query move with the pair, so retrieval trades against ratings "
+           "shifts each user vector" + (f", its output times {settings.film_scale:g} so that each Adagrad step moves "
+                                        "the queries less" if settings.film_scale != 1.0 else "") + ") makes a user's query move with the pair, so retrieval trades against ratings "
            "within one model; the rating MLP sees the ratio too. " if film else
            "Only the rating MLP sees it (no FiLM), so a user's query vector is the same at every pair. ")
         + "Each example's retrieval term counts as it would in the static objective, a sum over the tutorial's "
@@ -1067,6 +1068,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
     third, fourth = load("conditioned-selection-3.json"), load("conditioned-selection-4.json")
     fifth, round_four = load("conditioned-selection-5.json"), load("conditioned-round-4.json")
     sixth, seventh = load("conditioned-selection-6.json"), load("conditioned-selection-7.json")
+    eighth, round_five = load("conditioned-selection-8.json"), load("conditioned-round-5.json")
     round_one, round_three = load("conditioned-round-1.json"), load("conditioned-round-3.json")
     pooled = pooled_run["pooled_with_round_1"]
     wanted = bench["goal_set"]["front_ends"]
@@ -1147,10 +1149,11 @@ def rounds(bench: dict, rate: float) -> list[str]:
         f"- **Round 5** (new selection seeds {_seeds(fifth['seeds']['selection_seeds'])}, "
         "`benchmarks/results/conditioned-selection-5.json`), the same rule, after round 4's selection had shown "
         "FiLM's share rising as the rate fell: among " + with_fronts(fifth, "FiLM 16, Adagrad 0.02")
-        + f" (medians) it chose `{fifth['selected']}` ({fifth['variants'][fifth['selected']]['what']}), the study "
-        f"file now; on the selection seeds' medians it met "
-        f"{_goals_met(fifth['variants'][fifth['selected']], bench['goal_set'])}; its report seeds are the results' "
-        "section's.",
+        + f" (medians) it chose `{fifth['selected']}` ({fifth['variants'][fifth['selected']]['what']}); on the "
+        f"selection seeds' medians it met {_goals_met(fifth['variants'][fifth['selected']], bench['goal_set'])}. On "
+        f"its report seeds {_seeds(round_five['seeds']['report_seeds'])} "
+        f"(`benchmarks/results/conditioned-round-5.json`, with its hybrids): {_ends(round_five['variants']['shipped'])}, "
+        f"fronts of {', '.join(map(str, front_points(round_five['variants']['shipped'])))} points.",
         f"- **Round 6** (new selection seeds {_seeds(sixth['seeds']['selection_seeds'])}, "
         "`benchmarks/results/conditioned-selection-6.json`), the same rule, after round 5's report seeds had shown "
         "the FiLM front's top-100 end short of round 3's point without FiLM: FiLM held at the identity for the first "
@@ -1170,6 +1173,15 @@ def rounds(bench: dict, rate: float) -> list[str]:
         + ("kept `shipped`, the reference pair (10, 0.1): the study file is unchanged and no report seeds were spent "
            "on it." if seventh["selected"] == "shipped" else
            f"chose `{seventh['selected']}` ({seventh['variants'][seventh['selected']]['what']})."),
+        f"- **Round 8** (new selection seeds {_seeds(eighth['seeds']['selection_seeds'])}, "
+        "`benchmarks/results/conditioned-selection-8.json`), the same rule, after round 6 had shown FiLM trained late, "
+        "with fresh Adagrad accumulators and so large steps, lowering the top-100 end the later it started: FiLM's "
+        "output scaled down (`film_scale`), so that its steps move the queries less, at the study file's rate and "
+        "at round 3's. Among " + with_fronts(eighth, "FiLM 16 unscaled, Adagrad 0.015")
+        + f" (medians) it chose `{eighth['selected']}` ({eighth['variants'][eighth['selected']]['what']})"
+        + (", the study file now" if bench["round"] == 8 else "") + "; on the selection seeds' medians it met "
+        f"{_goals_met(eighth['variants'][eighth['selected']], bench['goal_set'])}; its report seeds are the results' "
+        "section's.",
     ]
 
 

@@ -17,7 +17,10 @@ evaluated without retraining. The choices, and why:
   no FiLM (width 0) holds more hypervolume than FiLM (benchmarks/results/conditioned-round-*.json),
   but its query vectors are one for every pair: each training's front is a single point, and
   that point is what a static model at the draws' mean pair reaches with the same epochs and
-  rate. FiLM (16 units, the shipped study) gives fronts of several points at a lower share.
+  rate. FiLM (16 units, the shipped study) gives fronts of several points. Under Adagrad a step's
+  size does not follow its gradient, so FiLM's fresh parameters move the queries fast; `film_scale`
+  multiplies FiLM's output and so the queries' step (the shipped study: 0.3 at Adagrad 0.03, chosen
+  in round 8 of benchmarks/conditioned.py's selection).
 - **A pair per example, not per batch.** The rating loss is a mean over the batch and the
   in-batch softmax a sum over its queries, so weighting each example's term by its own
   pair is exact: an example contributes what it would in a batch trained at its pair.
