@@ -1190,15 +1190,29 @@ def rounds(bench: dict, rate: float) -> list[str]:
            "on it." if seventh["selected"] == "shipped" else
            f"chose `{seventh['selected']}` ({seventh['variants'][seventh['selected']]['what']})."),
         f"- **Round 8** (new selection seeds {_seeds(eighth['seeds']['selection_seeds'])}, "
-        "`benchmarks/results/conditioned-selection-8.json`), the same rule, after round 6 had shown FiLM trained late, "
-        "with fresh Adagrad accumulators and so large steps, lowering the top-100 end the later it started: FiLM's "
-        "output scaled down (`film_scale`), so that its steps move the queries less, at the study file's rate and "
-        "at round 3's. Among " + with_fronts(eighth, "FiLM 16 unscaled, Adagrad 0.015")
-        + f" (medians) it chose `{eighth['selected']}` ({eighth['variants'][eighth['selected']]['what']})"
+        "`benchmarks/results/conditioned-selection-8.json`), the same rule, after round 6 had shown FiLM trained late "
+        "lowering the top-100 end the later it started (one reading: FiLM's fresh Adagrad accumulators take large "
+        "steps): FiLM's output scaled down (`film_scale`), so that its steps move the queries less, at the study "
+        "file's rate and at round 3's. Among " + with_fronts(eighth, "FiLM 16 unscaled, Adagrad 0.015")
+        + " (medians; smallest margins "
+        + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in eighth["margins"].items())
+        + f") it chose `{eighth['selected']}` ({eighth['variants'][eighth['selected']]['what']})"
+        + close_call(eighth)
         + (", the study file now" if bench["round"] == 8 else "") + "; on the selection seeds' medians it met "
         f"{_goals_met(eighth['variants'][eighth['selected']], bench['goal_set'])}; its report seeds are the results' "
         "section's.",
     ]
+
+
+def close_call(selection: dict) -> str:
+    """", by a hair ahead of …" when the chosen candidate's smallest margin leads the runner-up's by under half a
+    point: a lead within the selection seeds' noise."""
+    margins = sorted(selection["margins"].items(), key=lambda item: item[1], reverse=True)
+    (first, best), (second, next_best) = margins[0], margins[1]
+    if first != selection["selected"] or best - next_best >= 0.005:
+        return ""
+    return (f", by a hair: its smallest margin leads `{second}`'s by {(best - next_best) * 100:.2f} points, within "
+            "the selection seeds' noise")
 
 
 def held_back_lowers(selection: dict) -> bool:
