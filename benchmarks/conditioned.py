@@ -464,6 +464,8 @@ def reanalyse(document: dict) -> dict:
         for budget in (3, 12)}
     analysis["tpe_study_seeds"] = [run["study_seed"] for run in tpe]
     analysis["fronts"] = front_shapes(metrics, trained, reference, document.get("mean_pair"))
+    if "round-3" in document["variants"]:  # the model without FiLM, trained beside it on the same seeds
+        analysis["shipped_minus_round_3"] = minus_beside(document["variants"]["shipped"], document["variants"]["round-3"])
     return analysis
 
 
@@ -626,6 +628,18 @@ def against_shipped(document: dict) -> dict:
             "rmse": shipped["front_ends"]["best_rmse"]["values"]}
     theirs = {"share": static["share"]["values"], "top_100": [m[0] for m in static["metrics"]],
               "rmse": [m[1] for m in static["metrics"]]}
+    return {name: protocol.median_interval([a - b for a, b in zip(ours[name], theirs[name])]).record() for name in ours}
+
+
+def minus_beside(entry: dict, beside: dict) -> dict:
+    """Seed by seed, one variant's share, best top-100 and best RMSE less another's trained on the same report
+    seeds: median and bootstrap interval of the differences."""
+    def values(variant: dict) -> dict:
+        ends = variant["front_ends"]
+        return {"share": variant["trained_pairs"]["shares"]["trivial"]["share"]["values"],
+                "top_100": ends["best_top_100"]["values"], "rmse": ends["best_rmse"]["values"]}
+
+    ours, theirs = values(entry), values(beside)
     return {name: protocol.median_interval([a - b for a, b in zip(ours[name], theirs[name])]).record() for name in ours}
 
 
