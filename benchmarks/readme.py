@@ -495,8 +495,9 @@ def one_training() -> str:
     single = sum(count == 1 for count in shapes["points"])
     same_share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
     short = [
-        f"**In short.** One conditioned training costs {_figure(cost['total'], 2)} static trainings' worth of time "
-        "(each of the sweep's fronts: 50 trainings). "
+        f"**In short.** One conditioned training costs {_figure(cost['total'], 2)} tutorial trainings' worth of time, "
+        "training and evaluating 50 pairs (one tutorial training: one static training with the tutorial's recipe; "
+        "each of the sweep's fronts took 50). "
         + (f"With FiLM (the study file, round {bench['round']}'s choice) its front holds "
            if film else "Its front holds ")
         + f"{_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume: share "
