@@ -165,8 +165,7 @@ def main(argv=None) -> int:
               "hybrid_shares": protocol.hypervolume_shares(protocol.like_for_like_fronts(hybrid_fronts, sweep_fronts),
                                                            ctx)}
     share = hybrid["hybrid_shares"]["shares"]["trivial"]["share"]
-    verdict = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"], *(share["interval"] or (None, None))),
-                               GOAL["hypervolume_share"])
+    verdict = goal_share(share)["verdict"]
     hybrid["verdict"] = verdict
     if args.variant != "shipped":
         document.setdefault("hybrid_variants", {})[args.variant] = hybrid
@@ -331,7 +330,8 @@ def served(path: Path) -> int:
     from benchmarks.machine import write_result
 
     document = json.loads(path.read_text())
-    choice = json.loads(SELECTION.read_text()).get("recipe_choice")
+    selection = json.loads(SELECTION.read_text())
+    choice = selection.get("recipe_choice")
     recipes = document.get("hybrid_recipes", {})
     if not choice or "hybrid" not in document or not {"conditioned", "conditioned_layers"} <= set(recipes):
         raise SystemExit(f"--served needs the hybrids of {path} (scripts/bench-conditioned-hybrid, and with --recipe "
@@ -368,9 +368,11 @@ def served(path: Path) -> int:
                                 "layers" if name == "conditioned_layers" else "front")
     chosen = hybrids[choice["chosen"]]
     goal["hybrid"] = goal[{"train": "hybrid_tutorial_recipe", "conditioned": "hybrid_conditioned_recipe"}[choice["chosen"]]] | {
-        "recipe_chosen_on": {"seeds": json.loads(SELECTION.read_text())["selection_seeds"],
+        "recipe_chosen_on": {"seeds": selection["selection_seeds"],
                              "file": str(SELECTION.relative_to(ROOT)), "rule": "select_recipe"},
-        "robustness": verdict_robustness(served_fronts(metrics, chosen["runs"]), document["seeds"]["report_seeds"])}
+        "robustness": verdict_robustness(
+            trivial_shares(chosen["served_shares"]["against_tutorial_recipe_sweep"]), served_fronts(metrics, chosen["runs"]),
+            document["seeds"]["report_seeds"])}
     robust = goal["hybrid"]["robustness"]
     robust["low_end_seed_static_models_add"] = chosen["served_minus_conditioned_alone"]["values"][
         document["seeds"]["report_seeds"].index(robust["low_end_seed"])]
@@ -381,10 +383,11 @@ def served(path: Path) -> int:
     return 0
 
 
-def verdict_robustness(fronts: list, seeds: list[int]) -> dict:
-    """What the goal's verdict rests on, beside the protocol's percentile interval: the report seed whose share is
-    its low end, the verdict with each report seed left out, a BCa interval (scipy), and the share against each
-    of the sweep's two single-seed fronts alone (the protocol divides by their median)."""
+def verdict_robustness(values: list[float], fronts: list, seeds: list[int]) -> dict:
+    """What the goal's verdict rests on, beside the protocol's percentile interval of `values` (each report seed's
+    share of `fronts`): the report seed whose share is its low end, the verdict with each report seed left out, a
+    BCa interval (scipy), and the share against each of the sweep's two single-seed fronts alone (the protocol
+    divides by their median)."""
     from scipy.stats import bootstrap
 
     from sweep.pareto import BOOTSTRAP_SEED
@@ -392,7 +395,6 @@ def verdict_robustness(fronts: list, seeds: list[int]) -> dict:
     ctx = context()
     sweep_runs = runs_array(tutorial_trials())
     sweep_fronts = [sweep_runs[:, k, :] for k in range(sweep_runs.shape[1])]
-    values = trivial_shares(protocol.hypervolume_shares(protocol.like_for_like_fronts(fronts, sweep_fronts), ctx))
     interval = protocol.median_interval(values)
     left_out = []
     for index, seed in enumerate(seeds):
@@ -552,8 +554,7 @@ def rule_entry(document: dict, runs: list[dict], count: int, command: str) -> di
                  "note": "the conditioned training's median worth (goal.trainings_worth.total, its own run) plus each "
                          "seed's verified trainings over a tutorial-recipe training timed beside them"}}
     share = entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
-    entry["verdict"] = protocol.verdict(protocol.Interval(tuple(share["values"]), share["median"],
-                                                          *(share["interval"] or (None, None))), GOAL["hypervolume_share"])
+    entry["verdict"] = goal_share(share)["verdict"]
     if "hybrid" in document:
         entry["minus_tutorial_recipe_hybrid"] = paired(trivial_shares(entry["shares"]["against_tutorial_recipe_sweep"]),
                                                         trivial_shares(document["hybrid"]["hybrid_shares"]))

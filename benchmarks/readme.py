@@ -1006,6 +1006,8 @@ def hybrid_sentence(bench: dict) -> str:
 def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]:
     """The hybrid with its pairs trained as the conditioned model was (`verify_recipe = "conditioned"`), beside
     the tutorial-recipe hybrid, TPE with either recipe, and the layered choice `verify` does not make: one table."""
+    from benchmarks.conditioned_hybrid import goal_share
+
     front, layers = recipes.get("conditioned"), recipes.get("conditioned_layers")
     if not front or not layers or "tpe" not in front or "minus_served_hybrids" not in front["tpe"]:
         return []
@@ -1020,9 +1022,7 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         return f"{entry['trainings_worth']['median']:.1f} [{low:.1f}–{high:.1f}]"
 
     def reached(share_entry: dict) -> str:
-        interval = share_entry["interval"]
-        return ("reached" if interval[0] >= 0.98 else "not reached" if interval[1] < 0.98 else "undetermined") + \
-            " (judged against the hybrid's goal)"
+        return goal_share(share_entry)["verdict"] + " (judged against the hybrid's goal)"
 
     conditioned_worth = front["trainings_worth"]["conditioned_training_and_evaluation"]
     bench = load("conditioned.json")
