@@ -348,12 +348,14 @@ def hypervolume_figure(frames: dict[str, pd.DataFrame], costs: dict, title: str,
     ({"hypervolume", "name"}). The tutorial's pairs are ringed, adaptive methods starred."""
     figure, panels = plt.subplots(1, 2, figsize=(11, 4.6), dpi=110, sharey=True)
     marked_pairs = marked_methods = False
+    highest = 0.0
     for index, (label, frame) in enumerate(frames.items()):
         if frame.empty or label not in costs:
             continue
         curve = cost_curve(frame, costs[label], reference)
         if curve.empty:
             continue
+        highest = max(highest, float(curve["hypervolume"].max()))
         colour = STUDY_COLOURS[index % len(STUDY_COLOURS)]
         for axes, column in zip(panels, ("trainings", "seconds"), strict=True):
             x = np.maximum(curve[column].to_numpy(float), 1e-3)
@@ -377,7 +379,7 @@ def hypervolume_figure(frames: dict[str, pd.DataFrame], costs: dict, title: str,
         axes.grid(alpha=0.3, which="both")
         axes.tick_params(labelsize=FONT)
     panels[0].set_ylabel("hypervolume", fontsize=10)
-    panels[0].set_ylim(bottom=0)
+    panels[0].set_ylim(bottom=0, top=max(panels[0].get_ylim()[1], 1.08 * highest))  # markers clear of the top edge
     if share_of.get("hypervolume", 0) > 0:
         best = share_of["hypervolume"]
         share = panels[1].secondary_yaxis("right", functions=(lambda v: np.multiply(v, 100 / best),
