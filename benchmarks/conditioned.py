@@ -70,7 +70,11 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           5: protocol.Seeds((119, 120, 121, 122), tuple(range(36, 46))),
           6: protocol.Seeds((123, 124, 125, 126), tuple(range(46, 56))),
           7: protocol.Seeds((127, 128, 129, 130), tuple(range(56, 66))),
-          8: protocol.Seeds((131, 132, 133, 134), tuple(range(66, 76)))}
+          8: protocol.Seeds((131, 132, 133, 134), tuple(range(66, 76))),
+          9: protocol.Seeds((135, 136, 137, 138), tuple(range(76, 86)))}
+# Round 9 (135–138, reported on 76–85 if it changes the study file): the rating MLP refit alone after training
+# (`calibrate`), after round 8's trainings had shown each pair's RMSE off mostly by a mean offset that changes
+# with the pair (up to half a star, its direction seed-dependent; benchmarks/README.md, round 9).
 # Round 8 (131–134, reported on 66–75): FiLM's steps damped (film_scale), at the
 # study file's rate and at round 3's, after round 6 had shown FiLM trained late (fresh Adagrad accumulators,
 # large steps) lowering the top-100 end the later it started.
@@ -121,6 +125,10 @@ VARIANTS = {
        for scale in (0.3, 0.1) for rate in (None, 0.03)},
     **{f"film-after-{n}": (f"FiLM held at the identity for the first {n} of the 12 epochs", {"film_after": n}, None)
        for n in (3, 6, 9)},
+    **{f"calibrate-{n}" + (f"-epochs-{e}" if e else ""):
+       (f"then {n} epochs refitting the rating MLP alone (embeddings and FiLM frozen) at pairs over the whole box"
+        + (f", after {e} epochs, not 12" if e else ""), {"calibrate": n, **({"epochs": e} if e else {})}, None)
+       for n, e in ((2, None), (4, None), (2, 11))},
     "no-zero-pairs": ("no single-task examples (zero_share 0): (1, 0) and (0, 1) not servable", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
@@ -166,11 +174,16 @@ ROUND_6_CANDIDATES = ("shipped", "film-after-3", "film-after-6", "film-after-9")
 ROUND_7_CANDIDATES = ("shipped", "reference-3", "reference-30", "reference-10-0.03", "reference-10-0.3")
 # Round 8's candidates: the study file and FiLM's output scaled by 0.3 or 0.1, at its rate or round 3's 0.03.
 ROUND_8_CANDIDATES = ("shipped", "film-scale-0.3", "film-scale-0.1", "film-scale-0.3-rate-0.03", "film-scale-0.1-rate-0.03")
+# Round 9's candidates: the study file, then its rating MLP refit 2 or 4 epochs, or 2 after 11 epochs (about
+# the study file's time).
+ROUND_9_CANDIDATES = ("shipped", "calibrate-2", "calibrate-4", "calibrate-2-epochs-11")
 RULES = {1: SELECTION_RULE, 2: SELECTION_RULE, 3: BALANCED_RULE, 4: FRONT_RULE.format(points=MIN_FRONT_POINTS),
          5: FRONT_RULE.format(points=MIN_FRONT_POINTS), 6: FRONT_RULE.format(points=MIN_FRONT_POINTS),
-         7: FRONT_RULE.format(points=MIN_FRONT_POINTS), 8: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
+         7: FRONT_RULE.format(points=MIN_FRONT_POINTS), 8: FRONT_RULE.format(points=MIN_FRONT_POINTS),
+         9: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
 CANDIDATES = {1: SELECTED_AMONG, 2: ROUND_2_CANDIDATES, 3: ROUND_3_CANDIDATES, 4: ROUND_4_CANDIDATES,
-              5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES, 7: ROUND_7_CANDIDATES, 8: ROUND_8_CANDIDATES}
+              5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES, 7: ROUND_7_CANDIDATES, 8: ROUND_8_CANDIDATES,
+              9: ROUND_9_CANDIDATES}
 
 
 def medians(entry: dict) -> tuple[float, float, float]:

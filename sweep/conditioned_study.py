@@ -231,7 +231,7 @@ def train_one(spec: StudySpec, prepared, seed: int):
 
     import tensorflow as tf
 
-    from sweep.conditioned import build_conditioned_model, train_conditioned
+    from sweep.conditioned import build_conditioned_model, refit_rating_head, train_conditioned
     from sweep.training import OptimizerSettings, training_batches
 
     config = settings(spec)
@@ -241,7 +241,8 @@ def train_one(spec: StudySpec, prepared, seed: int):
                                     config.conditioning_width, encoding_of(config), config.film_scale)
     if config.draws == PREFERENCE_DRAWS:  # a pair means the static objective, whose retrieval Σ runs over its batch
         model.static_batch_size = spec.train.batch_size
-    optimizer = OptimizerSettings.of(spec.train, config.learning_rate or spec.train.learning_rate).build()
+    optimizer_settings = OptimizerSettings.of(spec.train, config.learning_rate or spec.train.learning_rate)
+    optimizer = optimizer_settings.build()
     train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
     train, narrow = prepared.train, None
     if config.narrow_after:
@@ -252,6 +253,9 @@ def train_one(spec: StudySpec, prepared, seed: int):
         model, optimizer, batches, config.epochs, search_ranges(spec), seed, draws=config.draws,
         zero_share=config.zero_share, cosine_weight=config.cosine_weight, reference=tuple(config.reference),
         narrow_after=config.narrow_after, narrow=narrow, film_after=config.film_after)
+    if config.calibrate:  # its own optimizer: the rating MLP's steps start afresh; counted in the training's time
+        refit_rating_head(model, optimizer_settings.build(), batches, config.calibrate, search_ranges(spec), seed,
+                          config.zero_share)
     ended = time.perf_counter()
     return model, history, {"build": built - started, "train": ended - built, "total": ended - started}
 

@@ -127,6 +127,7 @@ KEYS = {
     "conditioned.reference": POSITIVE,  # each weight of the reference pair (set here as its rating weight)
     "conditioned.narrow_after": whole(1, LARGEST - 1, or_zero=True),  # fewer than the epochs (set to LARGEST here)
     "conditioned.film_after": whole(1, LARGEST - 1, or_zero=True),  # fewer than the epochs (set to LARGEST here)
+    "conditioned.calibrate": whole(0),  # epochs refitting the rating head; 0: none
     "conditioned.verify": whole(0),  # front pairs trained statically; 0: none
     **{f"search.{weight}.{end}": WEIGHT for weight in ("rating_weight", "retrieval_weight") for end in ("low", "high")},
     "search.rating_weight.values": WEIGHT,

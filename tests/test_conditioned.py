@@ -9,8 +9,8 @@ import sweep  # noqa: F401
 import tensorflow as tf
 
 from sweep import data
-from sweep.conditioned import (ConditionedModel, draw_weights, log_weight_features, train_conditioned,
-                                weighted_softmax_loss)
+from sweep.conditioned import (ConditionedModel, draw_weights, log_weight_features, refit_rating_head,
+                                train_conditioned, weighted_softmax_loss)
 from sweep.config import TrainConfig
 from sweep.data.prepared import prepare
 from sweep.model import MultiTaskModel
@@ -126,6 +126,37 @@ def test_film_after_keeps_film_the_identity_for_those_epochs_and_trains_it_after
     assert frozen.user_vectors(users, pairs).numpy() == pytest.approx(frozen.user_embedding(users).numpy())  # identity
     later, before = trained(epochs=2, film_after=1)  # then FiLM learns in the second epoch
     assert not np.array_equal(later.film.variables[-1].numpy(), before[-1])  # its last layer left zero
+
+
+def test_refitting_the_rating_head_moves_only_the_rating_mlp_and_lowers_its_error_at_every_kind_of_pair(prepared):
+    tf.keras.utils.set_random_seed(6)
+    model = ConditionedModel(*sizes(prepared))
+    batches = training_batches(prepared.train, FAST, 6)
+    train_conditioned(model, tf.keras.optimizers.Adagrad(0.1), batches, 2, RANGES, 6, draws="preference", zero_share=0.1)
+    towers = [*model.user_embedding.variables, *model.movie_embedding.variables, *model.film.variables]
+    before = [variable.numpy().copy() for variable in towers]
+    head = [variable.numpy().copy() for variable in model.rating_model.variables]
+    users, titles = tf.constant(prepared.train["user_id"]), tf.constant(prepared.train["movie_title"])
+    ratings = np.asarray(prepared.train["user_rating"], np.float64)
+    pairs = [(1.0, 0.0), (0.0, 1.0), (1e4, 1e-3), (10.0, 0.1), (0.1, 1.0)]  # both ends, the middle, the zeros
+
+    def squared_errors():
+        errors = []
+        for pair in pairs:
+            served = model.at(*pair)
+            predicted = served.predict_rating(served.user_embedding(users), model.movie_embedding(titles)).numpy()
+            errors.append(float(np.mean(np.square(predicted - ratings))))
+        return np.array(errors)
+
+    query_before = model.at(10.0, 0.1).user_embedding(users[:5]).numpy()
+    errors_before = squared_errors()
+    history = refit_rating_head(model, tf.keras.optimizers.Adagrad(0.03), batches, 5, RANGES, 6, zero_share=0.1)
+    assert len(history) == 5 and all(epoch.retrieval_loss == 0.0 for epoch in history)
+    assert all(np.array_equal(now.numpy(), then) for now, then in zip(towers, before))  # retrieval as it was
+    assert np.array_equal(model.at(10.0, 0.1).user_embedding(users[:5]).numpy(), query_before)
+    assert any(not np.array_equal(now.numpy(), then) for now, then in zip(model.rating_model.variables, head))
+    # What it minimizes, the mean over pairs of the unweighted training error, falls (here by far more than noise).
+    assert squared_errors().mean() < 0.9 * errors_before.mean()
 
 
 def test_film_scale_scales_each_user_vectors_change_and_the_batched_path_agrees(prepared):

@@ -168,6 +168,8 @@ def test_what_a_conditioned_study_evaluates_is_not_part_of_its_hash_but_what_it_
     assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 5\nfilm_after = 3"))).hash != base
     assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 5\nfilm_scale = 1.0"))).hash == base
     assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 5\nfilm_scale = 0.1"))).hash != base
+    assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 5\ncalibrate = 0"))).hash == base
+    assert load_study_file(write(tmp_path, CONDITIONED.replace("grid = 5", "grid = 5\ncalibrate = 2"))).hash != base
     assert load_study_file(write(tmp_path, CONDITIONED.replace("batch_size = 4096", "batch_size = 2048"))).hash != base
 
 
@@ -197,6 +199,8 @@ def test_per_pair_studies_keep_the_hash_they_had_before_conditioned_studies_exis
     (lambda t: t.replace("grid = 5", "film_after = 2\nconditioning_width = 0"), "conditioned.film_after"),  # no FiLM
     (lambda t: t.replace("grid = 5", "film_after = -1"), "conditioned.film_after"),
     (lambda t: t.replace("grid = 5", "film_scale = 0.0"), "conditioned.film_scale"),
+    (lambda t: t.replace("grid = 5", "calibrate = -1"), "conditioned.calibrate"),
+    (lambda t: t.replace("grid = 5", "calibrate = 1.5"), "conditioned.calibrate"),
     (lambda t: t.replace("grid = 5", "film_scale = 0.1\nconditioning_width = 0"), "conditioned.film_scale"),  # no FiLM
     (lambda t: t.replace('kind = "conditioned"', 'keep_models = "none"\nkind = "conditioned"'), "study.keep_models"),
     (lambda t: t + '\n[search.learning_rate]\nlow = 0.01\nhigh = 0.5\n', "search.learning_rate"),

@@ -253,6 +253,9 @@ class ConditionedConfig:
     # FiLM's output (each user vector's change of scale and shift) times this; under Adagrad, whose steps do not
     # grow with the gradient, it sets how far each step moves the queries
     film_scale: float = bounded(1.0, POSITIVE)
+    # then this many epochs refit the rating MLP alone (embeddings and FiLM frozen: every pair's top-k unchanged)
+    # on unweighted squared errors at pairs drawn over the whole search box (sweep.conditioned); 0: none
+    calibrate: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="no refit"))
     # "preference": each example's preference λ uniform on the simplex, its pair (λ·reference[0],
     # (1 − λ)·reference[1]), λ over every ratio of the search box; "example"/"batch": each weight
     # log-uniform over its range, per example or per batch (over a wide box these learn nothing)
@@ -328,6 +331,8 @@ class StudySpec:
                 identity["conditioned"].pop("film_after")
             if identity["conditioned"]["film_scale"] == 1.0:  # or be scaled
                 identity["conditioned"].pop("film_scale")
+            if not identity["conditioned"]["calibrate"]:  # or its rating head be refit
+                identity["conditioned"].pop("calibrate")
         return identity
 
     @property
