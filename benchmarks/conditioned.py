@@ -71,7 +71,10 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
           6: protocol.Seeds((123, 124, 125, 126), tuple(range(46, 56))),
           7: protocol.Seeds((127, 128, 129, 130), tuple(range(56, 66))),
           8: protocol.Seeds((131, 132, 133, 134), tuple(range(66, 76))),
-          9: protocol.Seeds((135, 136, 137, 138), tuple(range(76, 86)))}
+          9: protocol.Seeds((135, 136, 137, 138), tuple(range(76, 86))),
+          10: protocol.Seeds((139, 140, 141, 142), tuple(range(86, 96)))}
+# Round 10 (139–142, reported on 86–95 if it changes the study file): the refit within the cost goal, after round 9's
+# report seeds had shown every front goal reached and the cost not (3.35 trainings' worth: 12 epochs, 4 refit).
 # Round 9 (135–138, reported on 76–85 if it changes the study file): the rating MLP refit alone after training
 # (`calibrate`), after round 8's trainings had shown each pair's RMSE off mostly by a mean offset that changes
 # with the pair (up to half a star, its direction seed-dependent; benchmarks/README.md, round 9).
@@ -129,7 +132,7 @@ VARIANTS = {
     **{f"calibrate-{n}" + (f"-epochs-{e}" if e else ""):
        (f"then {n} epochs refitting the rating MLP alone (embeddings and FiLM frozen) at pairs over the whole box"
         + (f", after {e} epochs, not 12" if e else ""), {"calibrate": n, **({"epochs": e} if e else {})}, None)
-       for n, e in ((2, None), (4, None), (2, 11))},
+       for n, e in ((2, None), (4, None), (2, 11), (4, 10), (2, 10), (4, 9))},
     "no-zero-pairs": ("no single-task examples (zero_share 0): (1, 0) and (0, 1) not servable", {"zero_share": 0.0}, None),
     "log-uniform-box": ("each weight log-uniform over the whole box, per example (the draws before preferences)",
                         {"draws": "example"}, None),
@@ -178,13 +181,22 @@ ROUND_8_CANDIDATES = ("shipped", "film-scale-0.3", "film-scale-0.1", "film-scale
 # Round 9's candidates: the study file, then its rating MLP refit 2 or 4 epochs, or 2 after 11 epochs (about
 # the study file's time).
 ROUND_9_CANDIDATES = ("shipped", "calibrate-2", "calibrate-4", "calibrate-2-epochs-11")
+# Round 10's candidates: fewer epochs before the refit, each within COST_BUDGET at round 9's measured rates
+# (benchmarks/results/conditioned.json then: an epoch about 0.22 of one static training, a refit epoch 0.08,
+# evaluating 50 pairs 0.29); the study file beside them, not a candidate (it costs 3.35).
+ROUND_10_CANDIDATES = ("calibrate-4-epochs-10", "calibrate-2-epochs-10", "calibrate-4-epochs-9")
+COST_BUDGET = 2.85
 RULES = {1: SELECTION_RULE, 2: SELECTION_RULE, 3: BALANCED_RULE, 4: FRONT_RULE.format(points=MIN_FRONT_POINTS),
          5: FRONT_RULE.format(points=MIN_FRONT_POINTS), 6: FRONT_RULE.format(points=MIN_FRONT_POINTS),
          7: FRONT_RULE.format(points=MIN_FRONT_POINTS), 8: FRONT_RULE.format(points=MIN_FRONT_POINTS),
-         9: FRONT_RULE.format(points=MIN_FRONT_POINTS)}
+         9: FRONT_RULE.format(points=MIN_FRONT_POINTS),
+         10: FRONT_RULE.format(points=MIN_FRONT_POINTS).replace(
+             "if none has, the study file's settings stay",
+             f"if none has, the study file's settings stay; only candidates whose cost at round 9's rates is at most "
+             f"{COST_BUDGET:g} trainings' worth (the study file, at 3.35, is trained beside them, not chosen)")}
 CANDIDATES = {1: SELECTED_AMONG, 2: ROUND_2_CANDIDATES, 3: ROUND_3_CANDIDATES, 4: ROUND_4_CANDIDATES,
               5: ROUND_5_CANDIDATES, 6: ROUND_6_CANDIDATES, 7: ROUND_7_CANDIDATES, 8: ROUND_8_CANDIDATES,
-              9: ROUND_9_CANDIDATES}
+              9: ROUND_9_CANDIDATES, 10: ROUND_10_CANDIDATES}
 
 
 def medians(entry: dict) -> tuple[float, float, float]:
