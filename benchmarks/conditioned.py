@@ -88,7 +88,7 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
 # Round 5 (119–122, reported on 36–45): FiLM's rate again, lower, after round 4's selection showed FiLM's share
 # rising as the rate fell (0.05, 0.03, 0.02).
 # Round 4 (115–118, reported on 26–35) asks for a front rather than a point: FiLM at round 3's recipe.
-ROUND = 9  # the round whose report run benchmarks/results/conditioned.json holds: what a run without --round measures
+ROUND = 10  # the round whose report run benchmarks/results/conditioned.json holds: what a run without --round measures
 LIKE_FOR_LIKE_PAIRS = 50
 GOAL = {"hypervolume_share": 0.98, "interval_low": 0.95, "trainings_worth": 3.0,
         "front_ends": {"top_100_accuracy": 0.28, "rmse": 0.955}}
@@ -97,10 +97,13 @@ BORROWED = {"rating_weight": (2.0, 130.0), "retrieval_weight": (0.02, 0.2)}
 # name: (what it shows, changes to [conditioned], search ranges or None)
 VARIANTS = {
     "shipped": ("studies/conditioned.toml: preference draws through (10, 0.1), FiLM 16 units wide, its output times "
-                "0.3, 12 epochs, Adagrad 0.03, then the rating MLP refit alone 4 epochs", {}, None),
-    "round-8": ("the study file before round 9: no refit of the rating MLP", {"calibrate": 0}, None),
+                "0.3, 10 epochs, Adagrad 0.03, then the rating MLP refit alone 4 epochs", {}, None),
+    "round-8": ("the study file before round 9: 12 epochs, no refit of the rating MLP", {"calibrate": 0, "epochs": 12},
+                None),
+    "round-9": ("the study file before round 10: 12 epochs, then the rating MLP refit alone 4 epochs",
+                {"calibrate": 4, "epochs": 12}, None),
     "round-3": ("no FiLM, Adagrad 0.03: round 3's choice, the study file before round 4",
-                {"conditioning_width": 0, "learning_rate": 0.03, "calibrate": 0}, None),
+                {"conditioning_width": 0, "learning_rate": 0.03, "calibrate": 0, "epochs": 12}, None),
     "rate-0.05": ("Adagrad 0.05, the study file's rate before round 3", {"learning_rate": 0.05}, None),
     "reference-30": ("reference pair (30, 0.1), the default before this selection", {"reference": (30.0, 0.1)}, None),
     "reference-3": ("reference pair (3, 0.1)", {"reference": (3.0, 0.1)}, None),

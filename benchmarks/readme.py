@@ -1124,7 +1124,7 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
 
 def rounds(bench: dict, rate: float) -> list[str]:
     """The three selection rounds: each one's seeds, candidates, rule and choice, and its report seeds' figures."""
-    from benchmarks.conditioned import medians, share_verdict
+    from benchmarks.conditioned import median_front_points, medians, share_verdict
 
     first, second, pooled_run = load("conditioned-selection.json"), load("conditioned-selection-2.json"), \
         load("conditioned-round-2.json")
@@ -1133,6 +1133,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
     sixth, seventh = load("conditioned-selection-6.json"), load("conditioned-selection-7.json")
     eighth, round_five = load("conditioned-selection-8.json"), load("conditioned-round-5.json")
     ninth, round_eight = load("conditioned-selection-9.json"), load("conditioned-round-8.json")
+    tenth = load("conditioned-selection-10.json") if (RESULTS / "conditioned-selection-10.json").exists() else None
     round_one, round_three = load("conditioned-round-1.json"), load("conditioned-round-3.json")
     pooled = pooled_run["pooled_with_round_1"]
     wanted = bench["goal_set"]["front_ends"]
@@ -1160,10 +1161,10 @@ def rounds(bench: dict, rate: float) -> list[str]:
 
     def with_fronts(selection: dict, then: str) -> str:  # "shipped" there: the study file then
         return "; ".join(f"`{name}` ({'then: ' + then + '; ' if name == 'shipped' else ''}{_pct(share)}, top-100 "
-                         f"{top:.4f}, RMSE {rmse:.4f}, {selection['median_front_points'][name]:g} front points)"
+                         f"{top:.4f}, RMSE {rmse:.4f}, {median_front_points(selection['variants'][name]):g} front points)"
                          for name, (share, top, rmse) in ((name, medians(entry))
                                                          for name, entry in selection["variants"].items()
-                                                         if name in selection["selected_among"]))
+                                                         if name in selection["selected_among"] or name == "shipped"))
 
     film_rate = next(entry["what"] for name, entry in fourth["variants"].items() if name == fourth["selected"])
     return [
@@ -1261,9 +1262,32 @@ def rounds(bench: dict, rate: float) -> list[str]:
         + f") it chose `{ninth['selected']}` ({ninth['variants'][ninth['selected']]['what']})"
         + close_call(ninth)
         + (", the study file now" if bench["round"] == 9 else "") + "; on the selection seeds' medians it met "
-        f"{_goals_met(ninth['variants'][ninth['selected']], bench['goal_set'])}; its report seeds are the results' "
-        "section's.",
+        f"{_goals_met(ninth['variants'][ninth['selected']], bench['goal_set'])}; "
+        + reported_on(bench, 9),
+        *([] if tenth is None else [
+            f"- **Round 10** (new selection seeds {_seeds(tenth['seeds']['selection_seeds'])}, "
+            "`benchmarks/results/conditioned-selection-10.json`), the same rule among candidates within the cost goal, "
+            "after round 9's report seeds had shown every goal of the front reached and the cost not: fewer epochs "
+            "before the refit, each candidate at most 2.85 trainings' worth at round 9's measured rates (an epoch "
+            "about 0.22 of one static training, a refit epoch 0.08, evaluating 50 pairs 0.29); the study file was "
+            "trained beside them, not a candidate. Among " + with_fronts(tenth, "12 epochs, refit 4")
+            + " (medians; smallest margins "
+            + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in tenth["margins"].items())
+            + f") it chose `{tenth['selected']}` ({tenth['variants'][tenth['selected']]['what']})"
+            + close_call(tenth)
+            + (", the study file now" if bench["round"] == 10 else "") + "; on the selection seeds' medians it met "
+            f"{_goals_met(tenth['variants'][tenth['selected']], bench['goal_set'])}; " + reported_on(bench, 10)]),
     ]
+
+
+def reported_on(bench: dict, round_number: int) -> str:
+    """Where a round's choice was reported: the results' section's seeds, or its own kept result file."""
+    if bench["round"] == round_number:
+        return "its report seeds are the results' section's."
+    kept = load(f"conditioned-round-{round_number}.json")
+    return (f"on its report seeds {_seeds(kept['seeds']['report_seeds'])} "
+            f"(`benchmarks/results/conditioned-round-{round_number}.json`): {_ends(kept['variants']['shipped'])}, "
+            f"{_figure(kept['cost']['trainings_worth']['total'], 2)} trainings' worth.")
 
 
 def close_call(selection: dict) -> str:
