@@ -495,8 +495,10 @@ def reanalyse(document: dict) -> dict:
     analysis["fronts"] = front_shapes(metrics, trained, reference, document.get("mean_pair"))
     if "round-3" in document["variants"]:  # the model without FiLM, trained beside it on the same seeds
         analysis["shipped_minus_round_3"] = minus_beside(document["variants"]["shipped"], document["variants"]["round-3"])
-    if "round-8" in document["variants"]:  # the study file before the refit, trained beside it on the same seeds
-        analysis["shipped_minus_round_8"] = minus_beside(document["variants"]["shipped"], document["variants"]["round-8"])
+    for earlier in ("round-8", "round-9"):  # the study file before the refit, and before round 10's fewer epochs
+        if earlier in document["variants"]:
+            analysis[f"shipped_minus_{earlier.replace('-', '_')}"] = minus_beside(document["variants"]["shipped"],
+                                                                               document["variants"][earlier])
     return analysis
 
 

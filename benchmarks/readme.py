@@ -504,10 +504,11 @@ def one_training() -> str:
         f"{goal['hypervolume_share']['verdict']}, top-100 end {end_verdicts['top-100']}, RMSE end "
         f"{end_verdicts['RMSE']}" + share_caveat(trivial, wanted) + ". "
         + beside_sentence(analysis.get("shipped_minus_round_3"))
-        + (f"Round {bench['round']}'s change, the rating MLP refit alone {settings.calibrate} epochs after training "
-           "(every pair's top-k unchanged): " + beside_sentence(
-               analysis.get("shipped_minus_round_8"), "round 8's model without the refit") if settings.calibrate and
-           "shipped_minus_round_8" in analysis else "")
+        + (f"The rating MLP is refit alone {settings.calibrate} epochs after {settings.epochs} epochs of training (every "
+           "pair's top-k unchanged; rounds 9 and 10). " + beside_sentence(
+               analysis.get("shipped_minus_round_8"), "round 8's model (12 epochs, no refit)", "")
+           + beside_sentence(analysis.get("shipped_minus_round_9"), "round 9's (12 epochs, then the refit)", "")
+           if settings.calibrate and "shipped_minus_round_8" in analysis else "")
         + ("The front is flat in top-100: across" if max(shapes["top_100_span"]) < 0.01 else "Across")
         + " trainings, a front's points lie up to "
         f"{max(shapes['top_100_span']):.4f} apart in top-100 and up to {max(shapes['rmse_span']):.3f} in RMSE, and "
@@ -650,9 +651,11 @@ def one_training() -> str:
     if beside:
         lines += [f"| (round 3's model, without FiLM, trained beside it on the same seeds) | "
                   f"{_share(beside['trained_pairs']['shares']['trivial']['share'])} |"]
-    if "round-8" in bench["variants"]:
-        lines += [f"| (round 8's model, without the rating MLP's refit, trained beside it on the same seeds) | "
-                  f"{_share(bench['variants']['round-8']['trained_pairs']['shares']['trivial']['share'])} |"]
+    for name, what in (("round-8", "round 8's model, 12 epochs without the rating MLP's refit"),
+                       ("round-9", "round 9's, 12 epochs and the refit")):
+        if name in bench["variants"]:
+            lines += [f"| ({what}, trained beside it on the same seeds) | "
+                      f"{_share(bench['variants'][name]['trained_pairs']['shares']['trivial']['share'])} |"]
     for budget, entry in analysis["tpe"].items():
         what = ("about the conditioned model's own cost" if budget == "3" else
                 "the hybrid's count of trainings, not its time; the tutorial's recipe")
@@ -947,10 +950,10 @@ def beside_sentence(minus: dict | None, who: str = "round 3's model without FiLM
         entry["interval"][0] > 0 if name != "rmse" else entry["interval"][1] < 0)]
     words = {"share": ("share", 1, 100, " points"), "top_100": ("best top-100", 4, 1, ""), "rmse": ("best RMSE", 4, 1, "")}
     figures = ", ".join(f"{words[name][0]} {_signed(entry, *words[name][1:])}" for name, entry in minus.items())
+    sides = [f"{side} on " + " and ".join(words[name][0] for name in names)
+             for side, names in (("ahead", ahead), ("behind", behind)) if names]
     reading = (": behind on every goal figure beyond the seeds' noise" + behind_reading if len(behind) == len(minus) else
-               ": ahead on " + " and ".join(words[name][0] for name in ahead) + " beyond the seeds' noise"
-               + ("" if not behind else ", behind on " + " and ".join(words[name][0] for name in behind))
-               if ahead else "")
+               ": " + ", ".join(sides) + " beyond the seeds' noise" if sides else "")
     return f"On the same report seeds, seed by seed, it differs from {who} trained beside it by {figures}{reading}. "
 
 

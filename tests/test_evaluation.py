@@ -124,6 +124,17 @@ def test_the_kth_highest_score_counts_tied_candidates_each():
     np.testing.assert_array_equal(kth_highest_scores(queries, candidates, top_k=(1, 2, 3, 5)), expected)
 
 
+def test_the_kth_highest_scores_are_a_full_sorts_over_many_blocks_and_ties():
+    # Small integers: every score is exact, so a plain sort of the same products is the independent answer.
+    rng = np.random.default_rng(3)
+    queries = rng.integers(-3, 4, size=(2000, 8)).astype(np.float32)  # several sorted blocks of 1,682 candidates
+    candidates = rng.integers(-3, 4, size=(1682, 8)).astype(np.float32)
+    ordered = np.sort(queries @ candidates.T, axis=1)
+    top_k = (1, 5, 10, 50, 100, 1682, 2000)
+    expected = np.stack([ordered[:, 1682 - k] if k <= 1682 else np.full(2000, -np.inf) for k in top_k], axis=1)
+    np.testing.assert_array_equal(kth_highest_scores(tf.constant(queries), tf.constant(candidates), top_k), expected)
+
+
 @pytest.mark.parametrize("inner", [4, 16, 32])
 def test_a_products_row_is_the_same_floats_whatever_rows_share_the_product(inner):
     # What "equal, not close" rests on: the per-pair path multiplies 4,096-row batches, the batched path
