@@ -13,7 +13,9 @@ the same pair show how far the conditioned model's numbers can be trusted there.
   from the trivial baselines (the report's reference point, sweep.pareto.trivial_reference): first
   the point of the largest hypervolume alone, then the one that adds the most, and so on
   (sweep.pareto.greedy_hypervolume), so a small K spans the front rather than crowding one end.
-  A front of fewer than K points is verified whole, and the run says so.
+  A front of fewer than K points is verified whole, and the run says so; with `verify_fill = "layers"`
+  the next non-dominated layers (the front of what is left, and so on) fill the rest of the K
+  (sweep.pareto.greedy_layers): the best-ranked pairs when the front alone is short.
 - **How**: each pair is enqueued with its weights and trained by the per-pair studies' own trial
   code (sweep.per_pair.make_objective, with the study's trainer): `replicates` seeds, and those the
   conditioned trainings' own seeds. `verify_recipe = "train"` trains with the study's [train]
@@ -42,7 +44,7 @@ import numpy as np
 
 from sweep import SweepError
 from sweep.config import StudySpec, TrainConfig
-from sweep.pareto import front_points, greedy_hypervolume, pareto_front, trivial_reference
+from sweep.pareto import front_points, greedy_hypervolume, greedy_layers, pareto_front, trivial_reference
 from sweep.per_pair import make_objective
 from sweep.progress import trial_line
 from sweep.record import CONDITIONED, RECIPE_ATTR, VERIFIES_ATTR, TrialRecord, kind_of
@@ -98,13 +100,17 @@ def verifiable_conditioned(trials) -> list:
     return verifiable
 
 
-def front_to_verify(trials, objectives, directions, reference, count: int) -> tuple[list[int], int]:
+def front_to_verify(trials, objectives, directions, reference, count: int,
+                    layers: bool = False) -> tuple[list[int], int]:
     """The numbers of up to `count` conditioned trials on the verifiable conditioned front, in the order
-    the greedy hypervolume choice takes them, and how many points that front has."""
+    the greedy hypervolume choice takes them (with `layers`, a short front followed by the next layers'),
+    and how many points that front has."""
     numbers, points = front_points(verifiable_conditioned(trials), objectives)
     if not numbers:
         return [], 0
     on_front = np.flatnonzero(pareto_front(points, directions))
+    if layers:
+        return [numbers[index] for index in greedy_layers(points, directions, reference, count)], len(on_front)
     order = greedy_hypervolume(points[on_front], directions, reference, count)
     return [numbers[on_front[index]] for index in order], len(on_front)
 
@@ -139,14 +145,15 @@ def verify_front(study, storage, spec: StudySpec, prepared, store, options, prog
     fail_stale_trials(study, storage, options.heartbeat.grace)  # a lost verification is retried
     trials = study.get_trials(deepcopy=False)
     reference = trivial_reference(spec.study.objectives, study.user_attrs.get("context_baselines"))
-    chosen, front = front_to_verify(trials, spec.study.objectives, spec.study.directions, reference, count)
+    layers = spec.conditioned.verify_fill == "layers"
+    chosen, front = front_to_verify(trials, spec.study.objectives, spec.study.directions, reference, count, layers)
     if not front:
         progress.say(f"verify = {count}: no conditioned trial inside the trained ranges with neither weight zero; "
                      "nothing to verify")
     elif front < count:
         progress.say(f"verify = {count}: the conditioned front has {front} point(s) inside the trained ranges "
                      "(neither weight zero); "
-                     "verifying all of them")
+                     + ("the next layers fill the rest (verify_fill = \"layers\")" if layers else "verifying all of them"))
     recipe, factor = training_recipe(spec)
     own = recipe_attr(recipe, factor) if spec.conditioned.verify_recipe == "conditioned" else None
     states, by_number = verifications(trials, own), {trial.number: trial for trial in trials}

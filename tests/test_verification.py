@@ -208,6 +208,26 @@ def test_a_verification_under_one_recipe_does_not_count_under_the_other_and_stay
     assert world["verify"](2) == 2 and fake_trainer._calls["count"] == 0  # [train]'s are still there
 
 
+def test_verify_fill_layers_follows_a_short_front_with_the_next_layer_and_leaves_a_long_one_alone(make_world):
+    short = make_world()
+    # The front is B, D, A, C (GREEDY); what is left inside the ranges is E alone (F is outside), its own layer.
+    assert short["verify"](6, verify_fill="layers") == 5
+    assert [t.user_attrs["verifies"] for t in verification_trials(short["study"])] == \
+        [short["numbers"][name] for name in [*GREEDY, "E"]]
+    assert 'the next layers fill the rest (verify_fill = "layers")' in short["shown"].getvalue()
+
+
+def test_verify_fill_layers_takes_the_fronts_greedy_choice_when_the_front_is_long_enough(world):
+    assert world["verify"](3, verify_fill="layers") == 3
+    assert [t.user_attrs["verifies"] for t in verification_trials(world["study"])] == \
+        [world["numbers"][name] for name in GREEDY[:3]]
+
+
+def test_an_unknown_verify_fill_is_refused_by_name():
+    with pytest.raises(UsageError, match=r"conditioned.verify_fill: unknown 'all' \(choose 'front' or 'layers'\)"):
+        spec_of(2, verify_fill="all")
+
+
 def test_an_unknown_verify_recipe_is_refused_by_name():
     with pytest.raises(UsageError, match=r"conditioned.verify_recipe: unknown 'slow' \(choose 'train' or 'conditioned'\)"):
         spec_of(2, verify_recipe="slow")

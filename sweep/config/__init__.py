@@ -163,6 +163,7 @@ DRAWS = ("preference", "example", "batch")
 # How `verify` trains a front pair: with [train] ("train": the per-pair studies' recipe) or with the
 # conditioned training's own epochs, batch and rate ("conditioned": as the model that pointed to the pair)
 VERIFY_RECIPES = ("train", "conditioned")
+VERIFY_FILLS = ("front", "layers")  # verify: the front alone, or a short front filled from the next layers
 # Besides the weights (as WEIGHTS or as RATIO_AND_SCALE: sweep.config.coordinates), any numeric
 # model or train setting may be searched.
 SEARCHABLE = {
@@ -276,12 +277,13 @@ class ConditionedConfig:
     # then train this many of the conditioned front's pairs statically, as per-pair trials (sweep.verification)
     verify: int = bounded(0, Range(1, LARGEST_INTEGER, whole=True, zero="no verification"))
     verify_recipe: str = "train"  # one of VERIFY_RECIPES
+    verify_fill: str = "front"  # one of VERIFY_FILLS
 
 
 # [conditioned] keys that choose which pairs the trained models are evaluated at, and how many of the
 # front's pairs are then trained statically, and how ([train]'s settings or the conditioned training's,
 # both hashed already): outside the spec hash
-CONDITIONED_CHOICES = ("grid", "pairs_of", "verify", "verify_recipe")
+CONDITIONED_CHOICES = ("grid", "pairs_of", "verify", "verify_recipe", "verify_fill")
 # [study] keys that say how long and how a study runs, not what its results are: outside the spec hash
 RUN_CONTROLS = ("n_trials", "timeout", "max_failed_trials", "keep_models", "patience", "min_gain", "prune")
 
@@ -512,6 +514,9 @@ def _conditioned(raw: dict, study: StudySettings, search: tuple[SearchRange, ...
     if config.verify_recipe not in VERIFY_RECIPES:
         raise UsageError(f"conditioned.verify_recipe: unknown {config.verify_recipe!r} "
                          f"(choose {' or '.join(repr(name) for name in VERIFY_RECIPES)})")
+    if config.verify_fill not in VERIFY_FILLS:
+        raise UsageError(f"conditioned.verify_fill: unknown {config.verify_fill!r} "
+                         f"(choose {' or '.join(repr(name) for name in VERIFY_FILLS)})")
     if len(config.reference) != 2:
         raise UsageError("conditioned.reference: expected two weights [rating, retrieval], e.g. [30.0, 0.1]")
     if config.narrow_after and config.draws != "preference":
