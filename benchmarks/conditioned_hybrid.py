@@ -118,6 +118,9 @@ def main(argv=None) -> int:
                         help="from the stored report-seed runs: each hybrid's front as its study holds it (the "
                              "conditioned model and its verified models), and the goal's hybrid (no training)")
     parser.add_argument("--out", type=Path, default=None, help="with --select-fill: where to write the choice")
+    parser.add_argument("--layers", action="store_true",
+                        help="with the tutorial's recipe: fill a short front from the next layers (verify_fill = "
+                             "\"layers\"), recorded beside the front-only hybrid")
     args = parser.parse_args(argv)
     command = " ".join(["python", "-m", "benchmarks.conditioned_hybrid", *(argv or sys.argv[1:])])
     if args.select_recipe:
@@ -148,7 +151,8 @@ def main(argv=None) -> int:
     prepared = load_prepared(spec.data, run_config.data_dir(None))
     hybrid_fronts, runs = [], []
     for index, seed in enumerate(seeds):
-        pairs = chosen_pairs(shipped["pairs"], shipped["trained"], metrics[:, index, :], reference, args.verify)
+        pairs = chosen_pairs(shipped["pairs"], shipped["trained"], metrics[:, index, :], reference, args.verify,
+                             args.layers)
         static, seconds = train_statically(pairs, seed, spec.model, spec.train, prepared)
         print(f"seed {seed}: {len(pairs)} pairs verified", file=sys.stderr, flush=True)
         hybrid_fronts.append(np.asarray(static).reshape(-1, 2))
@@ -167,6 +171,12 @@ def main(argv=None) -> int:
     share = hybrid["hybrid_shares"]["shares"]["trivial"]["share"]
     verdict = goal_share(share)["verdict"]
     hybrid["verdict"] = verdict
+    if args.layers:
+        document["hybrid_layers"] = hybrid | {"rule": "layers"}
+        print(f"hybrid, layers ({trainings} trainings): {share['median']:.3f} {share['interval']}; --served next",
+              file=sys.stderr)
+        write_result(args.result, document)
+        return 0
     if args.variant != "shipped":
         document.setdefault("hybrid_variants", {})[args.variant] = hybrid
         print(f"{args.variant} hybrid ({trainings} trainings): {share['median']:.3f} {share['interval']}", file=sys.stderr)
@@ -324,9 +334,14 @@ def preferred_recipe(medians: dict) -> str:
     return "conditioned" if medians["conditioned"] > medians["train"] else "train"
 
 
+GOAL_KEYS = {"train": "hybrid_tutorial_recipe", "train_layers": "hybrid_tutorial_recipe_layers",
+             "conditioned": "hybrid_conditioned_recipe", "conditioned_layers": "hybrid_conditioned_recipe_layers"}
+
+
 def served(path: Path) -> int:
     """Each report-seed hybrid's front as its study holds it (`served_fronts`), beside its static models alone,
-    and the goal's hybrid: the recipe chosen on selection seeds (`select_recipe`), the front-only rule. No training."""
+    and the goal's hybrid: the recipe and the fill chosen on selection seeds (`select_recipe`, `select_fill`), when that
+    fill was measured with that recipe on the report seeds (`--layers` for the tutorial's). No training."""
     from benchmarks.machine import write_result
 
     document = json.loads(path.read_text())
@@ -341,6 +356,8 @@ def served(path: Path) -> int:
                                          document)["against_tutorial_recipe_sweep"])
     hybrids = {"train": document["hybrid"], "conditioned": recipes["conditioned"],
                "conditioned_layers": recipes["conditioned_layers"]}
+    if "hybrid_layers" in document:  # the tutorial's recipe, a short front filled from the next layers (--layers)
+        hybrids["train_layers"] = document["hybrid_layers"]
     for entry in hybrids.values():
         if [run["seed"] for run in entry["runs"]] != document["seeds"]["report_seeds"]:
             raise SystemExit(f"a hybrid in {path} was not measured on its report seeds, in order")
@@ -362,14 +379,18 @@ def served(path: Path) -> int:
     for key in [key for key in goal if key.startswith("hybrid")]:
         del goal[key]
     for name, entry in hybrids.items():
-        key = {"train": "hybrid_tutorial_recipe", "conditioned": "hybrid_conditioned_recipe",
-               "conditioned_layers": "hybrid_conditioned_recipe_layers"}[name]
-        goal[key] = goal_hybrid(entry, "train" if name == "train" else "conditioned",
-                                "layers" if name == "conditioned_layers" else "front")
-    chosen = hybrids[choice["chosen"]]
-    goal["hybrid"] = goal[{"train": "hybrid_tutorial_recipe", "conditioned": "hybrid_conditioned_recipe"}[choice["chosen"]]] | {
+        goal[GOAL_KEYS[name]] = goal_hybrid(entry, "train" if name.startswith("train") else "conditioned",
+                                            "layers" if name.endswith("_layers") else "front")
+    # The goal's hybrid: the recipe and the fill the selection seeds chose (select_recipe, select_fill), when that
+    # fill was measured with that recipe on the report seeds; the front-only rule otherwise.
+    name = choice["chosen"] + ("_layers" if selection.get("chosen") == "layers" else "")
+    name = name if name in hybrids else choice["chosen"]
+    chosen = hybrids[name]
+    goal["hybrid"] = goal[GOAL_KEYS[name]] | {
         "recipe_chosen_on": {"seeds": selection["selection_seeds"],
                              "file": str(SELECTION.relative_to(ROOT)), "rule": "select_recipe"},
+        "fill_chosen_on": {"seeds": selection["selection_seeds"], "file": str(SELECTION.relative_to(ROOT)),
+                           "rule": "select_fill", "chosen": selection.get("chosen", "front")},
         "robustness": verdict_robustness(
             trivial_shares(chosen["served_shares"]["against_tutorial_recipe_sweep"]), served_fronts(metrics, chosen["runs"]),
             document["seeds"]["report_seeds"])}

@@ -855,21 +855,27 @@ def hybrid_reading(hybrid: dict | None, analysis: dict, shipped: dict, bench_rec
     def values(shares: dict) -> list[float]:
         return shares["shares"]["trivial"]["share"]["values"]
 
+    layered = load("conditioned.json").get("hybrid_layers")
     columns = zip(hybrid["runs"], shipped["trained_pairs"]["shares"]["trivial"]["share"]["values"],
                   values(hybrid["served_shares"]["against_tutorial_recipe_sweep"]), values(hybrid["hybrid_shares"]),
+                  *([values(layered["served_shares"]["against_tutorial_recipe_sweep"]), values(layered["hybrid_shares"])]
+                    if layered else []),
                   values(longer["served_shares"]["against_tutorial_recipe_sweep"]),
                   values(longer["shares"]["against_tutorial_recipe_sweep"]))
     lines = [
         "",
         f"**What the static models add.** `verify = {hybrid['verify']}` trains up to that many of each training's "
-        "front pairs statically (neither weight zero; greedily by hypervolume), with the tutorial's recipe "
+        "front pairs statically (neither weight zero; greedily by hypervolume; with `verify_fill = \"layers\"` a "
+        "short front filled from the next layers), with the tutorial's recipe "
         "(`verify_recipe = \"train\"`, the default) or the conditioned model's. The study then holds both kinds of "
         "model, and its front (`sweep report`, `sweep pick`) is made of both; without the conditioned model a user "
         "has the static models alone. Each seed's share of the sweep's hypervolume, from the trivial baselines:",
         "",
         "| report seed | pairs verified | the conditioned front alone | tutorial recipe: the study's front | its "
-        "static models alone | conditioned recipe: the study's front | its static models alone |",
-        "|---|---|---|---|---|---|---|",
+        "static models alone | " + ("tutorial recipe, layers: the study's front | its static models alone | "
+                                    if layered else "")
+        + "conditioned recipe: the study's front | its static models alone |",
+        "|---|---|---|---|---|---|---|" + ("---|---|" if layered else ""),
     ]
     for run, alone, *shares in columns:
         lines.append(f"| {run['seed']} | {len(run['pairs'])} | {_pct(alone)} | " + " | ".join(map(_pct, shares)) + " |")
@@ -977,24 +983,31 @@ def robustness_clause(robust: dict, share: dict) -> str:
 
 
 def hybrid_sentence(bench: dict) -> str:
-    """The short verdict's close: the goal's hybrid (its recipe chosen on selection seeds) read as its study holds
-    it, at three references, beside its static models alone, the other recipe, TPE and the same-recipe sweep."""
+    """The short verdict's close: the goal's hybrid (its recipe and fill chosen on selection seeds) read as its study
+    holds it, at three references, beside its static models alone, the other hybrids, TPE and the same-recipe sweep."""
     goal, same = bench["goal"], bench["same_recipe_sweep"]
-    chosen, tutorial = goal["hybrid"], goal["hybrid_tutorial_recipe"]
+    chosen = goal["hybrid"]
+    name = chosen["verify_recipe"] + ("_layers" if chosen["rule"] == "layers" else "")
     selection = load("conditioned-hybrid-selection.json")
     choice = selection["recipe_choice"]
     other = "train" if choice["chosen"] == "conditioned" else "conditioned"
     share, others = chosen["hypervolume_share"], chosen["hypervolume_share_other_references"]
     worth = chosen.get("trainings_worth")
     tpe = bench["hybrid_recipes"]["conditioned"]["tpe"]
-    longer = same["comparison"]["same_recipe_over_tutorial_recipe"]["shares"]["trivial"]["share"]
     margin = share["low"] - 0.98
-    served = bench["hybrid_recipes"]["conditioned"]["served_shares"]["against_same_recipe_sweep"]["shares"]["trivial"]
-    minus = tpe["minus_served_hybrids"]["conditioned"]
+    minus = tpe["minus_served_hybrids"][name]
+    fill = (f", a front shorter than that filled from the next layers (`verify_fill = \"layers\"`)"
+            if chosen["rule"] == "layers" else "")
+    rest = [(key, entry) for key, entry in (("tutorial's recipe, the front alone", goal.get("hybrid_tutorial_recipe")),
+                                            ("tutorial's recipe, the layers", goal.get("hybrid_tutorial_recipe_layers")),
+                                            ("conditioned recipe, the front alone", goal.get("hybrid_conditioned_recipe")),
+                                            ("conditioned recipe, the layers", goal.get("hybrid_conditioned_recipe_layers")))
+            if entry and entry is not chosen and (entry["verify_recipe"], entry["rule"]) !=
+            (chosen["verify_recipe"], chosen["rule"])]
     return (
         f"One conditioned training, then static trainings at up to {chosen['verify']} pairs of its front (among pairs "
         "with neither weight zero) "
-        f"(`verify = {chosen['verify']}`) with {RECIPE_WORDS[chosen['verify_recipe']]} (`studies/hybrid.toml`), "
+        f"(`verify = {chosen['verify']}`{fill}) with {RECIPE_WORDS[chosen['verify_recipe']]} (`studies/hybrid.toml`), "
         f"{_reaches(share['verdict'])} the hybrid's goal, at least 98 % of the sweep's hypervolume from at most 12 trainings, "
         f"measured from the trivial baselines against the mean of the sweep's two seeds: the study's front, the conditioned model with the "
         f"static models beside it, holds {_goal_share(share)} in up to {chosen['trainings']} trainings"
@@ -1007,20 +1020,23 @@ def hybrid_sentence(bench: dict) -> str:
         f"{_goal_share(others['fixed'])}: "
         + (f"{others['nadir']['verdict']} from both" if others["nadir"]["verdict"] == others["fixed"]["verdict"] else
            f"{others['nadir']['verdict']} and {others['fixed']['verdict']}")
-        + f". The conditioned-recipe hybrid's static models alone hold {_goal_share(chosen['static_models_alone'])}. Its recipe was chosen "
+        + f". Its static models alone hold {_goal_share(chosen['static_models_alone'])}. Its recipe was chosen "
         f"on selection seeds {_seeds(selection['selection_seeds'])}, where the study's front held "
         f"{_pct(choice['medians'][choice['chosen']])} with {RECIPE_WORDS[choice['chosen']]} against "
-        f"{_pct(choice['medians'][other])} with {RECIPE_WORDS[other]}; on the report seeds the tutorial-recipe hybrid's "
-        f"study front holds {_goal_share(tutorial['hypervolume_share'])} ({tutorial['hypervolume_share']['verdict']}) "
-        f"and its static models alone {_goal_share(tutorial['static_models_alone'])}. These shares are of the "
-        "tutorial-recipe sweep; the sweep's own 50 pairs trained with the conditioned recipe hold "
-        f"{_share(longer)} of it, and of theirs the hybrid's study front holds {_share(served['share'])}. TPE with the "
+        f"{_pct(choice['medians'][other])} with {RECIPE_WORDS[other]}"
+        + (f", and its fill there too (the conditioned recipe's static models alone: {_pct(selection['medians']['layers'])} "
+           f"filled from the layers, {_pct(selection['medians']['front'])} from the front alone)"
+           if chosen["rule"] == "layers" else "")
+        + "; on the report seeds the other hybrids' study fronts hold "
+        + ", ".join(f"{_goal_share(entry['hypervolume_share'])} ({key}, {entry['hypervolume_share']['verdict']})"
+                    for key, entry in rest)
+        + ". These shares are of the tutorial-recipe sweep. TPE with the "
         f"conditioned recipe holds {_share(tpe['shares']['against_tutorial_recipe_sweep']['shares']['trivial']['share'])} "
         f"from {tpe['trainings']} trainings, about {tpe['trainings_worth_estimate']:.0f} tutorial trainings' worth "
         f"(estimated, not timed): {_signed(minus, 1, 100, ' points')} over the hybrid's study front (unpaired), "
         + ("a difference its seeds cannot tell from none" if minus["interval"][0] <= 0 <= minus["interval"][1] else
            "a difference beyond its seeds' noise")
-        + "; both meet the 98 %.")
+        + ".")
 
 
 def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]:
@@ -1054,6 +1070,7 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
     medians = selection["medians"]
     short = [run for run in selection["runs"] if run["front_points"] < selection["verify"]]
     minus, served = tpe["minus_hybrids"], tpe["minus_served_hybrids"]
+    tutorial_layers = bench.get("hybrid_layers")
     tutorial_tpe = analysis["tpe"][str(tpe["trainings"])]
     return [
         "",
@@ -1064,14 +1081,15 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         "records the front's pair as it is). Time is in tutorial trainings' worth (one static training of the "
         "tutorial's recipe at (1, 1)); each training with this recipe costs "
         f"{each['median']:.2f} [{each['interval'][0]:.2f}–{each['interval'][1]:.2f}] of them. Pairs with a zero "
-        "weight are not verified (a static training there learns nothing of that task). `verify` trains the front "
-        f"alone, fewer than K = {front['verify']} pairs when the front is shorter; a benchmark-only variant, "
-        "\"layers\" (`scripts/bench-conditioned-hybrid --select-fill`), goes on to the next non-dominated layers. On "
-        f"the selection seeds {_seeds(selection['selection_seeds'])} the two rules' static models alone tied at a median of "
-        f"{_pct(medians['front'])}, and the rule, written before, breaks a tie towards the front"
-        + (f"; only {len(short)} of the {len(selection['runs'])} selection trainings had a shorter front, so the tie "
-           "was all but certain: a default, not a finding" if medians["front"] == medians["layers"] else "")
-        + ".",
+        "weight are not verified (a static training there learns nothing of that task). `verify` trains the front, "
+        f"fewer than K = {front['verify']} pairs when the front is shorter; with `verify_fill = \"layers\"` the next "
+        "non-dominated layers fill the rest. On "
+        f"the selection seeds {_seeds(selection['selection_seeds'])} (`scripts/bench-conditioned-hybrid --select-fill`, "
+        "the conditioned recipe) the two rules' static models alone held a median of "
+        f"{_pct(medians['front'])} (the front alone) and {_pct(medians['layers'])} (the layers), and the rule, written "
+        f"before, took {'the layers' if selection['chosen'] == 'layers' else 'the front alone'}"
+        + (" (a tie goes to the front)" if medians["front"] == medians["layers"] else "")
+        + f"; {len(short)} of the {len(selection['runs'])} selection trainings had a front shorter than K.",
         "",
         f"| report seeds {_seeds([run['seed'] for run in front['runs']])} (TPE: its study seeds) | trainings: 1 "
         "conditioned + the median of the static ones | time, tutorial trainings' worth (the conditioned training's "
@@ -1088,7 +1106,13 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         f"{worth(front)} | {share(front['served_shares'])} | {share(front['served_shares'], 'against_same_recipe_sweep')} | "
         f"{share(front['shares'])} | "
         f"{share(front['shares'], 'against_same_recipe_sweep')} | {front['served_verdict']} |",
-        f"| hybrid, conditioned recipe, \"layers\" (benchmark only) | 1 + {layers['verified_median']:g} | "
+        *([f"| hybrid, tutorial recipe, layers (`verify_fill = \"layers\"`) | 1 + {tutorial_layers['verified_median']:g} | "
+           f"about {conditioned_worth + tutorial_layers['verified_median']:.1f} (not timed) | "
+           f"{share(tutorial_layers['served_shares'])} | "
+           f"{share(tutorial_layers['served_shares'], 'against_same_recipe_sweep')} | "
+           f"{_share(tutorial_layers['hybrid_shares']['shares']['trivial']['share'])} | not measured | "
+           f"{tutorial_layers['served_verdict']} |"] if tutorial_layers else []),
+        f"| hybrid, conditioned recipe, layers | 1 + {layers['verified_median']:g} | "
         f"{worth(layers)} | {share(layers['served_shares'])} | {share(layers['served_shares'], 'against_same_recipe_sweep')} | "
         f"{share(layers['shares'])} | "
         f"{share(layers['shares'], 'against_same_recipe_sweep')} | {layers['served_verdict']} |",
@@ -1116,8 +1140,10 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
            f"{', '.join(map(str, lost))} above)" if lost else "")
         + ". TPE with the conditioned recipe less each study's front, unpaired (TPE ran on other seeds): "
         f"{_signed(served['train'], 1, 100, ' points')} against the tutorial-recipe hybrid, "
-        f"{_signed(served['conditioned'], 1, 100, ' points')} against the conditioned-recipe one and "
-        f"{_signed(served['conditioned_layers'], 1, 100, ' points')} against the layers; TPE less the static models "
+        + (f"{_signed(served['train_layers'], 1, 100, ' points')} against the tutorial-recipe layers, "
+           if "train_layers" in served else "")
+        + f"{_signed(served['conditioned'], 1, 100, ' points')} against the conditioned-recipe one and "
+        f"{_signed(served['conditioned_layers'], 1, 100, ' points')} against its layers; TPE less the static models "
         f"alone, {_signed(minus['front'], 1, 100, ' points')} for the front-only hybrid and "
         f"{_signed(minus['layers'], 1, 100, ' points')} for the layers; its time, about "
         f"{tpe['trainings_worth_estimate']:.0f} tutorial trainings' worth, is about the layers'. Each study's front, "
