@@ -590,7 +590,8 @@ def one_training() -> str:
     if "served_shares" in (hybrid or {}):
         chosen = goal["hybrid"]
         lines.append(f"| hybrid: one conditioned training + up to {chosen['verify']} static ones at its front's pairs "
-                     f"(`verify = {chosen['verify']}`, `verify_recipe = \"{chosen['verify_recipe']}\"`), the front its "
+                     f"(`verify = {chosen['verify']}`, `verify_recipe = \"{chosen['verify_recipe']}\"`"
+                     + (", `verify_fill = \"layers\"`" if chosen.get("rule") == "layers" else "") + "), the front its "
                      "study holds (the conditioned model and the static models) | ≥ 98 % from ≤ 12 trainings, the interval's low "
                      "end ≥ 98 % | "
                      f"{_goal_share(chosen['hypervolume_share'])} from up to {chosen['trainings']}"
@@ -663,7 +664,8 @@ def one_training() -> str:
                      f"{len(analysis['tpe_study_seeds'])} TPE studies) | {_share(entry)} |")
     lines += (hides(bench, ends, shipped, context) + without_film(earlier)
               + hybrid_reading(hybrid, analysis, shipped, bench.get("hybrid_recipes", {})))
-    rounds_run = max(int(path.stem.rsplit("-", 1)[1]) for path in RESULTS.glob("conditioned-selection-[0-9].json"))
+    rounds_run = max(int(path.stem.rsplit("-", 1)[1]) for path in RESULTS.glob("conditioned-selection-*.json")
+                     if path.stem.rsplit("-", 1)[1].isdigit())
     lines += ["", f"The study file's settings were chosen in {rounds_run} selection rounds (round {bench['round']}'s "
               "choice stands), each on selection seeds "
               "of its own, each change reported on report seeds no earlier round had seen; the rounds, their written rules and "
@@ -871,7 +873,7 @@ def hybrid_reading(hybrid: dict | None, analysis: dict, shipped: dict, bench_rec
         "model, and its front (`sweep report`, `sweep pick`) is made of both; without the conditioned model a user "
         "has the static models alone. Each seed's share of the sweep's hypervolume, from the trivial baselines:",
         "",
-        "| report seed | pairs verified | the conditioned front alone | tutorial recipe: the study's front | its "
+        "| report seed | pairs verified (the front alone) | the conditioned front alone | tutorial recipe: the study's front | its "
         "static models alone | " + ("tutorial recipe, layers: the study's front | its static models alone | "
                                     if layered else "")
         + "conditioned recipe: the study's front | its static models alone |",
@@ -905,19 +907,21 @@ def hybrid_study() -> list[str]:
     summary = json.loads((ROOT / "reports" / "hybrid" / "summary.json").read_text())
     verified = summary["verified"]
     static = [row["top_100_accuracy"]["static"] for row in verified]
-    conditioned = [row["top_100_accuracy"]["conditioned"] for row in verified]
     rmse = [row["rmse"]["static"] for row in verified]
+    conditioned = [row["top_100_accuracy"]["conditioned"] for row in verified]
+    conditioned_rmse = [row["rmse"]["conditioned"] for row in verified]
+    dominated = sum(c_top >= s_top and c_rmse <= s_rmse for c_top, s_top, c_rmse, s_rmse
+                    in zip(conditioned, static, conditioned_rmse, rmse))
     joined = [row for row in verified if row["pareto"]]
     return [
         "",
         "`sweep run studies/hybrid.toml` runs this hybrid as a study, with one seed (the study's seed 0, not a report "
-        f"seed; [its report](hybrid/index.html)): its conditioned front had {len(verified)} pairs to verify, and the "
-        f"static models trained there reach RMSE {min(rmse):.4f}–{max(rmse):.4f} at top-100 "
-        f"{min(static):.4f}–{max(static):.4f}, where the conditioned model held top-100 "
-        f"{min(conditioned):.4f}–{max(conditioned):.4f} at the same pairs: trained alone at a pair that weights "
-        "ratings heavily, a static model gives retrieval up, while the conditioned model keeps the retrieval it "
-        f"learnt at other pairs. {len(joined)} of them {'joins' if len(joined) == 1 else 'join'} the study's front"
-        + (" (RMSE " + ", ".join(f"{row['rmse']['static']:.4f}" for row in joined) + ")" if joined else "")
+        f"seed; [its report](hybrid/index.html)): it verified {len(verified)} pairs, and the static models trained there "
+        f"reach RMSE {min(rmse):.4f}–{max(rmse):.4f} at top-100 {min(static):.4f}–{max(static):.4f}, where the "
+        f"conditioned model held RMSE {min(conditioned_rmse):.4f}–{max(conditioned_rmse):.4f} at top-100 "
+        f"{min(conditioned):.4f}–{max(conditioned):.4f} at the same pairs: its point dominates the static model's at "
+        f"{dominated} of the {len(verified)}. {len(joined)} of them {'joins' if len(joined) == 1 else 'join'} the study's "
+        "front" + (" (RMSE " + ", ".join(f"{row['rmse']['static']:.4f}" for row in joined) + ")" if joined else "")
         + ", beside the conditioned model's points.",
     ]
 
@@ -959,7 +963,7 @@ def beside_sentence(minus: dict | None, who: str = "round 3's model without FiLM
     sides = [f"{side} on " + " and ".join(words[name][0] for name in names)
              for side, names in (("ahead", ahead), ("behind", behind)) if names]
     reading = (": behind on every goal figure beyond the seeds' noise" + behind_reading if len(behind) == len(minus) else
-               ": " + ", ".join(sides) + " beyond the seeds' noise" if sides else "")
+               ": " + ", ".join(sides) + " beyond the seeds' noise" if sides else ": no difference beyond the seeds' noise")
     return f"On the same report seeds, seed by seed, it differs from {who} trained beside it by {figures}{reading}. "
 
 
