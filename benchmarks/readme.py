@@ -873,7 +873,8 @@ def hybrid_reading(hybrid: dict | None, analysis: dict, shipped: dict, bench_rec
         "model, and its front (`sweep report`, `sweep pick`) is made of both; without the conditioned model a user "
         "has the static models alone. Each seed's share of the sweep's hypervolume, from the trivial baselines:",
         "",
-        "| report seed | pairs verified (the front alone) | the conditioned front alone | tutorial recipe: the study's front | its "
+        "| report seed | pairs verified (the front alone) | the conditioned front alone | tutorial recipe: the study's "
+        "front | its "
         "static models alone | " + ("tutorial recipe, layers: the study's front | its static models alone | "
                                     if layered else "")
         + "conditioned recipe: the study's front | its static models alone |",
@@ -989,7 +990,7 @@ def robustness_clause(robust: dict, share: dict) -> str:
 def hybrid_sentence(bench: dict) -> str:
     """The short verdict's close: the goal's hybrid (its recipe and fill chosen on selection seeds) read as its study
     holds it, at three references, beside its static models alone, the other hybrids, TPE and the same-recipe sweep."""
-    goal, same = bench["goal"], bench["same_recipe_sweep"]
+    goal = bench["goal"]
     chosen = goal["hybrid"]
     name = chosen["verify_recipe"] + ("_layers" if chosen["rule"] == "layers" else "")
     selection = load("conditioned-hybrid-selection.json")
@@ -1000,7 +1001,7 @@ def hybrid_sentence(bench: dict) -> str:
     tpe = bench["hybrid_recipes"]["conditioned"]["tpe"]
     margin = share["low"] - 0.98
     minus = tpe["minus_served_hybrids"][name]
-    fill = (f", a front shorter than that filled from the next layers (`verify_fill = \"layers\"`)"
+    fill = (", a front shorter than that filled from the next layers (`verify_fill = \"layers\"`)"
             if chosen["rule"] == "layers" else "")
     rest = [(key, entry) for key, entry in (("tutorial's recipe, the front alone", goal.get("hybrid_tutorial_recipe")),
                                             ("tutorial's recipe, the layers", goal.get("hybrid_tutorial_recipe_layers")),
