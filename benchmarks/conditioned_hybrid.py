@@ -404,6 +404,14 @@ def served(path: Path) -> int:
     return 0
 
 
+def low_end_seeds(values: list[float], low: float, seeds: list[int]) -> list[int]:
+    """The report seeds whose shares make the interval's low end: a resampled median of an even number of shares
+    is the mean of two of them, so the low end is one seed's share (one seed) or the mean of two (two seeds)."""
+    pairs = [(abs((values[i] + values[j]) / 2 - low), i, j) for i in range(len(values)) for j in range(i, len(values))]
+    _, first, second = min(pairs)
+    return sorted({seeds[first], seeds[second]})
+
+
 def verdict_robustness(values: list[float], fronts: list, seeds: list[int]) -> dict:
     """What the goal's verdict rests on, beside the protocol's percentile interval of `values` (each report seed's
     share of `fronts`): the report seed whose share is its low end, the verdict with each report seed left out, a
@@ -427,6 +435,7 @@ def verdict_robustness(values: list[float], fronts: list, seeds: list[int]) -> d
     bca_interval = protocol.Interval(tuple(values), interval.median, float(bca.low), float(bca.high))
     return {
         "low_end_seed": seeds[int(np.argmin(np.abs(np.asarray(values) - interval.low)))],
+        "low_end_seeds": low_end_seeds(values, interval.low, seeds),
         "left_out": left_out,
         "reached_with_one_left_out": sum(entry["verdict"] == protocol.REACHED for entry in left_out),
         "bca": {"low": bca_interval.low, "high": bca_interval.high,

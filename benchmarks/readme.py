@@ -503,28 +503,36 @@ def one_training() -> str:
         + f"{_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume: share "
         f"{goal['hypervolume_share']['verdict']}, top-100 end {end_verdicts['top-100']}, RMSE end "
         f"{end_verdicts['RMSE']}" + share_caveat(trivial, wanted) + ". "
-        + beside_sentence(analysis.get("shipped_minus_round_3"))
+        + f"Read it beside the same 50 pairs trained statically with the conditioned recipe, of whose front it holds "
+        f"{_share(same_share)}: most of the share over 100 % is the longer recipe, not conditioning. "
+        + beside_sentence(analysis.get("shipped_minus_round_3"),
+                          "round 3's model (no FiLM, 12 epochs, no refit: three changes, not FiLM alone)"
+                          if settings.calibrate else "round 3's model without FiLM")
         + (f"The rating MLP is refit alone {settings.calibrate} epochs after {settings.epochs} epochs of training (every "
            "pair's top-k unchanged; rounds 9 and 10). " + beside_sentence(
                analysis.get("shipped_minus_round_8"), "round 8's model (12 epochs, no refit)", "")
            + beside_sentence(analysis.get("shipped_minus_round_9"), "round 9's (12 epochs, then the refit)", "")
+           + "(Its top-100 differences from rounds 8 and 9 are one figure: the refit moves no query, so round 9's "
+           "models retrieve as round 8's.) "
            if settings.calibrate and "shipped_minus_round_8" in analysis else "")
-        + ("The front is flat in top-100: across" if max(shapes["top_100_span"]) < 0.01 else "Across")
-        + " trainings, a front's points lie up to "
-        f"{max(shapes['top_100_span']):.4f} apart in top-100 and up to {max(shapes['rmse_span']):.3f} in RMSE, and "
-        f"{single} of {len(shapes['points'])} trainings are a single point. One static model, trained at the mean "
+        + "Each training's front is short: its points lie a median "
+        f"{statistics.median(shapes['top_100_span']):.4f} apart in top-100 (at most {max(shapes['top_100_span']):.4f}) "
+        f"and {statistics.median(shapes['rmse_span']):.3f} in RMSE (at most {max(shapes['rmse_span']):.3f}), near the "
+        f"high-accuracy, low-RMSE corner, and {single} of {len(shapes['points'])} trainings are a single point. "
+        "One static model, trained at the mean "
         f"of the pairs the conditioned training draws ({bench['mean_pair']['pair'][0]:.4g}, "
         f"{bench['mean_pair']['pair'][1]:.4g}) with the same recipe ({longer['epochs']} epochs, batches of "
         f"{longer['batch_size']}, Adagrad {longer['learning_rate']:g}, where the tutorial trains "
-        f"{tutorial_recipe['epochs']}, {tutorial_recipe['batch_size']}, {tutorial_recipe['learning_rate']:g}), holds "
+        f"{tutorial_recipe['epochs']}, {tutorial_recipe['batch_size']}, {tutorial_recipe['learning_rate']:g}"
+        + (f"; not the refit's {settings.calibrate} epochs" if settings.calibrate else "") + "), holds "
         f"{_share(longer['share'])} and dominates every point of the conditioned front on "
-        f"{sum(shapes['static_dominates_all'])} of {len(shapes['static_dominates_all'])} report seeds. The sweep's 50 "
+        f"{sum(shapes['static_dominates_all'])} of {len(shapes['static_dominates_all'])} report seeds; against it, "
+        + paired_reading(bench["mean_pair"]) + ". The sweep's 50 "
         "pairs trained with that recipe make a front of which the conditioned one holds "
         f"{_share(same_share)}: "
         + ("against the same pairs trained as long, conditioning falls short"
            if same_share["interval"] and same_share["interval"][1] < wanted["hypervolume_share"] else
            "against the same pairs trained as long, conditioning is not shown to fall short")
-        + "; " + paired_reading(bench["mean_pair"])
         + (f". Without FiLM (round 3, Adagrad {earlier['mean_pair']['recipes']['conditioned']['learning_rate']:g}, "
            f"seeds {_seeds(earlier['seeds']['report_seeds'])}) a training was a single point that ten seeds could not "
            "tell apart from the static model at the mean pair trained with its recipe" if beside else "")
@@ -551,7 +559,7 @@ def one_training() -> str:
             f"{low:g}–{high:g}" for low, high in goal["search_range"].values()) + "), nothing borrowed from a sweep:",
         f"each example's preference λ is uniform on the simplex and trains the pair (λ·{goal['reference'][0]:g}, "
         f"(1 − λ)·{goal['reference'][1]:g}) (the reference pair), λ over every retrieval/rating ratio the box holds. "
-        "The network is told the pair's ratio, so a served pair means the model trained at its ratio, at any scale. "
+        "The network sees only the ratio of the two weights: (3, 0.01) and (30, 0.1) are served by the same model. "
         + (f"FiLM (feature-wise modulation: an MLP {settings.conditioning_width} units wide from the ratio scales and "
            "shifts each user vector" + (f", its output times {settings.film_scale:g} so that each Adagrad step moves "
                                         "the queries less" if settings.film_scale != 1.0 else "") + ") makes a user's query move with the pair, so retrieval trades against ratings "
@@ -619,7 +627,10 @@ def one_training() -> str:
         "only pairs whose RMSE beats predicting the global mean. One training's worth is one static training of the "
         "tutorial's (1, 1) by the harness, timed in the same process over "
         f"{len(bench['cost']['repeats'])} repeats on seeds of their own, alternating which goes first; the "
-        "interval is over those repeats. The evaluation timings are "
+        "interval is over those repeats (the report run's own timings, its trainings not alternated with static ones, "
+        f"give {shipped['trainings_worth']['total']:.2f}); it counts evaluating 50 pairs, and the fronts above are read "
+        f"from {len(shipped['per_training_metrics']['pairs'])}: at the sweep's 50 pairs alone the share is "
+        f"{_share(shipped['sweep_pairs']['shares']['trivial']['share'])}. The evaluation timings are "
         f"`scripts/bench-batched-evaluation` (the shipped architecture, FiLM included, trained "
         f"{batched['model_epochs']} epoch, {next(iter(batched['by_pairs'].values()))['batched_ms']['seeds']} "
         "repetitions).",
@@ -668,7 +679,10 @@ def one_training() -> str:
                      if path.stem.rsplit("-", 1)[1].isdigit())
     lines += ["", f"The study file's settings were chosen in {rounds_run} selection rounds (round {bench['round']}'s "
               "choice stands), each on selection seeds "
-              "of its own, each change reported on report seeds no earlier round had seen; the rounds, their written rules and "
+              "of its own, each change reported on report seeds no earlier round had seen. Whether to run another round "
+              "was decided after each round's report seeds, and the rounds stopped at the first whose report seeds "
+              "reached every goal of the conditioned front: a stopping rule that favours a lucky last report. The rounds, "
+              "their written rules and "
               "the variants of round 1 are in [Choosing the conditioned study's settings]"
               "(../benchmarks/README.md#choosing-the-conditioned-studys-settings)."]
     return "\n".join(lines) + "\n"
@@ -976,7 +990,9 @@ def robustness_clause(robust: dict, share: dict) -> str:
     firm = not left and bca["verdict"] == share["verdict"] and all(
         entry["verdict"] == share["verdict"] for entry in apart.values())
     return ((". The verdict holds read other ways" if firm else ". Not every reading gives that verdict")
-            + f": the low end is report seed {robust['low_end_seed']}'s share"
+            + (f": the low end is report seed {robust['low_end_seed']}'s share" if len(robust.get("low_end_seeds", [0])) == 1
+               else ": the low end is the mean of report seed " + "'s and ".join(map(str, robust["low_end_seeds"]))
+               + "'s shares (a resampled median of ten shares is the mean of the middle two)")
             + (", where the static models add nothing to the conditioned front"
                if robust["low_end_seed_static_models_add"] == 0 else "")
             + f"; leaving out one report seed at a time, it stays {share['verdict']} in "
@@ -1001,6 +1017,9 @@ def hybrid_sentence(bench: dict) -> str:
     tpe = bench["hybrid_recipes"]["conditioned"]["tpe"]
     margin = share["low"] - 0.98
     minus = tpe["minus_served_hybrids"][name]
+    added = {"train": bench.get("hybrid"), "train_layers": bench.get("hybrid_layers"),
+             "conditioned": bench["hybrid_recipes"].get("conditioned"),
+             "conditioned_layers": bench["hybrid_recipes"].get("conditioned_layers")}[name]["served_minus_conditioned_alone"]
     fill = (", a front shorter than that filled from the next layers (`verify_fill = \"layers\"`)"
             if chosen["rule"] == "layers" else "")
     rest = [(key, entry) for key, entry in (("tutorial's recipe, the front alone", goal.get("hybrid_tutorial_recipe")),
@@ -1025,13 +1044,18 @@ def hybrid_sentence(bench: dict) -> str:
         f"{_goal_share(others['fixed'])}: "
         + (f"{others['nadir']['verdict']} from both" if others["nadir"]["verdict"] == others["fixed"]["verdict"] else
            f"{others['nadir']['verdict']} and {others['fixed']['verdict']}")
-        + f". Its static models alone hold {_goal_share(chosen['static_models_alone'])}. Its recipe was chosen "
+        + ". The conditioned model carries it: its front alone holds "
+        f"{_share(bench['variants']['shipped']['trained_pairs']['shares']['trivial']['share'])}, "
+        f"the static models add {_signed(added, 1, 100, ' points')} seed by seed, and alone they hold "
+        f"{_goal_share(chosen['static_models_alone'])}. Its recipe was chosen "
         f"on selection seeds {_seeds(selection['selection_seeds'])}, where the study's front held "
         f"{_pct(choice['medians'][choice['chosen']])} with {RECIPE_WORDS[choice['chosen']]} against "
         f"{_pct(choice['medians'][other])} with {RECIPE_WORDS[other]}"
-        + (f", and its fill there too (the conditioned recipe's static models alone: {_pct(selection['medians']['layers'])} "
-           f"filled from the layers, {_pct(selection['medians']['front'])} from the front alone)"
-           if chosen["rule"] == "layers" else "")
+        + (" (a near tie)" if abs(choice["medians"][choice["chosen"]] - choice["medians"][other]) < 0.01 else "")
+        + (f", and its fill there too, chosen with the conditioned recipe's static models alone "
+           f"({_pct(selection['medians']['layers'])} filled from the layers, {_pct(selection['medians']['front'])} from "
+           "the front alone): the shipped combination, the tutorial's recipe with the layers, was not itself run on "
+           "the selection seeds" if chosen["rule"] == "layers" and chosen["verify_recipe"] == "train" else "")
         + "; on the report seeds the other hybrids' study fronts hold "
         + ", ".join(f"{_goal_share(entry['hypervolume_share'])} ({key}, {entry['hypervolume_share']['verdict']})"
                     for key, entry in rest)
@@ -1303,8 +1327,9 @@ def rounds(bench: dict, rate: float) -> list[str]:
             "`benchmarks/results/conditioned-selection-10.json`), the same rule among candidates within the cost goal, "
             "after round 9's report seeds had shown every goal of the front reached and the cost not: fewer epochs "
             "before the refit, each candidate at most 2.85 trainings' worth at round 9's measured rates (an epoch "
-            "about 0.22 of one static training, a refit epoch 0.08, evaluating 50 pairs 0.29); the study file was "
-            "trained beside them, not a candidate. Among " + with_fronts(tenth, "12 epochs, refit 4")
+            "about 0.22 of one static training, a refit epoch 0.08, evaluating 50 pairs 0.29); the study file then "
+            "was trained beside them but excluded by that cap (it had cost 3.35 on round 9's report seeds; by the "
+            "margins alone it would have been chosen). Among " + with_fronts(tenth, "12 epochs, refit 4")
             + " (medians; smallest margins "
             + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in tenth["margins"].items())
             + f") it chose `{tenth['selected']}` ({tenth['variants'][tenth['selected']]['what']})"

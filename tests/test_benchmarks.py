@@ -417,7 +417,7 @@ def test_the_committed_conditioned_result_records_its_goal_so_a_script_can_check
 
 def test_the_goals_hybrid_share_recomputes_from_the_committed_runs_with_a_hypervolume_of_its_own():
     """Each report seed's front as the study holds it (the conditioned model at every pair, and the models
-    verified with the recipe chosen on selection seeds) over the median of the sweep's single-seed fronts'
+    verified with the recipe and the fill chosen on selection seeds) over the median of the sweep's single-seed fronts'
     hypervolumes, from the trivial baselines: a 2-D hypervolume written here, not the package's."""
     import csv
     import statistics
@@ -443,18 +443,23 @@ def test_the_goals_hybrid_share_recomputes_from_the_committed_runs_with_a_hyperv
         rows = [row for row in csv.DictReader(handle) if row["state"] == "COMPLETE"]
     sweep = [area([(float(row[f"seed{k}_top_100_accuracy"]), float(row[f"seed{k}_rmse"])) for row in rows], *corner)
              for k in (0, 1)]
-    hybrid = (document["hybrid"] if choice["recipe_choice"]["chosen"] == "train"
-              else document["hybrid_recipes"]["conditioned"])
+    layers = choice["chosen"] == "layers"  # the fill chosen on selection seeds, then the recipe
+    hybrid = ({"train": document["hybrid_layers"], "conditioned": document["hybrid_recipes"]["conditioned_layers"]} if layers
+              else {"train": document["hybrid"], "conditioned": document["hybrid_recipes"]["conditioned"]}
+              )[choice["recipe_choice"]["chosen"]]
     metrics = document["variants"]["shipped"]["per_training_metrics"]["metrics"]  # pairs × trainings × 2
     shares = [area([tuple(pair[index]) for pair in metrics] + [tuple(point) for point in run["static_metrics"]], *corner)
               / statistics.median(sweep) for index, run in enumerate(hybrid["runs"])]
     assert document["goal"]["hybrid"]["verify_recipe"] == choice["recipe_choice"]["chosen"]
+    assert document["goal"]["hybrid"]["rule"] == ("layers" if layers else "front")
     assert document["goal"]["hybrid"]["hypervolume_share"]["median"] == pytest.approx(statistics.median(shares), rel=1e-9)
     robust = document["goal"]["hybrid"]["robustness"]
     for index, entry in enumerate(robust["left_out"]):
         assert entry["median"] == pytest.approx(statistics.median(shares[:index] + shares[index + 1:]), rel=1e-9)
     low = document["goal"]["hybrid"]["hypervolume_share"]["low"]
-    assert shares[document["seeds"]["report_seeds"].index(robust["low_end_seed"])] == pytest.approx(low, rel=1e-9)
+    # A resampled median of ten shares is the mean of two: the low end is the mean of the named seeds' shares.
+    named = [shares[document["seeds"]["report_seeds"].index(seed)] for seed in robust["low_end_seeds"]]
+    assert statistics.mean(named) == pytest.approx(low, rel=1e-9)
 
 
 def candidate(share: float, top: float, rmse: float) -> dict:
@@ -524,7 +529,7 @@ def test_the_conditioned_recipe_as_a_static_training_keeps_what_a_pair_means():
     config = spec.conditioned
     assert (train.epochs, train.batch_size, train.learning_rate) == (config.epochs, config.batch_size,
                                                                      config.learning_rate)
-    assert train.epochs == 4 * spec.train.epochs and train.learning_rate < spec.train.learning_rate
+    assert train.epochs > spec.train.epochs and train.learning_rate < spec.train.learning_rate  # longer, slower
     assert (train.optimizer, train.eval_batch_size) == (spec.train.optimizer, spec.train.eval_batch_size)
     # a pair's retrieval term is a Σ over the tutorial's batch of 8192: at 4096 rows it weighs twice
     assert rescale == 2.0

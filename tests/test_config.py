@@ -244,8 +244,9 @@ def test_a_conditioned_study_refuses_sparse_ratings(tmp_path):
 RECORDED_HASHES = {
     "tutorial": "sha256:1aa43ec39252e086ffd28b9f94dec1b63ef6293c98bb6d63967ed797d0d2bc53",
     # preference draws over the tutorial study's whole range (before: example draws over borrowed ranges)
-    # then FiLM 16 (round 4 of benchmarks/conditioned.py's selection), its output times 0.3, at Adagrad 0.03 (round 8)
-    "conditioned": "sha256:6690b01a940bac052386838cef344e2d47764206cd7e7be038f3f4e5fb4258d0",
+    # then FiLM 16 (round 4 of benchmarks/conditioned.py's selection), its output times 0.3, at Adagrad 0.03 (round 8),
+    # the rating MLP refit 4 epochs (round 9) after 10 epochs (round 10)
+    "conditioned": "sha256:e360aa0466f7fffc2822a0b2b5447503ed024877f6df9a4c8632f90595babb45",
 }
 
 

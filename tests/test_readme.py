@@ -91,6 +91,8 @@ ONE_TRAINING = ["benchmarks/results/conditioned.json", "benchmarks/results/condi
                 "benchmarks/results/conditioned-selection-5.json", "benchmarks/results/conditioned-hybrid-selection.json",
                 "benchmarks/results/conditioned-selection-6.json", "benchmarks/results/conditioned-selection-7.json",
                 "benchmarks/results/conditioned-selection-8.json", "benchmarks/results/conditioned-round-5.json",
+                "benchmarks/results/conditioned-selection-9.json", "benchmarks/results/conditioned-round-8.json",
+                "benchmarks/results/conditioned-selection-10.json", "benchmarks/results/conditioned-round-9.json",
                 "reports/hybrid/summary.json"]
 SPARSE = ["benchmarks/results/sparse-ratings.json",
           *(f"reports/sparse-{fraction}/summary.json" for fraction in ("1.0", "0.2", "0.05", "0.01"))]
