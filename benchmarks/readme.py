@@ -1301,12 +1301,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
         "lowering the top-100 end the later it started (one reading: FiLM's fresh Adagrad accumulators take large "
         "steps): FiLM's output scaled down (`film_scale`), so that its steps move the queries less, at the study "
         "file's rate and at round 3's. Among " + with_fronts(eighth, "FiLM 16 unscaled, Adagrad 0.015")
-        + " (medians; smallest margins "
-        + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in eighth["margins"].items())
-        + f") it chose `{eighth['selected']}` ({eighth['variants'][eighth['selected']]['what']})"
-        + close_call(eighth)
-        + "; on the selection seeds' medians it met "
-        f"{_goals_met(eighth['variants'][eighth['selected']], bench['goal_set'])}; on its report seeds "
+        + chosen_clause(eighth, bench, 8) + "on its report seeds "
         f"{_seeds(round_eight['seeds']['report_seeds'])} (`benchmarks/results/conditioned-round-8.json`, with its "
         f"hybrids): {_ends(round_eight['variants']['shipped'])}, "
         f"{_figure(round_eight['cost']['trainings_worth']['total'], 2)} trainings' worth.",
@@ -1315,13 +1310,7 @@ def rounds(bench: dict, rate: float) -> list[str]:
         "pair's RMSE off mostly by a mean offset that changed with the pair (up to half a star at pairs the draws "
         "seldom reach, in a direction that changed with the seed): the rating MLP refit alone after training "
         "(`calibrate`), the embeddings and FiLM frozen. Among " + with_fronts(ninth, "no refit")
-        + " (medians; smallest margins "
-        + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in ninth["margins"].items())
-        + f") it chose `{ninth['selected']}` ({ninth['variants'][ninth['selected']]['what']})"
-        + close_call(ninth)
-        + (", the study file now" if bench["round"] == 9 else "") + "; on the selection seeds' medians it met "
-        f"{_goals_met(ninth['variants'][ninth['selected']], bench['goal_set'])}; "
-        + reported_on(bench, 9),
+        + chosen_clause(ninth, bench, 9) + reported_on(bench, 9),
         *([] if tenth is None else [
             f"- **Round 10** (new selection seeds {_seeds(tenth['seeds']['selection_seeds'])}, "
             "`benchmarks/results/conditioned-selection-10.json`), the same rule among candidates within the cost goal, "
@@ -1330,13 +1319,18 @@ def rounds(bench: dict, rate: float) -> list[str]:
             "about 0.22 of one static training, a refit epoch 0.08, evaluating 50 pairs 0.29); the study file then "
             "was trained beside them but excluded by that cap (it had cost 3.35 on round 9's report seeds; by the "
             "margins alone it would have been chosen). Among " + with_fronts(tenth, "12 epochs, refit 4")
-            + " (medians; smallest margins "
-            + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in tenth["margins"].items())
-            + f") it chose `{tenth['selected']}` ({tenth['variants'][tenth['selected']]['what']})"
-            + close_call(tenth)
-            + (", the study file now" if bench["round"] == 10 else "") + "; on the selection seeds' medians it met "
-            f"{_goals_met(tenth['variants'][tenth['selected']], bench['goal_set'])}; " + reported_on(bench, 10)]),
+            + chosen_clause(tenth, bench, 10) + reported_on(bench, 10)]),
     ]
+
+
+def chosen_clause(selection: dict, bench: dict, round_number: int) -> str:
+    """A front-rule round's margins, its choice, and which goals its choice met on the selection seeds."""
+    chosen = selection["selected"]
+    return (" (medians; smallest margins "
+            + ", ".join(f"`{name}` {margin * 100:+.2f} %" for name, margin in selection["margins"].items())
+            + f") it chose `{chosen}` ({selection['variants'][chosen]['what']})" + close_call(selection)
+            + (", the study file now" if bench["round"] == round_number else "") + "; on the selection seeds' medians it met "
+            f"{_goals_met(selection['variants'][chosen], bench['goal_set'])}; ")
 
 
 def reported_on(bench: dict, round_number: int) -> str:
