@@ -77,7 +77,7 @@ ROUNDS = {1: protocol.Seeds((101, 102, 103, 104), (6, 7, 8, 9, 10)),
 # report seeds had shown every front goal reached and the cost not (3.35 trainings' worth: 12 epochs, 4 refit).
 # Round 9 (135–138, reported on 76–85 if it changes the study file): the rating MLP refit alone after training
 # (`calibrate`), after round 8's trainings had shown each pair's RMSE off mostly by a mean offset that changes
-# with the pair (up to half a star, its direction seed-dependent; benchmarks/README.md, round 9).
+# with the pair (its direction seed-dependent; benchmarks/README.md, round 9).
 # Round 8 (131–134, reported on 66–75): FiLM's steps damped (film_scale), at the
 # study file's rate and at round 3's, after round 6 had shown FiLM trained late (fresh Adagrad accumulators,
 # large steps) lowering the top-100 end the later it started.

@@ -1307,8 +1307,8 @@ def rounds(bench: dict, rate: float) -> list[str]:
         f"{_figure(round_eight['cost']['trainings_worth']['total'], 2)} trainings' worth.",
         f"- **Round 9** (new selection seeds {_seeds(ninth['seeds']['selection_seeds'])}, "
         "`benchmarks/results/conditioned-selection-9.json`), the same rule, after round 8's trainings had shown each "
-        "pair's RMSE off mostly by a mean offset that changed with the pair (up to half a star at pairs the draws "
-        "seldom reach, in a direction that changed with the seed): the rating MLP refit alone after training "
+        "pair's RMSE off mostly by a mean offset that changed with the pair (in a direction that changed with "
+        "the seed): the rating MLP refit alone after training "
         "(`calibrate`), the embeddings and FiLM frozen. Among " + with_fronts(ninth, "no refit")
         + chosen_clause(ninth, bench, 9) + reported_on(bench, 9),
         *([] if tenth is None else [

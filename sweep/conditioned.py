@@ -47,12 +47,12 @@ evaluated without retraining. The choices, and why:
   tutorial's (tests/test_conditioned.py).
 - **The rating head refit** (optional, `calibrate` epochs after training): the retrieval term,
   a sum over the batch, moves the shared embeddings far more than the rating term, and the rating
-  MLP, conditioned on the pair, ends training with a mean offset that changes with the pair (up to
-  half a star at pairs the draws seldom reach, seed-dependent), most of the RMSE differences
-  between pairs. Refitting the MLP alone (embeddings and FiLM frozen, so every pair's retrieval is
-  unchanged) with each row's unweighted squared error, at pairs drawn log-uniformly over the whole
-  search box, fits every servable pair to the final embeddings: a pair's RMSE then lowers without
-  any cost to its top-k. The rating MLP touches no query vector, so nothing is traded.
+  MLP, conditioned on the pair, ends training with a mean offset that changes with the pair (its
+  direction seed-dependent), most of the RMSE differences between pairs. Refitting the MLP alone
+  (embeddings and FiLM frozen, so every pair's retrieval is unchanged) with each row's unweighted
+  squared error, at pairs drawn log-uniformly over the whole search box, fits every servable pair
+  to the final embeddings: a pair's RMSE then lowers without any cost to its top-k. The rating MLP
+  touches no query vector, so nothing is traded.
 - **The static training's loop.** `train_conditioned` only draws each example's pair: the
   step and the epoch loop are sweep.training's, the conditioned training being one more way
   of supplying a step's weights. Its per-epoch losses are record.EpochLosses whose rating
