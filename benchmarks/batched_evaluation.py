@@ -17,6 +17,8 @@ rows, 1,682 candidates, 943 users):
   path the median over repetitions with protocol.py's bootstrap interval, and the ratio of
   the two per repetition, likewise. The goal is "reached" when the batched path's whole
   interval is ≤ 10 ms (protocol.verdict);
+- before timing, the batched path once at each count: XLA compiles its blocks per shape (once per process and
+  shape, whatever the model), and that first call's time is recorded beside (`first_call_ms`);
 - checked in the run: every top-k accuracy equal and every RMSE within 1e-6 (relative) of
   the per-pair path's;
 - where the batched time goes: one call of PAIRS_PER_CALL pairs timed part by part.
@@ -134,14 +136,21 @@ def parts(model, pairs, prepared, train_config) -> dict:
     return {name: value * 1000 / len(pairs) for name, value in seconds.items()}
 
 
-def warm_up(model, pairs, prepared, train_config) -> None:
-    """Both paths once, untimed; the batched one at two numbers of pairs, so its compiled block is traced
-    for any shape before timing starts."""
+def warm_up(model, pairs, prepared, train_config, counts: list[int]) -> dict[str, float]:
+    """Both paths once before timing; the batched one at two numbers of pairs and at each timed count, so its
+    block is traced, and compiled by XLA for each shape it meets (once per process and shape, whatever the
+    model), before timing starts. Returns each count's first call, ms per pair: what that compilation costs."""
     from sweep.conditioned_study import PAIRS_PER_CALL, evaluate_pair, evaluate_pairs
 
     evaluate_pair([model], pairs[0], prepared, train_config, [{"seed": 0}])
     for count in (2, PAIRS_PER_CALL):
         evaluate_pairs([model], pairs[:count], prepared, train_config, [{"seed": 0}])
+    first = {}
+    for count in counts:
+        started = time.perf_counter()
+        evaluate_pairs([model], pairs[:count], prepared, train_config, [{"seed": 0}])
+        first[str(count)] = (time.perf_counter() - started) * 1000 / count
+    return first
 
 
 def measure(model, prepared, spec, counts: list[int], repeats: int) -> dict:
@@ -149,7 +158,7 @@ def measure(model, prepared, spec, counts: list[int], repeats: int) -> dict:
     from sweep.conditioned_study import PAIRS_PER_CALL
 
     all_pairs = benchmark_pairs(spec, max(counts))
-    warm_up(model, all_pairs, prepared, spec.train)
+    first_calls = warm_up(model, all_pairs, prepared, spec.train, counts)
     results = {}
     for count in counts:
         pairs, runs = all_pairs[:count], []
@@ -166,6 +175,7 @@ def measure(model, prepared, spec, counts: list[int], repeats: int) -> dict:
             **{name: over_repetitions(interval) for name, interval in
                (("per_pair_ms", per_pair), ("batched_ms", batched), ("ratio", ratio))},
             "goal_verdict": verdict(batched, GOAL_MS, higher_is_better=False),
+            "first_call_ms": first_calls[str(count)],  # the untimed warm-up call at this count (compiling its shapes)
             "metrics_check": differences(*([metrics for run in runs for metrics in run[path]["metrics"]]
                                            for path in ("per_pair", "batched"))),  # every repetition's
         }

@@ -592,7 +592,9 @@ def one_training() -> str:
     for count, row in batched["by_pairs"].items():
         lines.append(f"| evaluation per (pair, model), {count} pairs at once | ≤ {batched['goal_ms']:g} ms | "
                      f"{_figure(row['batched_ms'], 2)} ms, {_figure(row['ratio'], 1)}× faster than one pair at a time "
-                     f"({_figure(row['per_pair_ms'], 1)} ms), "
+                     f"({_figure(row['per_pair_ms'], 1)} ms)"
+                     + (f"; the first call at that count, compiling its blocks, {row['first_call_ms']:.1f} ms"
+                        if "first_call_ms" in row else "") + ", "
                      f"{'the same metrics' if row['metrics_check']['equal'] else 'metrics NOT the same'} | "
                      f"{row['goal_verdict']} |")
     if "served_shares" in (hybrid or {}):

@@ -25,7 +25,8 @@ metrics those `evaluate` gives it. What it exploits, and why the numbers stay th
   product (TensorFlow's CPU kernels, from 16 rows up; tests/test_evaluation.py checks it).
 - The rating MLP is the real cost (a 256 × 128 product per pair and test row). The model's
   `ratings_at_pairs` computes what a user or a pair gives its first layer once and runs the
-  rest on many pairs' rows per product. Predictions, and RMSE, equal `evaluate`'s up to float
+  rest on many pairs' rows per product, each block compiled by XLA (the first layer's gather, sum
+  and activation one pass over memory, not three). Predictions, and RMSE, equal `evaluate`'s up to float
   rounding (its first-layer sum is in another order); RMSE is summed in float64 from each row's
   prediction, so a pair's metrics do not depend on which pairs it was evaluated with.
 - Blocks are bounded (QUERY_ROWS, RATING_ROWS, POSITIVE_ROWS, SCORE_ELEMENTS): a few hundred MiB at most.

@@ -104,10 +104,11 @@ class Towers(tf.keras.layers.Layer):
             user_part += tf.matmul(tf.concat(extra, axis=1), first.kernel[2 * width:])[:, None, :]
         return functools.partial(self._ratings_from_user_part, user_part)
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, jit_compile=True)
     def _ratings_from_user_part(self, user_part: tf.Tensor, user_rows: tf.Tensor, movie_vectors: tf.Tensor) -> tf.Tensor:
-        """One block of `ratings_at_settings`: compiled, so each later layer's product, bias and activation
-        run as one fused kernel over the block's S × rows."""
+        """One block of `ratings_at_settings`: compiled by XLA, so the first layer's gather, sum and activation
+        run as one pass over the block's S × rows (not three over its 64 MiB) and each later layer's product, bias
+        and activation as one fused kernel. XLA keeps a compiled block per shape across models of one architecture."""
         first, *rest = self.rating_model.layers
         width = movie_vectors.shape[-1]
         movie_part = tf.matmul(movie_vectors, first.kernel[width:2 * width]) + first.bias
