@@ -493,9 +493,9 @@ def reanalyse(document: dict) -> dict:
         for budget in (3, 12)}
     analysis["tpe_study_seeds"] = [run["study_seed"] for run in tpe]
     analysis["fronts"] = front_shapes(metrics, trained, reference, document.get("mean_pair"))
-    if "round-3" in document["variants"]:  # the model without FiLM, trained beside it on the same seeds
-        analysis["shipped_minus_round_3"] = minus_beside(document["variants"]["shipped"], document["variants"]["round-3"])
-    for earlier in ("round-8", "round-9"):  # the study file before the refit, and before round 10's fewer epochs
+    # trained beside it on the same seeds: the model without FiLM, the study file before the refit, and before
+    # round 10's fewer epochs
+    for earlier in ("round-3", "round-8", "round-9"):
         if earlier in document["variants"]:
             analysis[f"shipped_minus_{earlier.replace('-', '_')}"] = minus_beside(document["variants"]["shipped"],
                                                                                document["variants"][earlier])
@@ -655,24 +655,27 @@ def static_at_mean_pair(spec, prepared, seeds) -> dict:
 def against_shipped(document: dict) -> dict:
     """Seed by seed, the shipped conditioned training minus the static model at the mean pair with the
     conditioned recipe (same report seed): share, best top-100, best RMSE; median and bootstrap interval."""
-    shipped, static = document["variants"]["shipped"], document["mean_pair"]["recipes"]["conditioned"]
-    ours = {"share": shipped["trained_pairs"]["shares"]["trivial"]["share"]["values"],
-            "top_100": shipped["front_ends"]["best_top_100"]["values"],
-            "rmse": shipped["front_ends"]["best_rmse"]["values"]}
-    theirs = {"share": static["share"]["values"], "top_100": [m[0] for m in static["metrics"]],
-              "rmse": [m[1] for m in static["metrics"]]}
-    return {name: protocol.median_interval([a - b for a, b in zip(ours[name], theirs[name])]).record() for name in ours}
+    static = document["mean_pair"]["recipes"]["conditioned"]
+    return paired_differences(seed_values(document["variants"]["shipped"]),
+                              {"share": static["share"]["values"], "top_100": [m[0] for m in static["metrics"]],
+                               "rmse": [m[1] for m in static["metrics"]]})
 
 
 def minus_beside(entry: dict, beside: dict) -> dict:
     """Seed by seed, one variant's share, best top-100 and best RMSE less another's trained on the same report
     seeds: median and bootstrap interval of the differences."""
-    def values(variant: dict) -> dict:
-        ends = variant["front_ends"]
-        return {"share": variant["trained_pairs"]["shares"]["trivial"]["share"]["values"],
-                "top_100": ends["best_top_100"]["values"], "rmse": ends["best_rmse"]["values"]}
+    return paired_differences(seed_values(entry), seed_values(beside))
 
-    ours, theirs = values(entry), values(beside)
+
+def seed_values(variant: dict) -> dict:
+    """A variant's share, best top-100 and best RMSE, one value per report seed."""
+    ends = variant["front_ends"]
+    return {"share": variant["trained_pairs"]["shares"]["trivial"]["share"]["values"],
+            "top_100": ends["best_top_100"]["values"], "rmse": ends["best_rmse"]["values"]}
+
+
+def paired_differences(ours: dict, theirs: dict) -> dict:
+    """Each figure's seed-by-seed differences, ours less theirs: median and bootstrap interval."""
     return {name: protocol.median_interval([a - b for a, b in zip(ours[name], theirs[name])]).record() for name in ours}
 
 

@@ -334,6 +334,14 @@ def preferred_recipe(medians: dict) -> str:
     return "conditioned" if medians["conditioned"] > medians["train"] else "train"
 
 
+def hybrids_of(document: dict) -> dict[str, dict]:
+    """The report-seed hybrids a result file holds, by recipe and fill (the names of GOAL_KEYS)."""
+    recipes = document.get("hybrid_recipes", {})
+    found = {"train": document.get("hybrid"), "train_layers": document.get("hybrid_layers"),  # --layers
+             "conditioned": recipes.get("conditioned"), "conditioned_layers": recipes.get("conditioned_layers")}
+    return {name: entry for name, entry in found.items() if entry}
+
+
 GOAL_KEYS = {"train": "hybrid_tutorial_recipe", "train_layers": "hybrid_tutorial_recipe_layers",
              "conditioned": "hybrid_conditioned_recipe", "conditioned_layers": "hybrid_conditioned_recipe_layers"}
 
@@ -354,10 +362,7 @@ def served(path: Path) -> int:
     metrics = np.asarray(document["variants"]["shipped"]["per_training_metrics"]["metrics"])
     alone = trivial_shares(recipe_shares([metrics[:, index, :] for index in range(metrics.shape[1])],
                                          document)["against_tutorial_recipe_sweep"])
-    hybrids = {"train": document["hybrid"], "conditioned": recipes["conditioned"],
-               "conditioned_layers": recipes["conditioned_layers"]}
-    if "hybrid_layers" in document:  # the tutorial's recipe, a short front filled from the next layers (--layers)
-        hybrids["train_layers"] = document["hybrid_layers"]
+    hybrids = hybrids_of(document)
     for entry in hybrids.values():
         if [run["seed"] for run in entry["runs"]] != document["seeds"]["report_seeds"]:
             raise SystemExit(f"a hybrid in {path} was not measured on its report seeds, in order")

@@ -1008,6 +1008,8 @@ def robustness_clause(robust: dict, share: dict) -> str:
 def hybrid_sentence(bench: dict) -> str:
     """The short verdict's close: the goal's hybrid (its recipe and fill chosen on selection seeds) read as its study
     holds it, at three references, beside its static models alone, the other hybrids, TPE and the same-recipe sweep."""
+    from benchmarks.conditioned_hybrid import hybrids_of
+
     goal = bench["goal"]
     chosen = goal["hybrid"]
     name = chosen["verify_recipe"] + ("_layers" if chosen["rule"] == "layers" else "")
@@ -1019,9 +1021,7 @@ def hybrid_sentence(bench: dict) -> str:
     tpe = bench["hybrid_recipes"]["conditioned"]["tpe"]
     margin = share["low"] - 0.98
     minus = tpe["minus_served_hybrids"][name]
-    added = {"train": bench.get("hybrid"), "train_layers": bench.get("hybrid_layers"),
-             "conditioned": bench["hybrid_recipes"].get("conditioned"),
-             "conditioned_layers": bench["hybrid_recipes"].get("conditioned_layers")}[name]["served_minus_conditioned_alone"]
+    added = hybrids_of(bench)[name]["served_minus_conditioned_alone"]
     fill = (", a front shorter than that filled from the next layers (`verify_fill = \"layers\"`)"
             if chosen["rule"] == "layers" else "")
     rest = [(key, entry) for key, entry in (("tutorial's recipe, the front alone", goal.get("hybrid_tutorial_recipe")),
