@@ -366,6 +366,8 @@ def served(path: Path) -> int:
     for entry in hybrids.values():
         if [run["seed"] for run in entry["runs"]] != document["seeds"]["report_seeds"]:
             raise SystemExit(f"a hybrid in {path} was not measured on its report seeds, in order")
+        if "conditioned_training_and_evaluation" in entry.get("trainings_worth", {}):  # the cost as last measured
+            entry["trainings_worth"] = hybrid_worth(document, entry["runs"])
         entry["served_shares"] = recipe_shares(served_fronts(metrics, entry["runs"]), document)
         entry["served_verdict"] = share_verdict(entry["served_shares"]["against_tutorial_recipe_sweep"])
         entry["served_minus_conditioned_alone"] = paired(
@@ -579,21 +581,27 @@ def rule_entry(document: dict, runs: list[dict], count: int, command: str) -> di
     """One choice rule's hybrid on the report seeds: shares, cost in tutorial trainings' worth, verdict, and the
     difference from the tutorial-recipe hybrid (the front-only rule's pairs, seed by seed)."""
     fronts = [np.asarray(run["static_metrics"]).reshape(-1, 2) for run in runs]
-    conditioned_worth = document["goal"]["trainings_worth"]["total"]
     entry = {"verify": count, "trainings": max(run["trainings"] for run in runs), "runs": runs, "command": command,
              "verified_median": float(np.median([len(run["pairs"]) for run in runs])),
              "shares": recipe_shares(fronts, document), "one_training_worth": one_training_worth(runs),
-             "trainings_worth": protocol.median_interval([conditioned_worth + run["static_trainings_worth"]
-                                                          for run in runs]).record() | {
-                 "conditioned_training_and_evaluation": conditioned_worth,
-                 "note": "the conditioned training's median worth (goal.trainings_worth.total, its own run) plus each "
-                         "seed's verified trainings over a tutorial-recipe training timed beside them"}}
+             "trainings_worth": hybrid_worth(document, runs)}
     share = entry["shares"]["against_tutorial_recipe_sweep"]["shares"]["trivial"]["share"]
     entry["verdict"] = goal_share(share)["verdict"]
     if "hybrid" in document:
         entry["minus_tutorial_recipe_hybrid"] = paired(trivial_shares(entry["shares"]["against_tutorial_recipe_sweep"]),
                                                         trivial_shares(document["hybrid"]["hybrid_shares"]))
     return entry
+
+
+def hybrid_worth(document: dict, runs: list[dict]) -> dict:
+    """A conditioned-recipe hybrid's time in tutorial trainings: the conditioned training's cost as last measured
+    (goal.trainings_worth.total, `--cost`) plus each seed's verified trainings; recomputed by `--served` when the
+    cost is measured again."""
+    conditioned_worth = document["goal"]["trainings_worth"]["total"]
+    return protocol.median_interval([conditioned_worth + run["static_trainings_worth"] for run in runs]).record() | {
+        "conditioned_training_and_evaluation": conditioned_worth,
+        "note": "the conditioned training's median worth (goal.trainings_worth.total, its own measurement) plus each "
+                "seed's verified trainings over a tutorial-recipe training timed beside them"}
 
 
 def one_training_worth(runs: list[dict]) -> dict:

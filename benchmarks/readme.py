@@ -628,9 +628,11 @@ def one_training() -> str:
         "median at 98 % and the interval's low end at 95 %, as the goal was set; the hybrid's, the low end at 98 %). The top-100 end counts "
         "only pairs whose RMSE beats predicting the global mean. One training's worth is one static training of the "
         "tutorial's (1, 1) by the harness, timed in the same process over "
-        f"{len(bench['cost']['repeats'])} repeats on seeds of their own, alternating which goes first; the "
-        "interval is over those repeats (the report run's own timings, its trainings not alternated with static ones, "
-        f"give {shipped['trainings_worth']['total']:.2f}); it counts evaluating 50 pairs, and the fronts above are read "
+        f"{len(bench['cost']['repeats'])} repeats on seeds of their own, alternating which goes first, each after "
+        "its first call in the process (a sweep's worker reuses its traced step over its trials, a conditioned "
+        "study over its seeds); the interval is over those repeats. "
+        f"{first_calls(bench['cost'])}(The report run's own timings, its trainings not alternated with static ones, "
+        f"give {shipped['trainings_worth']['total']:.2f}.) It counts evaluating 50 pairs, and the fronts above are read "
         f"from {len(shipped['per_training_metrics']['pairs'])}: at the sweep's 50 pairs alone the share is "
         f"{_share(shipped['sweep_pairs']['shares']['trivial']['share'])}. The evaluation timings are "
         f"`scripts/bench-batched-evaluation` (the shipped architecture, FiLM included, trained "
@@ -1323,6 +1325,22 @@ def rounds(bench: dict, rate: float) -> list[str]:
             "margins alone it would have been chosen). Among " + with_fronts(tenth, "12 epochs, refit 4")
             + chosen_clause(tenth, bench, 10) + reported_on(bench, 10)]),
     ]
+
+
+def first_calls(cost: dict) -> str:
+    """The first conditioned training of a process against the first static one (tracing in both), and the
+    earlier measurements of the cost, each with what it timed."""
+    first = cost.get("first_call")
+    text = "" if not first else (
+        f"A process's first of each, tracing included, one reading: {first['trainings_worth']:.2f} "
+        f"({first['conditioned_train_seconds']:.2f} s + {first['evaluate_50_seconds']:.2f} s against "
+        f"{first['static_seconds']:.2f} s). ")
+    earlier = load("conditioned.json").get("earlier_costs", [])
+    if earlier:
+        text += ("Measured before each conditioned training reused the process's traced steps (the static one "
+                 "already did; only the static one had a first call before timing): "
+                 + ", ".join(_figure(entry["trainings_worth"]["total"], 2) for entry in earlier) + ". ")
+    return text
 
 
 def chosen_clause(selection: dict, bench: dict, round_number: int) -> str:

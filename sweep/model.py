@@ -102,20 +102,28 @@ class Towers(tf.keras.layers.Layer):
         user_part = tf.reshape(user_part, [settings, users, first.units])
         if extra:  # the first layer's inputs are [user vector, movie vector, extra]
             user_part += tf.matmul(tf.concat(extra, axis=1), first.kernel[2 * width:])[:, None, :]
-        return functools.partial(self._ratings_from_user_part, user_part)
+        layers = self.rating_model.layers
+        return functools.partial(_ratings_from_user_part, user_part, first.kernel[width:2 * width], first.bias,
+                                 tuple((layer.kernel, layer.bias) for layer in layers[1:]),
+                                 tuple(tf.keras.activations.serialize(layer.activation) for layer in layers))
 
-    @tf.function(reduce_retracing=True, jit_compile=True)
-    def _ratings_from_user_part(self, user_part: tf.Tensor, user_rows: tf.Tensor, movie_vectors: tf.Tensor) -> tf.Tensor:
-        """One block of `ratings_at_settings`: compiled by XLA, so the first layer's gather, sum and activation
-        run as one pass over the block's S × rows (not three over its 64 MiB) and each later layer's product, bias
-        and activation as one fused kernel. XLA keeps a compiled block per shape across models of one architecture."""
-        first, *rest = self.rating_model.layers
-        width = movie_vectors.shape[-1]
-        movie_part = tf.matmul(movie_vectors, first.kernel[width:2 * width]) + first.bias
-        hidden = tf.reshape(first.activation(tf.gather(user_part, user_rows, axis=1) + movie_part), [-1, first.units])
-        for layer in rest:
-            hidden = layer(hidden)
-        return tf.reshape(hidden, [tf.shape(user_part)[0], -1])
+
+@tf.function(reduce_retracing=True, jit_compile=True)
+def _ratings_from_user_part(user_part: tf.Tensor, movie_kernel: tf.Tensor, first_bias: tf.Variable,
+                            later: tuple[tuple[tf.Variable, tf.Variable], ...], activations: tuple[str, ...],
+                            user_rows: tf.Tensor, movie_vectors: tf.Tensor) -> tf.Tensor:
+    """One block of `Towers.ratings_at_settings`: compiled by XLA, so the first layer's gather, sum and
+    activation run as one pass over the block's S × rows (not three over its 64 MiB) and each later layer's
+    product, bias and activation (a Dense layer's own ops) as one fused kernel. The layers' weights come as
+    arguments, not from a model: one trace serves every model of one architecture (a method would be traced
+    again for each model, about 0.1 s of each conditioned training's first evaluation)."""
+    first_activation, *later_activations = (tf.keras.activations.get(name) for name in activations)
+    movie_part = tf.matmul(movie_vectors, movie_kernel) + first_bias
+    hidden = first_activation(tf.gather(user_part, user_rows, axis=1) + movie_part)
+    hidden = tf.reshape(hidden, [-1, tf.shape(first_bias)[0]])
+    for (kernel, bias), activation in zip(later, later_activations):
+        hidden = activation(tf.nn.bias_add(tf.matmul(hidden, kernel), bias))
+    return tf.reshape(hidden, [tf.shape(user_part)[0], -1])
 
 
 class MultiTaskModel(tfrs.models.Model):

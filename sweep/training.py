@@ -226,15 +226,21 @@ class TracedTraining:
         return history
 
     def _start_from(self, initial) -> None:
-        import tensorflow as tf
-
         for variable, value in zip(self.model.trainable_variables, initial.trainable_variables):
             variable.assign(value)
-        adagrad = isinstance(self.optimizer, tf.keras.optimizers.Adagrad)
-        slot_start = self.optimizer.initial_accumulator_value if adagrad else 0.0  # Adam's moments, SGD's momentum: 0
-        for variable in self.optimizer.variables:
-            start = 0 if variable is self.optimizer.iterations else slot_start
-            variable.assign(tf.fill(tf.shape(variable), tf.cast(start, variable.dtype)))
+        reset_optimizer(self.optimizer)
+
+
+def reset_optimizer(optimizer) -> None:
+    """A used optimizer back to a new one's state, its variables kept (a traced step holds them): its
+    iteration count 0, Adagrad's accumulators their initial value, Adam's moments and SGD's momentum 0."""
+    import tensorflow as tf
+
+    adagrad = isinstance(optimizer, tf.keras.optimizers.Adagrad)
+    slot_start = optimizer.initial_accumulator_value if adagrad else 0.0
+    for variable in optimizer.variables:
+        start = 0 if variable is optimizer.iterations else slot_start
+        variable.assign(tf.fill(tf.shape(variable), tf.cast(start, variable.dtype)))
 
 
 @functools.lru_cache(maxsize=8)

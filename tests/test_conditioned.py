@@ -159,6 +159,40 @@ def test_refitting_the_rating_head_moves_only_the_rating_mlp_and_lowers_its_erro
     assert squared_errors().mean() < 0.9 * errors_before.mean()
 
 
+def test_a_worker_reusing_its_traced_steps_trains_exactly_what_a_fresh_model_and_optimizers_do(prepared):
+    # conditioned_study.train_one reuses one TracedConditioned per architecture and optimizer; here each
+    # seed is also trained the plain way (a fresh model, fresh optimizers, each step traced for it).
+    from sweep.conditioned import TracedConditioned
+    from sweep.training import OptimizerSettings
+
+    batches = training_batches(prepared.train, FAST, seed=0)
+    settings = OptimizerSettings("adagrad", 0.05, 0.1, 1e-7)
+
+    def fresh(seed):
+        tf.keras.utils.set_random_seed(seed)
+        return ConditionedModel(*sizes(prepared), film_scale=0.3)
+
+    def train(model, optimizer, refit_optimizer, seed, step=None, refit_step=None):
+        history, _ = train_conditioned(model, optimizer, batches, 2, RANGES, seed, draws="preference", zero_share=0.1,
+                                       step=step)
+        return history + refit_rating_head(model, refit_optimizer, batches, 2, RANGES, seed, 0.1, step=refit_step)
+
+    expected = {}
+    for seed in (3, 4):
+        model = fresh(seed)
+        losses = [epoch.total_loss for epoch in train(model, settings.build(), settings.build(), seed)]
+        expected[seed] = (losses, [variable.numpy() for variable in model.variables])
+    worker = TracedConditioned(fresh(0), settings.build(), settings.build())
+    for seed in (3, 4, 3):  # 3 again after 4: nothing of a training, nor of its optimizers' state, carries over
+        model = fresh(seed)
+        history = train(worker.start_from(model), worker.optimizer, worker.refit_optimizer, seed, worker.step,
+                        worker.refit_step)
+        worker.finish_into(model)
+        assert [epoch.total_loss for epoch in history] == expected[seed][0]
+        assert all(np.array_equal(variable.numpy(), value) for variable, value in zip(model.variables, expected[seed][1]))
+    assert not np.array_equal(expected[3][1][0], expected[4][1][0])  # the seeds train apart: the check can fail
+
+
 def test_film_scale_scales_each_user_vectors_change_and_the_batched_path_agrees(prepared):
     users = tf.constant(prepared.test["user_id"][:4])
     pairs = tf.constant([[10.0, 0.1], [1.0, 1.0]])
