@@ -27,7 +27,8 @@ borrowed from the sweep's front. Run alone: training and evaluation times are wa
     scripts/bench-conditioned [--variants shipped ...] [--select] [--out benchmarks/results/conditioned.json]
         [--plot benchmarks/results/conditioned.png]
     scripts/bench-conditioned --replot benchmarks/results/conditioned.json --plot benchmarks/results/conditioned.png
-    scripts/bench-conditioned --cost benchmarks/results/conditioned.json   # the cost alone, alternating
+    scripts/bench-conditioned --cost benchmarks/results/conditioned.json   # the cost alone, alternating; then
+    scripts/bench-conditioned-hybrid --served   # the conditioned-recipe hybrids' time follows the cost
     scripts/bench-conditioned --reanalyse benchmarks/results/conditioned.json   # no training
     scripts/bench-conditioned --mean-pair benchmarks/results/conditioned.json   # static models at the draws' mean
     scripts/bench-conditioned --same-recipe-sweep benchmarks/results/conditioned.json   # the sweep, trained as long
@@ -35,9 +36,10 @@ borrowed from the sweep's front. Run alone: training and evaluation times are wa
     scripts/bench-conditioned --round 2 --variants shipped --out benchmarks/results/conditioned-round-2.json
     scripts/bench-conditioned --pool benchmarks/results/conditioned-round-2.json   # rounds 1 and 2's report seeds
 
-benchmarks/results/conditioned.json is the latest round's report run (round 3: the study file's settings and
-two rates beside them on report seeds 16–25, with the goal object); conditioned-round-1.json is round 1's
-(every variant, then at Adagrad 0.05), conditioned-round-2.json round 2's.
+benchmarks/results/conditioned.json is the latest round's report run (round 10: the study file's settings and
+rounds 3, 8 and 9's beside them on report seeds 86–95, with the goal object); conditioned-round-N.json is an
+earlier round's (round 1's: every variant, then at Adagrad 0.05), conditioned-selection-N.json round N's
+selection run.
 """
 
 from __future__ import annotations

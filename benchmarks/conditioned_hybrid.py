@@ -16,7 +16,9 @@ report-seed run: the shipped variant's models evaluated at every pair, per train
   95 % bootstrap intervals over seeds. Writes `hybrid` into the conditioned result file. TPE with as many
   trainings is read from the sampler benchmark by `scripts/bench-conditioned --reanalyse`.
 
-`--served` (no training) reads both recipes' stored hybrids the first way and writes the goal's entries:
+`--served` (no training) reads both recipes' stored hybrids the first way, recomputes the conditioned-recipe
+hybrids' time from the conditioned training's cost as last measured (`scripts/bench-conditioned --cost`), and
+writes the goal's entries:
 `goal.hybrid_tutorial_recipe`, `goal.hybrid_conditioned_recipe(_layers)`, and `goal.hybrid`, the one whose
 recipe `--select-recipe` chose on selection seeds (`select_recipe`, its rule written before it ran).
 
