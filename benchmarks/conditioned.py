@@ -46,8 +46,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -421,10 +423,11 @@ def plot(document: dict, path: Path) -> None:
     handles, labels = band.get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=2, fontsize=8.5, frameon=False)
     share = shipped["trained_pairs"]["shares"]["trivial"]["share"]
-    worth = document.get("cost", {}).get("trainings_worth", {}).get("total", {}).get("median",
-                                                                                        shipped["trainings_worth"]["total"])
+    measured = document.get("cost", {}).get("trainings_worth", {}).get("total")
+    worth = (f"{measured['median']:.2f} [{measured['interval'][0]:.2f}–{measured['interval'][1]:.2f}]" if measured
+             else f"{shipped['trainings_worth']['total']:.1f}")
     lines = [f"One conditioned training: a front holding {_percent(share)} of the 50-pair sweep's hypervolume, "
-             f"for {worth:.1f} trainings' worth of time"]
+             f"for {worth} trainings' worth of time"]
     if mean:
         lines.append(f"one static model at the draws' mean pair, trained the same way, holds "
                      f"{_percent(mean['recipes']['conditioned']['share'])}")
@@ -525,56 +528,109 @@ def front_shapes(metrics: np.ndarray, trained: np.ndarray, reference: dict, mean
     return shapes
 
 
-def cost(prepared, repeats: int = COST_REPEATS) -> dict:
-    """The shipped conditioned training and evaluation of 50 pairs against one static training, timed
-    in alternation (static first, then conditioned first, …) in this one process, each repeat's
-    ratio its own: the machine's drift between variants (seconds apart in the main run) cancels
-    within a repeat. Median and 95 % bootstrap interval over the repeats.
+STUDY_TRAININGS = {"static": 25, "conditioned": 3}  # a worker's share of studies/tutorial.toml's 50 trials run with
+# --workers 2, as the README runs it; studies/conditioned.toml's replicates. studies/hybrid.toml trains 1.
 
-    Both are timed as a worker runs them after its first: each has traced its steps once before (a static
-    sweep's worker reuses its trace over its trials, a conditioned study over its seeds). Those first calls,
-    tracing included, are recorded too (`first_call`: one of each, no interval)."""
+
+def cost(repeats: int = COST_REPEATS) -> dict:
+    """The conditioned training's cost in tutorial trainings, each side as its study file runs it: per repeat
+    one fresh process trains STUDY_TRAININGS["conditioned"] conditioned models, evaluating each at the sweep's
+    first 50 pairs, and another trains STUDY_TRAININGS["static"] static models at (1, 1), one after another as
+    a sweep's worker does (protocol.time_fresh_process: each alone, the same threads; the processes alternate
+    which runs first, and each repeat's ratios are its own, so the machine's drift cancels within a repeat).
+    A process traces its steps on its first training and reuses them after, so the per-training time depends
+    on how many trainings share a process; the readings, each a median and 95 % bootstrap interval over the
+    repeats, in static trainings (the static side's training seconds, its evaluations not counted):
+    - "study": the conditioned study's mean training and evaluation against the worker's mean training,
+      tracing included on both sides, amortised over the trainings each runs (the goal's reading);
+    - "one_seed": a process's first conditioned training and evaluation against the same (a one-seed study,
+      studies/hybrid.toml);
+    - "later": the conditioned trainings after the first against the static ones after the first (no tracing);
+    - "first": each process's first against the other's first (both tracing).
+    Each process's start, imports and data loading (`overhead_seconds`) are recorded and counted in none."""
+    threads = os.cpu_count() or 1
+    rows = []
+    for repeat in range(repeats):
+        seed = 1000 + 100 * repeat
+        order = ("static", "conditioned") if repeat % 2 == 0 else ("conditioned", "static")
+        row: dict = {"order": f"{order[0]} first"}
+        for side in order:
+            row[side] = study_process(side, STUDY_TRAININGS[side], seed, threads)
+        rows.append(row)
+        static, conditioned = row["static"]["trainings"], row["conditioned"]["trainings"]
+        later_static = statistics.mean(entry["train"] for entry in static[1:])
+        later = statistics.mean(entry["train"] + entry["evaluate"] for entry in conditioned[1:])
+        print(f"  repeat {repeat}: static first {static[0]['train']:.2f} s, then {later_static:.2f} s; conditioned first "
+              f"{conditioned[0]['train']:.2f} + {conditioned[0]['evaluate']:.2f} s, then {later:.2f} s", file=sys.stderr,
+              flush=True)
+    readings: dict = {}
+    for name in ("study", "one_seed", "later", "first"):
+        parts = [cost_parts(row, name) for row in rows]
+        readings[name] = {part: protocol.median_interval([values[part] for values in parts]).record()
+                          for part in ("training", "evaluation", "total")}
+    return {"what": (f"fresh processes: the study file's {STUDY_TRAININGS['conditioned']} conditioned trainings "
+                     f"against a sweep worker's {STUDY_TRAININGS['static']} static ones, tracing included, amortised"),
+            "repeats": rows, "pairs_evaluated": LIKE_FOR_LIKE_PAIRS, "trainings": STUDY_TRAININGS,
+            "threads": threads, "readings": readings, "trainings_worth": readings["study"]}
+
+
+def evaluation_per_pair(measured: dict) -> dict:
+    """The goal's seconds per (pair, model) from `cost`'s run: the median over its conditioned trainings of each
+    one's evaluation at the sweep's 50 pairs, per pair (the report run's own timing predates the code timed here)."""
+    per_pair = [entry["evaluate"] / measured["pairs_evaluated"] for row in measured["repeats"]
+                for entry in row["conditioned"]["trainings"]]
+    return {"evaluate_seconds_per_pair_model": statistics.median(per_pair),
+            "evaluate_seconds_per_pair_model_from": "cost: the median over its conditioned trainings' evaluations at "
+                                                    f"{measured['pairs_evaluated']} pairs, first trainings included"}
+
+
+def cost_parts(row: dict, reading: str) -> dict:
+    """One repeat's conditioned training and evaluation seconds over static training seconds, by `cost`'s reading."""
+    static, conditioned = row["static"]["trainings"], row["conditioned"]["trainings"]
+    picked_static = {"study": static, "one_seed": static, "later": static[1:], "first": static[:1]}[reading]
+    picked = {"study": conditioned, "one_seed": conditioned[:1], "later": conditioned[1:], "first": conditioned[:1]}[reading]
+    unit = statistics.mean(entry["train"] for entry in picked_static)
+    training = statistics.mean(entry["train"] for entry in picked) / unit
+    evaluation = statistics.mean(entry["evaluate"] for entry in picked) / unit
+    return {"training": training, "evaluation": evaluation, "total": training + evaluation}
+
+
+def study_process(side: str, trainings: int, seed: int, threads: int) -> dict:
+    """`trainings` of one side in a fresh process (`study_child`), timed end to end: each training's seconds
+    and the process's overhead."""
+    with tempfile.TemporaryDirectory(prefix="sweep-cost-") as scratch:
+        record = Path(scratch) / "trainings.json"
+        timed = protocol.time_fresh_process(
+            [sys.executable, "-m", "benchmarks.conditioned", "--study-child", side, "--trainings", str(trainings),
+             "--seed", str(seed), "--record", str(record)], threads, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+        return {"trainings": json.loads(record.read_text()), "overhead_seconds": timed.overhead_seconds,
+                "wall_seconds": timed.total_seconds}
+
+
+def study_child(side: str, trainings: int, seed: int, record: Path) -> None:
+    """`study_process`'s child: `trainings` static trials at (1, 1) (their evaluation not counted: the unit is
+    a static training) or conditioned trainings each evaluated at the sweep's first 50 pairs, seeds from `seed`
+    on, one after another in this process; each one's seconds to `record`, their sums to the protocol."""
     from sweep.conditioned_study import train_one
     from sweep.config import load_study_file
     from sweep.evaluation import evaluate_at_pairs
     from sweep.trial import train_and_evaluate
 
-    spec, tutorial = load_study_file(STUDY_FILE), load_study_file(ROOT / "studies" / "tutorial.toml")
+    spec, prepared = study_and_data()
+    tutorial = load_study_file(ROOT / "studies" / "tutorial.toml")
     sweep_pairs = [tuple(t["pair"]) for t in tutorial_trials()][:LIKE_FOR_LIKE_PAIRS]
-    first_static = train_and_evaluate(1.0, 1.0, 99, tutorial.model, tutorial.train, prepared).seconds.train
-
-    def static(seed: int) -> float:
-        return train_and_evaluate(1.0, 1.0, seed, tutorial.model, tutorial.train, prepared).seconds.train
-
-    def conditioned(seed: int) -> tuple[float, float]:
-        model, _, seconds = train_one(spec, prepared, seed)
+    rows = []
+    for index in range(trainings):
+        if side == "static":
+            result = train_and_evaluate(1.0, 1.0, seed + index, tutorial.model, tutorial.train, prepared)
+            rows.append({"train": result.seconds.train, "evaluate": 0.0})
+            continue
+        model, _, seconds = train_one(spec, prepared, seed + index)
         started = time.perf_counter()
         evaluate_at_pairs(model, sweep_pairs, prepared.test, prepared.candidates[spec.train.candidates])
-        return seconds["train"], time.perf_counter() - started
-
-    first_train, first_evaluate = conditioned(999)
-    first_call = {"static_seconds": first_static, "conditioned_train_seconds": first_train,
-                  "evaluate_50_seconds": first_evaluate,
-                  "trainings_worth": (first_train + first_evaluate) / first_static}
-    print(f"  first calls: static {first_static:.2f} s, conditioned {first_train:.2f} s + {first_evaluate:.2f} s",
-          file=sys.stderr)
-    rows = []
-    for repeat in range(repeats):
-        seed = 1000 + repeat
-        if repeat % 2 == 0:
-            one = static(seed)
-            train, evaluate = conditioned(seed)
-        else:
-            train, evaluate = conditioned(seed)
-            one = static(seed)
-        rows.append({"static_seconds": one, "conditioned_train_seconds": train, "evaluate_50_seconds": evaluate,
-                     "order": "static first" if repeat % 2 == 0 else "conditioned first"})
-        print(f"  repeat {repeat}: static {one:.2f} s, conditioned {train:.2f} s + {evaluate:.2f} s", file=sys.stderr)
-    parts = {"training": [row["conditioned_train_seconds"] / row["static_seconds"] for row in rows],
-             "evaluation": [row["evaluate_50_seconds"] / row["static_seconds"] for row in rows]}
-    parts["total"] = [a + b for a, b in zip(parts["training"], parts["evaluation"])]
-    return {"repeats": rows, "pairs_evaluated": len(sweep_pairs), "first_call": first_call,
-            "trainings_worth": {name: protocol.median_interval(values).record() for name, values in parts.items()}}
+        rows.append({"train": seconds["train"], "evaluate": time.perf_counter() - started})
+    record.write_text(json.dumps(rows))
+    protocol.report_parts(sum(row["train"] for row in rows), sum(row["evaluate"] for row in rows))
 
 
 def mean_pair(spec) -> tuple[float, float]:
@@ -734,8 +790,15 @@ def main(argv=None) -> int:
     parser.add_argument("--same-recipe-sweep", type=Path, default=None,
                         help="only train the sweep's 50 pairs with the conditioned recipe and compare, into this file")
     parser.add_argument("--cost", type=Path, default=None,
-                        help="only time the shipped training against a static one, alternating, into this result file")
+                        help="only time the conditioned study's trainings against a sweep worker's, into this result file")
+    parser.add_argument("--study-child", choices=("static", "conditioned"), default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--trainings", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--record", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.study_child:
+        study_child(args.study_child, args.trainings, args.seed, args.record)
+        return 0
     if args.replot:
         plot(json.loads(args.replot.read_text()), args.plot)
         return 0
@@ -778,7 +841,7 @@ def main(argv=None) -> int:
         from benchmarks.machine import write_result
 
         document = json.loads(args.cost.read_text())
-        measured = cost(study_and_data()[1])
+        measured = cost()
         measured["command"] = command
         if "cost" in document:  # kept: a reader sees every measurement of the cost, not only the last
             document.setdefault("earlier_costs", []).append(document["cost"])
@@ -786,6 +849,10 @@ def main(argv=None) -> int:
         worth = measured["trainings_worth"]
         document["goal"]["trainings_worth"] = {name: entry["median"] for name, entry in worth.items()}
         document["goal"]["trainings_worth_interval"] = {name: entry["interval"] for name, entry in worth.items()}
+        document["goal"] |= evaluation_per_pair(measured)
+        document["goal"]["trainings_worth_reading"] = (f"per training of studies/conditioned.toml's "
+                                                       f"{STUDY_TRAININGS['conditioned']} in one process, against a "
+                                                       f"sweep worker's {STUDY_TRAININGS['static']} static trainings")
         write_result(args.cost, document)
         return 0
 

@@ -596,14 +596,16 @@ def rule_entry(document: dict, runs: list[dict], count: int, command: str) -> di
 
 
 def hybrid_worth(document: dict, runs: list[dict]) -> dict:
-    """A conditioned-recipe hybrid's time in tutorial trainings: the conditioned training's cost as last measured
-    (goal.trainings_worth.total, `--cost`) plus each seed's verified trainings; recomputed by `--served` when the
-    cost is measured again."""
-    conditioned_worth = document["goal"]["trainings_worth"]["total"]
+    """A conditioned-recipe hybrid's time in tutorial trainings: its one conditioned training's cost as last
+    measured (`scripts/bench-conditioned --cost`: a process's first, as a one-seed study trains it) plus each
+    seed's verified trainings; recomputed by `--served` when the cost is measured again."""
+    readings = document.get("cost", {}).get("readings", {})
+    conditioned_worth = (readings["one_seed"]["total"]["median"] if "one_seed" in readings
+                         else document["goal"]["trainings_worth"]["total"])
     return protocol.median_interval([conditioned_worth + run["static_trainings_worth"] for run in runs]).record() | {
         "conditioned_training_and_evaluation": conditioned_worth,
-        "note": "the conditioned training's median worth (goal.trainings_worth.total, its own measurement) plus each "
-                "seed's verified trainings over a tutorial-recipe training timed beside them"}
+        "note": "the conditioned training's median worth (cost.readings.one_seed.total: a process's first, as the "
+                "hybrid trains it) plus each seed's verified trainings over a tutorial-recipe training timed beside them"}
 
 
 def one_training_worth(runs: list[dict]) -> dict:

@@ -415,6 +415,21 @@ def test_the_committed_conditioned_result_records_its_goal_so_a_script_can_check
                                     else "undetermined")
 
 
+def test_the_cost_reads_a_repeat_per_training_the_first_apart_and_the_static_evaluations_uncounted():
+    from benchmarks.conditioned import cost_parts
+
+    # Static: a first training of 3 s (tracing), then 2 s each; conditioned: a first of 6 + 1 s, then 5 + 0.5 s.
+    row = {"static": {"trainings": [{"train": 3.0, "evaluate": 0.0}] + [{"train": 2.0, "evaluate": 0.0}] * 3},
+           "conditioned": {"trainings": [{"train": 6.0, "evaluate": 1.0}, {"train": 5.0, "evaluate": 0.5},
+                                         {"train": 5.0, "evaluate": 0.5}]}}
+    static_mean = (3.0 + 3 * 2.0) / 4
+    assert cost_parts(row, "study") == pytest.approx(
+        {"training": 16.0 / 3 / static_mean, "evaluation": 2.0 / 3 / static_mean, "total": 18.0 / 3 / static_mean})
+    assert cost_parts(row, "one_seed")["total"] == pytest.approx(7.0 / static_mean)
+    assert cost_parts(row, "later")["total"] == pytest.approx(5.5 / 2.0)
+    assert cost_parts(row, "first")["total"] == pytest.approx(7.0 / 3.0)
+
+
 def test_the_goals_hybrid_share_recomputes_from_the_committed_runs_with_a_hypervolume_of_its_own():
     """Each report seed's front as the study holds it (the conditioned model at every pair, and the models
     verified with the recipe and the fill chosen on selection seeds) over the median of the sweep's single-seed fronts'
