@@ -495,9 +495,7 @@ def one_training() -> str:
     single = sum(count == 1 for count in shapes["points"])
     same_share = same["comparison"]["conditioned_share"]["shares"]["trivial"]["share"]
     short = [
-        f"**In short.** One conditioned training costs {_figure(cost['total'], 2)} tutorial trainings' worth of time "
-        f"as the study file runs it{one_seed_clause(bench['cost'])}, training and evaluating 50 pairs (one tutorial "
-        "training: one static training with the tutorial's recipe; each of the sweep's fronts took 50). "
+        f"**In short.** {cost_clause(bench)} "
         + (f"With FiLM (the study file, round {bench['round']}'s choice) its front holds "
            if film else "Its front holds ")
         + f"{_share(trivial['trivial']['share'])} of the 50-pair sweep's hypervolume: share "
@@ -633,10 +631,11 @@ def one_training() -> str:
         "\"not reached\" when it misses it whole, \"undetermined\" when it straddles it (the share row's goal is the "
         "median at 98 % and the interval's low end at 95 %, as the goal was set; the hybrid's, the low end at 98 %). The top-100 end counts "
         "only pairs whose RMSE beats predicting the global mean. "
-        f"{cost_protocol(bench['cost'])}(The report run's own timings, its trainings not alternated with static ones "
+        f"{cost_protocol(bench['cost'], len(shipped['per_training_metrics']['pairs']))}(The report run's own "
+        "timings, its trainings not alternated with static ones "
         "and with the code before a process reused its traced steps and before evaluation was compiled with XLA, "
-        f"give {shipped['trainings_worth']['total']:.2f}.) It counts evaluating 50 pairs, and the fronts above are read "
-        f"from {len(shipped['per_training_metrics']['pairs'])}: at the sweep's 50 pairs alone the share is "
+        f"give {shipped['trainings_worth']['total']:.2f}.) The fronts above are read from "
+        f"{len(shipped['per_training_metrics']['pairs'])} pairs; at the sweep's 50 pairs alone the share is "
         f"{_share(shipped['sweep_pairs']['shares']['trivial']['share'])}. The evaluation timings are "
         f"`scripts/bench-batched-evaluation` (the shipped architecture, FiLM included, trained "
         f"{batched['model_epochs']} epoch, {next(iter(batched['by_pairs'].values()))['batched_ms']['seeds']} "
@@ -1168,11 +1167,13 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         f"{_signed(layers['minus_front_only'], 1, 100, ' points')} to the front-only rule's static models (where a front has "
         f"{front['verify']} points or more the two train the same pairs; elsewhere the layers never subtract), at "
         f"{layers['trainings_worth']['median']:.1f} against {front['trainings_worth']['median']:.1f} trainings' worth. "
-        + ("Every hybrid keeps within 12 trainings; counted in time, the conditioned-recipe ones spend more than 12 "
-           "tutorial trainings' worth at the median. " if front["trainings_worth"]["median"] > 12 else "")
+        + over_twelve(conditioned_worth, {"the tutorial recipe": hybrid, "the tutorial recipe with the layers":
+                                          tutorial_layers, "the conditioned recipe": front,
+                                          "the conditioned recipe with the layers": layers})
         + f"The conditioned training's time counts evaluating 50 pairs, not the {pairs} the study's front is read from: "
         f"evaluating 50 is {evaluation:.2f} of its {conditioned_worth:.2f}, so {pairs}, in proportion, would add "
-        f"{evaluation * (pairs / 50 - 1):.2f} (batched evaluation grows less than in proportion). "
+        f"{evaluation * (pairs / 50 - 1):.2f} (the time per pair is about the same at 50 and {pairs} pairs: the "
+        "evaluation rows above). "
         + "Where a training's front is a single pair its static models alone are one model"
         + (f", which can land outside the region beyond the trivial baselines and add nothing (seed{'s' if len(lost) > 1 else ''} "
            f"{', '.join(map(str, lost))} above)" if lost else "")
@@ -1332,17 +1333,43 @@ def rounds(bench: dict, rate: float) -> list[str]:
     ]
 
 
-def one_seed_clause(cost: dict) -> str:
-    """The cost's second reading for the short summary: a one-seed study's single training."""
+def cost_clause(bench: dict) -> str:
+    """The short summary's cost: the unit, then each reading with its verdict."""
+    cost, goal_worth = bench["cost"], bench["goal_set"]["trainings_worth"]
+    study = cost["trainings_worth"]["total"]
+    unit = ("A tutorial training is one static training at (1, 1) with the tutorial's recipe; each of the sweep's "
+            "fronts took 50.")
     readings = cost.get("readings", {})
     if "one_seed" not in readings:
-        return ""
-    return (f" ({cost['trainings']['conditioned']} trainings in one process), "
-            f"{_figure(readings['one_seed']['total'], 2)} as a one-seed study's single training")
+        return (f"One conditioned training, with its evaluation at 50 pairs, costs {_figure(study, 2)} tutorial "
+                f"trainings' worth of time. {unit}")
+    verdict = _end_verdict(study, goal_worth, higher=False)
+    alone = readings["one_seed"]["total"]
+    return (f"One conditioned training, with its evaluation at 50 pairs, costs {_figure(study, 2)} tutorial trainings' "
+            f"worth of time when {cost['trainings']['conditioned']} share a process, as the study file trains them "
+            f"(≤ {goal_worth:g}: {verdict}), and {_figure(alone, 2)} alone in its process, as a one-seed study trains "
+            f"it ({_end_verdict(alone, goal_worth, higher=False)}). {unit}")
 
 
-def cost_protocol(cost: dict) -> str:
-    """How the cost was timed, its other readings, each process's overhead, and the earlier measurements."""
+def over_twelve(conditioned_worth: float, hybrids: dict[str, dict | None]) -> str:
+    """Which hybrids, within 12 trainings by count, spend more than 12 tutorial trainings' worth of time: the
+    tutorial-recipe ones estimated (the conditioned training's worth plus one per static training), the
+    conditioned-recipe ones timed."""
+    def worth(entry: dict) -> float:
+        timed = entry.get("trainings_worth", {}).get("median")
+        return timed if timed is not None else conditioned_worth + entry["verified_median"]
+
+    over = [f"{name} {worth(entry):.1f}" + ("" if "trainings_worth" in entry else " (estimated)")
+            for name, entry in hybrids.items() if entry and worth(entry) > 12]
+    if not over:
+        return "Every hybrid keeps within 12 trainings, in count and in time. "
+    return ("Every hybrid keeps within 12 trainings by count; counted in time, these spend more than 12 tutorial "
+            f"trainings' worth at the median: {', '.join(over)}. ")
+
+
+def cost_protocol(cost: dict, study_pairs: int) -> str:
+    """How the cost was timed, its other readings, each process's overhead, what the study file's own evaluation
+    (at `study_pairs`) would add, and the earlier measurements."""
     readings = cost.get("readings")
     if not readings:
         return ""
@@ -1353,9 +1380,10 @@ def cost_protocol(cost: dict) -> str:
         "One training's worth is one static training of the tutorial's (1, 1) by `sweep`'s trainer. The cost is "
         f"timed in fresh processes, {len(cost['repeats'])} repeats on seeds of their own, alternating which side runs "
         f"first: one process trains the study file's {trainings['conditioned']} conditioned models one after another, "
-        f"each then evaluated at the sweep's first {cost['pairs_evaluated']} pairs; the other {trainings['static']} "
-        "static models one after another, a worker's share of the 50-trial sweep run with two workers; the interval "
-        "is over the repeats. A process traces its steps on its first training and reuses them after, so the figure "
+        f"each then evaluated at the sweep's first {cost['pairs_evaluated']} pairs; the other trains "
+        f"{trainings['static']} static models at (1, 1) one after another, as many as one of two workers trains in "
+        "the 50-trial sweep; the interval is over the repeats. A process traces its steps on its first training and "
+        "reuses them after, so the figure "
         "depends on how many trainings share a process: the table's row is each side's mean, tracing included; the "
         f"first conditioned training of a process costs {_figure(readings['one_seed']['total'], 2)} against the same "
         "static mean (a one-seed study: "
@@ -1365,6 +1393,15 @@ def cost_protocol(cost: dict) -> str:
         f"process spent about {overhead['conditioned']:.1f} s starting, importing and loading the data, and each static "
         f"one {overhead['static']:.1f} s, its {trainings['static']} trials' evaluations included (the unit leaves them "
         "out). ")
+    study = readings["study"]
+    above = [value for value in study["total"]["values"] if value > goal_worth]
+    text += (f"{len(above)} of the {len(study['total']['values'])} repeats gave more than {goal_worth:g} "
+             f"({', '.join(f'{value:.2f}' for value in above)}): the verdict rests on the median's interval, whose high "
+             f"end is {goal_worth - study['total']['interval'][1]:.2f} below the goal. " if above else "")
+    evaluation = study["evaluation"]["median"]
+    text += (f"The study file evaluates {study_pairs} pairs, not 50: in proportion (the time per pair is about the "
+             f"same at both counts) its cost per training would be about "
+             f"{study['total']['median'] + evaluation * (study_pairs / cost['pairs_evaluated'] - 1):.2f}. ")
     earlier = load("conditioned.json").get("earlier_costs", [])
     described = [entry for entry in earlier if "what" in entry]
     if described:
