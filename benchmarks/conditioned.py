@@ -530,8 +530,9 @@ def front_shapes(metrics: np.ndarray, trained: np.ndarray, reference: dict, mean
     return shapes
 
 
-STUDY_TRAININGS = {"static": 25, "conditioned": 3}  # a worker's share of studies/tutorial.toml's 50 trials run with
-# --workers 2, as the README runs it; studies/conditioned.toml's replicates. studies/hybrid.toml trains 1.
+STUDY_TRAININGS = {"static": 25, "conditioned": 3}  # static trainings in one process (a worker of studies/tutorial.toml
+# run with --workers 2 trains about 50: 25 trials of 2 seeds, on 1 thread each; here both sides run alone on every
+# core); studies/conditioned.toml's replicates. studies/hybrid.toml trains 1.
 
 
 def cost(repeats: int = COST_REPEATS) -> dict:

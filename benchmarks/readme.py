@@ -582,7 +582,8 @@ def one_training() -> str:
         f"≥ {wanted['front_ends']['top_100_accuracy']:g} | {_figure(ends['best_top_100'])} | {end_verdicts['top-100']} |",
         f"| best RMSE | ≤ {wanted['front_ends']['rmse']:g} | {_figure(ends['best_rmse'])} | {end_verdicts['RMSE']} |",
         f"| trainings' worth: training + evaluating 50 pairs, per training of the study file, against one static "
-        f"training | ≤ {wanted['trainings_worth']:g} | {_figure(cost['total'], 2)} (training "
+        f"training (the mean of {bench['cost'].get('trainings', {}).get('static', 1)} in one process) | "
+        f"≤ {wanted['trainings_worth']:g} | {_figure(cost['total'], 2)} (training "
         f"{cost['training']['median']:.2f}, evaluation {cost['evaluation']['median']:.2f}) | "
         f"{_end_verdict(cost['total'], wanted['trainings_worth'], higher=False)} |",
     ]
@@ -1170,6 +1171,8 @@ def same_recipe_hybrid(recipes: dict, hybrid: dict, analysis: dict) -> list[str]
         + over_twelve(conditioned_worth, {"the tutorial recipe": hybrid, "the tutorial recipe with the layers":
                                           tutorial_layers, "the conditioned recipe": front,
                                           "the conditioned recipe with the layers": layers})
+        + f"Each hybrid's time adds the conditioned training's median, {conditioned_worth:.2f} (a process's first), as "
+        "a constant: its own interval is not carried. "
         + f"The conditioned training's time counts evaluating 50 pairs, not the {pairs} the study's front is read from: "
         f"evaluating 50 is {evaluation:.2f} of its {conditioned_worth:.2f}, so {pairs}, in proportion, would add "
         f"{evaluation * (pairs / 50 - 1):.2f} (the time per pair is about the same at 50 and {pairs} pairs: the "
@@ -1377,12 +1380,16 @@ def cost_protocol(cost: dict, study_pairs: int) -> str:
     overhead = {side: statistics.median(row[side]["overhead_seconds"] for row in cost["repeats"])
                 for side in ("static", "conditioned")}
     text = (
-        "One training's worth is one static training of the tutorial's (1, 1) by `sweep`'s trainer. The cost is "
+        "One training's worth is the training loops of one static training of the tutorial's (1, 1) by `sweep`'s "
+        f"trainer (its model's building, its batches and its evaluation not counted), the mean of {trainings['static']} "
+        "trained in one process, the first's tracing included. The cost is "
         f"timed in fresh processes, {len(cost['repeats'])} repeats on seeds of their own, alternating which side runs "
         f"first: one process trains the study file's {trainings['conditioned']} conditioned models one after another, "
         f"each then evaluated at the sweep's first {cost['pairs_evaluated']} pairs; the other trains "
-        f"{trainings['static']} static models at (1, 1) one after another, as many as one of two workers trains in "
-        "the 50-trial sweep; the interval is over the repeats. A process traces its steps on its first training and "
+        f"{trainings['static']} static models at (1, 1) one after another (a worker of the 50-trial sweep run with "
+        "two workers trains about 50, 25 trials of 2 seeds, on 1 thread: its tracing is spread thinner still); both "
+        "run alone on the machine's cores, and the interval is over the repeats. A process traces its steps on its "
+        "first training and "
         "reuses them after, so the figure "
         "depends on how many trainings share a process: the table's row is each side's mean, tracing included; the "
         f"first conditioned training of a process costs {_figure(readings['one_seed']['total'], 2)} against the same "
@@ -1390,14 +1397,16 @@ def cost_protocol(cost: dict, study_pairs: int) -> str:
         f"{_end_verdict(readings['one_seed']['total'], goal_worth, higher=False)}), the later ones "
         f"{_figure(readings['later']['total'], 2)} against the static ones after the first, and each process's first "
         f"against the other's {_figure(readings['first']['total'], 2)}. Beyond the seconds counted, each conditioned "
-        f"process spent about {overhead['conditioned']:.1f} s starting, importing and loading the data, and each static "
-        f"one {overhead['static']:.1f} s, its {trainings['static']} trials' evaluations included (the unit leaves them "
-        "out). ")
+        f"process spent about {overhead['conditioned']:.1f} s (starting, importing, loading the data, building its "
+        f"{trainings['conditioned']} models and their batches), and each static one {overhead['static']:.1f} s (the "
+        f"same, and its {trainings['static']} evaluations, which the unit leaves out). ")
     study = readings["study"]
     above = [value for value in study["total"]["values"] if value > goal_worth]
     text += (f"{len(above)} of the {len(study['total']['values'])} repeats gave more than {goal_worth:g} "
              f"({', '.join(f'{value:.2f}' for value in above)}): the verdict rests on the median's interval, whose high "
-             f"end is {goal_worth - study['total']['interval'][1]:.2f} below the goal. " if above else "")
+             f"end is {goal_worth - study['total']['interval'][1]:.2f} below the goal (with "
+             f"{len(study['total']['values'])} repeats that end is the mean of the two largest, "
+             f"{' and '.join(f'{value:.2f}' for value in sorted(study['total']['values'])[-2:])}). " if above else "")
     evaluation = study["evaluation"]["median"]
     text += (f"The study file evaluates {study_pairs} pairs, not 50: in proportion (the time per pair is about the "
              f"same at both counts) its cost per training would be about "
