@@ -999,8 +999,9 @@ def robustness_clause(robust: dict, share: dict) -> str:
         entry["verdict"] == share["verdict"] for entry in apart.values())
     return ((". The verdict holds read other ways" if firm else ". Not every reading gives that verdict")
             + (f": the low end is report seed {robust['low_end_seed']}'s share" if len(robust.get("low_end_seeds", [0])) == 1
-               else ": the low end is the mean of report seed " + "'s and ".join(map(str, robust["low_end_seeds"]))
-               + "'s shares (a resampled median of ten shares is the mean of the middle two)")
+               else f": the interval's low end, {share['low'] * 100:.1f} %, is the mean of two report seeds' shares ("
+               + " and ".join(map(str, robust["low_end_seeds"]))
+               + ": with ten seeds a resampled median is the mean of two middle values)")
             + (", where the static models add nothing to the conditioned front"
                if robust["low_end_seed_static_models_add"] == 0 else "")
             + f"; leaving out one report seed at a time, it stays {share['verdict']} in "
@@ -1028,8 +1029,13 @@ def hybrid_sentence(bench: dict) -> str:
     margin = share["low"] - 0.98
     minus = tpe["minus_served_hybrids"][name]
     added = hybrids_of(bench)[name]["served_minus_conditioned_alone"]
-    fill = (", a front shorter than that filled from the next layers (`verify_fill = \"layers\"`)"
+    fill = (", a front shorter than that topped up from the next layers (`verify_fill = \"layers\"`)"
             if chosen["rule"] == "layers" else "")
+    conditioned_worth = bench.get("cost", {}).get("readings", {}).get("one_seed", {}).get("total", {}).get("median")
+    verified = hybrids_of(bench)[name]["verified_median"]
+    estimate = ("" if worth or conditioned_worth is None else
+                f" (about {conditioned_worth + verified:.1f} tutorial trainings' worth of time at the median, "
+                f"estimated: the conditioned training's {conditioned_worth:.2f} and {verified:g} static ones)")
     rest = [(key, entry) for key, entry in (("tutorial's recipe, the front alone", goal.get("hybrid_tutorial_recipe")),
                                             ("tutorial's recipe, the layers", goal.get("hybrid_tutorial_recipe_layers")),
                                             ("conditioned recipe, the front alone", goal.get("hybrid_conditioned_recipe")),
@@ -1037,12 +1043,12 @@ def hybrid_sentence(bench: dict) -> str:
             if entry and entry is not chosen and (entry["verify_recipe"], entry["rule"]) !=
             (chosen["verify_recipe"], chosen["rule"])]
     return (
-        f"One conditioned training, then static trainings at up to {chosen['verify']} pairs of its front (among pairs "
-        "with neither weight zero) "
-        f"(`verify = {chosen['verify']}`{fill}) with {RECIPE_WORDS[chosen['verify_recipe']]} (`studies/hybrid.toml`), "
-        f"{_reaches(share['verdict'])} the hybrid's goal, at least 98 % of the sweep's hypervolume from at most 12 trainings, "
-        f"measured from the trivial baselines against the mean of the sweep's two seeds: the study's front, the conditioned model with the "
-        f"static models beside it, holds {_goal_share(share)} in up to {chosen['trainings']} trainings"
+        f"`studies/hybrid.toml` trains one conditioned model, then up to {chosen['verify']} static models with "
+        f"{RECIPE_WORDS[chosen['verify_recipe']]} at pairs of its front, pairs with neither weight zero "
+        f"(`verify = {chosen['verify']}`){fill}. It {_reaches(share['verdict'])} the hybrid's goal, at least 98 % of the "
+        "sweep's hypervolume from at most 12 trainings, measured from the trivial baselines against the mean of the "
+        "sweep's two seeds: the study's front, the conditioned model with the static models beside it, holds "
+        f"{_goal_share(share)} in up to {chosen['trainings']} trainings{estimate}"
         + (f", {worth['median']:.1f} [{worth['interval'][0]:.1f}–{worth['interval'][1]:.1f}] tutorial trainings' worth "
            "of time" if worth else "")
         + (f" (the interval's low end clears 98 % by {margin * 100:.1f} points)" if share["verdict"] == "reached"
