@@ -549,7 +549,7 @@ def one_training() -> str:
         "",
         *short,
         "",
-        "A sweep pays one training per weight pair and seed: the tutorial study's front took 100.",
+        "A sweep pays one training per weight pair and seed: the tutorial study's front took 100 (50 pairs, 2 seeds).",
         "A conditioned study (`kind = \"conditioned\"`, studies/README.md) trains one model per seed that is told",
         "the pair it should serve, then evaluates it at any pair without retraining and serves any pair",
         "(`sweep recommend conditioned --weights R,T`, an export with the pair as an input). `studies/conditioned.toml`",
@@ -745,7 +745,8 @@ def hides(bench: dict, ends: dict, shipped: dict, context: dict) -> list[str]:
     lines = [
         "",
         f"**What the front looks like.** Each training's front has {', '.join(map(str, points))} points (by report "
-        f"seed); its share by seed runs from {_pct(min(shares))} to {_pct(max(shares))} "
+        f"seed; a pair with a zero weight counted where it is on the front, which `verify` does not train); "
+        f"its share by seed runs from {_pct(min(shares))} to {_pct(max(shares))} "
         f"({sum(value < 0.95 for value in shares)} of {len(shares)} below 95 %). By training, the front dominates, "
         + "; ".join(f"of seed {key[-1]}'s {ends_of[key]['front_points']} front points, {', '.join(map(str, counts))}"
                     for key, counts in analysis["dominated"].items())
@@ -827,7 +828,7 @@ def against_mean_pair(bench: dict) -> str:
     return (f"One static model at the draws' mean pair ({runs['pair'][0]:.4g}, {runs['pair'][1]:.4g}) trained with "
             f"the same recipe (`--mean-pair`) reaches top-100 {_figure(static['top_100'])} at RMSE "
             f"{_figure(static['rmse'])}; seed by seed the conditioned front's share minus that model's is "
-            f"{_signed(difference['share'], 1, 100, ' %')}, its best top-100 {_signed(difference['top_100'], 4)}, its "
+            f"{_signed(difference['share'], 1, 100, ' points')}, its best top-100 {_signed(difference['top_100'], 4)}, its "
             f"best RMSE {_signed(difference['rmse'], 4)} (medians of the differences, 95 % intervals)"
             + ": " + paired_reading(runs) + ".")
 
@@ -854,7 +855,7 @@ def without_film(earlier: dict) -> list[str]:
         f"there with round 3's conditioned recipe ({longer['epochs']} epochs, batches of {longer['batch_size']}, Adagrad "
         f"{longer['learning_rate']:g}; `--mean-pair`), one per report seed, holds {_share(longer['share'])} at top-100 "
         f"{_figure(longer['top_100'])}, RMSE {_figure(longer['rmse'])}; seed by seed the conditioned model differs "
-        f"from it by {_signed(difference['share'], 1, 100, ' %')} in share, {_signed(difference['top_100'], 4)} in "
+        f"from it by {_signed(difference['share'], 1, 100, ' points')} in share, {_signed(difference['top_100'], 4)} in "
         f"top-100, {_signed(difference['rmse'], 4)} in RMSE (medians of the differences, 95 % intervals): no "
         "difference ten seeds can tell apart, though a share difference of a tenth either way would also fit. At the "
         f"same pair the tutorial's recipe holds {_share(tutorial['share'])}. Trained with that {longer['epochs']}-epoch recipe, "
@@ -1000,8 +1001,8 @@ def robustness_clause(robust: dict, share: dict) -> str:
     return ((". The verdict holds read other ways" if firm else ". Not every reading gives that verdict")
             + (f": the low end is report seed {robust['low_end_seed']}'s share" if len(robust.get("low_end_seeds", [0])) == 1
                else f": the interval's low end, {share['low'] * 100:.1f} %, is the mean of two report seeds' shares ("
-               + " and ".join(map(str, robust["low_end_seeds"]))
-               + ": with ten seeds a resampled median is the mean of two middle values)")
+               + "report seeds " + " and ".join(map(str, robust["low_end_seeds"]))
+               + "; with ten seeds a resampled median is the mean of two middle values)")
             + (", where the static models add nothing to the conditioned front"
                if robust["low_end_seed_static_models_add"] == 0 else "")
             + f"; leaving out one report seed at a time, it stays {share['verdict']} in "
@@ -1054,7 +1055,8 @@ def hybrid_sentence(bench: dict) -> str:
         + (f" (the interval's low end clears 98 % by {margin * 100:.1f} points)" if share["verdict"] == "reached"
            and margin < 0.01 else "")
         + (robustness_clause(chosen["robustness"], share) if "robustness" in chosen else "")
-        + f"; measured from the compared fronts' nadir it holds {_goal_share(others['nadir'])} and from (0, 1.25) "
+        + f"; measured from the compared fronts' nadir (the worst of each objective over the points compared, so it "
+        f"moves with them) it holds {_goal_share(others['nadir'])} and from (0, 1.25) "
         f"{_goal_share(others['fixed'])}: "
         + (f"{others['nadir']['verdict']} from both" if others["nadir"]["verdict"] == others["fixed"]["verdict"] else
            f"{others['nadir']['verdict']} and {others['fixed']['verdict']}")
@@ -1347,17 +1349,22 @@ def cost_clause(bench: dict) -> str:
     cost, goal_worth = bench["cost"], bench["goal_set"]["trainings_worth"]
     study = cost["trainings_worth"]["total"]
     unit = ("A tutorial training is one static training at (1, 1) with the tutorial's recipe; each of the sweep's "
-            "fronts took 50.")
+            "single-seed fronts took 50.")
     readings = cost.get("readings", {})
     if "one_seed" not in readings:
         return (f"One conditioned training, with its evaluation at 50 pairs, costs {_figure(study, 2)} tutorial "
                 f"trainings' worth of time. {unit}")
     verdict = _end_verdict(study, goal_worth, higher=False)
     alone = readings["one_seed"]["total"]
+    study_pairs = len(bench["variants"]["shipped"]["per_training_metrics"]["pairs"])
+    with_study_pairs = study["median"] + readings["study"]["evaluation"]["median"] * (
+        study_pairs / cost["pairs_evaluated"] - 1)
     return (f"One conditioned training, with its evaluation at 50 pairs, costs {_figure(study, 2)} tutorial trainings' "
             f"worth of time when {cost['trainings']['conditioned']} share a process, as the study file trains them "
             f"(≤ {goal_worth:g}: {verdict}), and {_figure(alone, 2)} alone in its process, as a one-seed study trains "
-            f"it ({_end_verdict(alone, goal_worth, higher=False)}). {unit}")
+            f"it ({_end_verdict(alone, goal_worth, higher=False)}); evaluating the study file's own "
+            f"{study_pairs} pairs instead of 50 would make the first figure about {with_study_pairs:.2f} (estimated, below). "
+            f"{unit}")
 
 
 def over_twelve(conditioned_worth: float, hybrids: dict[str, dict | None]) -> str:
