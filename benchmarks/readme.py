@@ -632,7 +632,7 @@ def one_training() -> str:
         "\"not reached\" when it misses it whole, \"undetermined\" when it straddles it (the share row's goal is the "
         "median at 98 % and the interval's low end at 95 %, as the goal was set; the hybrid's, the low end at 98 %). The top-100 end counts "
         "only pairs whose RMSE beats predicting the global mean. "
-        f"{cost_protocol(bench['cost'], len(shipped['per_training_metrics']['pairs']))}(The report run's own "
+        f"{cost_protocol(bench)}(The report run's own "
         "timings, its trainings not alternated with static ones "
         "and with the code before a process reused its traced steps and before evaluation was compiled with XLA, "
         f"give {shipped['trainings_worth']['total']:.2f}.) The fronts above are read from "
@@ -1356,9 +1356,7 @@ def cost_clause(bench: dict) -> str:
                 f"trainings' worth of time. {unit}")
     verdict = _end_verdict(study, goal_worth, higher=False)
     alone = readings["one_seed"]["total"]
-    study_pairs = len(bench["variants"]["shipped"]["per_training_metrics"]["pairs"])
-    with_study_pairs = study["median"] + readings["study"]["evaluation"]["median"] * (
-        study_pairs / cost["pairs_evaluated"] - 1)
+    study_pairs, with_study_pairs = at_study_pairs(bench)
     return (f"One conditioned training, with its evaluation at 50 pairs, costs {_figure(study, 2)} tutorial trainings' "
             f"worth of time when {cost['trainings']['conditioned']} share a process, as the study file trains them "
             f"(≤ {goal_worth:g}: {verdict}), and {_figure(alone, 2)} alone in its process, as a one-seed study trains "
@@ -1383,13 +1381,23 @@ def over_twelve(conditioned_worth: float, hybrids: dict[str, dict | None]) -> st
             f"trainings' worth at the median: {', '.join(over)}. ")
 
 
-def cost_protocol(cost: dict, study_pairs: int) -> str:
+def at_study_pairs(bench: dict) -> tuple[int, float]:
+    """How many pairs the study file evaluates, and the cost per training (the study's reading) were it timed
+    evaluating those instead of the cost's 50: its evaluation in proportion (the time per pair is about flat)."""
+    cost, study_pairs = bench["cost"], len(bench["variants"]["shipped"]["per_training_metrics"]["pairs"])
+    study = cost["readings"]["study"]
+    return study_pairs, study["total"]["median"] + study["evaluation"]["median"] * (
+        study_pairs / cost["pairs_evaluated"] - 1)
+
+
+def cost_protocol(bench: dict) -> str:
     """How the cost was timed, its other readings, each process's overhead, what the study file's own evaluation
-    (at `study_pairs`) would add, and the earlier measurements."""
+    would add, and the earlier measurements."""
+    cost = bench["cost"]
     readings = cost.get("readings")
     if not readings:
         return ""
-    trainings, goal_worth = cost["trainings"], load("conditioned.json")["goal_set"]["trainings_worth"]
+    trainings, goal_worth = cost["trainings"], bench["goal_set"]["trainings_worth"]
     overhead = {side: statistics.median(row[side]["overhead_seconds"] for row in cost["repeats"])
                 for side in ("static", "conditioned")}
     text = (
@@ -1420,11 +1428,10 @@ def cost_protocol(cost: dict, study_pairs: int) -> str:
              f"end is {goal_worth - study['total']['interval'][1]:.2f} below the goal (with "
              f"{len(study['total']['values'])} repeats that end is the mean of the two largest, "
              f"{' and '.join(f'{value:.2f}' for value in sorted(study['total']['values'])[-2:])}). " if above else "")
-    evaluation = study["evaluation"]["median"]
+    study_pairs, estimate = at_study_pairs(bench)
     text += (f"The study file evaluates {study_pairs} pairs, not 50: in proportion (the time per pair is about the "
-             f"same at both counts) its cost per training would be about "
-             f"{study['total']['median'] + evaluation * (study_pairs / cost['pairs_evaluated'] - 1):.2f}. ")
-    earlier = load("conditioned.json").get("earlier_costs", [])
+             f"same at both counts) its cost per training would be about {estimate:.2f}. ")
+    earlier = bench.get("earlier_costs", [])
     described = [entry for entry in earlier if "what" in entry]
     if described:
         text += "Measured before, in one process: " + "; ".join(

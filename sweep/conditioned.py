@@ -95,6 +95,7 @@ from sweep.training import (  # noqa: E402
     ROW_WEIGHTS,
     OptimizerSettings,
     TrialFailed,
+    copy_weights,
     reset_optimizer,
     run_epochs,
     training_step,
@@ -382,13 +383,6 @@ class TracedConditioned:
     def finish_into(self, model: ConditionedModel) -> None:
         """The worker's trained weights copied into `model` (the training's own, kept after the next)."""
         copy_weights(self.model, model)
-
-
-def copy_weights(source: tf.keras.Model, target: tf.keras.Model) -> None:
-    """Every variable of `source` into `target`'s, in order (two models of one architecture, both built)."""
-    assert len(source.variables) == len(target.variables), "models of different architectures"
-    for variable, value in zip(target.variables, source.variables):
-        variable.assign(value)
 
 
 @functools.lru_cache(maxsize=4)

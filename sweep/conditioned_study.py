@@ -231,7 +231,13 @@ def train_one(spec: StudySpec, prepared, seed: int):
 
     import tensorflow as tf
 
-    from sweep.conditioned import build_conditioned_model, refit_rating_head, traced_conditioned, train_conditioned
+    from sweep.conditioned import (
+        TracedConditioned,
+        build_conditioned_model,
+        refit_rating_head,
+        traced_conditioned,
+        train_conditioned,
+    )
     from sweep.training import OptimizerSettings, training_batches
 
     config = settings(spec)
@@ -242,11 +248,13 @@ def train_one(spec: StudySpec, prepared, seed: int):
     if config.draws == PREFERENCE_DRAWS:  # a pair means the static objective, whose retrieval Σ runs over its batch
         model.static_batch_size = spec.train.batch_size
     optimizer_settings = OptimizerSettings.of(spec.train, config.learning_rate or spec.train.learning_rate)
-    trainer = None if config.film_after else traced_conditioned(  # FiLM frozen at first: a step traced per training
-        spec.model, len(prepared.user_vocabulary), len(prepared.title_vocabulary), config.conditioning_width,
-        encoding_of(config), config.film_scale, model.static_batch_size, optimizer_settings, config.cosine_weight)
-    training = model if trainer is None else trainer.start_from(model)
-    optimizer = optimizer_settings.build() if trainer is None else trainer.optimizer
+    if config.film_after:  # FiLM frozen at first: its training step is traced afresh, on this model alone
+        trainer = TracedConditioned(model, optimizer_settings.build(), optimizer_settings.build(), config.cosine_weight)
+    else:
+        trainer = traced_conditioned(
+            spec.model, len(prepared.user_vocabulary), len(prepared.title_vocabulary), config.conditioning_width,
+            encoding_of(config), config.film_scale, model.static_batch_size, optimizer_settings, config.cosine_weight)
+    training = trainer.start_from(model)
     train_config = replace(spec.train, batch_size=config.batch_size or spec.train.batch_size)
     train, narrow = prepared.train, None
     if config.narrow_after:
@@ -254,16 +262,14 @@ def train_one(spec: StudySpec, prepared, seed: int):
     batches = training_batches(train, train_config, seed)
     built = time.perf_counter()
     history, model.trained_preferences = train_conditioned(
-        training, optimizer, batches, config.epochs, search_ranges(spec), seed, draws=config.draws,
+        training, trainer.optimizer, batches, config.epochs, search_ranges(spec), seed, draws=config.draws,
         zero_share=config.zero_share, cosine_weight=config.cosine_weight, reference=tuple(config.reference),
         narrow_after=config.narrow_after, narrow=narrow, film_after=config.film_after,
-        step=None if trainer is None else trainer.step)
+        step=None if config.film_after else trainer.step)
     if config.calibrate:  # its own optimizer: the rating MLP's steps start afresh; counted in the training's time
-        refit_rating_head(training, optimizer_settings.build() if trainer is None else trainer.refit_optimizer,
-                          batches, config.calibrate, search_ranges(spec), seed, config.zero_share,
-                          step=None if trainer is None else trainer.refit_step)
-    if trainer is not None:
-        trainer.finish_into(model)
+        refit_rating_head(training, trainer.refit_optimizer, batches, config.calibrate, search_ranges(spec), seed,
+                          config.zero_share, step=trainer.refit_step)
+    trainer.finish_into(model)
     ended = time.perf_counter()
     return model, history, {"build": built - started, "train": ended - built, "total": ended - started}
 

@@ -221,14 +221,19 @@ class TracedTraining:
         pair = tf.constant([rating_weight, retrieval_weight], tf.float32)
         watch = None if after_epoch is None else lambda epoch, means: after_epoch(epoch, self.model)
         history = run_epochs(self.step, batches, epochs, weights_for_batch=lambda rows: pair, after_epoch=watch)
-        for variable, value in zip(model.trainable_variables, self.model.trainable_variables):
-            variable.assign(value)
+        copy_weights(self.model, model)
         return history
 
     def _start_from(self, initial) -> None:
-        for variable, value in zip(self.model.trainable_variables, initial.trainable_variables):
-            variable.assign(value)
+        copy_weights(initial, self.model)
         reset_optimizer(self.optimizer)
+
+
+def copy_weights(source, target) -> None:
+    """Every trainable variable of `source` into `target`'s, in order (two built models of one architecture)."""
+    assert len(source.trainable_variables) == len(target.trainable_variables), "models of different architectures"
+    for variable, value in zip(target.trainable_variables, source.trainable_variables):
+        variable.assign(value)
 
 
 def reset_optimizer(optimizer) -> None:
